@@ -1,0 +1,79 @@
+/* sgdlab core: error codes and messages, the context object, checked allocation.
+ *
+ * Every fallible library function takes a `sgdl_ctx *` first and returns an
+ * `int` status (SGDL_OK == 0). On failure it records a human-readable message
+ * in the context (naming the flag, file or value that was wrong) through
+ * sgdl_fail(); the caller prints ctx->msg. There is no global state: two
+ * contexts in two threads never interfere.
+ */
+#ifndef SGDLAB_CORE_H
+#define SGDLAB_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One list for codes and default messages (libuv/SUNDIALS style). */
+#define SGDL_ERRORS(X)                                                     \
+  X(OK, 0, "success")                                                      \
+  X(ENOMEM, 1, "out of memory")                                            \
+  X(EINVAL, 2, "invalid argument")                                         \
+  X(EIO, 3, "input/output error")                                          \
+  X(EPARSE, 4, "malformed input")                                          \
+  X(ENOTPD, 5, "matrix is not symmetric positive (semi)definite")          \
+  X(EUNSTABLE, 6, "learning rate beyond the stability limit")              \
+  X(EDIVERGED, 7, "run diverged (NaN or Inf)")                             \
+  X(ENOTSUP, 8, "operation not supported by this problem or model")        \
+  X(ELINALG, 9, "linear algebra failure")                                  \
+  X(EDATA, 10, "invalid or truncated data file")                           \
+  X(EUSAGE, 11, "bad command-line usage")
+
+enum sgdl_status {
+#define SGDL_ENUM_(name, code, msg) SGDL_##name = code,
+  SGDL_ERRORS(SGDL_ENUM_)
+#undef SGDL_ENUM_
+};
+
+/* Default message for a status code ("unknown error" for anything else). */
+const char *sgdl_strerror(int code);
+/* Short symbolic name ("EINVAL"). */
+const char *sgdl_errname(int code);
+
+typedef void (*sgdl_error_hook)(void *user, int code, const char *msg);
+/* Progress callback: fraction in [0,1]; called from the thread that runs the plan. */
+typedef void (*sgdl_progress_fn)(void *user, double fraction);
+
+typedef struct sgdl_ctx {
+  int threads;            /* OpenMP threads for ensembles; <= 0 means "all cores / OMP_NUM_THREADS" */
+  int verbosity;          /* 0 quiet, 1 normal, 2 debug */
+  sgdl_error_hook on_error;
+  void *on_error_user;
+  sgdl_progress_fn progress;
+  void *progress_user;
+  int status;             /* last failure code */
+  char msg[1024];         /* last failure message */
+} sgdl_ctx;
+
+/* Zero-initialise a context with defaults. */
+void sgdl_ctx_init(sgdl_ctx *ctx);
+/* Threads to use: ctx->threads if > 0, else omp_get_max_threads(). */
+int sgdl_ctx_threads(const sgdl_ctx *ctx);
+/* Record a failure: formats the message into ctx->msg, calls the hook, returns code.
+ * Usage: return sgdl_fail(ctx, SGDL_EINVAL, "--lr: %g is not positive", lr); */
+int sgdl_fail(sgdl_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Report progress (no-op when no callback). */
+void sgdl_progress(const sgdl_ctx *ctx, double fraction);
+
+/* Checked allocation: on failure records SGDL_ENOMEM in ctx and returns NULL.
+ * Memory is 64-byte aligned and zeroed; free with sgdl_free(). */
+void *sgdl_alloc(sgdl_ctx *ctx, size_t count, size_t size);
+void sgdl_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,117 @@
+/* sgdlab problem: the stochastic objective.
+ *
+ * A problem is a risk L(x) = E_theta l(x; theta) on R^d together with its gradient noise.
+ * Two kinds of data distribution are covered by one interface:
+ *
+ *   finite data set (n_data = N > 0, uniform weights 1/N):
+ *       per-sample gradient grad l_i(x), noise columns G_i(x) = grad L(x) - grad l_i(x),
+ *       Sigma_1(x) = (1/N) sum_i G_i G_i^T  (population normalisation, SPEC section 1);
+ *   additive Gaussian noise (n_data = 0):
+ *       grad l_theta(x) = grad L(x) - G(x) theta, theta ~ N(0, I_K), Sigma_1(x) = G G^T.
+ *
+ * In both cases Sigma_1(x) = noise_weight * G G^T with G the d x K matrix of noise
+ * columns. The SME uses Sigma_B^{1/2}; the stochastic modified flow uses G directly
+ * (sqrt(alpha c_B noise_weight) G dbeta with beta shared by all particles), which is the
+ * exact finite-dimensional form of the cylindrical noise (SPEC 3.3).
+ *
+ * A problem type is a const vtable (GSL style). Built-ins: quadratic, linreg, logreg,
+ * double-well, double-well-2d, degenerate; user problems are shared objects (see
+ * sgdl_problem_plugin_fn). Ownership: sgdl_problem_create allocates, sgdl_problem_destroy frees.
+ */
+#ifndef SGDLAB_PROBLEM_H
+#define SGDLAB_PROBLEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sgdlab/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sgdl_problem sgdl_problem;
+
+typedef struct sgdl_problem_type {
+  const char *name;
+  /* Risk L(x). */
+  double (*loss)(const sgdl_problem *p, const double *x);
+  /* Full gradient grad L(x) -> g[d]. */
+  void (*grad)(const sgdl_problem *p, const double *x, double *g);
+  /* Hessian-vector product (Hess L)(x) v -> out[d]. */
+  void (*hvp)(const sgdl_problem *p, const double *x, const double *v, double *out);
+  /* Noise columns G(x) -> G[i*K + k] (d x K row-major), see above. */
+  void (*noise_cols)(const sgdl_problem *p, const double *x, double *G);
+  /* Finite data only (NULL otherwise): per-sample gradient grad l_i(x) -> g[d]. */
+  void (*grad_sample)(const sgdl_problem *p, const double *x, size_t i, double *g);
+  /* Finite data only (NULL otherwise): per-sample loss l_i(x). */
+  double (*loss_sample)(const sgdl_problem *p, const double *x, size_t i);
+  /* Optional fast path: gradient over W lanes in structure-of-arrays layout,
+   * X[i*W + l] -> Gout[i*W + l]. NULL means the generic per-lane loop. */
+  void (*grad_lanes)(const sgdl_problem *p, int W, const double *X, double *Gout);
+  /* Frees impl (may be NULL). */
+  void (*destroy)(sgdl_problem *p);
+} sgdl_problem_type;
+
+struct sgdl_problem {
+  const sgdl_problem_type *type;
+  int dim;              /* d */
+  size_t n_data;        /* N > 0: finite data set; 0: additive Gaussian noise */
+  int n_noise;          /* K: number of noise columns (N for finite data) */
+  double noise_weight;  /* Sigma_1 = noise_weight * G G^T: 1/N (finite data) or 1 (additive) */
+  int noise_constant;   /* 1 if G does not depend on x (noise factors can be precomputed) */
+  int affine;           /* 1 if every per-sample gradient is affine in x (exact moments exist) */
+  void *impl;           /* type-specific data, owned by the problem */
+  void *dl_handle;      /* dlopen handle of a plugin, closed on destroy */
+  char desc[160];       /* one-line human description, e.g. "linreg on data.csv (N=4, d=1)" */
+};
+
+/* Everything the command line can say about a problem. Unused fields are ignored. */
+typedef struct sgdl_problem_spec {
+  const char *name;        /* built-in name, or a path to a plugin .so (contains '/' or ends in .so) */
+  int dim;                 /* quadratic: d (taken from H when given) */
+  const double *H;         /* quadratic: d x d symmetric */
+  const double *C;         /* quadratic: d x d symmetric PSD noise covariance (default identity) */
+  double sigma2;           /* double-well(-2d): additive gradient-noise variance (default 1) */
+  double tilt;             /* double-well: L = x^4/4 - x^2/2 + tilt * x */
+  double ky, couple;       /* double-well-2d: L = x^4/4 - x^2/2 + ky y^2/2 + couple x^2 y^2 / 2 */
+  double s;                /* degenerate: l(x; theta) = (1 + theta) x^2 / 2, theta = +-s */
+  double l2;               /* logreg: ridge penalty l2/2 |w|^2 added to every sample */
+  const char *data_path;   /* linreg/logreg: CSV, features then target, header optional */
+  size_t gen_n;            /* linreg/logreg without data_path: generate N samples ... */
+  int gen_d;               /* ... in gen_d dimensions ... */
+  uint32_t gen_seed;       /* ... from this seed ... */
+  double gen_noise;        /* ... with this label-noise standard deviation */
+  const char *plugin_params; /* passed verbatim to a plugin */
+} sgdl_problem_spec;
+
+/* Fills a spec with defaults (sigma2 = 1, s = 0.5, ky = 1, gen_n = 64, gen_d = 2, gen_noise = 0.5). */
+void sgdl_problem_spec_init(sgdl_problem_spec *spec);
+/* Build a problem. Errors name the offending parameter (e.g. "--H is not symmetric"). */
+int sgdl_problem_create(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem **out);
+void sgdl_problem_destroy(sgdl_problem *p);
+/* Names of the built-in problems, NULL-terminated. */
+extern const char *const sgdl_problem_names[];
+
+/* A plugin shared object exports this symbol (see examples/plugin/). It fills p->type, dim,
+ * n_data, n_noise, noise_weight, noise_constant, affine, impl and desc and returns 0; on failure
+ * it returns non-zero and writes the reason into p->desc. */
+typedef int (*sgdl_problem_plugin_fn)(sgdl_problem *p, const char *params);
+#define SGDL_PLUGIN_SYMBOL "sgdl_problem_plugin"
+
+/* Gradient over W lanes (SoA), using the fast path when the type has one. */
+void sgdl_problem_grad_lanes(const sgdl_problem *p, int W, const double *X, double *Gout, double *work);
+/* Sigma_1(x) = noise_weight * G G^T -> S[d*d]; Gwork holds d*K doubles. */
+void sgdl_problem_sigma1(const sgdl_problem *p, const double *x, double *S, double *Gwork);
+/* Minibatch factor c_B (SPEC section 1): 1/B with replacement (or additive noise, N = 0),
+ * (N-B)/(B(N-1)) without replacement. */
+double sgdl_minibatch_factor(size_t N, int B, int without_replacement);
+
+/* Read a numeric CSV data set: each row is features then target; a non-numeric first row is a
+ * header. Allocates *X (N x d, row-major) and *y (N). Errors name the file, line and column. */
+int sgdl_data_read_csv(sgdl_ctx *ctx, const char *path, double **X, double **y, size_t *N, int *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,111 @@
+/* sgdlab dynamics: one stepper interface for every discrete algorithm and continuous model.
+ *
+ * Like GSL's ode-initval2, a method is a const type object and one generic driver (the
+ * ensemble layer, or any other time loop) runs any of them. SGD is a stepper too.
+ * The driver owns the time loop and the output times; a stepper only advances a block of
+ * lanes by one learning-rate step (t -> t + alpha; continuous models take `substeps`
+ * internal steps of size alpha/substeps).
+ *
+ * Lanes are replicas in structure-of-arrays layout: x[(p*d + i)*W + l] is coordinate i of
+ * particle p in lane l (replica replica0 + l). Particles of one replica are the n starting
+ * points of a multi-point study. Randomness sharing inside a replica, by model:
+ *   discrete algorithms: all particles use the same sample indices (or the same additive
+ *                        noise draw) at each step — SGD runs "with shared samples";
+ *   smf1/smf2:           all particles use the same Brownian increments beta_k (SPEC 3.3);
+ *   gf:                  no noise;
+ *   sme1/sme2:           each particle has independent noise (the contrast of GKK).
+ * Every random number comes from sgdl_rng_* with purpose SGDL_PURPOSE(kind, stream, particle)
+ * and step = the learning-rate step index (times substeps for SDE substeps), so a lane's path
+ * is a pure function of (seed, replica, stream) whatever the blocking or thread count.
+ *
+ * Plan/execute: sgdl_stepper_create validates and precomputes (noise square roots,
+ * preconditioners); step() does not allocate. Ownership: create allocates, destroy frees.
+ */
+#ifndef SGDLAB_STEPPER_H
+#define SGDLAB_STEPPER_H
+
+#include <stdint.h>
+
+#include "sgdlab/core.h"
+#include "sgdlab/problem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { SGDL_SCHEME_EM = 0, SGDL_SCHEME_HEUN = 1 };
+
+typedef struct sgdl_algo_params {
+  double lr;               /* alpha: learning rate (continuous models: the alpha in their coefficients) */
+  int batch;               /* B >= 1 */
+  int without_replacement; /* minibatch sampling: 0 i.i.d. indices, 1 uniform B-subset */
+  double momentum;         /* mu: hb, nag (0 <= mu < 1) */
+  double beta1, beta2, eps;/* adam */
+  double damping;          /* delta: newton/ngd, Lambda = (M + delta I)^{-1} */
+  const double *fisher;    /* ngd: fixed d x d matrix F, or NULL for the problem's own Fisher */
+  int substeps;            /* SDE substeps per learning-rate step (>= 1) */
+  int scheme;              /* SGDL_SCHEME_EM or SGDL_SCHEME_HEUN (weak order 2 for additive noise) */
+} sgdl_algo_params;
+
+/* Defaults: lr 0.1, batch 1, mu 0.9, beta1 0.9, beta2 0.999, eps 1e-8, substeps 1, EM. */
+void sgdl_algo_params_init(sgdl_algo_params *par);
+
+typedef struct sgdl_stepper sgdl_stepper;
+
+typedef struct sgdl_lanes {
+  int W;             /* lanes in this block, 1 .. SGDL_LANES */
+  uint32_t replica0; /* replica id of lane 0 */
+  int P;             /* particles per replica */
+  int d;             /* problem dimension */
+  double *x;         /* [P][d][W] positions */
+  double *aux;       /* [P][naux][W] stepper state (momentum, Adam moments), zero at start */
+  uint64_t k;        /* index of the learning-rate step about to be taken (0, 1, ...) */
+  double *work;      /* scratch of stepper->work_per_lane * SGDL_LANES doubles */
+} sgdl_lanes;
+
+typedef struct sgdl_stepper_type {
+  const char *name;  /* "sgd", "hb", "nag", "adam", "newton", "ngd", "gf", "sme1", "sme2", "smf1", "smf2" */
+  int is_discrete;   /* 1 for algorithms driven by sample draws */
+  int weak_order;    /* weak order of approximation of SGD claimed by the theory (0 = n/a) */
+  const char *summary;
+  int (*plan)(sgdl_ctx *ctx, sgdl_stepper *s);
+  void (*step)(const sgdl_stepper *s, sgdl_lanes *L);
+  void (*destroy)(sgdl_stepper *s);
+} sgdl_stepper_type;
+
+struct sgdl_stepper {
+  const sgdl_stepper_type *type;
+  const sgdl_problem *prob;   /* borrowed */
+  sgdl_algo_params par;
+  uint32_t seed;
+  uint32_t stream;            /* separates the random streams of different runs */
+  double cB;                  /* minibatch factor c_B of SPEC section 1 */
+  int naux;                   /* aux doubles per particle per lane */
+  int work_per_lane;          /* scratch doubles needed per lane */
+  void *impl;
+};
+
+/* Look up a type by name (NULL if unknown); list of all names, NULL-terminated. */
+const sgdl_stepper_type *sgdl_stepper_find(const char *name);
+extern const char *const sgdl_stepper_names[];
+
+/* Validate parameters against the problem (errors name the flag: "--lr", "--batch", "--momentum")
+ * and precompute. P is the number of particles per replica the stepper will be driven with. */
+int sgdl_stepper_create(sgdl_ctx *ctx, const char *name, const sgdl_problem *prob,
+                        const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P,
+                        sgdl_stepper **out);
+void sgdl_stepper_destroy(sgdl_stepper *s);
+
+/* Optimiser rules on a flat parameter vector, shared by the lane steppers and the network
+ * trainer (one copy of each rule). `aux` holds naux_of(algo)*n doubles, zero at k = 0.
+ * g is the (stochastic) gradient at x; nag uses the PyTorch form (g at the current iterate,
+ * which is Sutskever's look-ahead point). k is the 0-based step index (Adam bias correction). */
+enum { SGDL_OPT_SGD = 0, SGDL_OPT_HB, SGDL_OPT_NAG, SGDL_OPT_ADAM };
+int sgdl_optim_aux(int rule);   /* aux vectors per parameter: 0, 1, 1, 2 */
+void sgdl_optim_update(int rule, const sgdl_algo_params *par, long n, double *x, double *aux,
+                       const double *g, uint64_t k);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

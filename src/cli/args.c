@@ -1,0 +1,327 @@
+/* Option parsing shared by every subcommand: --flag value / --flag=value, boolean flags,
+ * --config FILE.json (same keys; command-line flags win), --help generated from the table,
+ * and typed getters whose errors name the flag and the text that was wrong. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* Strings created while merging --config live as long as the process (a CLI run). */
+static char *keep(const char *s) {
+  char *c = strdup(s);
+  if (!c) {
+    fprintf(stderr, "sgdlab: out of memory\n");
+    exit(1);
+  }
+  return c;
+}
+
+sgdl_opt *sgdl_opt_get(sgdl_opt *opts, const char *name) {
+  for (sgdl_opt *o = opts; o->name; o++)
+    if (!strcmp(o->name, name)) return o;
+  fprintf(stderr, "sgdlab: internal error: unknown option '%s'\n", name);
+  abort();
+}
+
+const char *sgdl_opt_str(sgdl_opt *opts, const char *name) { return sgdl_opt_get(opts, name)->value; }
+int sgdl_opt_given(sgdl_opt *opts, const char *name) { return sgdl_opt_get(opts, name)->given; }
+int sgdl_opt_flag(sgdl_opt *opts, const char *name) {
+  const char *v = sgdl_opt_get(opts, name)->value;
+  return v && strcmp(v, "0") && strcmp(v, "false");
+}
+
+static void print_help(const char *command, const char *summary, const sgdl_opt *opts) {
+  printf("usage: sgdlab %s [flags]\n\n%s\n\nflags:\n", command, summary);
+  for (const sgdl_opt *o = opts; o->name; o++) {
+    char left[64];
+    snprintf(left, sizeof left, "--%s%s", o->name, o->kind == OPT_FLAG ? "" : " V");
+    printf("  %-20s %s", left, o->help ? o->help : "");
+    if (o->def && o->kind != OPT_FLAG) printf(" [%s]", o->def);
+    printf("\n");
+  }
+  printf("  %-20s %s\n", "--help", "this text");
+}
+
+static sgdl_opt *find(sgdl_opt *opts, const char *name, size_t len) {
+  for (sgdl_opt *o = opts; o->name; o++)
+    if (strlen(o->name) == len && !strncmp(o->name, name, len)) return o;
+  return NULL;
+}
+
+static int merge_config(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: cannot open (%s)", path, strerror(errno));
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)(n > 0 ? n : 0) + 1);
+  size_t got = buf ? fread(buf, 1, (size_t)(n > 0 ? n : 0), f) : 0;
+  fclose(f);
+  if (!buf) return sgdl_fail(ctx, SGDL_ENOMEM, "--config %s: out of memory", path);
+  buf[got] = 0;
+  cJSON *root = cJSON_Parse(buf);
+  free(buf);
+  if (!root || !cJSON_IsObject(root)) {
+    cJSON_Delete(root);
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: not a JSON object", path);
+  }
+  int rc = SGDL_OK;
+  for (cJSON *it = root->child; it && !rc; it = it->next) {
+    sgdl_opt *o = find(opts, it->string, strlen(it->string));
+    if (!o || !strcmp(it->string, "config")) {
+      rc = sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: unknown key \"%s\" for 'sgdlab %s'", path, it->string, command);
+      break;
+    }
+    char tmp[64];
+    if (cJSON_IsString(it)) o->value = keep(it->valuestring);
+    else if (cJSON_IsBool(it)) o->value = cJSON_IsTrue(it) ? "1" : NULL;
+    else if (cJSON_IsNumber(it)) {
+      snprintf(tmp, sizeof tmp, "%.17g", it->valuedouble);
+      o->value = keep(tmp);
+    } else if (cJSON_IsArray(it)) {
+      char *s = cJSON_PrintUnformatted(it); /* "[0.1,0.05]" -> "0.1,0.05" */
+      size_t L = s ? strlen(s) : 0;
+      if (L >= 2) {
+        s[L - 1] = 0;
+        o->value = keep(s + 1);
+      }
+      free(s);
+    } else {
+      rc = sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: key \"%s\" has an unsupported type", path, it->string);
+    }
+    if (!rc) o->given = 1;
+  }
+  cJSON_Delete(root);
+  return rc;
+}
+
+int sgdl_cli_parse(sgdl_ctx *ctx, const char *command, const char *summary, sgdl_opt *opts,
+                   int argc, char **argv) {
+  for (sgdl_opt *o = opts; o->name; o++) {
+    o->value = o->def;
+    o->given = 0;
+  }
+  /* --config first, so command-line flags override it. */
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      print_help(command, summary, opts);
+      return -1;
+    }
+    const char *cfg = NULL;
+    if (!strcmp(argv[i], "--config") && i + 1 < argc) cfg = argv[i + 1];
+    else if (!strncmp(argv[i], "--config=", 9)) cfg = argv[i] + 9;
+    if (cfg) {
+      int rc = merge_config(ctx, command, opts, cfg);
+      if (rc) return rc;
+    }
+  }
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strncmp(a, "--", 2) != 0)
+      return sgdl_fail(ctx, SGDL_EUSAGE, "unexpected argument '%s' (flags start with --; see sgdlab %s --help)", a, command);
+    const char *name = a + 2, *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    sgdl_opt *o = find(opts, name, len);
+    if (!o) return sgdl_fail(ctx, SGDL_EUSAGE, "unknown flag '--%.*s' for 'sgdlab %s' (see --help)", (int)len, name, command);
+    if (o->kind == OPT_FLAG) {
+      if (eq) o->value = keep(eq + 1);
+      else o->value = "1";
+    } else if (eq) {
+      o->value = eq + 1;
+    } else {
+      if (i + 1 >= argc) return sgdl_fail(ctx, SGDL_EUSAGE, "--%s needs a value", o->name);
+      o->value = argv[++i];
+    }
+    o->given = 1;
+  }
+  return SGDL_OK;
+}
+
+int sgdl_parse_num(sgdl_ctx *ctx, const char *what, const char *text, double *out) {
+  if (!text) return sgdl_fail(ctx, SGDL_EUSAGE, "%s: missing value", what);
+  while (isspace((unsigned char)*text)) text++;
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  while (isspace((unsigned char)*end)) end++;
+  if (end == text || *end) return sgdl_fail(ctx, SGDL_EUSAGE, "%s: '%s' is not a number", what, text);
+  if (!isfinite(v) || errno == ERANGE) return sgdl_fail(ctx, SGDL_EUSAGE, "%s: '%s' is not a finite number", what, text);
+  *out = v;
+  return SGDL_OK;
+}
+
+int sgdl_opt_num(sgdl_ctx *ctx, sgdl_opt *opts, const char *name, double *out) {
+  char what[80];
+  snprintf(what, sizeof what, "--%s", name);
+  return sgdl_parse_num(ctx, what, sgdl_opt_get(opts, name)->value, out);
+}
+
+int sgdl_opt_int(sgdl_ctx *ctx, sgdl_opt *opts, const char *name, long long *out) {
+  double v;
+  int rc = sgdl_opt_num(ctx, opts, name, &v); /* accepts 1e6 */
+  if (rc) return rc;
+  if (v != floor(v) || fabs(v) > 9e15)
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--%s: '%s' is not an integer", name, sgdl_opt_get(opts, name)->value);
+  *out = (long long)v;
+  return SGDL_OK;
+}
+
+static int parse_list(sgdl_ctx *ctx, const char *what, const char *text, char sep, double **v, int *n) {
+  *v = NULL;
+  *n = 0;
+  if (!text || !*text) return sgdl_fail(ctx, SGDL_EUSAGE, "%s: empty list", what);
+  int cap = 1;
+  for (const char *p = text; *p; p++) cap += *p == sep;
+  double *a = malloc(sizeof(double) * (size_t)cap);
+  if (!a) return sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory", what);
+  const char *p = text;
+  int k = 0;
+  for (;;) {
+    const char *q = strchr(p, sep);
+    size_t len = q ? (size_t)(q - p) : strlen(p);
+    char item[128];
+    if (len >= sizeof item) len = sizeof item - 1;
+    memcpy(item, p, len);
+    item[len] = 0;
+    int rc = sgdl_parse_num(ctx, what, item, &a[k]);
+    if (rc) {
+      free(a);
+      return rc;
+    }
+    k++;
+    if (!q) break;
+    p = q + 1;
+  }
+  *v = a;
+  *n = k;
+  return SGDL_OK;
+}
+
+int sgdl_opt_list(sgdl_ctx *ctx, sgdl_opt *opts, const char *name, double **v, int *n) {
+  char what[80];
+  snprintf(what, sizeof what, "--%s", name);
+  return parse_list(ctx, what, sgdl_opt_get(opts, name)->value, ',', v, n);
+}
+
+static char *read_text_file(sgdl_ctx *ctx, const char *what, const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    sgdl_fail(ctx, SGDL_EUSAGE, "%s: cannot open file %s (%s)", what, path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (!buf) break;
+    size_t got = fread(buf + len, 1, cap - len - 1, f);
+    len += got;
+    if (len + 1 < cap) break;
+    char *b = realloc(buf, cap * 2);
+    if (!b) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = b;
+    cap *= 2;
+  }
+  fclose(f);
+  if (!buf) {
+    sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory reading %s", what, path);
+    return NULL;
+  }
+  buf[len] = 0;
+  return buf;
+}
+
+int sgdl_parse_matrix(sgdl_ctx *ctx, const char *what, const char *text, int *rows, int *cols, double **A) {
+  *A = NULL;
+  if (!text || !*text) return sgdl_fail(ctx, SGDL_EUSAGE, "%s: empty matrix", what);
+  char *owned = NULL;
+  char rowsep = ';';
+  if (text[0] == '@') {
+    owned = read_text_file(ctx, what, text + 1);
+    if (!owned) return ctx->status;
+    rowsep = '\n';
+    text = owned;
+  }
+  /* Split into non-empty rows; parse each as a comma-separated list. */
+  int r = 0, c = -1, cap = 16, rc = SGDL_OK;
+  double *M = malloc(sizeof(double) * (size_t)cap);
+  const char *p = text;
+  while (M && *p && !rc) {
+    const char *q = strchr(p, rowsep);
+    size_t len = q ? (size_t)(q - p) : strlen(p);
+    char *line = malloc(len + 1);
+    memcpy(line, p, len);
+    line[len] = 0;
+    char *s = line;
+    while (isspace((unsigned char)*s)) s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1])) *--e = 0;
+    if (*s) {
+      double *v;
+      int n;
+      char w2[160];
+      snprintf(w2, sizeof w2, "%s row %d", what, r + 1);
+      rc = parse_list(ctx, w2, s, ',', &v, &n);
+      if (!rc && c >= 0 && n != c)
+        rc = sgdl_fail(ctx, SGDL_EUSAGE, "%s: row %d has %d entries but row 1 has %d", what, r + 1, n, c);
+      if (!rc) {
+        c = n;
+        while ((r + 1) * c > cap) {
+          cap *= 2;
+          double *t = realloc(M, sizeof(double) * (size_t)cap);
+          if (!t) break;
+          M = t;
+        }
+        memcpy(M + (size_t)r * c, v, sizeof(double) * (size_t)n);
+        r++;
+      }
+      free(v);
+    }
+    free(line);
+    if (!q) break;
+    p = q + 1;
+  }
+  free(owned);
+  if (!M) return sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory", what);
+  if (!rc && r == 0) rc = sgdl_fail(ctx, SGDL_EUSAGE, "%s: empty matrix", what);
+  if (rc) {
+    free(M);
+    return rc;
+  }
+  *rows = r;
+  *cols = c;
+  *A = M;
+  return SGDL_OK;
+}
+
+int sgdl_parse_range(sgdl_ctx *ctx, const char *what, const char *text, int geometric, double **v, int *n) {
+  double *parts;
+  int k;
+  int rc = parse_list(ctx, what, text, ':', &parts, &k);
+  if (rc) return rc;
+  if (k != 3 || parts[2] < 1 || parts[2] != floor(parts[2])) {
+    free(parts);
+    return sgdl_fail(ctx, SGDL_EUSAGE, "%s: expected lo:hi:n with n a positive integer, got '%s'", what, text);
+  }
+  double lo = parts[0], hi = parts[1];
+  int m = (int)parts[2];
+  free(parts);
+  if (geometric && (lo <= 0 || hi <= 0))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "%s: a geometric range needs positive ends, got '%s'", what, text);
+  double *a = malloc(sizeof(double) * (size_t)m);
+  if (!a) return sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory", what);
+  for (int i = 0; i < m; i++) {
+    double f = m == 1 ? 0 : (double)i / (m - 1);
+    a[i] = geometric ? lo * pow(hi / lo, f) : lo + (hi - lo) * f;
+  }
+  *v = a;
+  *n = m;
+  return SGDL_OK;
+}

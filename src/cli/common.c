@@ -1,0 +1,102 @@
+/* What every subcommand does the same way: build the problem from its flags, apply --seed
+ * and --threads, record the parameters, and emit results.json (--out / --json). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
+  sgdl_problem_spec spec;
+  sgdl_problem_spec_init(&spec);
+  spec.name = sgdl_opt_str(opts, "problem");
+  double *H = NULL, *C = NULL;
+  int rc = SGDL_OK;
+  if (sgdl_opt_str(opts, "H")) {
+    int r, c;
+    rc = sgdl_parse_matrix(ctx, "--H", sgdl_opt_str(opts, "H"), &r, &c, &H);
+    if (!rc && r != c) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--H must be square, got %dx%d", r, c);
+    if (!rc) spec.dim = r;
+  }
+  if (!rc && sgdl_opt_str(opts, "C")) {
+    int r, c;
+    rc = sgdl_parse_matrix(ctx, "--C", sgdl_opt_str(opts, "C"), &r, &c, &C);
+    if (!rc && r != c) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--C must be square, got %dx%d", r, c);
+    if (!rc && H && r != spec.dim) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--C is %dx%d but --H is %dx%d", r, r, spec.dim, spec.dim);
+    if (!rc && !H) spec.dim = r;
+  }
+  spec.H = H;
+  spec.C = C;
+  long long gn = 0, gd = 0, seed = 0;
+  if (!rc) rc = sgdl_opt_num(ctx, opts, "sigma2", &spec.sigma2);
+  if (!rc) rc = sgdl_opt_num(ctx, opts, "tilt", &spec.tilt);
+  if (!rc) rc = sgdl_opt_num(ctx, opts, "ky", &spec.ky);
+  if (!rc) rc = sgdl_opt_num(ctx, opts, "couple", &spec.couple);
+  if (!rc) rc = sgdl_opt_num(ctx, opts, "s", &spec.s);
+  if (!rc) rc = sgdl_opt_num(ctx, opts, "l2", &spec.l2);
+  if (!rc) rc = sgdl_opt_num(ctx, opts, "gen-noise", &spec.gen_noise);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "gen-n", &gn);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "gen-d", &gd);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "seed", &seed);
+  if (!rc && spec.sigma2 < 0) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--sigma2: %g is negative", spec.sigma2);
+  if (!rc && (gn < 1 || gd < 1)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--gen-n and --gen-d must be positive");
+  if (!rc) {
+    spec.gen_n = (size_t)gn;
+    spec.gen_d = (int)gd;
+    spec.gen_seed = (uint32_t)seed;
+    spec.data_path = sgdl_opt_str(opts, "data");
+    spec.plugin_params = sgdl_opt_str(opts, "plugin-params");
+    rc = sgdl_problem_create(ctx, &spec, out);
+  }
+  free(H);
+  free(C);
+  return rc;
+}
+
+int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed) {
+  long long s, t;
+  int rc = sgdl_opt_int(ctx, opts, "seed", &s);
+  if (!rc && (s < 0 || s > 4294967295LL)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--seed: %lld is outside 0 .. 4294967295", s);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "threads", &t);
+  if (!rc && (t < 0 || t > 4096)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--threads: %lld is not a thread count", t);
+  if (rc) return rc;
+  *seed = (uint32_t)s;
+  ctx->threads = (int)t;
+  if (sgdl_opt_flag(opts, "quiet")) ctx->verbosity = 0;
+  return SGDL_OK;
+}
+
+cJSON *sgdl_cli_params_json(sgdl_opt *opts) {
+  cJSON *p = cJSON_CreateObject();
+  for (sgdl_opt *o = opts; o->name; o++) {
+    if (!strcmp(o->name, "config") || !strcmp(o->name, "json") || !strcmp(o->name, "quiet") || !strcmp(o->name, "out"))
+      continue;
+    if (o->kind == OPT_FLAG) cJSON_AddBoolToObject(p, o->name, sgdl_opt_flag(opts, o->name));
+    else if (o->value) cJSON_AddStringToObject(p, o->name, o->value);
+  }
+  return p;
+}
+
+int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results) {
+  int rc = SGDL_OK;
+  const char *out = sgdl_opt_str(opts, "out");
+  if (out) {
+    char path[4096];
+    sgdl_path_join(path, sizeof path, out, "results.json");
+    rc = sgdl_json_write(ctx, path, results);
+    if (!rc && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) printf("wrote %s\n", path);
+  }
+  if (!rc && sgdl_opt_flag(opts, "json")) sgdl_json_print(stdout, results);
+  cJSON_Delete(results);
+  if (rc) {
+    fprintf(stderr, "sgdlab: error: %s\n", ctx->msg);
+    return 1;
+  }
+  return 0;
+}
+
+int sgdl_cli_error(const sgdl_ctx *ctx, const char *command, int rc) {
+  if (rc == -1) return 0; /* --help */
+  fprintf(stderr, "sgdlab %s: error: %s\n", command, ctx->msg[0] ? ctx->msg : sgdl_strerror(rc));
+  return rc == SGDL_EUSAGE ? 2 : 1;
+}

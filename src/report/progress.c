@@ -1,0 +1,34 @@
+/* A progress bar on stderr, only when stderr is a terminal (quiet in pipes, CI and tests). */
+#include "sgdlab/report.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+void sgdl_progress_bar_start(sgdl_progress_bar *b, const char *label) {
+  b->label = label;
+  b->active = isatty(STDERR_FILENO);
+  b->last_permille = -1;
+  b->t_start = sgdl_now();
+}
+
+void sgdl_progress_bar_update(void *bar, double fraction) {
+  sgdl_progress_bar *b = bar;
+  if (!b->active) return;
+  if (fraction < 0) fraction = 0;
+  if (fraction > 1) fraction = 1;
+  int pm = (int)(fraction * 1000);
+  if (pm == b->last_permille) return;
+  b->last_permille = pm;
+  double el = sgdl_now() - b->t_start;
+  double eta = fraction > 0.01 ? el * (1 - fraction) / fraction : 0;
+  int width = 30, fill = (int)(fraction * width);
+  fprintf(stderr, "\r%s [", b->label ? b->label : "");
+  for (int i = 0; i < width; i++) fputc(i < fill ? '#' : '.', stderr);
+  fprintf(stderr, "] %5.1f%%  %.0fs elapsed, ~%.0fs left ", 100 * fraction, el, eta);
+  fflush(stderr);
+}
+
+void sgdl_progress_bar_finish(sgdl_progress_bar *b) {
+  if (b->active && b->last_permille >= 0) fprintf(stderr, "\r%*s\r", 78, "");
+  b->active = 0;
+}
