@@ -80,6 +80,7 @@ struct sgdl_stepper {
   uint32_t seed;
   uint32_t stream;            /* separates the random streams of different runs */
   double cB;                  /* minibatch factor c_B of SPEC section 1 */
+  int particles;              /* P: particles per replica it is driven with */
   int naux;                   /* aux doubles per particle per lane */
   int work_per_lane;          /* scratch doubles needed per lane */
   void *impl;

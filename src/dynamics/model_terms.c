@@ -1,0 +1,102 @@
+/* Drift and noise of the continuous models on a block of lanes.
+ *   drift: b = -grad L_alpha, L_alpha = L (gf, sme1, smf1) or L + alpha/4 |grad L|^2
+ *          (sme2, smf2), whose gradient is grad L + alpha/2 Hess L grad L (SPEC 3.1);
+ *   noise: sme: sqrt(alpha cB h) Sigma_1(x)^{1/2} z, z ~ N(0, I_d) per particle;
+ *          smf: sqrt(alpha cB h w) sum_k G_k(x) z_k, z shared by all particles of a replica
+ *          (w = noise_weight: the exact N^{-1/2} sum_i G(x, theta_i) dbeta_i form for P_N).
+ * Constant noise (additive problems) uses factors precomputed at plan time; state-dependent
+ * noise is formed per lane. For finite data sets Sigma_1 and sum_i G_i z_i are accumulated
+ * sample by sample, so memory stays O(d^2), never O(d N). */
+#include <math.h>
+#include <string.h>
+
+#include "dynamics/internal.h"
+#include "dynamics/models.h"
+#include "sgdlab/linalg.h"
+
+int sgdl_model_work(const sgdl_problem *p) {
+  int d = p->dim, K = p->n_data ? 0 : p->n_noise;
+  return 2 * d + 6 * d + 3 * d * d + d * K + 8;
+}
+
+void sgdl_model_drift(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
+  const sgdl_problem *p = s->prob;
+  const int d = p->dim;
+  sgdl_problem_grad_lanes(p, W, X, Bout, work);
+  if (modified) {
+    double *x = work + 2 * d, *g = x + d, *hv = g + d;
+    const double c = 0.5 * s->par.lr;
+    for (int l = 0; l < W; l++) {
+      lane_get(d, W, X, l, x);
+      lane_get(d, W, Bout, l, g);
+      p->type->hvp(p, x, g, hv);
+      for (int i = 0; i < d; i++) g[i] += c * hv[i];
+      lane_put(d, W, Bout, l, g);
+    }
+  }
+  for (size_t i = 0; i < (size_t)d * W; i++) Bout[i] = -Bout[i];
+}
+
+/* Sigma_1(x) for a finite data set, streamed: (1/N) sum_i G_i G_i^T, G_i = grad L - grad l_i. */
+static void sigma1_finite(const sgdl_problem *p, const double *x, double *S, double *gL, double *gi) {
+  const int d = p->dim;
+  const size_t N = p->n_data;
+  p->type->grad(p, x, gL);
+  memset(S, 0, sizeof(double) * (size_t)d * d);
+  for (size_t n = 0; n < N; n++) {
+    p->type->grad_sample(p, x, n, gi);
+    for (int i = 0; i < d; i++) gi[i] = gL[i] - gi[i];
+    for (int i = 0; i < d; i++)
+      for (int j = 0; j < d; j++) S[(size_t)i * d + j] += gi[i] * gi[j];
+  }
+  for (size_t i = 0; i < (size_t)d * d; i++) S[i] /= (double)N;
+}
+
+void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
+                      double *Xout, double *work) {
+  const sgdl_problem *p = s->prob;
+  const sgdl_model_impl *m = s->impl;
+  const int d = p->dim, K = p->n_noise;
+  const double amp = sqrt(s->par.lr * s->cB * h);
+  if (m->factor) { /* constant noise: Xout += amp * F z, F = Sigma_1^{1/2} (d x d) or sqrt(w) G (d x K) */
+    const int cols = m->factor_cols;
+    for (int i = 0; i < d; i++)
+      for (int k = 0; k < cols; k++) {
+        const double c = amp * m->factor[(size_t)i * cols + k];
+        if (c == 0) continue;
+        for (int l = 0; l < W; l++) Xout[(size_t)i * W + l] += c * z[(size_t)k * W + l];
+      }
+    return;
+  }
+  double *x = work, *gL = x + d, *gi = gL + d, *acc = gi + d, *S = acc + d, *R = S + (size_t)d * d,
+         *sw = R + (size_t)d * d, *Gc = sw + (size_t)2 * d * d + d;
+  for (int l = 0; l < W; l++) {
+    lane_get(d, W, X, l, x);
+    memset(acc, 0, sizeof(double) * d);
+    if (smf && p->n_data) {
+      /* sum_i G_i z_i = (sum_i z_i) grad L - sum_i z_i grad l_i; scaled by sqrt(1/N). */
+      double zs = 0;
+      p->type->grad(p, x, gL);
+      for (size_t n = 0; n < p->n_data; n++) {
+        const double zn = z[n * W + l];
+        zs += zn;
+        p->type->grad_sample(p, x, n, gi);
+        for (int i = 0; i < d; i++) acc[i] -= zn * gi[i];
+      }
+      for (int i = 0; i < d; i++) acc[i] = (acc[i] + zs * gL[i]) * sqrt(p->noise_weight);
+    } else if (smf) {
+      p->type->noise_cols(p, x, Gc);
+      for (int i = 0; i < d; i++)
+        for (int k = 0; k < K; k++) acc[i] += Gc[(size_t)i * K + k] * z[(size_t)k * W + l];
+      for (int i = 0; i < d; i++) acc[i] *= sqrt(p->noise_weight);
+    } else {
+      if (p->n_data) sigma1_finite(p, x, S, gL, gi);
+      else sgdl_problem_sigma1(p, x, S, Gc);
+      if (d == 1) R[0] = sqrt(fmax(S[0], 0.0));
+      else sgdl_sym_sqrt_clip(d, S, R, sw);
+      for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) acc[i] += R[(size_t)i * d + j] * z[(size_t)j * W + l];
+    }
+    for (int i = 0; i < d; i++) Xout[(size_t)i * W + l] += amp * acc[i];
+  }
+}

@@ -1,0 +1,115 @@
+/* Continuous-time models as steppers: gradient flow, first- and second-order stochastic
+ * modified equations (SME1/SME2, Li-Tai-E) and stochastic modified flows (SMF1/SMF2,
+ * Gess-Kassing-Konarovskyi). One learning-rate step advances model time by alpha in
+ * `substeps` steps of h = alpha/substeps with
+ *   EM:   X <- X + b(X) h + noise(X)
+ *   Heun: Xp = X + b(X) h + noise(X);  X <- X + (b(X) + b(Xp)) h/2 + noise(X)
+ * Heun is weak order 2 when the noise is additive (constant), and the deterministic Heun
+ * (RK2) method for gf; with state-dependent noise it stays weak order 1, so the ensemble
+ * driver offers Talay-Tubaro extrapolation on top of EM for those problems. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dynamics/internal.h"
+#include "dynamics/models.h"
+#include "sgdlab/linalg.h"
+
+static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
+  const sgdl_problem *p = s->prob;
+  const int d = p->dim, K = p->n_noise;
+  const char *n = s->type->name;
+  sgdl_model_impl *m = calloc(1, sizeof *m);
+  if (!m) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  s->impl = m;
+  m->noisy = strcmp(n, "gf") != 0;
+  m->modified = !strcmp(n, "sme2") || !strcmp(n, "smf2");
+  m->smf = !strncmp(n, "smf", 3);
+  m->nz = m->smf ? K : d;
+  if (s->par.substeps < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--substeps: %d is not positive", s->par.substeps);
+  if (m->modified && !p->type->hvp)
+    return sgdl_fail(ctx, SGDL_ENOTSUP, "%s needs a Hessian-vector product, which problem %s lacks", n, p->type->name);
+  if (m->noisy && p->noise_constant) {
+    double *G = sgdl_alloc(ctx, (size_t)d * K, sizeof *G), *x0 = sgdl_alloc(ctx, (size_t)d, sizeof *x0);
+    if (!G || !x0) {
+      sgdl_free(G);
+      sgdl_free(x0);
+      return SGDL_ENOMEM;
+    }
+    p->type->noise_cols(p, x0, G);
+    int rc = SGDL_OK;
+    if (m->smf) {
+      for (size_t i = 0; i < (size_t)d * K; i++) G[i] *= sqrt(p->noise_weight);
+      m->factor = G;
+      m->factor_cols = K;
+    } else {
+      double *S = sgdl_alloc(ctx, (size_t)d * d, sizeof *S), *R = sgdl_alloc(ctx, (size_t)d * d, sizeof *R);
+      if (!S || !R) rc = SGDL_ENOMEM;
+      if (!rc) {
+        sgdl_gemm(0, 1, d, d, K, p->noise_weight, G, G, 0.0, S);
+        rc = sgdl_sym_sqrt_psd(ctx, d, S, R, 1e-10, "gradient-noise covariance");
+      }
+      sgdl_free(S);
+      sgdl_free(G);
+      if (rc) {
+        sgdl_free(R);
+        sgdl_free(x0);
+        return rc;
+      }
+      m->factor = R;
+      m->factor_cols = d;
+    }
+    sgdl_free(x0);
+  }
+  const int P = s->particles;
+  long total = (long)(m->nz > 0 ? m->nz : 1) * SGDL_LANES + 4L * d * SGDL_LANES + sgdl_model_work(p);
+  (void)P;
+  s->work_per_lane = (int)((total + SGDL_LANES - 1) / SGDL_LANES);
+  return SGDL_OK;
+}
+
+static void model_destroy(sgdl_stepper *s) {
+  sgdl_model_impl *m = s->impl;
+  if (m) sgdl_free(m->factor);
+  free(m);
+  s->impl = NULL;
+}
+
+static void model_step(const sgdl_stepper *s, sgdl_lanes *L) {
+  const sgdl_model_impl *m = s->impl;
+  const int W = L->W, d = L->d, P = L->P, sub = s->par.substeps;
+  const double h = s->par.lr / sub;
+  const size_t blk = (size_t)d * W;
+  double *z = L->work, *b0 = z + (size_t)(m->nz > 0 ? m->nz : 1) * SGDL_LANES, *b1 = b0 + (size_t)d * SGDL_LANES,
+         *xp = b1 + (size_t)d * SGDL_LANES, *inc = xp + (size_t)d * SGDL_LANES, *w = inc + (size_t)d * SGDL_LANES;
+  for (int j = 0; j < sub; j++) {
+    const uint64_t ctr = L->k * (uint64_t)sub + (uint64_t)j;
+    if (m->noisy && m->smf)
+      sgdl_rng_normals(s->seed, L->replica0, W, ctr, SGDL_PURPOSE(SGDL_RNG_NORMAL, s->stream, 0), (size_t)m->nz, z);
+    for (int q = 0; q < P; q++) {
+      double *x = L->x + q * blk;
+      memset(inc, 0, sizeof(double) * blk);
+      if (m->noisy) {
+        if (!m->smf)
+          sgdl_rng_normals(s->seed, L->replica0, W, ctr, SGDL_PURPOSE(SGDL_RNG_NORMAL, s->stream, q), (size_t)d, z);
+        sgdl_model_noise(s, m->smf, W, x, z, h, inc, w);
+      }
+      sgdl_model_drift(s, m->modified, W, x, b0, w);
+      if (s->par.scheme == SGDL_SCHEME_HEUN) {
+        for (size_t i = 0; i < blk; i++) xp[i] = x[i] + h * b0[i] + inc[i];
+        sgdl_model_drift(s, m->modified, W, xp, b1, w);
+        for (size_t i = 0; i < blk; i++) x[i] += 0.5 * h * (b0[i] + b1[i]) + inc[i];
+      } else {
+        for (size_t i = 0; i < blk; i++) x[i] += h * b0[i] + inc[i];
+      }
+    }
+  }
+}
+
+#define MODEL(id, label, order, text) \
+  const sgdl_stepper_type sgdl_stepper_##id = {label, 0, order, text, model_plan, model_step, model_destroy};
+MODEL(gf, "gf", 1, "gradient flow dX = -grad L dt")
+MODEL(sme1, "sme1", 1, "first-order SME: dX = -grad L dt + sqrt(alpha Sigma_B)^{1/2} dW")
+MODEL(sme2, "sme2", 2, "second-order SME: drift -grad(L + alpha/4 |grad L|^2), same noise as sme1")
+MODEL(smf1, "smf1", 1, "stochastic modified flow, drift -grad L, noise sqrt(alpha cB/N) sum_i G_i dbeta_i shared by particles")
+MODEL(smf2, "smf2", 2, "stochastic modified flow with the second-order drift of sme2")

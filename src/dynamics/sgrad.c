@@ -1,0 +1,71 @@
+/* The stochastic gradient of one SGD step on a block of lanes, with the draw shared by all
+ * particles of a replica (multi-point runs "with shared samples", SPEC 3.3).
+ *   finite data: B indices per lane (i.i.d. or a uniform B-subset), g = (1/B) sum grad l_i;
+ *   additive Gaussian noise: g = grad L - G theta / sqrt(B), theta ~ N(0, I_K) (the mean of B
+ *   i.i.d. draws has exactly this law). */
+#include <math.h>
+#include <string.h>
+
+#include "dynamics/internal.h"
+
+/* Doubles of scratch for a block of SGDL_LANES lanes. */
+int sgdl_sgrad_work(const sgdl_problem *p, int batch) {
+  int d = p->dim, K = p->n_noise;
+  if (p->n_data) return (batch * SGDL_LANES + 1) / 2 + 1 + 3 * d;
+  return K * SGDL_LANES + d * K + 3 * d;
+}
+
+void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_lanes *L, const double *Y, double *Gout,
+                          double *work) {
+  const sgdl_problem *p = s->prob;
+  const int W = L->W, d = L->d, P = L->P, B = s->par.batch, K = p->n_noise;
+  const uint32_t purpose = SGDL_PURPOSE(p->n_data ? SGDL_RNG_INDEX : SGDL_RNG_NORMAL, s->stream, 0);
+  if (p->n_data) {
+    uint32_t *idx = (uint32_t *)work; /* [B][W] */
+    double *v = work + ((size_t)B * SGDL_LANES + 1) / 2 + 1, *g = v + d, *acc = g + d;
+    sgdl_rng_indices(s->seed, L->replica0, W, L->k, purpose, (uint32_t)p->n_data, (uint32_t)B,
+                     s->par.without_replacement, idx);
+    for (int q = 0; q < P; q++) {
+      const double *Yq = Y + (size_t)q * d * W;
+      double *Gq = Gout + (size_t)q * d * W;
+      for (int l = 0; l < W; l++) {
+        lane_get(d, W, Yq, l, v);
+        memset(acc, 0, sizeof(double) * d);
+        for (int b = 0; b < B; b++) {
+          p->type->grad_sample(p, v, idx[(size_t)b * W + l], g);
+          for (int i = 0; i < d; i++) acc[i] += g[i];
+        }
+        for (int i = 0; i < d; i++) acc[i] /= B;
+        lane_put(d, W, Gq, l, acc);
+      }
+    }
+  } else {
+    double *z = work; /* [K][W] */
+    double *Gc = z + (size_t)K * W, *v = Gc + (size_t)d * K, *gw = v + d;
+    const double scale = 1.0 / sqrt((double)B);
+    sgdl_rng_normals(s->seed, L->replica0, W, L->k, purpose, (size_t)K, z);
+    for (int q = 0; q < P; q++) {
+      const double *Yq = Y + (size_t)q * d * W;
+      double *Gq = Gout + (size_t)q * d * W;
+      sgdl_problem_grad_lanes(p, W, Yq, Gq, gw);
+      if (p->noise_constant) {
+        if (q == 0) p->type->noise_cols(p, Yq, Gc); /* any point: G is constant */
+        for (int i = 0; i < d; i++)
+          for (int k = 0; k < K; k++) {
+            const double c = scale * Gc[(size_t)i * K + k];
+            for (int l = 0; l < W; l++) Gq[(size_t)i * W + l] -= c * z[(size_t)k * W + l];
+          }
+      } else {
+        for (int l = 0; l < W; l++) {
+          lane_get(d, W, Yq, l, v);
+          p->type->noise_cols(p, v, Gc);
+          for (int i = 0; i < d; i++) {
+            double acc = 0;
+            for (int k = 0; k < K; k++) acc += Gc[(size_t)i * K + k] * z[(size_t)k * W + l];
+            Gq[(size_t)i * W + l] -= scale * acc;
+          }
+        }
+      }
+    }
+  }
+}
