@@ -83,6 +83,8 @@ typedef struct sgdl_problem_spec {
   uint32_t gen_seed;       /* ... from this seed ... */
   double gen_noise;        /* ... with this label-noise standard deviation */
   const char *plugin_params; /* passed verbatim to a plugin */
+  int C_dim;               /* quadratic: rows of C when the caller knows them; 0 = same as dim.
+                            * A mismatch is the error "--C is 3x3 but --H is 2x2". */
 } sgdl_problem_spec;
 
 /* Fills a spec with defaults (sigma2 = 1, s = 0.5, ky = 1, gen_n = 64, gen_d = 2, gen_noise = 0.5). */
@@ -92,6 +94,11 @@ int sgdl_problem_create(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_probl
 void sgdl_problem_destroy(sgdl_problem *p);
 /* Names of the built-in problems, NULL-terminated. */
 extern const char *const sgdl_problem_names[];
+/* 1 if sgdl_problem_create would treat `name` as a plugin path (contains '/' or ends in .so). */
+int sgdl_problem_is_plugin_name(const char *name);
+/* The data set of a linreg/logreg problem (borrowed pointers, valid until destroy):
+ * X (N x d row-major), y (N). SGDL_ENOTSUP (no message recorded) for any other problem. */
+int sgdl_problem_data(const sgdl_problem *p, size_t *N, int *d, const double **X, const double **y);
 
 /* A plugin shared object exports this symbol (see examples/plugin/). It fills p->type, dim,
  * n_data, n_noise, noise_weight, noise_constant, affine, impl and desc and returns 0; on failure
@@ -99,7 +106,9 @@ extern const char *const sgdl_problem_names[];
 typedef int (*sgdl_problem_plugin_fn)(sgdl_problem *p, const char *params);
 #define SGDL_PLUGIN_SYMBOL "sgdl_problem_plugin"
 
-/* Gradient over W lanes (SoA), using the fast path when the type has one. */
+/* Gradient over W lanes (SoA), using the fast path when the type has one.
+ * work must hold 2*d doubles (used only by the generic per-lane fallback; may be NULL when
+ * p->type->grad_lanes is set). */
 void sgdl_problem_grad_lanes(const sgdl_problem *p, int W, const double *X, double *Gout, double *work);
 /* Sigma_1(x) = noise_weight * G G^T -> S[d*d]; Gwork holds d*K doubles. */
 void sgdl_problem_sigma1(const sgdl_problem *p, const double *x, double *S, double *Gwork);

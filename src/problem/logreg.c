@@ -1,0 +1,158 @@
+/* logreg: logistic regression with a ridge penalty on a finite data set, labels y_i in {0, 1}:
+ *   l_i(w) = log(1 + exp(-s_i x_i^T w)) + l2/2 |w|^2,  s_i = 2 y_i - 1,  L = (1/N) sum_i l_i.
+ * Computed stably for any margin: log(1 + e^t) = max(t, 0) + log1p(e^{-|t|}) and the logistic
+ * function from whichever exponential is <= 1, so no overflow for |x^T w| up to DBL_MAX.
+ * Noise: G_i = grad L - grad l_i (the ridge term cancels), noise_weight 1/N; not affine.
+ * Does not: fit an intercept (add a column of ones) or accept labels other than 0/1. */
+#include <math.h>
+#include <stdio.h>
+
+#include "problem/problem_impl.h"
+
+typedef struct {
+  sgdl_dataset ds; /* first member: see sgdl_problem_data */
+  double l2;
+} logreg_impl;
+
+/* log(1 + e^t) without overflow or loss of precision for large |t|. */
+static double softplus(double t) { return fmax(t, 0.0) + log1p(exp(-fabs(t))); }
+/* 1 / (1 + e^{-t}) */
+static double logistic(double t) {
+  if (t >= 0) return 1.0 / (1.0 + exp(-t));
+  double e = exp(t);
+  return e / (1.0 + e);
+}
+
+/* Signed margin m_i = s_i x_i^T w. */
+static double margin(const logreg_impl *m, const double *w, size_t i) {
+  const int d = m->ds.d;
+  const double *xi = m->ds.X + i * (size_t)d;
+  double z = 0;
+  for (int j = 0; j < d; j++) z += xi[j] * w[j];
+  return m->ds.y[i] > 0.5 ? z : -z;
+}
+
+static double ridge(const logreg_impl *m, const double *w) {
+  double s = 0;
+  for (int j = 0; j < m->ds.d; j++) s += w[j] * w[j];
+  return 0.5 * m->l2 * s;
+}
+
+static double logreg_loss_sample(const sgdl_problem *p, const double *w, size_t i) {
+  const logreg_impl *m = p->impl;
+  return softplus(-margin(m, w, i)) + ridge(m, w);
+}
+
+static double logreg_loss(const sgdl_problem *p, const double *w) {
+  const logreg_impl *m = p->impl;
+  double s = 0;
+  for (size_t i = 0; i < m->ds.N; i++) s += softplus(-margin(m, w, i));
+  return s / (double)m->ds.N + ridge(m, w);
+}
+
+/* Coefficient a_i of the data part of grad l_i = a_i x_i + l2 w: a_i = -s_i sigma(-m_i). */
+static double coef(const logreg_impl *m, const double *w, size_t i) {
+  double a = logistic(-margin(m, w, i));
+  return m->ds.y[i] > 0.5 ? -a : a;
+}
+
+static void logreg_grad_sample(const sgdl_problem *p, const double *w, size_t i, double *g) {
+  const logreg_impl *m = p->impl;
+  const int d = m->ds.d;
+  const double *xi = m->ds.X + i * (size_t)d;
+  double a = coef(m, w, i);
+  for (int j = 0; j < d; j++) g[j] = a * xi[j] + m->l2 * w[j];
+}
+
+static void logreg_grad(const sgdl_problem *p, const double *w, double *g) {
+  const logreg_impl *m = p->impl;
+  const int d = m->ds.d;
+  for (int j = 0; j < d; j++) g[j] = 0;
+  for (size_t i = 0; i < m->ds.N; i++) {
+    const double *xi = m->ds.X + i * (size_t)d;
+    double a = coef(m, w, i);
+    for (int j = 0; j < d; j++) g[j] += a * xi[j];
+  }
+  for (int j = 0; j < d; j++) g[j] = g[j] / (double)m->ds.N + m->l2 * w[j];
+}
+
+/* Hess L = (1/N) sum_i sigma(m_i) sigma(-m_i) x_i x_i^T + l2 I. */
+static void logreg_hvp(const sgdl_problem *p, const double *w, const double *v, double *out) {
+  const logreg_impl *m = p->impl;
+  const int d = m->ds.d;
+  for (int j = 0; j < d; j++) out[j] = 0;
+  for (size_t i = 0; i < m->ds.N; i++) {
+    const double *xi = m->ds.X + i * (size_t)d;
+    double mi = margin(m, w, i);
+    double c = logistic(mi) * logistic(-mi);
+    double xv = 0;
+    for (int j = 0; j < d; j++) xv += xi[j] * v[j];
+    for (int j = 0; j < d; j++) out[j] += c * xv * xi[j];
+  }
+  for (int j = 0; j < d; j++) out[j] = out[j] / (double)m->ds.N + m->l2 * v[j];
+}
+
+/* G[j*N + k] = (grad L - grad l_k)_j = mean_i(a_i x_ij) - a_k x_kj: write -a_k x_kj, then
+ * subtract each row's mean (which is -mean_i a_i x_ij). */
+static void logreg_noise_cols(const sgdl_problem *p, const double *w, double *G) {
+  const logreg_impl *m = p->impl;
+  const int d = m->ds.d;
+  const size_t N = m->ds.N;
+  for (size_t k = 0; k < N; k++) {
+    const double *xk = m->ds.X + k * (size_t)d;
+    double a = coef(m, w, k);
+    for (int j = 0; j < d; j++) G[(size_t)j * N + k] = -a * xk[j];
+  }
+  for (int j = 0; j < d; j++) {
+    double *row = G + (size_t)j * N, mean = 0;
+    for (size_t k = 0; k < N; k++) mean += row[k];
+    mean /= (double)N;
+    for (size_t k = 0; k < N; k++) row[k] -= mean;
+  }
+}
+
+static void logreg_destroy(sgdl_problem *p) {
+  logreg_impl *m = p->impl;
+  if (!m) return;
+  sgdl_dataset_free(&m->ds);
+  sgdl_free(m);
+  p->impl = NULL;
+}
+
+const sgdl_problem_type sgdl_logreg_type = {
+    .name = "logreg",
+    .loss = logreg_loss,
+    .grad = logreg_grad,
+    .hvp = logreg_hvp,
+    .noise_cols = logreg_noise_cols,
+    .grad_sample = logreg_grad_sample,
+    .loss_sample = logreg_loss_sample,
+    .grad_lanes = NULL,
+    .destroy = logreg_destroy,
+};
+
+int sgdl_logreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p) {
+  if (!(spec->l2 >= 0) || !isfinite(spec->l2))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--l2: %g is not a non-negative number", spec->l2);
+  p->type = &sgdl_logreg_type;
+  logreg_impl *m = sgdl_alloc(ctx, 1, sizeof *m);
+  if (!m) return SGDL_ENOMEM;
+  p->impl = m;
+  m->l2 = spec->l2;
+  int rc = sgdl_dataset_load(ctx, spec, 1, &m->ds);
+  if (rc) return rc;
+  if (m->ds.N > 0x7fffffff) return sgdl_fail(ctx, SGDL_EINVAL, "--data: %zu rows is too many", m->ds.N);
+  for (size_t i = 0; i < m->ds.N; i++)
+    if (m->ds.y[i] != 0.0 && m->ds.y[i] != 1.0)
+      return sgdl_fail(ctx, SGDL_EDATA,
+                       "--data: %s: target of data row %zu (column %d) is %g; logreg needs labels 0 or 1",
+                       m->ds.source, i + 1, m->ds.d + 1, m->ds.y[i]);
+  p->dim = m->ds.d;
+  p->n_data = m->ds.N;
+  p->n_noise = (int)m->ds.N;
+  p->noise_weight = 1.0 / (double)m->ds.N;
+  p->noise_constant = 0;
+  p->affine = 0;
+  snprintf(p->desc, sizeof p->desc, "logreg on %s (N=%zu, d=%d, l2=%g)", m->ds.source, m->ds.N, m->ds.d, m->l2);
+  return SGDL_OK;
+}

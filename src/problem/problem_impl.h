@@ -1,0 +1,40 @@
+/* Private to the problem layer: the constructor of each built-in problem type and helpers
+ * shared by the finite-data problems. Not installed; other layers use sgdlab/problem.h. */
+#ifndef SGDL_PROBLEM_IMPL_H
+#define SGDL_PROBLEM_IMPL_H
+
+#include "sgdlab/problem.h"
+
+/* A built-in constructor fills *p (already zeroed, dim/type unset) from the spec. On failure it
+ * records the reason in ctx, may leave p->impl allocated (sgdl_problem_destroy frees it through
+ * p->type->destroy, so set p->type first) and returns non-zero. */
+typedef int (*sgdl_problem_init_fn)(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
+
+int sgdl_quadratic_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
+int sgdl_linreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
+int sgdl_logreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
+int sgdl_double_well_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
+int sgdl_double_well_2d_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
+int sgdl_degenerate_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
+int sgdl_plugin_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
+
+/* Data set of linreg/logreg (row-major X, N x d; y, N), owned by the problem's impl. */
+typedef struct sgdl_dataset {
+  size_t N;
+  int d;
+  double *X;
+  double *y;
+  char source[96]; /* "data.csv" or "generated seed 1" for the description */
+} sgdl_dataset;
+
+/* Load spec->data_path, or generate from gen_n, gen_d, gen_seed, gen_noise.
+ * logistic = 0: y = u^T x + gen_noise * eps; logistic = 1: y = [u^T x + gen_noise * eps > 0].
+ * See docs/problems.md for the exact random streams. */
+int sgdl_dataset_load(sgdl_ctx *ctx, const sgdl_problem_spec *spec, int logistic, sgdl_dataset *ds);
+void sgdl_dataset_free(sgdl_dataset *ds);
+
+/* The finite-data types; their impl structs start with an sgdl_dataset (sgdl_problem_data). */
+extern const sgdl_problem_type sgdl_linreg_type;
+extern const sgdl_problem_type sgdl_logreg_type;
+
+#endif
