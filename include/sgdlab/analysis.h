@@ -1,0 +1,48 @@
+/* sgdlab analysis: weak errors with confidence intervals and fitted orders.
+ *
+ * Weak error of a model against SGD for one observable: e = max_k |E f(x_k) - E f(X_{t_k})|
+ * over the output times t_k <= T. With Monte Carlo standard errors s_k of the difference,
+ * the reported 95% interval is [max(0, max_k(|D_k| - z s_k)), max_k(|D_k| + z s_k)] (z = 1.96),
+ * which contains the true sup whenever every pointwise interval holds. The error is
+ * "resolved" when the lower end is positive; otherwise it is reported as unresolved and kept
+ * out of order fits. Exact inputs have s_k = 0 and a zero-width interval.
+ *
+ * Order: least-squares slope of log e against log alpha over resolved points, with a 95%
+ * interval from the regression's standard error and Student's t with n-2 degrees of freedom
+ * (none for n = 2). */
+#ifndef SGDLAB_ANALYSIS_H
+#define SGDLAB_ANALYSIS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sgdl_sup_error {
+  double value;    /* max_k |D_k| */
+  double lo, hi;   /* 95% interval */
+  int resolved;    /* lo > 0 */
+  uint64_t argmax; /* output index of the max */
+} sgdl_sup_error;
+
+/* a, b: means over T output times; sa, sb: their standard errors (NULL = exact). */
+void sgdl_sup_error_eval(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
+                         sgdl_sup_error *out);
+
+typedef struct sgdl_order_fit {
+  int n;           /* points used */
+  double order;    /* slope */
+  double lo, hi;   /* 95% interval (NaN if n < 3) */
+  double logc;     /* intercept: log e = logc + order log alpha */
+} sgdl_order_fit;
+
+/* Fit over the points with use[i] != 0 (use may be NULL). Returns 0, or -1 if fewer than 2 points. */
+int sgdl_fit_order(const double *lr, const double *err, const int *use, int n, sgdl_order_fit *out);
+/* 97.5% quantile of Student's t with dof degrees of freedom. */
+double sgdl_t975(int dof);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

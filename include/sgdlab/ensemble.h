@@ -1,0 +1,87 @@
+/* sgdlab ensemble: plan/execute Monte Carlo over M replicas x P particles.
+ *
+ * The driver owns the time loop (SUNDIALS style): it advances blocks of up to SGDL_LANES
+ * replicas with a stepper and evaluates observables at every learning-rate step t_k = k alpha,
+ * k = 0..K. Statistics are streamed: memory is O(block x P x d) per thread for states plus
+ * O(chunks x observables x (K+1)) for statistics, never O(M x K).
+ *
+ * Reproducibility: replicas are split into a fixed number of chunks that depends only on M
+ * (not on threads); each chunk accumulates its blocks in order, and chunks are merged in a
+ * fixed order (Chan's parallel update), so results are bitwise identical for any thread count.
+ * The per-chunk sums are kept so that derived statistics (covariances) get jackknife errors.
+ */
+#ifndef SGDLAB_ENSEMBLE_H
+#define SGDLAB_ENSEMBLE_H
+
+#include <stdint.h>
+
+#include "sgdlab/core.h"
+#include "sgdlab/stepper.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+  SGDL_OBS_X = 0,   /* x_i of particle p */
+  SGDL_OBS_X2,      /* x_i^2 of particle p */
+  SGDL_OBS_XX,      /* x_i x_j of particle p */
+  SGDL_OBS_NORM2,   /* |x|^2 of particle p */
+  SGDL_OBS_LOSS,    /* L(x) of particle p */
+  SGDL_OBS_DIST2,   /* |x_p - x_q|^2 */
+  SGDL_OBS_DOT,     /* x_p . x_q */
+  SGDL_OBS_PXY      /* x_{p,i} x_{q,i}: building block of Cov(X, Y) */
+};
+
+typedef struct sgdl_observable {
+  int kind;
+  int i, j;  /* coordinates */
+  int p, q;  /* particles */
+  char name[48];
+} sgdl_observable;
+
+/* Parse one observable name for dimension d and P particles: "x0", "x1^2", "x0*x1", "norm2",
+ * "loss" (particle 0, or "@p" suffix for particle p), "dist2[p,q]", "dot[p,q]". */
+int sgdl_observable_parse(sgdl_ctx *ctx, const char *text, int d, int P, sgdl_observable *out);
+/* Value of an observable for one replica's particles xs[P][d]. */
+double sgdl_observable_eval(const sgdl_observable *o, const sgdl_problem *prob, int d, const double *xs);
+
+typedef struct sgdl_ensemble_plan {
+  const sgdl_stepper *stepper; /* borrowed */
+  int P;                       /* particles per replica */
+  const double *x0;            /* [P][d] starting points */
+  uint64_t paths;              /* replicas M >= 2 */
+  uint64_t steps;              /* K: learning-rate steps; outputs at k = 0..K */
+  int n_obs;
+  const sgdl_observable *obs;  /* borrowed */
+} sgdl_ensemble_plan;
+
+typedef struct sgdl_ensemble_result {
+  int n_obs;
+  uint64_t n_times;   /* K + 1 */
+  uint64_t paths;
+  double *mean;       /* [n_obs][n_times] */
+  double *var;        /* sample variance of the observable across replicas */
+  double *se;         /* standard error of the mean: sqrt(var / paths) */
+  int n_chunks;
+  double *chunk_sum;  /* [n_chunks][n_obs][n_times]: sums per chunk (for jackknife) */
+  double *chunk_n;    /* [n_chunks] replicas per chunk */
+  int diverged;       /* 1 if any replica hit NaN/Inf */
+  uint64_t diverged_step; /* first output index where that was seen */
+} sgdl_ensemble_result;
+
+/* Run the plan. Fills res (allocates; free with sgdl_ensemble_result_free). A diverged run
+ * returns SGDL_EDIVERGED with a message naming the step and time. */
+int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *plan, sgdl_ensemble_result *res);
+void sgdl_ensemble_result_free(sgdl_ensemble_result *res);
+
+/* Jackknife over chunks for a derived statistic f(means of several observables at one time):
+ * idx[n] are observable indices; f maps their chunk-deleted means to a value. Returns the full
+ * estimate and its standard error in *se. */
+double sgdl_ensemble_jackknife(const sgdl_ensemble_result *res, uint64_t t, int n, const int *idx,
+                               double (*f)(const double *means, void *user), void *user, double *se);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,98 @@
+/* Observables evaluated on one replica's particles: coordinates, squares, products, |x|^2,
+ * the loss, and two-point quantities between particles (|X-Y|^2, X.Y, X_i Y_i). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgdlab/ensemble.h"
+
+static int parse_int(const char **s, int *v) {
+  if (!isdigit((unsigned char)**s)) return 0;
+  char *end;
+  long x = strtol(*s, &end, 10);
+  if (x > 100000) return 0;
+  *v = (int)x;
+  *s = end;
+  return 1;
+}
+
+int sgdl_observable_parse(sgdl_ctx *ctx, const char *text, int d, int P, sgdl_observable *o) {
+  memset(o, 0, sizeof *o);
+  snprintf(o->name, sizeof o->name, "%s", text);
+  const char *s = text;
+  int ok = 0;
+  if (!strncmp(s, "dist2[", 6) || !strncmp(s, "dot[", 4) || !strncmp(s, "pxy", 3)) {
+    if (!strncmp(s, "pxy", 3)) {
+      o->kind = SGDL_OBS_PXY;
+      s += 3;
+      ok = parse_int(&s, &o->i) && *s == '[';
+      s++;
+    } else {
+      o->kind = s[1] == 'i' ? SGDL_OBS_DIST2 : SGDL_OBS_DOT;
+      s = strchr(s, '[') + 1;
+      ok = 1;
+    }
+    ok = ok && parse_int(&s, &o->p) && *s++ == ',' && parse_int(&s, &o->q) && *s++ == ']' && *s == 0;
+  } else {
+    if (!strncmp(s, "norm2", 5)) {
+      o->kind = SGDL_OBS_NORM2;
+      s += 5;
+      ok = 1;
+    } else if (!strncmp(s, "loss", 4)) {
+      o->kind = SGDL_OBS_LOSS;
+      s += 4;
+      ok = 1;
+    } else if (*s == 'x') {
+      s++;
+      ok = parse_int(&s, &o->i);
+      o->kind = SGDL_OBS_X;
+      if (ok && !strncmp(s, "^2", 2)) {
+        o->kind = SGDL_OBS_X2;
+        s += 2;
+      } else if (ok && !strncmp(s, "*x", 2)) {
+        s += 2;
+        o->kind = SGDL_OBS_XX;
+        ok = parse_int(&s, &o->j);
+      }
+    }
+    if (ok && *s == '@') {
+      s++;
+      ok = parse_int(&s, &o->p);
+    }
+    ok = ok && *s == 0;
+  }
+  if (!ok)
+    return sgdl_fail(ctx, SGDL_EINVAL,
+                     "--observables: unknown observable '%s' (use xI, xI^2, xI*xJ, norm2, loss, optionally @p; "
+                     "dist2[p,q], dot[p,q], pxyI[p,q])", text);
+  if (o->i >= d || o->j >= d)
+    return sgdl_fail(ctx, SGDL_EINVAL, "--observables: '%s' refers to coordinate %d but the problem has dimension %d", text,
+                     o->i > o->j ? o->i : o->j, d);
+  if (o->p >= P || o->q >= P)
+    return sgdl_fail(ctx, SGDL_EINVAL, "--observables: '%s' refers to particle %d but there are %d", text,
+                     o->p > o->q ? o->p : o->q, P);
+  return SGDL_OK;
+}
+
+double sgdl_observable_eval(const sgdl_observable *o, const sgdl_problem *prob, int d, const double *xs) {
+  const double *x = xs + (size_t)o->p * d, *y = xs + (size_t)o->q * d;
+  double acc = 0;
+  switch (o->kind) {
+    case SGDL_OBS_X: return x[o->i];
+    case SGDL_OBS_X2: return x[o->i] * x[o->i];
+    case SGDL_OBS_XX: return x[o->i] * x[o->j];
+    case SGDL_OBS_NORM2:
+      for (int i = 0; i < d; i++) acc += x[i] * x[i];
+      return acc;
+    case SGDL_OBS_LOSS: return prob->type->loss(prob, x);
+    case SGDL_OBS_DIST2:
+      for (int i = 0; i < d; i++) acc += (x[i] - y[i]) * (x[i] - y[i]);
+      return acc;
+    case SGDL_OBS_DOT:
+      for (int i = 0; i < d; i++) acc += x[i] * y[i];
+      return acc;
+    case SGDL_OBS_PXY: return x[o->i] * y[o->i];
+  }
+  return 0;
+}
