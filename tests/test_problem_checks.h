@@ -14,7 +14,7 @@
 #include "sgdlab/problem.h"
 
 /* max_i |a_i - b_i| / max(1, max_i |b_i|) */
-static double pc_relerr(int n, const double *a, const double *b) {
+static inline double pc_relerr(int n, const double *a, const double *b) {
   double e = 0, s = 1;
   for (int i = 0; i < n; i++) {
     e = fmax(e, fabs(a[i] - b[i]));
@@ -24,10 +24,10 @@ static double pc_relerr(int n, const double *a, const double *b) {
 }
 
 /* Central-difference gradient of f at x: 4th-order (Richardson) stencil for accuracy ~1e-10. */
-static double pc_loss_i(const sgdl_problem *p, const double *x, size_t i) {
+static inline double pc_loss_i(const sgdl_problem *p, const double *x, size_t i) {
   return i == (size_t)-1 ? p->type->loss(p, x) : p->type->loss_sample(p, x, i);
 }
-static void pc_fd_grad(const sgdl_problem *p, const double *x, size_t i, double *g) {
+static inline void pc_fd_grad(const sgdl_problem *p, const double *x, size_t i, double *g) {
   int d = p->dim;
   double *y = calloc((size_t)d, sizeof *y);
   for (int j = 0; j < d; j++) {
@@ -44,7 +44,7 @@ static void pc_fd_grad(const sgdl_problem *p, const double *x, size_t i, double 
 }
 
 /* Everything checkable about problem p at point x. `name` labels failures. */
-static void pc_check_point(const sgdl_problem *p, const double *x, const char *name) {
+static inline void pc_check_point(const sgdl_problem *p, const double *x, const char *name) {
   const int d = p->dim, K = p->n_noise;
   const size_t N = p->n_data;
   double *g = calloc((size_t)d, sizeof *g), *gfd = calloc((size_t)d, sizeof *gfd);
@@ -149,7 +149,7 @@ static void pc_check_point(const sgdl_problem *p, const double *x, const char *n
 }
 
 /* Structural invariants and the description. */
-static void pc_check_struct(const sgdl_problem *p, const char *name) {
+static inline void pc_check_struct(const sgdl_problem *p, const char *name) {
   CHECK(p->dim >= 1 && p->n_noise >= 1, "%s: dim %d n_noise %d", name, p->dim, p->n_noise);
   CHECK(p->desc[0] != '\0' && strlen(p->desc) < sizeof p->desc, "%s: empty description", name);
   CHECK(p->n_data == 0 || (size_t)p->n_noise == p->n_data, "%s: n_noise %d != n_data %zu", name, p->n_noise,
