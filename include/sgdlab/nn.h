@@ -1,0 +1,252 @@
+/* sgdlab nn: multilayer perceptrons on IDX image data, trained by the library's optimiser
+ * rules, and the geometry (Hessian and gradient-noise covariance spectra) where they land.
+ *
+ * Precision: the parameter slab and every activation are double. The shared optimiser rules
+ * (sgdl_optim_update), the exact Hessian-vector products, the finite-difference checks and
+ * the Lanczos iteration all want double; the batch-1 path stays fast because it skips the
+ * zero pixels of the input (a rank-one update touches only the rows of nonzero inputs).
+ *
+ * Parameter slab layout (llm.c style: one contiguous array, layers in order):
+ *   for layer l = 0 .. L-1:  W_l [size[l]][size[l+1]]  (row j = weights out of input j)
+ *                            b_l [size[l+1]]
+ * so a layer computes z = a W_l + b_l for a row vector a, and a batch is Z[B][out] = A[B][in] W_l.
+ * Hidden layers use one activation (relu, tanh or sigmoid); the last layer is a softmax with
+ * cross-entropy loss l_i = -log p_{y_i}.
+ *
+ * Ownership: functions that allocate say so; *_free releases what *_alloc/_load made.
+ */
+#ifndef SGDLAB_NN_H
+#define SGDLAB_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sgdlab/core.h"
+#include "sgdlab/stepper.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- IDX data sets */
+
+typedef struct sgdl_dataset {
+  size_t n;          /* examples */
+  int rows, cols;    /* image shape */
+  int dim;           /* rows * cols */
+  int n_classes;     /* 10 for (Fashion-)MNIST: 1 + largest label, at least 2 */
+  uint8_t *images;   /* [n][dim] pixels 0..255, owned */
+  uint8_t *labels;   /* [n], owned */
+} sgdl_dataset;
+
+/* Read one IDX file (gzip-compressed or raw; detected from the content). Checks the magic
+ * number (unsigned byte data, want_ndim dimensions: 1 for labels, 3 for images), that no
+ * dimension is zero, and that the file holds exactly the bytes the header announces.
+ * Allocates *data (free with sgdl_free); dims[0..want_ndim-1] receive the dimensions.
+ * Errors name the file. */
+int sgdl_idx_read(sgdl_ctx *ctx, const char *path, int want_ndim, uint8_t **data, uint32_t dims[3]);
+
+/* An image file and its label file; the counts must match and labels must be < 256. */
+int sgdl_dataset_load(sgdl_ctx *ctx, const char *images_path, const char *labels_path,
+                      sgdl_dataset *out);
+/* Copy examples [first, first + n) of src into out (allocates). */
+int sgdl_dataset_slice(sgdl_ctx *ctx, const sgdl_dataset *src, size_t first, size_t n,
+                       sgdl_dataset *out);
+void sgdl_dataset_free(sgdl_dataset *d);
+
+/* Open a folder holding the standard names train-images-idx3-ubyte, train-labels-idx1-ubyte,
+ * t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each raw or with .gz).
+ *   All four present: train = first n_train training examples (all if n_train < 0),
+ *                     test  = first n_test test examples (all if n_test < 0).
+ *   Only the t10k pair: train = the first n_train of it (default 8000), test = the last n_test
+ *                     (default 2000); they must not overlap.
+ * `what` names the flag in errors ("--data"). desc (size 256) receives a one-line summary. */
+int sgdl_data_open(sgdl_ctx *ctx, const char *dir, long n_train, long n_test,
+                   sgdl_dataset *train, sgdl_dataset *test, char *desc);
+
+/* ---------------------------------------------------------------- the network */
+
+#define SGDL_MLP_MAX_LAYERS 16
+enum { SGDL_ACT_RELU = 0, SGDL_ACT_TANH = 1, SGDL_ACT_SIGMOID = 2 };
+/* Matrix kernels: NAIVE are plain triple loops kept as the reference; FAST uses CBLAS dgemm
+ * for batches and a sparse-input loop for batch 1. Both give the same numbers up to rounding. */
+enum { SGDL_KERNEL_NAIVE = 0, SGDL_KERNEL_FAST = 1 };
+
+typedef struct sgdl_mlp {
+  int L;                                 /* weight layers = hidden layers + 1 */
+  int size[SGDL_MLP_MAX_LAYERS + 1];     /* size[0] inputs, size[1..L-1] hidden, size[L] classes */
+  int act;                               /* SGDL_ACT_* for the hidden layers */
+  size_t w_off[SGDL_MLP_MAX_LAYERS];     /* offset of W_l in the slab */
+  size_t b_off[SGDL_MLP_MAX_LAYERS];     /* offset of b_l in the slab */
+  size_t n_params;                       /* slab length */
+} sgdl_mlp;
+
+const char *sgdl_act_name(int act);
+/* "relu" | "tanh" | "sigmoid" -> SGDL_ACT_*, or -1. */
+int sgdl_act_parse(const char *name);
+
+/* Lay out a network n_in -> hidden[0] -> ... -> hidden[n_hidden-1] -> n_out. */
+int sgdl_mlp_init(sgdl_ctx *ctx, sgdl_mlp *m, int n_in, const int *hidden, int n_hidden, int n_out,
+                  int act);
+/* Initial weights: W_l ~ N(0, gain / size[l]) (He gain 2 for relu, 1 otherwise), b_l = 0.
+ * Drawn from the Philox stream (seed, replica 0, purpose SGDL_RNG_INIT): reproducible. */
+void sgdl_mlp_init_params(const sgdl_mlp *m, uint32_t seed, double *params);
+
+/* Buffers for batches of up to `cap` examples. Shapes (B = batch in use):
+ *   x    [cap][size[0]]   input pixels scaled to [0,1]
+ *   y    [cap]            labels
+ *   a[l] [cap][size[l]]   l = 1..L: post-activation of layer l (a[L] = softmax probabilities)
+ *   d[l] [cap][size[l]]   l = 1..L: dl_i/dz_l per example (not divided by B)
+ *   ra, rd                the same shapes: R-op (directional derivatives) for Hessian products
+ *   loss [cap]            per-example loss
+ *   s    [cap]            per-example scalars (gradient dot products)
+ *   nz   [size[0]]        batch 1: indices of nonzero inputs */
+typedef struct sgdl_mlp_work {
+  int cap;
+  double *x;
+  int *y;
+  double *a[SGDL_MLP_MAX_LAYERS + 1], *d[SGDL_MLP_MAX_LAYERS + 1];
+  double *ra[SGDL_MLP_MAX_LAYERS + 1], *rd[SGDL_MLP_MAX_LAYERS + 1];
+  double *loss, *s, *tmp; /* tmp [cap][max size] */
+  int *nz;
+  int n_nz;
+} sgdl_mlp_work;
+
+int sgdl_mlp_work_alloc(sgdl_ctx *ctx, const sgdl_mlp *m, int cap, sgdl_mlp_work *w);
+void sgdl_mlp_work_free(sgdl_mlp_work *w);
+
+/* Copy examples idx[0..B-1] of ds into w->x, w->y (and w->nz when B == 1). */
+void sgdl_mlp_load(const sgdl_mlp *m, const sgdl_dataset *ds, const uint32_t *idx, int B,
+                   sgdl_mlp_work *w);
+/* Copy the contiguous examples first .. first+B-1. */
+void sgdl_mlp_load_range(const sgdl_mlp *m, const sgdl_dataset *ds, size_t first, int B,
+                         sgdl_mlp_work *w);
+
+/* Forward pass over the loaded batch: fills a[], loss[]; returns the SUM of the losses. */
+double sgdl_mlp_forward(const sgdl_mlp *m, const double *params, int B, sgdl_mlp_work *w, int kernel);
+/* Backward pass (after forward): fills d[] with per-example dl_i/dz_l. */
+void sgdl_mlp_backward(const sgdl_mlp *m, const double *params, int B, sgdl_mlp_work *w, int kernel);
+/* grad += scale * sum_i c_i grad l_i, with c_i = coef[i] (or 1 when coef is NULL).
+ * Needs forward and backward. */
+void sgdl_mlp_grad_accum(const sgdl_mlp *m, int B, sgdl_mlp_work *w, const double *coef,
+                         double scale, double *grad, int kernel);
+/* s[i] = grad l_i . v for each example of the batch (needs forward and backward). */
+void sgdl_mlp_grad_dots(const sgdl_mlp *m, int B, sgdl_mlp_work *w, const double *v, double *s,
+                        int kernel);
+/* out += scale * sum_i (Hess l_i) v: exact Hessian-vector product by Pearlmutter's R-operator
+ * (forward and backward passes differentiated in direction v). Needs forward and backward. */
+void sgdl_mlp_hvp_accum(const sgdl_mlp *m, const double *params, int B, sgdl_mlp_work *w,
+                        const double *v, double scale, double *out, int kernel);
+
+/* Whole-data-set passes in chunks of w->cap (FAST kernels). Mean loss; optionally the mean
+ * gradient (grad, overwritten), the number classified correctly, and the confusion matrix
+ * conf[true][pred] (n_classes^2 counts, overwritten). Any of the outputs may be NULL. */
+double sgdl_mlp_evaluate(const sgdl_mlp *m, const double *params, const sgdl_dataset *ds,
+                         sgdl_mlp_work *w, double *grad, size_t *correct, long *conf);
+
+/* ---------------------------------------------------------------- training */
+
+typedef struct sgdl_trainer {
+  const sgdl_mlp *m;         /* borrowed */
+  int rule;                  /* SGDL_OPT_SGD, _HB, _NAG, _ADAM */
+  sgdl_algo_params par;      /* lr, batch, without_replacement, momentum, beta1, beta2, eps */
+  uint32_t seed, stream;     /* data order: step k draws its batch from (seed, 0, k, purpose(stream)) */
+  int kernel;
+  double *params;            /* [n_params], owned */
+  double *aux;               /* [sgdl_optim_aux(rule) * n_params], owned: momentum / Adam moments */
+  double *grad;              /* [n_params] scratch */
+  double *grow;              /* [max layer width] scratch: one gradient row (sparse SGD path) */
+  uint32_t *idx;             /* [batch] */
+  sgdl_mlp_work w;           /* batch buffers */
+  uint64_t step;             /* steps taken so far (continues across --resume) */
+  int epoch;                 /* epochs completed */
+} sgdl_trainer;
+
+/* Validates lr > 0, batch >= 1, 0 <= momentum < 1, Adam betas in [0,1) (errors name the flag),
+ * allocates, and initialises the weights from `seed`. */
+int sgdl_trainer_create(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_mlp *m, int rule,
+                        const sgdl_algo_params *par, uint32_t seed, uint32_t stream);
+void sgdl_trainer_free(sgdl_trainer *t);
+/* Take `steps` optimiser steps on ds. Returns SGDL_EDIVERGED (naming --lr) if the batch loss
+ * becomes NaN/Inf. *loss_sum (may be NULL) receives the sum of the batch-mean losses seen. */
+int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_dataset *ds, uint64_t steps,
+                     double *loss_sum);
+/* Steps in one epoch: ceil(n / batch). */
+uint64_t sgdl_trainer_epoch_steps(const sgdl_trainer *t, size_t n);
+/* "sgd" | "hb" | "nag" | "adam" -> SGDL_OPT_*, or -1. */
+int sgdl_optim_rule_parse(const char *name);
+const char *sgdl_optim_rule_name(int rule);
+
+/* ---------------------------------------------------------------- weight files
+ * Little-endian binary, version 1:
+ *   char[8]  magic "SGDLMLP1"      u32 version (1)     u32 act          u32 L
+ *   u32      size[0..L]            u32 rule            u32 naux (vectors of n_params)
+ *   u64      n_params              u64 step            u32 epoch        u32 reserved (0)
+ *   f64      params[n_params]      f64 aux[naux * n_params]
+ *   u64      checksum (FNV-1a over every preceding byte)
+ * Written atomically (temporary file + rename). */
+#define SGDL_WEIGHTS_MAGIC "SGDLMLP1"
+#define SGDL_WEIGHTS_VERSION 1u
+int sgdl_weights_save(sgdl_ctx *ctx, const char *path, const sgdl_trainer *t);
+/* Read a weight file: lays out *m from the file, and fills rule, step, epoch, params and aux
+ * (allocated with sgdl_alloc). Errors name the file (bad magic, version, truncated, checksum). */
+typedef struct sgdl_weights {
+  sgdl_mlp m;
+  int rule, naux;
+  uint64_t step;
+  int epoch;
+  double *params, *aux;
+} sgdl_weights;
+int sgdl_weights_load(sgdl_ctx *ctx, const char *path, sgdl_weights *out);
+void sgdl_weights_free(sgdl_weights *wt);
+
+/* ---------------------------------------------------------------- eigen-solver
+ * Top-k (largest algebraic) eigenpairs of a symmetric linear operator given only by its
+ * action out = A v, by Lanczos with full reorthogonalisation; the tridiagonal eigenproblems
+ * are solved by LAPACK (dstev). The iteration stops when the Ritz residual bound
+ * beta_j |s_{j,i}| <= tol * max(|theta_1|, tiny) for the k wanted pairs, or at max_iter. */
+typedef int (*sgdl_matvec_fn)(void *user, const double *v, double *out);
+typedef struct sgdl_eig_info {
+  int iters;           /* Lanczos steps (= operator applications) */
+  int converged;       /* wanted pairs that met tol */
+  double max_resid;    /* largest residual bound among the k pairs */
+} sgdl_eig_info;
+/* evals[k] descending, evecs [k][n] (row i = unit eigenvector i), resid[k] residual bounds
+ * (may be NULL). The start vector is a Philox normal vector from `seed`. */
+int sgdl_lanczos_top(sgdl_ctx *ctx, long n, sgdl_matvec_fn mv, void *user, int k, int max_iter,
+                     double tol, uint32_t seed, double *evals, double *evecs, double *resid,
+                     sgdl_eig_info *info);
+
+/* ---------------------------------------------------------------- noise geometry
+ * Stationary excess loss of SGD restricted to k eigen-directions of H (SPEC 5.1, eigenbasis):
+ * with h_i the Hessian eigenvalues, ct_i = u_i^T Sigma_B u_i the minibatch noise covariance
+ * in those directions, and learning rate alpha,
+ *   discrete: 1/2 sum_i h_i * alpha ct_i / (2 h_i - alpha h_i^2)  = alpha/2 sum ct_i / (2 - alpha h_i)
+ *   sme1:     1/2 sum_i h_i * alpha ct_i / (2 h_i)               = alpha/4 sum ct_i
+ *   sme2:     h -> h + alpha h^2 / 2 in the denominator         = alpha/2 sum ct_i / (2 + alpha h_i)
+ * Only directions with 0 < alpha h_i < 2 have a stationary law; the others are skipped and
+ * counted in *n_skipped. These are exact for the quadratic model (the off-diagonal entries
+ * of the covariance do not enter tr(H Sigma) in the eigenbasis of H). */
+void sgdl_excess_loss_predict(int k, const double *h, const double *ct, double alpha,
+                              double *discrete, double *sme1, double *sme2, int *n_skipped);
+
+/* Operators on a finite data set for a network at fixed parameters (chunks of w->cap):
+ *   Hessian of the mean loss times v (exact R-op), and
+ *   Sigma_1 v = (1/N) sum_i G_i G_i^T v with G_i = grad L - grad l_i
+ *            = (1/N) sum_i g_i (g_i . v) - gbar (gbar . v).
+ * Usable as sgdl_matvec_fn with a pointer to this struct. gbar must hold the mean gradient. */
+typedef struct sgdl_mlp_op {
+  const sgdl_mlp *m;
+  const double *params;
+  const sgdl_dataset *ds;
+  sgdl_mlp_work *w;
+  const double *gbar;
+  double scale;   /* multiplies the result (c_B for the minibatch covariance, 1 for H) */
+} sgdl_mlp_op;
+int sgdl_mlp_hess_mv(void *op, const double *v, double *out);
+int sgdl_mlp_cov_mv(void *op, const double *v, double *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,135 @@
+/* The training loop: draws each step's minibatch from the Philox stream, runs forward and
+ * backward, and applies the library's shared optimiser rule (sgdl_optim_update; no copy of
+ * any rule lives here). Step k's batch is a pure function of (seed, stream, k), so a run is
+ * reproducible and a resumed run continues exactly where the saved one stopped.
+ *
+ * Plain SGD at batch 1 takes a sparse path: the gradient of W_l is the rank-one a_l d_{l+1}^T
+ * and the SGD rule leaves a parameter alone when its gradient is zero, so the rule is applied
+ * row by row to the rows of nonzero a_j only. Momentum and Adam move parameters with zero
+ * gradient too, so they always take the dense path. */
+#include <math.h>
+#include <string.h>
+
+#include "nn_internal.h"
+#include "sgdlab/rng.h"
+
+static const char *const rule_names[] = {"sgd", "hb", "nag", "adam"};
+
+int sgdl_optim_rule_parse(const char *name) {
+  for (int i = 0; i < 4; i++)
+    if (name && strcmp(name, rule_names[i]) == 0) return i;
+  return -1;
+}
+
+const char *sgdl_optim_rule_name(int rule) { return rule >= 0 && rule < 4 ? rule_names[rule] : "?"; }
+
+int sgdl_trainer_create(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_mlp *m, int rule,
+                        const sgdl_algo_params *par, uint32_t seed, uint32_t stream) {
+  memset(t, 0, sizeof *t);
+  if (rule < 0 || rule > SGDL_OPT_ADAM) return sgdl_fail(ctx, SGDL_EINVAL, "--algo: unknown rule %d", rule);
+  if (!(par->lr > 0.0) || !isfinite(par->lr))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--lr: %g is not a positive number", par->lr);
+  if (par->batch < 1 || par->batch > (1 << 20))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--batch: %d is not in 1..1048576", par->batch);
+  if ((rule == SGDL_OPT_HB || rule == SGDL_OPT_NAG) && !(par->momentum >= 0.0 && par->momentum < 1.0))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--momentum: %g is not in [0, 1)", par->momentum);
+  if (rule == SGDL_OPT_ADAM) {
+    if (!(par->beta1 >= 0.0 && par->beta1 < 1.0))
+      return sgdl_fail(ctx, SGDL_EINVAL, "--beta1: %g is not in [0, 1)", par->beta1);
+    if (!(par->beta2 >= 0.0 && par->beta2 < 1.0))
+      return sgdl_fail(ctx, SGDL_EINVAL, "--beta2: %g is not in [0, 1)", par->beta2);
+    if (!(par->eps > 0.0)) return sgdl_fail(ctx, SGDL_EINVAL, "--eps: %g is not positive", par->eps);
+  }
+  t->m = m;
+  t->rule = rule;
+  t->par = *par;
+  t->seed = seed;
+  t->stream = stream;
+  t->kernel = SGDL_KERNEL_FAST;
+  size_t n = m->n_params, naux = (size_t)sgdl_optim_aux(rule);
+  int ok = 1;
+  ok &= (t->params = sgdl_alloc(ctx, n, sizeof(double))) != NULL;
+  ok &= (t->aux = sgdl_alloc(ctx, naux ? naux * n : 1, sizeof(double))) != NULL;
+  ok &= (t->grad = sgdl_alloc(ctx, n, sizeof(double))) != NULL;
+  ok &= (t->grow = sgdl_alloc(ctx, (size_t)sgdl_mlp_max_width(m), sizeof(double))) != NULL;
+  ok &= (t->idx = sgdl_alloc(ctx, (size_t)par->batch, sizeof(uint32_t))) != NULL;
+  if (!ok || sgdl_mlp_work_alloc(ctx, m, par->batch, &t->w) != SGDL_OK) {
+    sgdl_trainer_free(t);
+    return SGDL_ENOMEM;
+  }
+  sgdl_mlp_init_params(m, seed, t->params);
+  return SGDL_OK;
+}
+
+void sgdl_trainer_free(sgdl_trainer *t) {
+  sgdl_free(t->params);
+  sgdl_free(t->aux);
+  sgdl_free(t->grad);
+  sgdl_free(t->grow);
+  sgdl_free(t->idx);
+  sgdl_mlp_work_free(&t->w);
+  memset(t, 0, sizeof *t);
+}
+
+uint64_t sgdl_trainer_epoch_steps(const sgdl_trainer *t, size_t n) {
+  return (n + (size_t)t->par.batch - 1) / (size_t)t->par.batch;
+}
+
+/* Batch-1 plain SGD: the rule applied to the nonzero rows of each rank-one gradient. */
+static void sgd_sparse_update(sgdl_trainer *t) {
+  const sgdl_mlp *m = t->m;
+  sgdl_mlp_work *w = &t->w;
+  for (int l = 0; l < m->L; l++) {
+    const int in = m->size[l], out = m->size[l + 1];
+    const double *a = w->a[l], *d = w->d[l + 1];
+    double *W = t->params + m->w_off[l];
+    for (int q = 0, nq = l == 0 ? w->n_nz : in; q < nq; q++) {
+      const int j = l == 0 ? w->nz[q] : q;
+      const double aj = a[j];
+      if (aj == 0.0) continue;
+      for (int k = 0; k < out; k++) t->grow[k] = aj * d[k];
+      sgdl_optim_update(SGDL_OPT_SGD, &t->par, out, W + (size_t)j * out, NULL, t->grow, t->step);
+    }
+    sgdl_optim_update(SGDL_OPT_SGD, &t->par, out, t->params + m->b_off[l], NULL, d, t->step);
+  }
+}
+
+int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_dataset *ds, uint64_t steps,
+                     double *loss_sum) {
+  const sgdl_mlp *m = t->m;
+  const int B = t->par.batch;
+  if (ds->dim != m->size[0])
+    return sgdl_fail(ctx, SGDL_EINVAL, "data has %d pixels per image but the network expects %d", ds->dim,
+                     m->size[0]);
+  if (ds->n == 0 || ds->n > UINT32_MAX) return sgdl_fail(ctx, SGDL_EINVAL, "training set of %zu examples", ds->n);
+  if (t->par.without_replacement && (size_t)B > ds->n)
+    return sgdl_fail(ctx, SGDL_EINVAL, "--batch: %d exceeds the %zu training examples (without replacement)",
+                     B, ds->n);
+  const uint32_t purpose = SGDL_PURPOSE(SGDL_RNG_INDEX, t->stream, 0);
+  const int sparse_sgd = t->rule == SGDL_OPT_SGD && B == 1 && t->kernel == SGDL_KERNEL_FAST;
+  const uint64_t tick = steps / 200 + 1;
+  double lsum = 0.0;
+  for (uint64_t s = 0; s < steps; s++) {
+    sgdl_rng_indices(t->seed, 0, 1, t->step, purpose, (uint32_t)ds->n, (uint32_t)B,
+                     t->par.without_replacement, t->idx);
+    sgdl_mlp_load(m, ds, t->idx, B, &t->w);
+    const double loss = sgdl_mlp_forward(m, t->params, B, &t->w, t->kernel) / B;
+    if (!isfinite(loss))
+      return sgdl_fail(ctx, SGDL_EDIVERGED,
+                       "--lr: training diverged at step %llu (batch loss %g); try a smaller learning rate",
+                       (unsigned long long)t->step, loss);
+    lsum += loss;
+    sgdl_mlp_backward(m, t->params, B, &t->w, t->kernel);
+    if (sparse_sgd) {
+      sgd_sparse_update(t);
+    } else {
+      memset(t->grad, 0, m->n_params * sizeof *t->grad);
+      sgdl_mlp_grad_accum(m, B, &t->w, NULL, 1.0 / B, t->grad, t->kernel);
+      sgdl_optim_update(t->rule, &t->par, (long)m->n_params, t->params, t->aux, t->grad, t->step);
+    }
+    t->step++;
+    if (s % tick == 0) sgdl_progress(ctx, (double)s / (double)steps);
+  }
+  if (loss_sum) *loss_sum = lsum;
+  return SGDL_OK;
+}
