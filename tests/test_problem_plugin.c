@@ -12,6 +12,14 @@
 #error "SGDL_PLUGIN_PATH is set by examples/CMakeLists.txt (target myloss)"
 #endif
 
+/* A deliberately wrong problem for sgdl_problem_check: L = x^2/2 but grad returns 1.01 x. */
+static double bad_loss(const sgdl_problem *p, const double *x) { return 0.5 * x[0] * x[0]; }
+static void bad_grad(const sgdl_problem *p, const double *x, double *g) { g[0] = 1.01 * x[0]; }
+static void bad_hvp(const sgdl_problem *p, const double *x, const double *v, double *o) { o[0] = 1.01 * v[0]; }
+static void bad_cols(const sgdl_problem *p, const double *x, double *G) { G[0] = 1; }
+static const sgdl_problem_type bad_type = {.name = "bad", .loss = bad_loss, .grad = bad_grad, .hvp = bad_hvp,
+                                           .noise_cols = bad_cols};
+
 static sgdl_problem *load(const char *path, const char *params, sgdl_ctx *ctx) {
   sgdl_problem_spec s;
   sgdl_problem_spec_init(&s);
@@ -43,6 +51,10 @@ int main(void) {
     double x1[2] = {2, 1}; /* (1-2)^2/2 + 4 (1-4)^2/2 = 0.5 + 18 */
     CHECK_REL(p->type->loss(p, x1), 18.5, 1e-15, "myloss L(2,1) with b=4");
     CHECK(strstr(p->desc, "banana") != NULL, "myloss desc: %s", p->desc);
+    double err[4];
+    double xc[2] = {-0.4, 0.9};
+    CHECK(sgdl_problem_check(&ctx, p, xc, 1e-7, err) == 0, "sgdl_problem_check on myloss: %s", ctx.msg);
+    CHECK(err[0] < 1e-9 && err[1] < 1e-9, "myloss FD errors %g %g", err[0], err[1]);
     sgdl_problem_destroy(p);
   }
   /* default parameters */
@@ -52,6 +64,35 @@ int main(void) {
     double x1[2] = {2, 1};
     CHECK_REL(p->type->loss(p, x1), 0.5 + 45, 1e-15, "myloss default b = 10");
     sgdl_problem_destroy(p);
+  }
+
+  /* the self-check catches a wrong gradient and names it */
+  {
+    sgdl_problem bad = {.type = &bad_type, .dim = 1, .n_noise = 1, .noise_weight = 1};
+    double x = 0.7, err[4];
+    int rc = sgdl_problem_check(&ctx, &bad, &x, 1e-6, err);
+    CHECK(rc == SGDL_EINVAL && strstr(ctx.msg, "problem bad: grad differs") && fabs(err[0] - 0.007) < 1e-6,
+          "check of a wrong gradient: rc %d err %g: %s", rc, err[0], ctx.msg);
+  }
+  /* and passes every built-in at a generic point */
+  for (int k = 0; sgdl_problem_names[k]; k++) {
+    sgdl_problem_spec s;
+    sgdl_problem_spec_init(&s);
+    s.name = sgdl_problem_names[k];
+    s.gen_n = 40;
+    s.gen_d = 3;
+    s.l2 = 0.05;
+    s.tilt = 0.2;
+    s.couple = 0.7;
+    sgdl_problem *q = NULL;
+    double x[3] = {0.45, -0.8, 1.2}, err[4];
+    if (sgdl_problem_create(&ctx, &s, &q) == 0) {
+      int rc = sgdl_problem_check(&ctx, q, x, 1e-7, err);
+      CHECK(rc == 0, "sgdl_problem_check(%s): %s", s.name, ctx.msg);
+      sgdl_problem_destroy(q);
+    } else {
+      CHECK(0, "create %s: %s", s.name, ctx.msg);
+    }
   }
 
   /* the plugin reports failure: its reason reaches the message */

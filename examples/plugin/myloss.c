@@ -50,6 +50,7 @@ static void banana_hvp(const sgdl_problem *p, const double *x, const double *v, 
 /* Noise columns G (2 x 2, row-major): Sigma_1 = noise_weight * G G^T = sigma2 I. */
 static void banana_noise_cols(const sgdl_problem *p, const double *x, double *G) {
   const banana *q = p->impl;
+  (void)x; /* additive noise: G does not depend on x */
   G[0] = q->sigma;
   G[1] = 0.0;
   G[2] = 0.0;

@@ -106,6 +106,13 @@ int sgdl_problem_data(const sgdl_problem *p, size_t *N, int *d, const double **X
 typedef int (*sgdl_problem_plugin_fn)(sgdl_problem *p, const char *params);
 #define SGDL_PLUGIN_SYMBOL "sgdl_problem_plugin"
 
+/* Finite-difference self-check of a problem at x (meant for plugins, before a run):
+ * err[0] grad vs FD of loss, err[1] hvp vs FD of grad, err[2] grad_sample vs FD of loss_sample
+ * (first 16 samples), err[3] mean of grad_sample vs grad; each relative to max(1, |reference|).
+ * Returns SGDL_EINVAL naming the first check above tol (1e-6 is a sensible tol: the differences
+ * are 4th order, so correct code gives ~1e-9 at moderate x). */
+int sgdl_problem_check(sgdl_ctx *ctx, const sgdl_problem *p, const double *x, double tol, double err[4]);
+
 /* Gradient over W lanes (SoA), using the fast path when the type has one.
  * work must hold 2*d doubles (used only by the generic per-lane fallback; may be NULL when
  * p->type->grad_lanes is set). */
