@@ -74,6 +74,16 @@ int main(void) {
     CHECK(rc == SGDL_EINVAL && strstr(ctx.msg, "problem bad: grad differs") && fabs(err[0] - 0.007) < 1e-6,
           "check of a wrong gradient: rc %d err %g: %s", rc, err[0], ctx.msg);
   }
+  /* a type without hvp (optional) is checked on the rest */
+  {
+    sgdl_problem_type nohvp = bad_type;
+    nohvp.hvp = NULL;
+    nohvp.name = "nohvp";
+    sgdl_problem q = {.type = &nohvp, .dim = 1, .n_noise = 1, .noise_weight = 1};
+    double x = 0.7, err[4];
+    int rc = sgdl_problem_check(&ctx, &q, &x, 1e-6, err);
+    CHECK(rc == SGDL_EINVAL && err[1] == 0 && strstr(ctx.msg, "grad differs"), "check without hvp: %s", ctx.msg);
+  }
   /* and passes every built-in at a generic point */
   for (int k = 0; sgdl_problem_names[k]; k++) {
     sgdl_problem_spec s;

@@ -107,7 +107,7 @@ typedef int (*sgdl_problem_plugin_fn)(sgdl_problem *p, const char *params);
 #define SGDL_PLUGIN_SYMBOL "sgdl_problem_plugin"
 
 /* Finite-difference self-check of a problem at x (meant for plugins, before a run):
- * err[0] grad vs FD of loss, err[1] hvp vs FD of grad, err[2] grad_sample vs FD of loss_sample
+ * err[0] grad vs FD of loss, err[1] hvp vs FD of grad (0 when the type has no hvp), err[2] grad_sample vs FD of loss_sample
  * (first 16 samples), err[3] mean of grad_sample vs grad; each relative to max(1, |reference|).
  * Returns SGDL_EINVAL naming the first check above tol (1e-6 is a sensible tol: the differences
  * are 4th order, so correct code gives ~1e-9 at moderate x). */

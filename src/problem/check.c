@@ -48,17 +48,19 @@ int sgdl_problem_check(sgdl_ctx *ctx, const sgdl_problem *p, const double *x, do
   fd_grad(p, x, -1, gfd, y);
   err[0] = relerr(d, g, gfd);
 
-  for (int j = 0; j < d; j++) v[j] = cos(1.0 + 2.3 * j); /* a fixed, generic direction */
-  p->type->hvp(p, x, v, a);
-  const double off[4] = {-2, -1, 1, 2}, wgt[4] = {1, -8, 8, -1};
-  double h = 1e-4;
-  for (int j = 0; j < d; j++) b[j] = 0;
-  for (int k = 0; k < 4; k++) {
-    for (int j = 0; j < d; j++) y[j] = x[j] + off[k] * h * v[j];
-    p->type->grad(p, y, gfd);
-    for (int j = 0; j < d; j++) b[j] += wgt[k] * gfd[j] / (12 * h);
+  if (p->type->hvp) { /* optional member: nothing to check without it */
+    for (int j = 0; j < d; j++) v[j] = cos(1.0 + 2.3 * j); /* a fixed, generic direction */
+    p->type->hvp(p, x, v, a);
+    const double off[4] = {-2, -1, 1, 2}, wgt[4] = {1, -8, 8, -1};
+    double h = 1e-4;
+    for (int j = 0; j < d; j++) b[j] = 0;
+    for (int k = 0; k < 4; k++) {
+      for (int j = 0; j < d; j++) y[j] = x[j] + off[k] * h * v[j];
+      p->type->grad(p, y, gfd);
+      for (int j = 0; j < d; j++) b[j] += wgt[k] * gfd[j] / (12 * h);
+    }
+    err[1] = relerr(d, a, b);
   }
-  err[1] = relerr(d, a, b);
 
   if (p->n_data > 0) {
     for (int j = 0; j < d; j++) b[j] = 0;

@@ -37,8 +37,9 @@ int sgdl_problem_is_plugin_name(const char *name) {
 static int validate(sgdl_ctx *ctx, const char *name, const sgdl_problem *p) {
   const sgdl_problem_type *t = p->type;
   if (!t) return sgdl_fail(ctx, SGDL_EINVAL, "--problem %s: no problem type was set", name);
-  if (!t->loss || !t->grad || !t->hvp || !t->noise_cols)
-    return sgdl_fail(ctx, SGDL_EINVAL, "--problem %s: the type must provide loss, grad, hvp and noise_cols", name);
+  /* hvp is optional (plugins may omit it): SME2, Newton and Kramers check for it themselves. */
+  if (!t->loss || !t->grad || !t->noise_cols)
+    return sgdl_fail(ctx, SGDL_EINVAL, "--problem %s: the type must provide loss, grad and noise_cols", name);
   if (p->dim < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--problem %s: dimension %d is not positive", name, p->dim);
   if (p->n_noise < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--problem %s: %d noise columns, need at least 1", name, p->n_noise);
   if (!(p->noise_weight > 0) || !isfinite(p->noise_weight))
