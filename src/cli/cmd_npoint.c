@@ -1,11 +1,20 @@
-/* sgdlab npoint: placeholder until the subcommand lands (owned by the npoint work). */
-#include <stdio.h>
-
-#include "cli/cli.h"
+/* sgdlab npoint: multi-point statistics of runs from several starts. SGD runs share their
+ * samples, SMF runs share their noise, SME runs have independent noise (GKK's contrast). */
+#include "cli/study_cli.h"
 
 int sgdl_cmd_npoint(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "sgdlab npoint: error: not built yet\n");
-  return 1;
+  sgdl_opt opts[] = {SGDL_COMMON_OPTS,
+                     SGDL_PROBLEM_OPTS,
+                     SGDL_STUDY_OPTS("0.2,0.1,0.05,0.025", "sme1,smf1,smf2"),
+                     {"starts", OPT_STR, NULL, "starting points, one per particle: rows \"a,b;c,d\" or @file.csv (default: x0 and x0+1)", NULL, 0},
+                     {"observables", OPT_STR, "dist2,dot,cov", "per pair p<q: dist2 (E|X-Y|^2), dot (E X.Y), cov (tr Cov(X,Y)); or explicit dist2[p,q] ...", NULL, 0},
+                     OPT_END};
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  int rc = sgdl_cli_parse(&ctx, "npoint",
+                          "Do runs started at different points, sharing samples, move together as the model predicts?\n"
+                          "Two-point statistics of SGD against SME (independent noise) and SMF (shared noise).",
+                          opts, argc, argv);
+  if (rc) return sgdl_cli_error(&ctx, "npoint", rc);
+  return sgdl_study_command("npoint", opts, 1);
 }

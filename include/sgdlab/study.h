@@ -1,0 +1,68 @@
+/* sgdlab study: the weak-error and multi-point studies behind `sgdlab weak` and `sgdlab npoint`.
+ *
+ * For every learning rate, run SGD (the reference, stream 0) and every model (own streams) from
+ * the same P starting points, by Monte Carlo ensembles or, with `exact`, by the exact moments of
+ * linear-quadratic problems; evaluate the observables at t_k = k alpha <= T; form the weak error
+ * of each model against SGD with its interval and fit its order over the learning rates.
+ * Derived two-point covariances tr Cov(X_p, X_q) get jackknife errors over ensemble chunks.
+ *
+ * SDE discretisation: EM or Heun with `substeps` steps per learning-rate step, optionally with
+ * Talay-Tubaro extrapolation 2 E_{2m} - E_m (two independent ensembles), recorded in the output.
+ */
+#ifndef SGDLAB_STUDY_H
+#define SGDLAB_STUDY_H
+
+#include "sgdlab/analysis.h"
+#include "sgdlab/ensemble.h"
+#include "sgdlab/stepper.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sgdl_study_spec {
+  const sgdl_problem *prob;
+  int n_models;
+  const char *const *models;   /* gf, sme1, sme2, smf1, smf2 */
+  int n_lr;
+  const double *lrs;
+  double T;
+  int P;
+  const double *x0;            /* [P][d] */
+  int n_obs;
+  const sgdl_observable *obs;
+  int n_cov;                   /* derived tr Cov(X_p, X_q) for these pairs */
+  const int *cov_pairs;        /* [n_cov][2] */
+  uint64_t paths;
+  int exact;
+  sgdl_algo_params par;        /* batch, sampling, substeps, scheme (lr is set per run) */
+  int talay_tubaro;
+  uint32_t seed;
+} sgdl_study_spec;
+
+typedef struct sgdl_study_series {
+  uint64_t n_times;
+  double *mean, *se;           /* [n_times] */
+} sgdl_study_series;
+
+typedef struct sgdl_study_result {
+  int n_models, n_lr, n_stat;  /* n_stat = n_obs + n_cov */
+  char (*stat_names)[48];      /* [n_stat] */
+  sgdl_study_series *series;   /* [(n_models + 1)][n_lr][n_stat]; model index 0 is SGD */
+  sgdl_sup_error *errors;      /* [n_models][n_lr][n_stat] */
+  sgdl_order_fit *orders;      /* [n_models][n_stat] */
+  double seconds;
+} sgdl_study_result;
+
+#define SGDL_STUDY_SERIES(r, model, lr, stat) (&(r)->series[((size_t)(model) * (r)->n_lr + (lr)) * (r)->n_stat + (stat)])
+
+int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *spec, sgdl_study_result *res);
+void sgdl_study_result_free(sgdl_study_result *res);
+/* Number of learning-rate steps K for horizon T (T / lr rounded; error if not close to an integer
+ * multiple is the caller's choice: this rounds to nearest). */
+uint64_t sgdl_study_steps(double T, double lr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

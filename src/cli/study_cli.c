@@ -1,0 +1,418 @@
+/* The command-line side of `sgdlab weak` and `sgdlab npoint`: flags -> sgdl_study_spec,
+ * then a summary table, CSV tables (errors, orders, time series), a log-log plot of weak
+ * error against learning rate with reference slopes 1 and 2, and results.json. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/study_cli.h"
+#include "sgdlab/study.h"
+
+/* Default start: double wells between saddle and minimum, quadratic/degenerate at 1, data problems at 0. */
+static void default_x0(const sgdl_problem *p, double *x) {
+  const char *n = p->type->name;
+  double v = 0;
+  if (!strcmp(n, "double-well") || !strcmp(n, "double-well-2d")) v = 0.5;
+  else if (!strcmp(n, "quadratic") || !strcmp(n, "degenerate")) v = 1;
+  for (int i = 0; i < p->dim; i++) x[i] = v;
+}
+
+static int split_names(sgdl_ctx *ctx, const char *flag, const char *text, char ***out, int *n) {
+  *out = NULL;
+  *n = 0;
+  if (!text || !*text) return sgdl_fail(ctx, SGDL_EUSAGE, "%s: empty list", flag);
+  char *copy = strdup(text);
+  int cap = 1;
+  for (const char *c = text; *c; c++) cap += *c == ',';
+  char **v = calloc((size_t)cap, sizeof *v);
+  int k = 0;
+  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    while (*tok == ' ') tok++;
+    if (*tok) v[k++] = strdup(tok);
+  }
+  free(copy);
+  if (!k) {
+    free(v);
+    return sgdl_fail(ctx, SGDL_EUSAGE, "%s: empty list", flag);
+  }
+  *out = v;
+  *n = k;
+  return SGDL_OK;
+}
+
+static void free_names(char **v, int n) {
+  for (int i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
+typedef struct {
+  sgdl_ctx ctx;
+  sgdl_problem *prob;
+  double *lrs, *x0;
+  int n_lr, P;
+  char **models;
+  int n_models;
+  sgdl_observable *obs;
+  int n_obs;
+  int *pairs;
+  int n_cov;
+  uint32_t seed;
+  const char *scheme_name;
+} study_args;
+
+static int parse_starts(study_args *A, sgdl_opt *opts, int npoint) {
+  sgdl_ctx *ctx = &A->ctx;
+  const int d = A->prob->dim;
+  const char *flag = npoint ? "--starts" : "--x0";
+  const char *text = sgdl_opt_str(opts, npoint ? "starts" : "x0");
+  if (!text) {
+    A->P = npoint ? 2 : 1;
+    A->x0 = calloc((size_t)A->P * d, sizeof(double));
+    default_x0(A->prob, A->x0);
+    if (npoint) {
+      memcpy(A->x0 + d, A->x0, sizeof(double) * d);
+      A->x0[d] += 1.0;
+    }
+    return SGDL_OK;
+  }
+  int r, c;
+  double *M;
+  int rc = sgdl_parse_matrix(ctx, flag, text, &r, &c, &M);
+  if (rc) return rc;
+  if (!npoint && r != 1) {
+    free(M);
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--x0: expected one point, got %d rows (use sgdlab npoint for several)", r);
+  }
+  if (c != d) {
+    free(M);
+    return sgdl_fail(ctx, SGDL_EUSAGE, "%s: points have %d coordinates but the problem has dimension %d", flag, c, d);
+  }
+  if (npoint && r < 2) {
+    free(M);
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--starts: need at least two starting points, got %d", r);
+  }
+  A->P = r;
+  A->x0 = M;
+  return SGDL_OK;
+}
+
+static int parse_observables(study_args *A, sgdl_opt *opts, int npoint) {
+  sgdl_ctx *ctx = &A->ctx;
+  char **names;
+  int n;
+  int rc = split_names(ctx, "--observables", sgdl_opt_str(opts, "observables"), &names, &n);
+  if (rc) return rc;
+  const int d = A->prob->dim, P = A->P, npairs = P * (P - 1) / 2;
+  A->obs = calloc((size_t)n * (npairs + 1) + 1, sizeof *A->obs);
+  A->pairs = calloc((size_t)2 * npairs * n + 2, sizeof(int));
+  for (int i = 0; i < n && !rc; i++) {
+    const char *nm = names[i];
+    int expand = npoint && (!strcmp(nm, "dist2") || !strcmp(nm, "dot") || !strcmp(nm, "cov"));
+    if (!expand && npoint && !strncmp(nm, "cov[", 4)) {
+      int p, q;
+      char tail;
+      if (sscanf(nm, "cov[%d,%d%c", &p, &q, &tail) != 3 || tail != ']' || p < 0 || q < 0 || p >= P || q >= P || p == q)
+        rc = sgdl_fail(ctx, SGDL_EINVAL, "--observables: '%s' must be cov[p,q] with distinct particles below %d", nm, P);
+      else {
+        A->pairs[2 * A->n_cov] = p;
+        A->pairs[2 * A->n_cov + 1] = q;
+        A->n_cov++;
+      }
+      continue;
+    }
+    if (!expand) {
+      rc = sgdl_observable_parse(ctx, nm, d, P, &A->obs[A->n_obs++]);
+      continue;
+    }
+    for (int p = 0; p < P; p++)
+      for (int q = p + 1; q < P; q++) {
+        if (!strcmp(nm, "cov")) {
+          A->pairs[2 * A->n_cov] = p;
+          A->pairs[2 * A->n_cov + 1] = q;
+          A->n_cov++;
+        } else {
+          char buf[48];
+          snprintf(buf, sizeof buf, "%s[%d,%d]", nm, p, q);
+          rc = sgdl_observable_parse(ctx, buf, d, P, &A->obs[A->n_obs++]);
+        }
+      }
+  }
+  free_names(names, n);
+  return rc;
+}
+
+static void print_summary(const study_args *A, const sgdl_study_spec *sp, const sgdl_study_result *r, const char *command) {
+  printf("sgdlab %s: %s; %d start%s; T = %g; %s\n", command, A->prob->desc, A->P, A->P > 1 ? "s" : "", sp->T,
+         sp->exact ? "exact moments" : "Monte Carlo");
+  if (!sp->exact)
+    printf("  %llu paths per run, SDE scheme %s with %d substeps, seed %u, %.1f s\n", (unsigned long long)sp->paths,
+           A->scheme_name, sp->par.substeps, sp->seed, r->seconds);
+  printf("\nweak error  sup_{t_k<=T} |E f(SGD) - E f(model)|  (95%% interval)\n");
+  printf("  %-6s %-9s %-16s %-12s %s\n", "model", "lr", "observable", "error", "interval");
+  for (int m = 0; m < r->n_models; m++)
+    for (int li = 0; li < r->n_lr; li++)
+      for (int s = 0; s < r->n_stat; s++) {
+        const sgdl_sup_error *e = &r->errors[((size_t)m * r->n_lr + li) * r->n_stat + s];
+        if (sp->exact) printf("  %-6s %-9g %-16s %-12.4e exact\n", sp->models[m], sp->lrs[li], r->stat_names[s], e->value);
+        else if (e->resolved)
+          printf("  %-6s %-9g %-16s %-12.4e [%.3e, %.3e]\n", sp->models[m], sp->lrs[li], r->stat_names[s], e->value, e->lo, e->hi);
+        else
+          printf("  %-6s %-9g %-16s unresolved   below %.3e (more --paths)\n", sp->models[m], sp->lrs[li], r->stat_names[s], e->hi);
+      }
+  printf("\nfitted weak order  (slope of log error against log lr, 95%% interval)\n");
+  printf("  %-6s %-16s %-8s %-20s %s\n", "model", "observable", "order", "interval", "points");
+  for (int m = 0; m < r->n_models; m++)
+    for (int s = 0; s < r->n_stat; s++) {
+      const sgdl_order_fit *f = &r->orders[(size_t)m * r->n_stat + s];
+      if (f->n < 2) printf("  %-6s %-16s %-8s %-20s %d\n", sp->models[m], r->stat_names[s], "n/a", "(too few resolved errors)", f->n);
+      else if (f->n < 3 || !isfinite(f->lo))
+        printf("  %-6s %-16s %-8.3f %-20s %d\n", sp->models[m], r->stat_names[s], f->order, "(needs 3 points)", f->n);
+      else printf("  %-6s %-16s %-8.3f [%.3f, %.3f]%*s %d\n", sp->models[m], r->stat_names[s], f->order, f->lo, f->hi, 3, "", f->n);
+    }
+}
+
+static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study_spec *sp, const sgdl_study_result *r,
+                           const char *command) {
+  cJSON *root = sgdl_results_new(command, sp->seed, sgdl_cli_params_json(opts));
+  cJSON_AddStringToObject(root, "problem", A->prob->desc);
+  cJSON_AddStringToObject(root, "mode", sp->exact ? "exact" : "monte-carlo");
+  cJSON_AddStringToObject(root, "scheme", sp->exact ? "exact" : A->scheme_name);
+  cJSON_AddNumberToObject(root, "substeps", sp->exact ? 0 : sp->par.substeps);
+  cJSON_AddNumberToObject(root, "paths", sp->exact ? 0 : (double)sp->paths);
+  cJSON_AddItemToObject(root, "starts", sgdl_json_matrix(A->P, A->prob->dim, A->x0));
+  cJSON_AddNumberToObject(root, "seconds", r->seconds);
+  cJSON *rows = cJSON_AddArrayToObject(root, "rows");
+  for (int m = 0; m <= r->n_models; m++)
+    for (int li = 0; li < r->n_lr; li++)
+      for (int s = 0; s < r->n_stat; s++) {
+        const sgdl_study_series *se = SGDL_STUDY_SERIES(r, m, li, s);
+        cJSON *row = cJSON_CreateObject();
+        cJSON_AddStringToObject(row, "model", m ? sp->models[m - 1] : "sgd");
+        cJSON_AddNumberToObject(row, "lr", sp->lrs[li]);
+        cJSON_AddStringToObject(row, "observable", r->stat_names[s]);
+        double *t = malloc(sizeof(double) * se->n_times);
+        for (uint64_t k = 0; k < se->n_times; k++) t[k] = (double)k * sp->lrs[li];
+        cJSON_AddItemToObject(row, "t", sgdl_json_doubles(t, se->n_times));
+        free(t);
+        cJSON_AddItemToObject(row, "mean", sgdl_json_doubles(se->mean, se->n_times));
+        cJSON_AddItemToObject(row, "stderr", sgdl_json_doubles(se->se, se->n_times));
+        cJSON_AddItemToArray(rows, row);
+      }
+  cJSON *errs = cJSON_AddArrayToObject(root, "errors");
+  for (int m = 0; m < r->n_models; m++)
+    for (int li = 0; li < r->n_lr; li++)
+      for (int s = 0; s < r->n_stat; s++) {
+        const sgdl_sup_error *e = &r->errors[((size_t)m * r->n_lr + li) * r->n_stat + s];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "model", sp->models[m]);
+        cJSON_AddNumberToObject(o, "lr", sp->lrs[li]);
+        cJSON_AddStringToObject(o, "observable", r->stat_names[s]);
+        sgdl_json_add_number(o, "sup_error", e->value);
+        double ci[2] = {sp->exact ? e->value : e->lo, sp->exact ? e->value : e->hi};
+        cJSON_AddItemToObject(o, "ci95", sgdl_json_doubles(ci, 2));
+        cJSON_AddBoolToObject(o, "resolved", sp->exact || e->resolved);
+        cJSON_AddNumberToObject(o, "t_of_sup", (double)e->argmax * sp->lrs[li]);
+        cJSON_AddItemToArray(errs, o);
+      }
+  cJSON *ords = cJSON_AddArrayToObject(root, "orders");
+  for (int m = 0; m < r->n_models; m++)
+    for (int s = 0; s < r->n_stat; s++) {
+      const sgdl_order_fit *f = &r->orders[(size_t)m * r->n_stat + s];
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "model", sp->models[m]);
+      cJSON_AddStringToObject(o, "observable", r->stat_names[s]);
+      sgdl_json_add_number(o, "order", f->order);
+      double ci[2] = {f->lo, f->hi};
+      cJSON_AddItemToObject(o, "ci95", sgdl_json_doubles(ci, 2));
+      cJSON_AddNumberToObject(o, "points", f->n);
+      cJSON_AddItemToArray(ords, o);
+    }
+  return root;
+}
+
+static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *sp, const sgdl_study_result *r,
+                         const char *command) {
+  char path[4096];
+  sgdl_csv c;
+  sgdl_csv_init(&c);
+  sgdl_csv_printf(&c, "model,lr,observable,sup_error,ci95_lo,ci95_hi,resolved\n");
+  for (int m = 0; m < r->n_models; m++)
+    for (int li = 0; li < r->n_lr; li++)
+      for (int s = 0; s < r->n_stat; s++) {
+        const sgdl_sup_error *e = &r->errors[((size_t)m * r->n_lr + li) * r->n_stat + s];
+        sgdl_csv_printf(&c, "%s,%.17g,%s,", sp->models[m], sp->lrs[li], r->stat_names[s]);
+        sgdl_csv_num(&c, e->value, 0);
+        sgdl_csv_num(&c, sp->exact ? e->value : e->lo, 0);
+        sgdl_csv_num(&c, sp->exact ? e->value : e->hi, 0);
+        sgdl_csv_printf(&c, "%d\n", sp->exact || e->resolved);
+      }
+  int rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, "weak_errors.csv"));
+  sgdl_csv_free(&c);
+  if (rc) return rc;
+  sgdl_csv_init(&c);
+  sgdl_csv_printf(&c, "model,observable,order,ci95_lo,ci95_hi,points\n");
+  for (int m = 0; m < r->n_models; m++)
+    for (int s = 0; s < r->n_stat; s++) {
+      const sgdl_order_fit *f = &r->orders[(size_t)m * r->n_stat + s];
+      sgdl_csv_printf(&c, "%s,%s,", sp->models[m], r->stat_names[s]);
+      sgdl_csv_num(&c, f->order, 0);
+      sgdl_csv_num(&c, f->lo, 0);
+      sgdl_csv_num(&c, f->hi, 0);
+      sgdl_csv_printf(&c, "%d\n", f->n);
+    }
+  rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, "orders.csv"));
+  sgdl_csv_free(&c);
+  if (rc) return rc;
+  sgdl_csv_init(&c);
+  sgdl_csv_printf(&c, "model,lr,observable,t,mean,stderr\n");
+  for (int m = 0; m <= r->n_models; m++)
+    for (int li = 0; li < r->n_lr; li++)
+      for (int s = 0; s < r->n_stat; s++) {
+        const sgdl_study_series *se = SGDL_STUDY_SERIES(r, m, li, s);
+        for (uint64_t k = 0; k < se->n_times; k++) {
+          sgdl_csv_printf(&c, "%s,%.17g,%s,%.17g,", m ? sp->models[m - 1] : "sgd", sp->lrs[li], r->stat_names[s],
+                          (double)k * sp->lrs[li]);
+          sgdl_csv_num(&c, se->mean[k], 0);
+          sgdl_csv_num(&c, se->se[k], 1);
+        }
+      }
+  rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, "series.csv"));
+  sgdl_csv_free(&c);
+  if (rc) return rc;
+  /* Plot data: one gnuplot index block per (model, observable): lr, error, lo, hi. */
+  sgdl_csv_init(&c);
+  sgdl_csv c2;
+  sgdl_csv_init(&c2);
+  sgdl_csv_printf(&c2, "set terminal pngcairo size 960,680 enhanced\nset output '%s.png'\n", command);
+  sgdl_csv_printf(&c2, "set logscale xy\nset xlabel 'learning rate {/Symbol a}'\nset ylabel 'weak error  sup_t |E f(SGD) - E f(model)|'\n");
+  sgdl_csv_printf(&c2, "set key outside right top\nset grid\nset title 'sgdlab %s: weak error against learning rate (95%% intervals)'\n", command);
+  double anchor_x = sp->lrs[0], anchor_y = 0;
+  int block = 0;
+  sgdl_csv_printf(&c2, "plot \\\n");
+  for (int m = 0; m < r->n_models; m++)
+    for (int s = 0; s < r->n_stat; s++) {
+      sgdl_csv_printf(&c, "# %s %s\n", sp->models[m], r->stat_names[s]);
+      for (int li = 0; li < r->n_lr; li++) {
+        const sgdl_sup_error *e = &r->errors[((size_t)m * r->n_lr + li) * r->n_stat + s];
+        double lo = sp->exact ? e->value : e->lo, hi = sp->exact ? e->value : e->hi;
+        if (!(lo > 0)) lo = e->value > 0 ? e->value * 1e-3 : hi * 1e-3;
+        double y = e->value > 0 ? e->value : hi;
+        sgdl_csv_printf(&c, "%.10g %.10g %.10g %.10g\n", sp->lrs[li], y, lo, hi);
+        if (li == 0 && y > anchor_y) anchor_y = y;
+      }
+      sgdl_csv_printf(&c, "\n\n");
+      sgdl_csv_printf(&c2, "  '%s_plot.dat' index %d using 1:2:3:4 with yerrorlines lw 2 title '%s %s', \\\n", command, block++,
+                      sp->models[m], r->stat_names[s]);
+    }
+  if (!(anchor_y > 0)) anchor_y = 1;
+  sgdl_csv_printf(&c2, "  %.10g*(x/%.10g) dt 2 lc rgb 'gray40' title 'slope 1', \\\n", anchor_y, anchor_x);
+  sgdl_csv_printf(&c2, "  %.10g*(x/%.10g)**2 dt 3 lc rgb 'gray20' title 'slope 2'\n", anchor_y, anchor_x);
+  char name[64];
+  snprintf(name, sizeof name, "%s_plot.dat", command);
+  rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, name));
+  int rendered = 0;
+  if (!rc && !c2.failed) rc = sgdl_plot(ctx, dir, command, c2.buf, &rendered);
+  sgdl_csv_free(&c);
+  sgdl_csv_free(&c2);
+  return rc;
+}
+
+int sgdl_study_command(const char *command, sgdl_opt *opts, int npoint) {
+  study_args A;
+  memset(&A, 0, sizeof A);
+  sgdl_ctx_init(&A.ctx);
+  sgdl_ctx *ctx = &A.ctx;
+  sgdl_study_spec sp;
+  memset(&sp, 0, sizeof sp);
+  sgdl_algo_params_init(&sp.par);
+  long long paths = 0, batch = 0, substeps = 0;
+  const char *out = sgdl_opt_str(opts, "out");
+  int rc = sgdl_cli_common(ctx, opts, &A.seed);
+  if (!rc && out) rc = sgdl_outdir_prepare(ctx, out, "--out");
+  if (!rc) rc = sgdl_opt_list(ctx, opts, "lr", &A.lrs, &A.n_lr);
+  for (int i = 0; !rc && i < A.n_lr; i++)
+    if (!(A.lrs[i] > 0)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--lr: %g is not a positive learning rate", A.lrs[i]);
+  if (!rc) rc = sgdl_opt_num(ctx, opts, "T", &sp.T);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "paths", &paths);
+  if (!rc && (paths < 2 || paths > 4294967295LL)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--paths: %lld is outside 2 .. 4294967295", paths);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "batch", &batch);
+  if (!rc && (batch < 1 || batch > 1000000)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %lld is not a positive batch size", batch);
+  const char *sampling = sgdl_opt_str(opts, "sampling");
+  if (!rc && strcmp(sampling, "with") && strcmp(sampling, "without"))
+    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--sampling: '%s' must be 'with' or 'without'", sampling);
+  if (!rc) rc = split_names(ctx, "--models", sgdl_opt_str(opts, "models"), &A.models, &A.n_models);
+  if (!rc) rc = sgdl_cli_problem(ctx, opts, &A.prob);
+  if (!rc) rc = parse_starts(&A, opts, npoint);
+  if (!rc) rc = parse_observables(&A, opts, npoint);
+  /* Scheme: auto = Heun (weak order 2) for constant noise, else EM + Talay-Tubaro. */
+  const char *scheme = sgdl_opt_str(opts, "scheme");
+  if (!rc) {
+    if (!strcmp(scheme, "auto")) scheme = A.prob->noise_constant ? "heun" : "tt";
+    if (!strcmp(scheme, "heun")) sp.par.scheme = SGDL_SCHEME_HEUN;
+    else if (!strcmp(scheme, "em")) sp.par.scheme = SGDL_SCHEME_EM;
+    else if (!strcmp(scheme, "tt")) {
+      sp.par.scheme = SGDL_SCHEME_EM;
+      sp.talay_tubaro = 1;
+    } else rc = sgdl_fail(ctx, SGDL_EUSAGE, "--scheme: '%s' must be auto, em, heun or tt", scheme);
+    A.scheme_name = !strcmp(scheme, "tt") ? "em+talay-tubaro" : scheme;
+  }
+  if (!rc) {
+    substeps = !strcmp(scheme, "tt") ? 8 : 4;
+    if (sgdl_opt_str(opts, "substeps")) rc = sgdl_opt_int(ctx, opts, "substeps", &substeps);
+    if (!rc && (substeps < 1 || substeps > 100000)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--substeps: %lld is outside 1 .. 100000", substeps);
+  }
+  if (!rc) {
+    sp.prob = A.prob;
+    sp.n_models = A.n_models;
+    sp.models = (const char *const *)A.models;
+    sp.n_lr = A.n_lr;
+    sp.lrs = A.lrs;
+    sp.P = A.P;
+    sp.x0 = A.x0;
+    sp.n_obs = A.n_obs;
+    sp.obs = A.obs;
+    sp.n_cov = A.n_cov;
+    sp.cov_pairs = A.pairs;
+    sp.paths = (uint64_t)paths;
+    sp.exact = sgdl_opt_flag(opts, "exact");
+    sp.par.batch = (int)batch;
+    sp.par.without_replacement = !strcmp(sampling, "without");
+    sp.par.substeps = (int)substeps;
+    sp.seed = A.seed;
+  }
+  sgdl_progress_bar bar;
+  sgdl_progress_bar_start(&bar, command);
+  if (ctx->verbosity == 0 || sgdl_opt_flag(opts, "json")) bar.active = 0;
+  ctx->progress = sgdl_progress_bar_update;
+  ctx->progress_user = &bar;
+  sgdl_study_result r;
+  memset(&r, 0, sizeof r);
+  if (!rc) rc = sgdl_study_run(ctx, &sp, &r);
+  sgdl_progress_bar_finish(&bar);
+  int exit_code;
+  if (rc) {
+    exit_code = sgdl_cli_error(ctx, command, rc);
+  } else {
+    if (out) rc = write_outputs(ctx, out, &sp, &r, command);
+    if (rc) exit_code = sgdl_cli_error(ctx, command, rc);
+    else {
+      if (ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) print_summary(&A, &sp, &r, command);
+      if (out && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) {
+        char p[4096];
+        printf("\nplot: %s  (script %s.gp)\n", sgdl_path_join(p, sizeof p, out, ""), command);
+        printf("  %s/%s.png\n", out, command);
+      }
+      exit_code = sgdl_cli_emit(ctx, opts, results_json(&A, opts, &sp, &r, command));
+    }
+  }
+  sgdl_study_result_free(&r);
+  sgdl_problem_destroy(A.prob);
+  free(A.lrs);
+  free(A.x0);
+  free(A.obs);
+  free(A.pairs);
+  free_names(A.models, A.n_models);
+  return exit_code;
+}

@@ -1,0 +1,23 @@
+/* Shared by `sgdlab weak` and `sgdlab npoint`: flags -> study spec, and the study's summary,
+ * CSV tables, plot and results.json. */
+#ifndef SGDLAB_STUDY_CLI_H
+#define SGDLAB_STUDY_CLI_H
+
+#include "cli/cli.h"
+
+/* Options both commands share (after SGDL_COMMON_OPTS and SGDL_PROBLEM_OPTS). */
+#define SGDL_STUDY_OPTS(lr_def, models_def)                                                                   \
+  {"lr", OPT_LIST, lr_def, "learning rates, comma-separated", NULL, 0},                                      \
+  {"T", OPT_NUM, "1", "time horizon; SGD runs T/lr steps, outputs at every t_k = k lr", NULL, 0},             \
+  {"models", OPT_STR, models_def, "models compared with SGD: gf, sme1, sme2, smf1, smf2", NULL, 0},         \
+  {"paths", OPT_INT, "1e5", "Monte Carlo replicas per (model, lr)", NULL, 0},                               \
+  {"batch", OPT_INT, "1", "minibatch size B", NULL, 0},                                                      \
+  {"sampling", OPT_STR, "with", "minibatch sampling: with | without (replacement)", NULL, 0},                \
+  {"substeps", OPT_INT, NULL, "SDE substeps per learning-rate step (default 4 with heun, 8 with tt)", NULL, 0}, \
+  {"scheme", OPT_STR, "auto", "SDE scheme: auto | em | heun | tt (EM + Talay-Tubaro extrapolation)", NULL, 0}, \
+  {"exact", OPT_FLAG, NULL, "exact moments instead of Monte Carlo (quadratic, linreg)", NULL, 0}
+
+/* Run the study for a parsed option table. npoint = 1 for `sgdlab npoint`. Returns the exit code. */
+int sgdl_study_command(const char *command, sgdl_opt *opts, int npoint);
+
+#endif

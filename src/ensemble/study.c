@@ -1,0 +1,250 @@
+/* Weak-error and multi-point studies: runs SGD and each model over the learning rates
+ * (ensembles or exact moments), then weak errors and orders (include/sgdlab/study.h). */
+#include "sgdlab/study.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgdlab/moments.h"
+#include "sgdlab/report.h"
+
+uint64_t sgdl_study_steps(double T, double lr) {
+  double k = floor(T / lr + 0.5);
+  return k < 1 ? 1 : (uint64_t)k;
+}
+
+void sgdl_study_result_free(sgdl_study_result *r) {
+  if (r->series) {
+    size_t n = (size_t)(r->n_models + 1) * r->n_lr * r->n_stat;
+    for (size_t i = 0; i < n; i++) {
+      free(r->series[i].mean);
+      free(r->series[i].se);
+    }
+  }
+  free(r->series);
+  free(r->errors);
+  free(r->orders);
+  free(r->stat_names);
+  memset(r, 0, sizeof *r);
+}
+
+/* Raw observables: the user's, then x_i of particles p and q for each covariance pair, and dot[p,q]. */
+typedef struct {
+  int n_raw;
+  sgdl_observable *raw;
+  int *cov_idx; /* [n_cov][2d + 1]: indices of x_i@p (d), x_i@q (d), dot[p,q] */
+} raw_list;
+
+static int build_raw(sgdl_ctx *ctx, const sgdl_study_spec *sp, raw_list *rl) {
+  const int d = sp->prob->dim;
+  rl->n_raw = sp->n_obs + sp->n_cov * (2 * d + 1);
+  rl->raw = calloc((size_t)rl->n_raw + 1, sizeof *rl->raw);
+  rl->cov_idx = calloc((size_t)sp->n_cov * (2 * d + 1) + 1, sizeof(int));
+  if (!rl->raw || !rl->cov_idx) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  memcpy(rl->raw, sp->obs, sizeof *rl->raw * (size_t)sp->n_obs);
+  int k = sp->n_obs;
+  for (int c = 0; c < sp->n_cov; c++) {
+    int p = sp->cov_pairs[2 * c], q = sp->cov_pairs[2 * c + 1];
+    for (int side = 0; side < 2; side++)
+      for (int i = 0; i < d; i++) {
+        sgdl_observable *o = &rl->raw[k];
+        o->kind = SGDL_OBS_X;
+        o->i = i;
+        o->p = side ? q : p;
+        snprintf(o->name, sizeof o->name, "x%d@%d", i, o->p);
+        rl->cov_idx[c * (2 * d + 1) + side * d + i] = k++;
+      }
+    sgdl_observable *o = &rl->raw[k];
+    o->kind = SGDL_OBS_DOT;
+    o->p = p;
+    o->q = q;
+    snprintf(o->name, sizeof o->name, "dot[%d,%d]", p, q);
+    rl->cov_idx[c * (2 * d + 1) + 2 * d] = k++;
+  }
+  return SGDL_OK;
+}
+
+typedef struct {
+  int d;
+} cov_user;
+
+/* tr Cov = E dot - sum_i E x_pi E x_qi; means = [x_p (d), x_q (d), dot] */
+static double cov_fn(const double *mm, void *user) {
+  int d = ((cov_user *)user)->d;
+  double s = mm[2 * d];
+  for (int i = 0; i < d; i++) s -= mm[i] * mm[d + i];
+  return s;
+}
+
+static int alloc_series(sgdl_ctx *ctx, sgdl_study_series *s, uint64_t T) {
+  s->n_times = T;
+  s->mean = calloc(T, sizeof(double));
+  s->se = calloc(T, sizeof(double));
+  if (!s->mean || !s->se) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  return SGDL_OK;
+}
+
+/* Monte Carlo run of one stepper name; fills series[stat] for every statistic. */
+static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, const char *name, double lr,
+                  uint32_t stream, int substeps, sgdl_study_series *out) {
+  sgdl_algo_params par = sp->par;
+  par.lr = lr;
+  par.substeps = substeps;
+  sgdl_stepper *st = NULL;
+  int rc = sgdl_stepper_create(ctx, name, sp->prob, &par, sp->seed, stream, sp->P, &st);
+  if (rc) return rc;
+  const uint64_t K = sgdl_study_steps(sp->T, lr);
+  sgdl_ensemble_plan plan = {st, sp->P, sp->x0, sp->paths, K, rl->n_raw, rl->raw};
+  sgdl_ensemble_result er;
+  rc = sgdl_ensemble_run(ctx, &plan, &er);
+  sgdl_stepper_destroy(st);
+  if (rc) return rc;
+  const int d = sp->prob->dim;
+  for (int o = 0; o < sp->n_obs && !rc; o++) {
+    rc = alloc_series(ctx, &out[o], K + 1);
+    if (!rc) {
+      memcpy(out[o].mean, er.mean + (size_t)o * (K + 1), sizeof(double) * (K + 1));
+      memcpy(out[o].se, er.se + (size_t)o * (K + 1), sizeof(double) * (K + 1));
+    }
+  }
+  cov_user cu = {d};
+  for (int c = 0; c < sp->n_cov && !rc; c++) {
+    sgdl_study_series *s = &out[sp->n_obs + c];
+    rc = alloc_series(ctx, s, K + 1);
+    for (uint64_t t = 0; t <= K && !rc; t++)
+      s->mean[t] = sgdl_ensemble_jackknife(&er, t, 2 * d + 1, rl->cov_idx + c * (2 * d + 1), cov_fn, &cu, &s->se[t]);
+  }
+  sgdl_ensemble_result_free(&er);
+  return rc;
+}
+
+static int run_exact(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_affine *a, const char *name, double lr,
+                     sgdl_study_series *out) {
+  const int d = a->d, n = sp->P * d;
+  const uint64_t K = sgdl_study_steps(sp->T, lr);
+  const double cB = sgdl_minibatch_factor(sp->prob->n_data, sp->par.batch, sp->par.without_replacement);
+  double *m = malloc(sizeof(double) * (size_t)n * (K + 1)), *M = malloc(sizeof(double) * (size_t)n * n * (K + 1));
+  if (!m || !M) {
+    free(m);
+    free(M);
+    return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory for exact moments");
+  }
+  int rc = sgdl_affine_moments(ctx, a, name, lr, cB, sp->P, sp->x0, K, m, M);
+  for (int s = 0; s < sp->n_obs + sp->n_cov && !rc; s++) {
+    rc = alloc_series(ctx, &out[s], K + 1);
+    for (uint64_t t = 0; t <= K && !rc; t++) {
+      const double *mt = m + t * n, *Mt = M + t * (size_t)n * n;
+      if (s < sp->n_obs) {
+        out[s].mean[t] = sgdl_affine_observable(a, &sp->obs[s], sp->P, mt, Mt);
+      } else {
+        int c = s - sp->n_obs, p = sp->cov_pairs[2 * c], q = sp->cov_pairs[2 * c + 1];
+        double v = 0;
+        for (int i = 0; i < d; i++) v += Mt[(size_t)(p * d + i) * n + q * d + i] - mt[p * d + i] * mt[q * d + i];
+        out[s].mean[t] = v;
+      }
+    }
+  }
+  free(m);
+  free(M);
+  return rc;
+}
+
+int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *r) {
+  memset(r, 0, sizeof *r);
+  const double t0 = sgdl_now();
+  r->n_models = sp->n_models;
+  r->n_lr = sp->n_lr;
+  r->n_stat = sp->n_obs + sp->n_cov;
+  for (int i = 0; i < sp->n_lr; i++)
+    if (!(sp->lrs[i] > 0) || !isfinite(sp->lrs[i]))
+      return sgdl_fail(ctx, SGDL_EINVAL, "--lr: %g is not a positive learning rate", sp->lrs[i]);
+  if (!(sp->T > 0) || !isfinite(sp->T)) return sgdl_fail(ctx, SGDL_EINVAL, "--T: %g is not a positive horizon", sp->T);
+  for (int i = 0; i < sp->n_lr; i++) {
+    double K = sp->T / sp->lrs[i];
+    if (fabs(K - floor(K + 0.5)) > 1e-6 * K)
+      return sgdl_fail(ctx, SGDL_EINVAL, "--T %g is not a whole number of steps at --lr %g (T/lr = %g)", sp->T, sp->lrs[i], K);
+    if (K > 1e8) return sgdl_fail(ctx, SGDL_EINVAL, "--T/--lr: %g steps is too many", K);
+  }
+  for (int m = 0; m < sp->n_models; m++) {
+    const sgdl_stepper_type *t = sgdl_stepper_find(sp->models[m]);
+    if (!t || t->is_discrete)
+      return sgdl_fail(ctx, SGDL_EINVAL, "--models: '%s' is not a continuous model (gf, sme1, sme2, smf1, smf2)", sp->models[m]);
+  }
+  const size_t nser = (size_t)(sp->n_models + 1) * sp->n_lr * r->n_stat;
+  r->series = calloc(nser, sizeof *r->series);
+  r->errors = calloc((size_t)sp->n_models * sp->n_lr * r->n_stat + 1, sizeof *r->errors);
+  r->orders = calloc((size_t)sp->n_models * r->n_stat + 1, sizeof *r->orders);
+  r->stat_names = calloc((size_t)r->n_stat + 1, sizeof *r->stat_names);
+  raw_list rl = {0, NULL, NULL};
+  sgdl_affine aff;
+  memset(&aff, 0, sizeof aff);
+  int rc = (r->series && r->errors && r->orders && r->stat_names) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  if (!rc) rc = build_raw(ctx, sp, &rl);
+  if (!rc && sp->exact) rc = sgdl_affine_extract(ctx, sp->prob, &aff);
+  for (int s = 0; s < r->n_stat && !rc; s++) {
+    if (s < sp->n_obs) snprintf(r->stat_names[s], 48, "%s", sp->obs[s].name);
+    else snprintf(r->stat_names[s], 48, "cov[%d,%d]", sp->cov_pairs[2 * (s - sp->n_obs)], sp->cov_pairs[2 * (s - sp->n_obs) + 1]);
+  }
+  sgdl_progress_fn outer = ctx->progress;
+  for (int li = 0; li < sp->n_lr && !rc; li++) {
+    const double lr = sp->lrs[li];
+    for (int m = 0; m <= sp->n_models && !rc; m++) {
+      const char *name = m == 0 ? "sgd" : sp->models[m - 1];
+      sgdl_study_series *out = SGDL_STUDY_SERIES(r, m, li, 0);
+      if (ctx->progress) sgdl_progress(ctx, (double)(li * (sp->n_models + 1) + m) / (sp->n_lr * (sp->n_models + 1)));
+      ctx->progress = NULL; /* the inner ensemble would report its own fraction */
+      if (sp->exact) {
+        rc = run_exact(ctx, sp, &aff, name, lr, out);
+      } else if (m > 0 && sp->talay_tubaro) {
+        /* 2 E_{2m} - E_m with independent streams; standard errors combine in quadrature. */
+        sgdl_study_series *coarse = calloc((size_t)r->n_stat, sizeof *coarse);
+        rc = coarse ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+        if (!rc) rc = run_mc(ctx, sp, &rl, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse);
+        if (!rc) rc = run_mc(ctx, sp, &rl, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out);
+        for (int s = 0; s < r->n_stat && !rc; s++)
+          for (uint64_t t = 0; t < out[s].n_times; t++) {
+            out[s].mean[t] = 2 * out[s].mean[t] - coarse[s].mean[t];
+            out[s].se[t] = sqrt(4 * out[s].se[t] * out[s].se[t] + coarse[s].se[t] * coarse[s].se[t]);
+          }
+        for (int s = 0; coarse && s < r->n_stat; s++) {
+          free(coarse[s].mean);
+          free(coarse[s].se);
+        }
+        free(coarse);
+      } else {
+        rc = run_mc(ctx, sp, &rl, name, lr, (uint32_t)(2 * m), sp->par.substeps, out);
+      }
+      ctx->progress = outer;
+    }
+    for (int m = 1; m <= sp->n_models && !rc; m++)
+      for (int s = 0; s < r->n_stat; s++) {
+        const sgdl_study_series *a = SGDL_STUDY_SERIES(r, 0, li, s), *b = SGDL_STUDY_SERIES(r, m, li, s);
+        sgdl_sup_error_eval(a->mean, sp->exact ? NULL : a->se, b->mean, sp->exact ? NULL : b->se, a->n_times,
+                            &r->errors[((size_t)(m - 1) * sp->n_lr + li) * r->n_stat + s]);
+      }
+  }
+  if (!rc) {
+    double *err = calloc((size_t)sp->n_lr, sizeof(double));
+    int *use = calloc((size_t)sp->n_lr, sizeof(int));
+    for (int m = 0; m < sp->n_models && err && use; m++)
+      for (int s = 0; s < r->n_stat; s++) {
+        for (int li = 0; li < sp->n_lr; li++) {
+          const sgdl_sup_error *e = &r->errors[((size_t)m * sp->n_lr + li) * r->n_stat + s];
+          err[li] = e->value;
+          use[li] = e->resolved || sp->exact;
+        }
+        sgdl_fit_order(sp->lrs, err, use, sp->n_lr, &r->orders[(size_t)m * r->n_stat + s]);
+      }
+    free(err);
+    free(use);
+  }
+  sgdl_progress(ctx, 1.0);
+  free(rl.raw);
+  free(rl.cov_idx);
+  sgdl_affine_free(&aff);
+  r->seconds = sgdl_now() - t0;
+  if (rc) sgdl_study_result_free(r);
+  return rc;
+}
