@@ -2,18 +2,26 @@
  * SGDL_PLUGIN_SYMBOL and let it fill the problem (see examples/plugin/README.md).
  * sgdl_problem_create validates what the plugin filled in; sgdl_problem_destroy calls the
  * plugin's destroy and then closes the handle.
- * Does not: search a plugin path list (a name without '/' is opened as given, so dlopen's own
- * search rules apply to "myloss.so"; write "./myloss.so" for the current directory). */
+ * A bare "myloss.so" means the file in the current directory when it exists there (what a user
+ * typing it expects; dlopen alone would search only the system library path), else dlopen's
+ * own search. Does not: keep a plugin search path of its own. */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "problem/problem_impl.h"
 
 int sgdl_plugin_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p) {
   const char *path = spec->name;
+  char local[4096];
+  const char *open_as = path;
+  if (!strchr(path, '/') && strlen(path) + 3 < sizeof local && access(path, F_OK) == 0) {
+    snprintf(local, sizeof local, "./%s", path);
+    open_as = local;
+  }
   dlerror();
-  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  void *h = dlopen(open_as, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char *e = dlerror();
     return sgdl_fail(ctx, SGDL_EINVAL, "--problem: cannot load plugin %s: %s", path, e ? e : "unknown dlopen error");
