@@ -246,6 +246,61 @@ typedef struct sgdl_mlp_op {
 int sgdl_mlp_hess_mv(void *op, const double *v, double *out);
 int sgdl_mlp_cov_mv(void *op, const double *v, double *out);
 
+/* The geometry at a point, from any Hessian and noise-covariance operators (tested on the
+ * quadratic and linreg problems, where H and Sigma are exact). Sigma here is the noise of the
+ * step actually taken (Sigma_B = c_B Sigma_1 for minibatches). */
+typedef struct sgdl_spectra_opts {
+  int k;          /* eigenpairs of each operator */
+  int max_iter;   /* Lanczos steps per operator; <= 0: 3k + 30 */
+  double tol;     /* relative residual bound for convergence (1e-6 is ample for the predictions) */
+  uint32_t seed;  /* start vectors */
+} sgdl_spectra_opts;
+typedef struct sgdl_spectra {
+  int k;
+  long n;
+  double alpha;
+  double *h, *hres;       /* [k] Hessian eigenvalues (descending), residual bounds */
+  double *U;              /* [k][n] Hessian eigenvectors u_i */
+  double *svals, *sres;   /* [k] Sigma_B eigenvalues (descending), residual bounds */
+  double *W;              /* [k][n] Sigma_B eigenvectors w_j */
+  double *ct;             /* [k] u_i^T Sigma_B u_i */
+  double *var_pred;       /* [k] predicted discrete stationary variance of u_i . x: alpha ct/(h (2 - alpha h)) */
+  double *overlap;        /* [k][k] (u_i . w_j)^2 */
+  double alignment;       /* ||U^T W||_F^2 / k in [0,1]: 1 = same top-k subspace */
+  double pred_discrete, pred_sme1, pred_sme2; /* sgdl_excess_loss_predict over the k directions */
+  int n_skipped;          /* directions without a stationary law (alpha h outside (0,2)) */
+  sgdl_eig_info hinfo, sinfo;
+} sgdl_spectra;
+int sgdl_spectra_compute(sgdl_ctx *ctx, long n, sgdl_matvec_fn hess_mv, void *hess_user,
+                         sgdl_matvec_fn cov_mv, void *cov_user, double alpha,
+                         const sgdl_spectra_opts *o, sgdl_spectra *sp);
+void sgdl_spectra_free(sgdl_spectra *sp);
+
+/* Continue plain SGD (same lr, batch and sampling; a fresh sample stream) from the trained
+ * weights and measure the fluctuation the predictions are about. */
+typedef struct sgdl_fluct_opts {
+  uint64_t steps;   /* continuation steps */
+  int every;        /* record every this many steps (full training loss + projections) */
+  double burn;      /* fraction of the records discarded as burn-in (e.g. 0.2) */
+  int chunk;        /* examples per operator pass (<= 0: 256) */
+} sgdl_fluct_opts;
+typedef struct sgdl_fluct {
+  int nrec, burn, every;
+  double *loss;      /* [nrec] full training loss at each record */
+  double *proj;      /* [nrec][k] u_i . (x_r - x_0) */
+  double *var_meas;  /* [k] measured variance of u_i . x after burn-in (then scratch) */
+  double loss_start, grad_norm;       /* at the trained weights: L and |grad L| */
+  double loss_mean, loss_at_mean;     /* mean L(x_r) after burn-in, L(mean x_r) */
+  double excess_total, excess_total_se;           /* loss_mean - loss_at_mean, batch-means SE */
+  double excess_restricted, excess_restricted_se; /* 1/2 sum_i h_i Var(u_i . x), same directions as the prediction */
+} sgdl_fluct;
+/* Spectra of the network's H and Sigma_B at t->params (training set ds, lr and batch of t),
+ * then the continuation. t is not modified. */
+int sgdl_geometry_network(sgdl_ctx *ctx, const sgdl_trainer *t, const sgdl_dataset *ds,
+                          const sgdl_spectra_opts *so, const sgdl_fluct_opts *fo, sgdl_spectra *sp,
+                          sgdl_fluct *fl);
+void sgdl_fluct_free(sgdl_fluct *fl);
+
 #ifdef __cplusplus
 }
 #endif
