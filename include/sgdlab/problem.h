@@ -38,7 +38,8 @@ typedef struct sgdl_problem_type {
   double (*loss)(const sgdl_problem *p, const double *x);
   /* Full gradient grad L(x) -> g[d]. */
   void (*grad)(const sgdl_problem *p, const double *x, double *g);
-  /* Hessian-vector product (Hess L)(x) v -> out[d]. */
+  /* Hessian-vector product (Hess L)(x) v -> out[d]. May be NULL (plugins); sme2, smf2, newton
+   * and the Kramers/exit diagnostics then refuse with a clear error. */
   void (*hvp)(const sgdl_problem *p, const double *x, const double *v, double *out);
   /* Noise columns G(x) -> G[i*K + k] (d x K row-major), see above. */
   void (*noise_cols)(const sgdl_problem *p, const double *x, double *G);
