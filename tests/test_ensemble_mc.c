@@ -1,4 +1,5 @@
 /* Monte Carlo ensembles against exact moments (within 4 standard errors, fixed seeds):
+ * ctest-label: slow (Monte Carlo; skipped by the sanitizer pass)
  * SGD on the quadratic and on linear regression (B = 2 without replacement, shared samples for
  * two particles), SME1/SME2/SMF2 with Heun substeps; bitwise reproducibility across thread
  * counts; divergence reported, not silent. */

@@ -167,6 +167,8 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
       return sgdl_fail(ctx, SGDL_EINVAL, "--T %g is not a whole number of steps at --lr %g (T/lr = %g)", sp->T, sp->lrs[i], K);
     if (K > 1e8) return sgdl_fail(ctx, SGDL_EINVAL, "--T/--lr: %g steps is too many", K);
   }
+  if (sp->prob->n_data && (size_t)sp->par.batch > sp->prob->n_data)
+    return sgdl_fail(ctx, SGDL_EINVAL, "--batch: %d is larger than the data set (N = %zu)", sp->par.batch, sp->prob->n_data);
   for (int m = 0; m < sp->n_models; m++) {
     const sgdl_stepper_type *t = sgdl_stepper_find(sp->models[m]);
     if (!t || t->is_discrete)

@@ -1,0 +1,42 @@
+# sgdlab: a top-level Makefile for people; CMake does the building underneath.
+#   make demo    install what is missing, build, run the default weak-error study
+#   make test    install what is missing, build, run the test suite, then again under ASan/UBSan
+#   make bench   benchmarks against NumPy / PyTorch / SciPy peers (bench/RESULTS.md)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+
+.PHONY: all setup build demo test test-release test-asan bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@mkdir -p runs
+	./$(BUILD)/sgdlab weak --problem double-well --T 2 --lr 0.2,0.1,0.05,0.025 \
+	    --models gf,sme1,sme2,smf2 --observables x0,x0^2 --paths 2e5 --out runs/demo
+	@echo "demo: plot runs/demo/weak.png, results runs/demo/results.json"
+
+test: test-release test-asan
+
+test-release: build
+	cd $(BUILD) && ctest --output-on-failure -j 1
+
+# The sanitizer build runs the suite once more, skipping only the long Monte Carlo tests
+# (they run above) so CI stays within minutes.
+test-asan: setup
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGDL_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 1 -LE slow
+
+bench: build
+	bash bench/run_all.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

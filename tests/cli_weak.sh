@@ -1,0 +1,61 @@
+# sgdlab weak / npoint from the command line: bad input gives a clear message and a non-zero
+# exit without touching earlier output; results.json follows the documented schema;
+# 1 thread and 2 threads give the same numbers.
+source "$(dirname "$0")/cli_lib.sh"
+S=$SGDLAB
+
+printf 'x,y\n1,1\n2,1.5\n-1,-0.5\n0.5,1\n' >"$TMP/data.csv"
+printf 'x,y\n1,1\n2\n' >"$TMP/ragged.csv"
+printf 'x,y\n1,1\n2,abc\n' >"$TMP/nonnum.csv"
+
+expect_fail "unknown problem" "unknown problem" -- $S weak --problem nosuch
+expect_fail "unknown flag" "unknown flag '--lrr'" -- $S weak --lrr 0.1
+expect_fail "malformed csv (ragged)" "ragged.csv" -- $S weak --problem linreg --data "$TMP/ragged.csv"
+expect_fail "non-numeric csv" "nonnum.csv" -- $S weak --problem linreg --data "$TMP/nonnum.csv"
+expect_fail "missing data file" "nofile.csv" -- $S weak --problem linreg --data "$TMP/nofile.csv"
+expect_fail "negative lr" "--lr" -- $S weak --lr 0.1,-0.05
+expect_fail "zero lr" "--lr" -- $S weak --lr 0
+expect_fail "non-numeric lr" "'abc' is not a number" -- $S weak --lr abc
+expect_fail "batch larger than data" "--batch" -- $S weak --problem linreg --data "$TMP/data.csv" --batch 5 --sampling without --exact
+expect_fail "bad sampling" "--sampling" -- $S weak --sampling sometimes
+expect_fail "non-symmetric H" "not symmetric" -- $S weak --problem quadratic --H "1,0.5;0,1"
+expect_fail "non-PSD C" "positive semidefinite" -- $S weak --problem quadratic --H "1,0;0,1" --C "1,2;2,1"
+expect_fail "malformed matrix" "--H" -- $S weak --problem quadratic --H "1,2;3"
+expect_fail "unknown observable" "unknown observable" -- $S weak --observables x0,x7^3
+expect_fail "observable out of range" "dimension" -- $S weak --observables x3
+expect_fail "unknown model" "--models" -- $S weak --models sme1,sme9
+expect_fail "T not a multiple of lr" "whole number of steps" -- $S weak --lr 0.3 --T 1
+expect_fail "exact on a non-affine problem" "--exact" -- $S weak --problem double-well --exact
+expect_fail "bad seed" "--seed" -- $S weak --seed -1
+expect_fail "paths too few" "--paths" -- $S weak --paths 1
+expect_fail "npoint needs two starts" "--starts" -- $S npoint --problem linreg --data "$TMP/data.csv" --starts "0"
+expect_fail "bad --config" "unknown key" -- bash -c "echo '{\"lrr\": 1}' > $TMP/c.json; $S weak --config $TMP/c.json"
+
+# An output folder that cannot be written: a regular file in the way.
+echo keep >"$TMP/blocker"
+expect_fail "unwritable --out" "--out" -- $S weak --exact --problem quadratic --H 1 --out "$TMP/blocker/sub"
+
+# Diverging run: SGD at lr 2.5 on h = 1 explodes; the message names it and nothing is written.
+mkdir -p "$TMP/div"
+echo '{"old": true}' >"$TMP/div/results.json"
+expect_fail "diverging run" "diverged" -- $S weak --problem quadratic --H 1 --lr 2.5 --T 2500 --paths 200 --out "$TMP/div"
+check "earlier results.json survives a failed run" grep -q '"old"' "$TMP/div/results.json"
+
+# Schema and reproducibility.
+expect_ok "exact linreg" -- $S weak --problem linreg --data "$TMP/data.csv" --batch 2 --sampling without --lr 0.1,0.05,0.025 --T 1 --exact --out "$TMP/ex"
+check "results.json written" test -s "$TMP/ex/results.json"
+for key in '"command"' '"version"' '"seed"' '"params"' '"rows"' '"errors"' '"orders"' '"sup_error"' '"ci95"' '"stderr"'; do
+  check "results.json has $key" grep -q "$key" "$TMP/ex/results.json"
+done
+check "plot script written" test -s "$TMP/ex/weak.gp"
+check "weak_errors.csv written" test -s "$TMP/ex/weak_errors.csv"
+check "--json prints the results" bash -c "$S weak --exact --problem quadratic --H 1 --lr 0.1,0.05 --json | grep -q '\"orders\"'"
+
+OMP_NUM_THREADS=1 $S weak --problem double-well --lr 0.2,0.1 --T 1 --paths 3000 --models sme1,smf2 --threads 1 --json >"$TMP/t1.json"
+$S weak --problem double-well --lr 0.2,0.1 --T 1 --paths 3000 --models sme1,smf2 --threads 2 --json >"$TMP/t2.json"
+check "1 thread and 2 threads give identical results" bash -c "diff <(grep -v -e '\"threads\"' -e '\"seconds\"' $TMP/t1.json) <(grep -v -e '\"threads\"' -e '\"seconds\"' $TMP/t2.json) >/dev/null"
+
+expect_ok "npoint exact" -- $S npoint --problem linreg --data "$TMP/data.csv" --starts "0;2" --lr 0.1,0.05,0.025 --T 1 --exact --out "$TMP/np"
+check "npoint reports cov" grep -q 'cov\[0,1\]' "$TMP/np/results.json"
+expect_ok "config file" -- bash -c "echo '{\"problem\": \"quadratic\", \"H\": \"2\", \"lr\": [0.1, 0.05], \"exact\": true}' > $TMP/ok.json; $S weak --config $TMP/ok.json"
+finish
