@@ -181,7 +181,7 @@ const char *sgdl_optim_rule_name(int rule);
  * Little-endian binary, version 1:
  *   char[8]  magic "SGDLMLP1"      u32 version (1)     u32 act          u32 L
  *   u32      size[0..L]            u32 rule            u32 naux (vectors of n_params)
- *   u64      n_params              u64 step            u32 epoch        u32 reserved (0)
+ *   u64      n_params              u64 step            u32 epoch        u32 seed (data order)
  *   f64      params[n_params]      f64 aux[naux * n_params]
  *   u64      checksum (FNV-1a over every preceding byte)
  * Written atomically (temporary file + rename). */
@@ -195,6 +195,7 @@ typedef struct sgdl_weights {
   int rule, naux;
   uint64_t step;
   int epoch;
+  uint32_t seed;
   double *params, *aux;
 } sgdl_weights;
 int sgdl_weights_load(sgdl_ctx *ctx, const char *path, sgdl_weights *out);

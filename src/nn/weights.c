@@ -71,7 +71,7 @@ int sgdl_weights_save(sgdl_ctx *ctx, const char *path, const sgdl_trainer *t) {
   p = put_u64(p, n);
   p = put_u64(p, t->step);
   p = put_u32(p, (uint32_t)t->epoch);
-  p = put_u32(p, 0);
+  p = put_u32(p, t->seed);
   for (size_t i = 0; i < n; i++) p = put_f64(p, t->params[i]);
   for (size_t i = 0; i < (size_t)naux * n; i++) p = put_f64(p, t->aux[i]);
   p = put_u64(p, fnv1a(buf, (size_t)(p - buf)));
@@ -116,7 +116,7 @@ int sgdl_weights_load(sgdl_ctx *ctx, const char *path, sgdl_weights *out) {
   for (uint32_t l = 0; l <= L; l++, p += 4) size[l] = (int)get_u32(p);
   uint32_t rule = get_u32(p), naux = get_u32(p + 4);
   uint64_t n = get_u64(p + 8), step = get_u64(p + 16);
-  uint32_t epoch = get_u32(p + 24);
+  uint32_t epoch = get_u32(p + 24), seed = get_u32(p + 28);
   p += 32;
   if (rule > SGDL_OPT_ADAM || naux != (uint32_t)sgdl_optim_aux((int)rule))
     BAD("--resume: %s: corrupt header (rule %u with %u optimiser vectors)", path, rule, naux);
@@ -141,6 +141,7 @@ int sgdl_weights_load(sgdl_ctx *ctx, const char *path, sgdl_weights *out) {
   out->naux = (int)naux;
   out->step = step;
   out->epoch = (int)epoch;
+  out->seed = seed;
 #undef BAD
 done:
   free(buf);
