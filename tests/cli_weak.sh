@@ -1,7 +1,7 @@
 # sgdlab weak / npoint from the command line: bad input gives a clear message and a non-zero
 # exit without touching earlier output; results.json follows the documented schema;
 # 1 thread and 2 threads give the same numbers.
-source "$(dirname "$0")/cli_lib.sh"
+source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
 
 printf 'x,y\n1,1\n2,1.5\n-1,-0.5\n0.5,1\n' >"$TMP/data.csv"

@@ -60,7 +60,7 @@ static int generate(sgdl_ctx *ctx, const sgdl_problem_spec *spec, int logistic, 
   return SGDL_OK;
 }
 
-int sgdl_dataset_load(sgdl_ctx *ctx, const sgdl_problem_spec *spec, int logistic, sgdl_dataset *ds) {
+int sgdl_problem_dataset_load(sgdl_ctx *ctx, const sgdl_problem_spec *spec, int logistic, sgdl_dataset *ds) {
   memset(ds, 0, sizeof *ds);
   if (!spec->data_path) return generate(ctx, spec, logistic, ds);
   int rc = sgdl_data_read_csv(ctx, spec->data_path, &ds->X, &ds->y, &ds->N, &ds->d);
@@ -75,7 +75,7 @@ int sgdl_dataset_load(sgdl_ctx *ctx, const sgdl_problem_spec *spec, int logistic
   return SGDL_OK;
 }
 
-void sgdl_dataset_free(sgdl_dataset *ds) {
+void sgdl_problem_dataset_free(sgdl_dataset *ds) {
   sgdl_free(ds->X);
   sgdl_free(ds->y);
   ds->X = ds->y = NULL;

@@ -98,7 +98,7 @@ static void linreg_grad_lanes(const sgdl_problem *p, int W, const double *X, dou
 static void linreg_destroy(sgdl_problem *p) {
   linreg_impl *m = p->impl;
   if (!m) return;
-  sgdl_dataset_free(&m->ds);
+  sgdl_problem_dataset_free(&m->ds);
   sgdl_free(m->H);
   sgdl_free(m->b);
   sgdl_free(m);
@@ -122,7 +122,7 @@ int sgdl_linreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem 
   linreg_impl *m = sgdl_alloc(ctx, 1, sizeof *m);
   if (!m) return SGDL_ENOMEM;
   p->impl = m;
-  int rc = sgdl_dataset_load(ctx, spec, 0, &m->ds);
+  int rc = sgdl_problem_dataset_load(ctx, spec, 0, &m->ds);
   if (rc) return rc;
   const int d = m->ds.d;
   const size_t N = m->ds.N;

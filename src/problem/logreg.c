@@ -114,7 +114,7 @@ static void logreg_noise_cols(const sgdl_problem *p, const double *w, double *G)
 static void logreg_destroy(sgdl_problem *p) {
   logreg_impl *m = p->impl;
   if (!m) return;
-  sgdl_dataset_free(&m->ds);
+  sgdl_problem_dataset_free(&m->ds);
   sgdl_free(m);
   p->impl = NULL;
 }
@@ -139,7 +139,7 @@ int sgdl_logreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem 
   if (!m) return SGDL_ENOMEM;
   p->impl = m;
   m->l2 = spec->l2;
-  int rc = sgdl_dataset_load(ctx, spec, 1, &m->ds);
+  int rc = sgdl_problem_dataset_load(ctx, spec, 1, &m->ds);
   if (rc) return rc;
   if (m->ds.N > 0x7fffffff) return sgdl_fail(ctx, SGDL_EINVAL, "--data: %zu rows is too many", m->ds.N);
   for (size_t i = 0; i < m->ds.N; i++)
