@@ -14,7 +14,7 @@
 
 enum { NIN = 12, NEX = 9, NCLS = 4 };
 
-static void make_data(sgdl_dataset *ds) {
+static void make_data(sgdl_imageset *ds) {
   memset(ds, 0, sizeof *ds);
   ds->n = NEX;
   ds->rows = 3;
@@ -30,13 +30,13 @@ static void make_data(sgdl_dataset *ds) {
 }
 
 /* summed loss over the whole set, naive kernel */
-static double total_loss(const sgdl_mlp *m, const double *p, const sgdl_dataset *ds, sgdl_mlp_work *w) {
+static double total_loss(const sgdl_mlp *m, const double *p, const sgdl_imageset *ds, sgdl_mlp_work *w) {
   sgdl_mlp_load_range(m, ds, 0, (int)ds->n, w);
   return sgdl_mlp_forward(m, p, (int)ds->n, w, SGDL_KERNEL_NAIVE);
 }
 
 /* summed gradient, batch B pieces, given kernel */
-static void total_grad(const sgdl_mlp *m, const double *p, const sgdl_dataset *ds, sgdl_mlp_work *w,
+static void total_grad(const sgdl_mlp *m, const double *p, const sgdl_imageset *ds, sgdl_mlp_work *w,
                        int B, int kernel, double *g) {
   memset(g, 0, m->n_params * sizeof *g);
   for (size_t f = 0; f < ds->n; f += (size_t)B) {
@@ -48,7 +48,7 @@ static void total_grad(const sgdl_mlp *m, const double *p, const sgdl_dataset *d
   }
 }
 
-static void total_hvp(const sgdl_mlp *m, const double *p, const sgdl_dataset *ds, sgdl_mlp_work *w,
+static void total_hvp(const sgdl_mlp *m, const double *p, const sgdl_imageset *ds, sgdl_mlp_work *w,
                       int B, int kernel, const double *v, double *out) {
   memset(out, 0, m->n_params * sizeof *out);
   for (size_t f = 0; f < ds->n; f += (size_t)B) {
@@ -72,7 +72,7 @@ static double maxrel(size_t n, const double *a, const double *b) {
 static void run_act(int act) {
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
-  sgdl_dataset ds;
+  sgdl_imageset ds;
   make_data(&ds);
   const int hidden[2] = {7, 5};
   sgdl_mlp m;

@@ -30,14 +30,14 @@ extern "C" {
 
 /* ---------------------------------------------------------------- IDX data sets */
 
-typedef struct sgdl_dataset {
+typedef struct sgdl_imageset {
   size_t n;          /* examples */
   int rows, cols;    /* image shape */
   int dim;           /* rows * cols */
   int n_classes;     /* 10 for (Fashion-)MNIST: 1 + largest label, at least 2 */
   uint8_t *images;   /* [n][dim] pixels 0..255, owned */
   uint8_t *labels;   /* [n], owned */
-} sgdl_dataset;
+} sgdl_imageset;
 
 /* Read one IDX file (gzip-compressed or raw; detected from the content). Checks the magic
  * number (unsigned byte data, want_ndim dimensions: 1 for labels, 3 for images), that no
@@ -47,12 +47,12 @@ typedef struct sgdl_dataset {
 int sgdl_idx_read(sgdl_ctx *ctx, const char *path, int want_ndim, uint8_t **data, uint32_t dims[3]);
 
 /* An image file and its label file; the counts must match and labels must be < 256. */
-int sgdl_dataset_load(sgdl_ctx *ctx, const char *images_path, const char *labels_path,
-                      sgdl_dataset *out);
+int sgdl_imageset_load(sgdl_ctx *ctx, const char *images_path, const char *labels_path,
+                      sgdl_imageset *out);
 /* Copy examples [first, first + n) of src into out (allocates). */
-int sgdl_dataset_slice(sgdl_ctx *ctx, const sgdl_dataset *src, size_t first, size_t n,
-                       sgdl_dataset *out);
-void sgdl_dataset_free(sgdl_dataset *d);
+int sgdl_imageset_slice(sgdl_ctx *ctx, const sgdl_imageset *src, size_t first, size_t n,
+                       sgdl_imageset *out);
+void sgdl_imageset_free(sgdl_imageset *d);
 
 /* Open a folder holding the standard names train-images-idx3-ubyte, train-labels-idx1-ubyte,
  * t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each raw or with .gz).
@@ -62,7 +62,7 @@ void sgdl_dataset_free(sgdl_dataset *d);
  *                     (default 2000); they must not overlap.
  * `what` names the flag in errors ("--data"). desc (size 256) receives a one-line summary. */
 int sgdl_data_open(sgdl_ctx *ctx, const char *dir, long n_train, long n_test,
-                   sgdl_dataset *train, sgdl_dataset *test, char *desc);
+                   sgdl_imageset *train, sgdl_imageset *test, char *desc);
 
 /* ---------------------------------------------------------------- the network */
 
@@ -116,10 +116,10 @@ int sgdl_mlp_work_alloc(sgdl_ctx *ctx, const sgdl_mlp *m, int cap, sgdl_mlp_work
 void sgdl_mlp_work_free(sgdl_mlp_work *w);
 
 /* Copy examples idx[0..B-1] of ds into w->x, w->y (and w->nz when B == 1). */
-void sgdl_mlp_load(const sgdl_mlp *m, const sgdl_dataset *ds, const uint32_t *idx, int B,
+void sgdl_mlp_load(const sgdl_mlp *m, const sgdl_imageset *ds, const uint32_t *idx, int B,
                    sgdl_mlp_work *w);
 /* Copy the contiguous examples first .. first+B-1. */
-void sgdl_mlp_load_range(const sgdl_mlp *m, const sgdl_dataset *ds, size_t first, int B,
+void sgdl_mlp_load_range(const sgdl_mlp *m, const sgdl_imageset *ds, size_t first, int B,
                          sgdl_mlp_work *w);
 
 /* Forward pass over the loaded batch: fills a[], loss[]; returns the SUM of the losses. */
@@ -141,7 +141,7 @@ void sgdl_mlp_hvp_accum(const sgdl_mlp *m, const double *params, int B, sgdl_mlp
 /* Whole-data-set passes in chunks of w->cap (FAST kernels). Mean loss; optionally the mean
  * gradient (grad, overwritten), the number classified correctly, and the confusion matrix
  * conf[true][pred] (n_classes^2 counts, overwritten). Any of the outputs may be NULL. */
-double sgdl_mlp_evaluate(const sgdl_mlp *m, const double *params, const sgdl_dataset *ds,
+double sgdl_mlp_evaluate(const sgdl_mlp *m, const double *params, const sgdl_imageset *ds,
                          sgdl_mlp_work *w, double *grad, size_t *correct, long *conf);
 
 /* ---------------------------------------------------------------- training */
@@ -169,7 +169,7 @@ int sgdl_trainer_create(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_mlp *m, int r
 void sgdl_trainer_free(sgdl_trainer *t);
 /* Take `steps` optimiser steps on ds. Returns SGDL_EDIVERGED (naming --lr) if the batch loss
  * becomes NaN/Inf. *loss_sum (may be NULL) receives the sum of the batch-mean losses seen. */
-int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_dataset *ds, uint64_t steps,
+int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, uint64_t steps,
                      double *loss_sum);
 /* Steps in one epoch: ceil(n / batch). */
 uint64_t sgdl_trainer_epoch_steps(const sgdl_trainer *t, size_t n);
@@ -239,7 +239,7 @@ void sgdl_excess_loss_predict(int k, const double *h, const double *ct, double a
 typedef struct sgdl_mlp_op {
   const sgdl_mlp *m;
   const double *params;
-  const sgdl_dataset *ds;
+  const sgdl_imageset *ds;
   sgdl_mlp_work *w;
   const double *gbar;
   double scale;   /* multiplies the result (c_B for the minibatch covariance, 1 for H) */
@@ -297,7 +297,7 @@ typedef struct sgdl_fluct {
 } sgdl_fluct;
 /* Spectra of the network's H and Sigma_B at t->params (training set ds, lr and batch of t),
  * then the continuation. t is not modified. */
-int sgdl_geometry_network(sgdl_ctx *ctx, const sgdl_trainer *t, const sgdl_dataset *ds,
+int sgdl_geometry_network(sgdl_ctx *ctx, const sgdl_trainer *t, const sgdl_imageset *ds,
                           const sgdl_spectra_opts *so, const sgdl_fluct_opts *fo, sgdl_spectra *sp,
                           sgdl_fluct *fl);
 void sgdl_fluct_free(sgdl_fluct *fl);

@@ -287,7 +287,7 @@ int sgdl_cmd_train(int argc, char **argv) {
     if (!sgdl_opt_given(opts, "seed")) seed = wt.seed;
   }
 
-  sgdl_dataset tr, te;
+  sgdl_imageset tr, te;
   char desc[256];
   rc = sgdl_data_open(&ctx, sgdl_opt_str(opts, "data"), (long)ntrain, (long)ntest, &tr, &te, desc);
   if (rc) {
@@ -502,14 +502,14 @@ int sgdl_cmd_train(int argc, char **argv) {
   free(ep), free(trl), free(tel), free(acc), free(eps_), free(secs), free(conf);
   sgdl_mlp_work_free(&ew);
   sgdl_trainer_free(&t);
-  sgdl_dataset_free(&tr);
-  sgdl_dataset_free(&te);
+  sgdl_imageset_free(&tr);
+  sgdl_imageset_free(&te);
   return sgdl_cli_emit(&ctx, opts, res);
 done:
   free(ep), free(trl), free(tel), free(acc), free(eps_), free(secs), free(conf);
   sgdl_mlp_work_free(&ew);
   sgdl_trainer_free(&t);
-  sgdl_dataset_free(&tr);
-  sgdl_dataset_free(&te);
+  sgdl_imageset_free(&tr);
+  sgdl_imageset_free(&te);
   return sgdl_cli_error(&ctx, "train", rc);
 }

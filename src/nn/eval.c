@@ -7,7 +7,7 @@
 
 #include "nn_internal.h"
 
-double sgdl_mlp_evaluate(const sgdl_mlp *m, const double *params, const sgdl_dataset *ds,
+double sgdl_mlp_evaluate(const sgdl_mlp *m, const double *params, const sgdl_imageset *ds,
                          sgdl_mlp_work *w, double *grad, size_t *correct, long *conf) {
   const int C = m->size[m->L];
   double total = 0.0;

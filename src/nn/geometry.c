@@ -126,7 +126,7 @@ static double batch_means_se(const double *x, int M, int nb) {
   return sqrt(v / (nb - 1) / nb);
 }
 
-int sgdl_geometry_network(sgdl_ctx *ctx, const sgdl_trainer *t, const sgdl_dataset *ds,
+int sgdl_geometry_network(sgdl_ctx *ctx, const sgdl_trainer *t, const sgdl_imageset *ds,
                           const sgdl_spectra_opts *so, const sgdl_fluct_opts *fo, sgdl_spectra *sp,
                           sgdl_fluct *fl) {
   memset(sp, 0, sizeof *sp);

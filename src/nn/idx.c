@@ -100,8 +100,8 @@ out:
   return rc;
 }
 
-int sgdl_dataset_load(sgdl_ctx *ctx, const char *images_path, const char *labels_path,
-                      sgdl_dataset *out) {
+int sgdl_imageset_load(sgdl_ctx *ctx, const char *images_path, const char *labels_path,
+                      sgdl_imageset *out) {
   memset(out, 0, sizeof *out);
   uint32_t di[3], dl[3];
   uint8_t *img = NULL, *lab = NULL;
@@ -136,8 +136,8 @@ int sgdl_dataset_load(sgdl_ctx *ctx, const char *images_path, const char *labels
   return SGDL_OK;
 }
 
-int sgdl_dataset_slice(sgdl_ctx *ctx, const sgdl_dataset *src, size_t first, size_t n,
-                       sgdl_dataset *out) {
+int sgdl_imageset_slice(sgdl_ctx *ctx, const sgdl_imageset *src, size_t first, size_t n,
+                       sgdl_imageset *out) {
   memset(out, 0, sizeof *out);
   if (first > src->n || n > src->n - first)
     return sgdl_fail(ctx, SGDL_EINVAL, "slice [%zu, %zu) outside a data set of %zu examples", first,
@@ -147,7 +147,7 @@ int sgdl_dataset_slice(sgdl_ctx *ctx, const sgdl_dataset *src, size_t first, siz
   out->images = sgdl_alloc(ctx, n ? n * (size_t)src->dim : 1, 1);
   out->labels = sgdl_alloc(ctx, n ? n : 1, 1);
   if (!out->images || !out->labels) {
-    sgdl_dataset_free(out);
+    sgdl_imageset_free(out);
     return SGDL_ENOMEM;
   }
   memcpy(out->images, src->images + first * (size_t)src->dim, n * (size_t)src->dim);
@@ -155,7 +155,7 @@ int sgdl_dataset_slice(sgdl_ctx *ctx, const sgdl_dataset *src, size_t first, siz
   return SGDL_OK;
 }
 
-void sgdl_dataset_free(sgdl_dataset *d) {
+void sgdl_imageset_free(sgdl_imageset *d) {
   if (!d) return;
   sgdl_free(d->images);
   sgdl_free(d->labels);
@@ -174,7 +174,7 @@ static int find_file(const char *dir, const char *name, char *buf, size_t n) {
 }
 
 int sgdl_data_open(sgdl_ctx *ctx, const char *dir, long n_train, long n_test,
-                   sgdl_dataset *train, sgdl_dataset *test, char *desc) {
+                   sgdl_imageset *train, sgdl_imageset *test, char *desc) {
   memset(train, 0, sizeof *train);
   memset(test, 0, sizeof *test);
   struct stat st;
@@ -193,17 +193,17 @@ int sgdl_data_open(sgdl_ctx *ctx, const char *dir, long n_train, long n_test,
     return sgdl_fail(ctx, SGDL_EIO, "--data: %s has %s but not %s", dir,
                      has_tri ? "train-images-idx3-ubyte[.gz]" : "train-labels-idx1-ubyte[.gz]",
                      has_tri ? "train-labels-idx1-ubyte[.gz]" : "train-images-idx3-ubyte[.gz]");
-  sgdl_dataset full_test;
-  int rc = sgdl_dataset_load(ctx, tei, tel, &full_test);
+  sgdl_imageset full_test;
+  int rc = sgdl_imageset_load(ctx, tei, tel, &full_test);
   if (rc) return rc;
   if (has_tri) {
-    sgdl_dataset full_train;
-    rc = sgdl_dataset_load(ctx, tri, trl, &full_train);
+    sgdl_imageset full_train;
+    rc = sgdl_imageset_load(ctx, tri, trl, &full_train);
     if (rc) goto fail_test;
     if (full_train.dim != full_test.dim) {
       rc = sgdl_fail(ctx, SGDL_EDATA, "%s has %dx%d images but %s has %dx%d", tri, full_train.rows,
                      full_train.cols, tei, full_test.rows, full_test.cols);
-      sgdl_dataset_free(&full_train);
+      sgdl_imageset_free(&full_train);
       goto fail_test;
     }
     size_t ntr = n_train < 0 ? full_train.n : (size_t)n_train;
@@ -211,20 +211,20 @@ int sgdl_data_open(sgdl_ctx *ctx, const char *dir, long n_train, long n_test,
     if (ntr == 0 || ntr > full_train.n) {
       rc = sgdl_fail(ctx, SGDL_EINVAL, "--train: %zu is not in 1..%zu (training examples in %s)", ntr,
                      full_train.n, tri);
-      sgdl_dataset_free(&full_train);
+      sgdl_imageset_free(&full_train);
       goto fail_test;
     }
     if (nte == 0 || nte > full_test.n) {
       rc = sgdl_fail(ctx, SGDL_EINVAL, "--test: %zu is not in 1..%zu (test examples in %s)", nte,
                      full_test.n, tei);
-      sgdl_dataset_free(&full_train);
+      sgdl_imageset_free(&full_train);
       goto fail_test;
     }
-    rc = sgdl_dataset_slice(ctx, &full_train, 0, ntr, train);
-    if (!rc) rc = sgdl_dataset_slice(ctx, &full_test, 0, nte, test);
+    rc = sgdl_imageset_slice(ctx, &full_train, 0, ntr, train);
+    if (!rc) rc = sgdl_imageset_slice(ctx, &full_test, 0, nte, test);
     if (full_train.n_classes > full_test.n_classes) test->n_classes = full_train.n_classes;
     train->n_classes = test->n_classes;
-    sgdl_dataset_free(&full_train);
+    sgdl_imageset_free(&full_train);
     if (rc) goto fail_test;
     if (desc)
       snprintf(desc, 256, "%s: first %zu of %zu training and first %zu of %zu test examples", dir, ntr,
@@ -240,17 +240,17 @@ int sgdl_data_open(sgdl_ctx *ctx, const char *dir, long n_train, long n_test,
                      ntr, nte, dir, N);
       goto fail_test;
     }
-    rc = sgdl_dataset_slice(ctx, &full_test, 0, ntr, train);
-    if (!rc) rc = sgdl_dataset_slice(ctx, &full_test, N - nte, nte, test);
+    rc = sgdl_imageset_slice(ctx, &full_test, 0, ntr, train);
+    if (!rc) rc = sgdl_imageset_slice(ctx, &full_test, N - nte, nte, test);
     if (rc) goto fail_test;
     if (desc)
       snprintf(desc, 256, "%s (t10k only): first %zu for training, last %zu held out of %zu", dir, ntr, nte, N);
   }
-  sgdl_dataset_free(&full_test);
+  sgdl_imageset_free(&full_test);
   return SGDL_OK;
 fail_test:
-  sgdl_dataset_free(&full_test);
-  sgdl_dataset_free(train);
-  sgdl_dataset_free(test);
+  sgdl_imageset_free(&full_test);
+  sgdl_imageset_free(train);
+  sgdl_imageset_free(test);
   return rc;
 }

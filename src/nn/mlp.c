@@ -110,7 +110,7 @@ void sgdl_mlp_work_free(sgdl_mlp_work *w) {
   memset(w, 0, sizeof *w);
 }
 
-static void load_one(const sgdl_mlp *m, const sgdl_dataset *ds, size_t e, int row, sgdl_mlp_work *w) {
+static void load_one(const sgdl_mlp *m, const sgdl_imageset *ds, size_t e, int row, sgdl_mlp_work *w) {
   const uint8_t *px = ds->images + e * (size_t)ds->dim;
   double *x = w->x + (size_t)row * m->size[0];
   for (int j = 0; j < m->size[0]; j++) x[j] = px[j] * (1.0 / 255.0);
@@ -124,13 +124,13 @@ static void list_nonzeros(const sgdl_mlp *m, sgdl_mlp_work *w) {
   w->n_nz = k;
 }
 
-void sgdl_mlp_load(const sgdl_mlp *m, const sgdl_dataset *ds, const uint32_t *idx, int B,
+void sgdl_mlp_load(const sgdl_mlp *m, const sgdl_imageset *ds, const uint32_t *idx, int B,
                    sgdl_mlp_work *w) {
   for (int i = 0; i < B; i++) load_one(m, ds, idx[i], i, w);
   if (B == 1) list_nonzeros(m, w);
 }
 
-void sgdl_mlp_load_range(const sgdl_mlp *m, const sgdl_dataset *ds, size_t first, int B,
+void sgdl_mlp_load_range(const sgdl_mlp *m, const sgdl_imageset *ds, size_t first, int B,
                          sgdl_mlp_work *w) {
   for (int i = 0; i < B; i++) load_one(m, ds, first + (size_t)i, i, w);
   if (B == 1) list_nonzeros(m, w);

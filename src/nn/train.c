@@ -94,7 +94,7 @@ static void sgd_sparse_update(sgdl_trainer *t) {
   }
 }
 
-int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_dataset *ds, uint64_t steps,
+int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, uint64_t steps,
                      double *loss_sum) {
   const sgdl_mlp *m = t->m;
   const int B = t->par.batch;
