@@ -48,6 +48,18 @@ void sgdl_rng_indices(uint32_t seed, uint32_t replica0, int lanes, uint64_t step
                       uint32_t purpose, uint32_t N, uint32_t B, int without_replacement,
                       uint32_t *out);
 
+/* Scalar references with the same arguments and streams: one Random123 call per pair,
+ * libm's log/cos/sin. The fast functions above return bit-identical uniforms and
+ * indices, and normals within a few ulp (|difference| < 5e-14; they use their own
+ * vectorised polynomial log/sin/cos). Slow: for tests and debugging. */
+void sgdl_rng_normals_ref(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
+                          uint32_t purpose, size_t n, double *out);
+void sgdl_rng_uniforms_ref(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
+                           uint32_t purpose, size_t n, double *out);
+void sgdl_rng_indices_ref(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
+                          uint32_t purpose, uint32_t N, uint32_t B, int without_replacement,
+                          uint32_t *out);
+
 #ifdef __cplusplus
 }
 #endif

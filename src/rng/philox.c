@@ -1,5 +1,11 @@
-/* Philox4x32-10 streams, uniforms and Box-Muller normals (reference scalar version).
- * The counter layout is documented in include/sgdlab/rng.h. */
+/* Philox4x32-10 through Random123 itself, and the scalar reference streams.
+ *
+ * The *_ref functions are the definition of the streams (include/sgdlab/rng.h): one
+ * Random123 call per value pair, libm's log/cos/sin for the normals. They are slow
+ * (about 5e7 normals/s) and kept for tests and debugging; the library's fast versions
+ * (streams.c, indices.c) must agree with them: uniforms and indices bit for bit,
+ * normals to a few ulp (tests/test_rng_fast_vs_ref.c).
+ */
 #include "sgdlab/rng.h"
 
 #include <Random123/philox.h>
@@ -26,7 +32,7 @@ static inline void pair_uniform(uint32_t seed, uint32_t replica, uint64_t step, 
   *u1 = u53(r.v[2], r.v[3]);
 }
 
-void sgdl_rng_uniforms(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
+void sgdl_rng_uniforms_ref(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
                        uint32_t purpose, size_t n, double *out) {
   for (size_t j = 0; j < n; j += 2) {
     for (int l = 0; l < lanes; l++) {
@@ -38,7 +44,7 @@ void sgdl_rng_uniforms(uint32_t seed, uint32_t replica0, int lanes, uint64_t ste
   }
 }
 
-void sgdl_rng_normals(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
+void sgdl_rng_normals_ref(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
                       uint32_t purpose, size_t n, double *out) {
   const double two_pi = 6.283185307179586476925286766559;
   for (size_t j = 0; j < n; j += 2) {
@@ -52,7 +58,7 @@ void sgdl_rng_normals(uint32_t seed, uint32_t replica0, int lanes, uint64_t step
   }
 }
 
-void sgdl_rng_indices(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
+void sgdl_rng_indices_ref(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
                       uint32_t purpose, uint32_t N, uint32_t B, int without_replacement,
                       uint32_t *out) {
   for (int l = 0; l < lanes; l++) {
