@@ -1,0 +1,191 @@
+/* Monte Carlo of the stationary covariance of a discrete algorithm (sgdlab stationary --simulate).
+ * R independent replicas run the library's own lane stepper (sgd, hb, nag, adam, newton, ngd) from x0
+ * with zero optimiser state; after `burn` steps each replica keeps time sums of x and x x^T over
+ * `steps` steps. The pooled covariance is the estimate, and the spread of the R per-replica
+ * estimates gives its standard error (independent replicas, so no autocorrelation correction is
+ * needed; each replica's time average only has to be unbiased, which burn-in provides).
+ * Lane blocks run in parallel; per-replica sums land in fixed slots and are reduced in replica
+ * order afterwards, so the result is bitwise identical for any thread count.
+ * Not here: the exact values (src/exact/stationary_*.c), time-resolved ensembles (ensemble.c). */
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "sgdlab/rng.h"
+#include "sgdlab/stationary.h"
+
+void sgdl_stat_mc_free(sgdl_stat_mc *m) {
+  if (!m) return;
+  sgdl_free(m->mean);
+  sgdl_free(m->mean_se);
+  sgdl_free(m->cov);
+  sgdl_free(m->cov_se);
+  m->mean = m->mean_se = m->cov = m->cov_se = NULL;
+}
+
+int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
+                       uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0,
+                       const double *hess, sgdl_stat_mc *out) {
+  memset(out, 0, sizeof *out);
+  if (replicas < 2) return sgdl_fail(ctx, SGDL_EINVAL, "--replicas: %ld must be at least 2 (standard errors need replicas)", replicas);
+  if (steps < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: no steps to average");
+  sgdl_stepper *st = NULL;
+  int rc = sgdl_stepper_create(ctx, algo, p, par, seed, 0, 1, &st);
+  if (rc) return rc;
+  const int d = p->dim, nsym = d * (d + 1) / 2;
+  const long R = replicas, nblocks = (R + SGDL_LANES - 1) / SGDL_LANES;
+  /* per-replica sums: S1[r][d], S2[r][nsym] */
+  double *S1 = sgdl_alloc(ctx, (size_t)R * d, sizeof(double));
+  double *S2 = sgdl_alloc(ctx, (size_t)R * nsym, sizeof(double));
+  out->d = d;
+  out->replicas = R;
+  out->burn = burn;
+  out->steps = steps;
+  out->mean = sgdl_alloc(ctx, (size_t)d, sizeof(double));
+  out->mean_se = sgdl_alloc(ctx, (size_t)d, sizeof(double));
+  out->cov = sgdl_alloc(ctx, (size_t)d * d, sizeof(double));
+  out->cov_se = sgdl_alloc(ctx, (size_t)d * d, sizeof(double));
+  if (!S1 || !S2 || !out->mean || !out->mean_se || !out->cov || !out->cov_se) {
+    sgdl_free(S1);
+    sgdl_free(S2);
+    sgdl_stat_mc_free(out);
+    sgdl_stepper_destroy(st);
+    return SGDL_ENOMEM;
+  }
+  const uint64_t total = burn + steps;
+  int diverged = 0, failed_alloc = 0;
+  uint64_t div_step = 0;
+  long blocks_done = 0;
+  const int threads = sgdl_ctx_threads(ctx);
+#pragma omp parallel num_threads(threads)
+  {
+    const size_t W0 = SGDL_LANES;
+    sgdl_ctx lctx;
+    sgdl_ctx_init(&lctx);
+    double *x = sgdl_alloc(&lctx, (size_t)d * W0, sizeof(double));
+    double *aux = sgdl_alloc(&lctx, (size_t)(st->naux ? st->naux : 1) * W0, sizeof(double));
+    double *work = sgdl_alloc(&lctx, ((size_t)st->work_per_lane + 1) * W0, sizeof(double));
+    double *s1 = sgdl_alloc(&lctx, (size_t)d * W0, sizeof(double));
+    double *s2 = sgdl_alloc(&lctx, (size_t)nsym * W0, sizeof(double));
+    if (!x || !aux || !work || !s1 || !s2) {
+#pragma omp atomic write
+      failed_alloc = 1;
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (long b = 0; b < nblocks; b++) {
+      int halt;
+#pragma omp atomic read
+      halt = diverged;
+      if (failed_alloc || halt) continue;
+      const long r0 = b * SGDL_LANES;
+      const int W = (int)(R - r0 < SGDL_LANES ? R - r0 : SGDL_LANES);
+      for (int i = 0; i < d; i++)
+        for (int l = 0; l < W; l++) x[(size_t)i * W + l] = x0[i];
+      memset(aux, 0, sizeof(double) * (size_t)(st->naux ? st->naux : 1) * W);
+      memset(s1, 0, sizeof(double) * (size_t)d * W);
+      memset(s2, 0, sizeof(double) * (size_t)nsym * W);
+      sgdl_lanes L = {W, (uint32_t)r0, 1, d, x, aux, 0, work};
+      int bad = 0;
+      for (uint64_t k = 0; k < total && !bad; k++) {
+        L.k = k;
+        st->type->step(st, &L);
+        if (k >= burn) {
+          int q = 0;
+          for (int i = 0; i < d; i++) {
+            const double *xi = x + (size_t)i * W;
+            double *a1 = s1 + (size_t)i * W;
+            for (int l = 0; l < W; l++) a1[l] += xi[l];
+            for (int j = i; j < d; j++, q++) {
+              const double *xj = x + (size_t)j * W;
+              double *a2 = s2 + (size_t)q * W;
+              for (int l = 0; l < W; l++) a2[l] += xi[l] * xj[l];
+            }
+          }
+        }
+        if ((k & 1023) == 1023 || k + 1 == total) {
+          for (int l = 0; l < W * d; l++)
+            if (!isfinite(x[l])) bad = 1;
+          if (bad) {
+#pragma omp critical(sgdl_stat_mc_div)
+            {
+              if (!diverged || k < div_step) div_step = k;
+              diverged = 1;
+            }
+          }
+        }
+      }
+      for (int l = 0; l < W; l++) {
+        for (int i = 0; i < d; i++) S1[(size_t)(r0 + l) * d + i] = s1[(size_t)i * W + l];
+        for (int q = 0; q < nsym; q++) S2[(size_t)(r0 + l) * nsym + q] = s2[(size_t)q * W + l];
+      }
+      long done;
+#pragma omp atomic capture
+      done = ++blocks_done;
+      if (omp_get_thread_num() == 0) sgdl_progress(ctx, (double)done / (double)nblocks);
+    }
+    sgdl_free(x);
+    sgdl_free(aux);
+    sgdl_free(work);
+    sgdl_free(s1);
+    sgdl_free(s2);
+  }
+  sgdl_stepper_destroy(st);
+  if (failed_alloc) rc = sgdl_fail(ctx, SGDL_ENOMEM, "--simulate: out of memory for the lane buffers");
+  else if (diverged) {
+    out->diverged = 1;
+    rc = sgdl_fail(ctx, SGDL_EDIVERGED,
+                   "--simulate: the %s iteration diverged (NaN/Inf) by step %llu: the learning rate %g is beyond what it tolerates",
+                   algo, (unsigned long long)div_step + 1, par->lr);
+  }
+  if (!rc) {
+    /* Reduction in replica order (deterministic). */
+    const double T = (double)steps;
+    for (long r = 0; r < R; r++)
+      for (int i = 0; i < d; i++) out->mean[i] += S1[(size_t)r * d + i] / T;
+    for (int i = 0; i < d; i++) out->mean[i] /= (double)R;
+    for (long r = 0; r < R; r++)
+      for (int i = 0; i < d; i++) {
+        double e = S1[(size_t)r * d + i] / T - out->mean[i];
+        out->mean_se[i] += e * e;
+      }
+    for (int i = 0; i < d; i++) out->mean_se[i] = sqrt(out->mean_se[i] / ((double)R - 1) / (double)R);
+    /* per-replica covariance estimates c_r = S2_r / T - mean mean^T; pooled = their average */
+    int q = 0;
+    for (int i = 0; i < d; i++)
+      for (int j = i; j < d; j++, q++) {
+        double m = 0, v = 0, mm = out->mean[i] * out->mean[j];
+        for (long r = 0; r < R; r++) m += S2[(size_t)r * nsym + q] / T - mm;
+        m /= (double)R;
+        for (long r = 0; r < R; r++) {
+          double e = S2[(size_t)r * nsym + q] / T - mm - m;
+          v += e * e;
+        }
+        double se = sqrt(v / ((double)R - 1) / (double)R);
+        out->cov[(size_t)i * d + j] = out->cov[(size_t)j * d + i] = m;
+        out->cov_se[(size_t)i * d + j] = out->cov_se[(size_t)j * d + i] = se;
+      }
+    out->excess = out->excess_se = NAN;
+    if (hess) {
+      /* 1/2 tr(H c_r) per replica */
+      double m = 0, v = 0;
+      for (int pass = 0; pass < 2; pass++)
+        for (long r = 0; r < R; r++) {
+          double e = 0;
+          q = 0;
+          for (int i = 0; i < d; i++)
+            for (int j = i; j < d; j++, q++) {
+              double c = S2[(size_t)r * nsym + q] / T - out->mean[i] * out->mean[j];
+              e += (i == j ? 0.5 : 1.0) * hess[(size_t)i * d + j] * c;
+            }
+          if (pass == 0) m += e / (double)R;
+          else v += (e - m) * (e - m);
+        }
+      out->excess = m;
+      out->excess_se = sqrt(v / ((double)R - 1) / (double)R);
+    }
+  }
+  sgdl_free(S1);
+  sgdl_free(S2);
+  if (rc && !out->diverged) sgdl_stat_mc_free(out);
+  return rc;
+}
