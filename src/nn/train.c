@@ -13,6 +13,12 @@
 #include "nn_internal.h"
 #include "sgdlab/rng.h"
 
+/* OpenBLAS (cblas.h): training runs its dgemm calls on one thread, because OpenBLAS splits
+ * work differently for different thread counts and the rounding then differs; one thread
+ * keeps a run bitwise identical whatever --threads says. */
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int num_threads);
+
 static const char *const rule_names[] = {"sgd", "hb", "nag", "adam"};
 
 int sgdl_optim_rule_parse(const char *name) {
@@ -109,15 +115,20 @@ int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, ui
   const int sparse_sgd = t->rule == SGDL_OPT_SGD && B == 1 && t->kernel == SGDL_KERNEL_FAST;
   const uint64_t tick = steps / 200 + 1;
   double lsum = 0.0;
+  const int blas_threads = openblas_get_num_threads();
+  if (blas_threads != 1) openblas_set_num_threads(1);
+  int rc = SGDL_OK;
   for (uint64_t s = 0; s < steps; s++) {
     sgdl_rng_indices(t->seed, 0, 1, t->step, purpose, (uint32_t)ds->n, (uint32_t)B,
                      t->par.without_replacement, t->idx);
     sgdl_mlp_load(m, ds, t->idx, B, &t->w);
     const double loss = sgdl_mlp_forward(m, t->params, B, &t->w, t->kernel) / B;
-    if (!isfinite(loss))
-      return sgdl_fail(ctx, SGDL_EDIVERGED,
-                       "--lr: training diverged at step %llu (batch loss %g); try a smaller learning rate",
-                       (unsigned long long)t->step, loss);
+    if (!isfinite(loss)) {
+      rc = sgdl_fail(ctx, SGDL_EDIVERGED,
+                     "--lr: training diverged at step %llu (batch loss %g); try a smaller learning rate",
+                     (unsigned long long)t->step, loss);
+      break;
+    }
     lsum += loss;
     sgdl_mlp_backward(m, t->params, B, &t->w, t->kernel);
     if (sparse_sgd) {
@@ -130,6 +141,7 @@ int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, ui
     t->step++;
     if (s % tick == 0) sgdl_progress(ctx, (double)s / (double)steps);
   }
+  if (blas_threads != 1) openblas_set_num_threads(blas_threads);
   if (loss_sum) *loss_sum = lsum;
-  return SGDL_OK;
+  return rc;
 }
