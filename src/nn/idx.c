@@ -220,6 +220,7 @@ int sgdl_data_open(sgdl_ctx *ctx, const char *dir, long n_train, long n_test,
       sgdl_imageset_free(&full_train);
       goto fail_test;
     }
+    const size_t full_n = full_train.n;
     rc = sgdl_imageset_slice(ctx, &full_train, 0, ntr, train);
     if (!rc) rc = sgdl_imageset_slice(ctx, &full_test, 0, nte, test);
     if (full_train.n_classes > full_test.n_classes) test->n_classes = full_train.n_classes;
@@ -228,7 +229,7 @@ int sgdl_data_open(sgdl_ctx *ctx, const char *dir, long n_train, long n_test,
     if (rc) goto fail_test;
     if (desc)
       snprintf(desc, 256, "%s: first %zu of %zu training and first %zu of %zu test examples", dir, ntr,
-               full_train.n, nte, full_test.n);
+               full_n, nte, full_test.n);
   } else {
     size_t N = full_test.n;
     size_t ntr = n_train < 0 ? (N >= 10000 ? 8000 : N * 4 / 5) : (size_t)n_train;
