@@ -37,6 +37,8 @@ typedef struct sgdl_observable {
   int kind;
   int i, j;  /* coordinates */
   int p, q;  /* particles */
+  int shift; /* > 0: the value is f(particles p, q) - f(particles p+shift, q+shift), the per-path
+              * difference of a coupled pair (SGD in [0, shift), model in [shift, 2 shift)) */
   char name[48];
 } sgdl_observable;
 

@@ -45,6 +45,15 @@ typedef struct sgdl_algo_params {
   const double *fisher;    /* ngd: fixed d x d matrix F, or NULL for the problem's own Fisher */
   int substeps;            /* SDE substeps per learning-rate step (>= 1) */
   int scheme;              /* SGDL_SCHEME_EM or SGDL_SCHEME_HEUN (weak order 2 for additive noise) */
+  /* Common random numbers (discrete algorithms on additive-noise problems only): when
+   * couple_substeps = m > 0, the step's Gaussian draw is the normalised sum of the m substep
+   * normals that the model stepper with stream couple_stream uses over the same step, so the
+   * SGD path and the model path share their noise (the law of each is unchanged).
+   * couple_smf selects the model's noise map: 1 = flow (sqrt(w) G, shared by particles),
+   * 0 = SME (Sigma_1^{1/2}, one stream per particle). */
+  int couple_substeps;
+  uint32_t couple_stream;
+  int couple_smf;
 } sgdl_algo_params;
 
 /* Defaults: lr 0.1, batch 1, mu 0.9, beta1 0.9, beta2 0.999, eps 1e-8, substeps 1, EM. */
@@ -96,6 +105,14 @@ int sgdl_stepper_create(sgdl_ctx *ctx, const char *name, const sgdl_problem *pro
                         const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P,
                         sgdl_stepper **out);
 void sgdl_stepper_destroy(sgdl_stepper *s);
+
+/* A coupled pair for variance-reduced weak errors: 2P particles per replica, [0, P) run SGD
+ * (batch and sampling from par) and [P, 2P) run `model`, with common random numbers (see
+ * couple_substeps). Needs an additive-noise problem (noise_constant, n_data = 0), and P = 1
+ * unless the model is a flow (smf1/smf2) or gf, because SGD shares its draw across particles. */
+int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *model, const sgdl_problem *prob,
+                             const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P,
+                             sgdl_stepper **out);
 
 /* Optimiser rules on a flat parameter vector, shared by the lane steppers and the network
  * trainer (one copy of each rule). `aux` holds naux_of(algo)*n doubles, zero at k = 0.

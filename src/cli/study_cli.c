@@ -147,8 +147,10 @@ static void print_summary(const study_args *A, const sgdl_study_spec *sp, const 
   printf("sgdlab %s: %s; %d start%s; T = %g; %s\n", command, A->prob->desc, A->P, A->P > 1 ? "s" : "", sp->T,
          sp->exact ? "exact moments" : "Monte Carlo");
   if (!sp->exact)
-    printf("  %llu paths per run, SDE scheme %s with %d substeps, seed %u, %.1f s\n", (unsigned long long)sp->paths,
-           A->scheme_name, sp->par.substeps, sp->seed, r->seconds);
+    printf("  %llu paths per run, SDE scheme %s with %d substeps, %s, seed %u, %.1f s\n", (unsigned long long)sp->paths,
+           A->scheme_name, sp->par.substeps,
+           sp->coupling ? "errors from SGD-model pairs with common random numbers" : "independent ensembles", sp->seed,
+           r->seconds);
   printf("\nweak error  sup_{t_k<=T} |E f(SGD) - E f(model)|  (95%% interval)\n");
   printf("  %-6s %-9s %-16s %-12s %s\n", "model", "lr", "observable", "error", "interval");
   for (int m = 0; m < r->n_models; m++)
@@ -181,6 +183,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
   cJSON_AddStringToObject(root, "scheme", sp->exact ? "exact" : A->scheme_name);
   cJSON_AddNumberToObject(root, "substeps", sp->exact ? 0 : sp->par.substeps);
   cJSON_AddNumberToObject(root, "paths", sp->exact ? 0 : (double)sp->paths);
+  cJSON_AddBoolToObject(root, "coupling", sp->coupling);
   cJSON_AddItemToObject(root, "starts", sgdl_json_matrix(A->P, A->prob->dim, A->x0));
   cJSON_AddNumberToObject(root, "seconds", r->seconds);
   cJSON *rows = cJSON_AddArrayToObject(root, "rows");
@@ -381,6 +384,15 @@ int sgdl_study_command(const char *command, sgdl_opt *opts, int npoint) {
     sp.par.without_replacement = !strcmp(sampling, "without");
     sp.par.substeps = (int)substeps;
     sp.seed = A.seed;
+    /* auto: couple when the noise is additive and every model can share SGD's draw. */
+    const char *cp = sgdl_opt_str(opts, "coupling");
+    int possible = A.prob->noise_constant && !A.prob->n_data;
+    for (int m = 0; m < A.n_models && A.P > 1; m++)
+      if (strncmp(A.models[m], "smf", 3) && strcmp(A.models[m], "gf")) possible = 0;
+    if (!strcmp(cp, "auto")) sp.coupling = possible && !sp.exact;
+    else if (!strcmp(cp, "on")) sp.coupling = !sp.exact;
+    else if (!strcmp(cp, "off")) sp.coupling = 0;
+    else rc = sgdl_fail(ctx, SGDL_EUSAGE, "--coupling: '%s' must be auto, on or off", cp);
   }
   sgdl_progress_bar bar;
   sgdl_progress_bar_start(&bar, command);

@@ -8,16 +8,68 @@
  * A failed preconditioner solve poisons the lane with NaN so the driver reports divergence. */
 #include <lapacke.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dynamics/internal.h"
+#include "sgdlab/linalg.h"
 #include "sgdlab/problem.h"
 
 enum { ALG_SGD, ALG_HB, ALG_NAG, ALG_ADAM, ALG_NEWTON, ALG_NGD };
 
+/* Plan-time data: only the coupled noise map (see couple_substeps in stepper.h). */
 typedef struct {
-  int alg;
+  double *factor; /* d x cols */
+  int cols;
 } discrete_impl;
+
+/* The model's noise map for common random numbers: Sigma_1^{1/2} (SME) or sqrt(w) G (SMF). */
+static int plan_coupling(sgdl_ctx *ctx, sgdl_stepper *s) {
+  const sgdl_problem *p = s->prob;
+  const int d = p->dim, K = p->n_noise;
+  if (p->n_data || !p->noise_constant)
+    return sgdl_fail(ctx, SGDL_ENOTSUP, "--coupling: common random numbers need additive constant noise (problem %s)",
+                     p->type->name);
+  discrete_impl *di = calloc(1, sizeof *di);
+  double *G = sgdl_alloc(ctx, (size_t)d * K, sizeof *G), *x0 = sgdl_alloc(ctx, (size_t)d, sizeof *x0);
+  int rc = (di && G && x0) ? SGDL_OK : SGDL_ENOMEM;
+  s->impl = di;
+  if (!rc) {
+    p->type->noise_cols(p, x0, G);
+    if (s->par.couple_smf) {
+      for (size_t i = 0; i < (size_t)d * K; i++) G[i] *= sqrt(p->noise_weight);
+      di->factor = G;
+      di->cols = K;
+      G = NULL;
+    } else {
+      double *S = sgdl_alloc(ctx, (size_t)d * d, sizeof *S);
+      di->factor = sgdl_alloc(ctx, (size_t)d * d, sizeof *di->factor);
+      di->cols = d;
+      rc = (S && di->factor) ? SGDL_OK : SGDL_ENOMEM;
+      if (!rc) {
+        sgdl_gemm(0, 1, d, d, K, p->noise_weight, G, G, 0.0, S);
+        rc = sgdl_sym_sqrt_psd(ctx, d, S, di->factor, 1e-10, "gradient-noise covariance");
+      }
+      sgdl_free(S);
+    }
+  }
+  sgdl_free(G);
+  sgdl_free(x0);
+  return rc;
+}
+
+static void discrete_destroy(sgdl_stepper *s) {
+  discrete_impl *di = s->impl;
+  if (di) sgdl_free(di->factor);
+  free(di);
+  s->impl = NULL;
+}
+
+void sgdl_coupled_factor(const sgdl_stepper *s, const double **F, int *cols) {
+  const discrete_impl *di = s->impl;
+  *F = di ? di->factor : NULL;
+  *cols = di ? di->cols : 0;
+}
 
 static int alg_of(const sgdl_stepper *s) {
   const char *n = s->type->name;
@@ -47,6 +99,10 @@ static int discrete_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
     case ALG_NAG: s->naux = d; break;
     case ALG_ADAM: s->naux = 2 * d; break;
     default: s->naux = 0;
+  }
+  if (s->par.couple_substeps > 0) {
+    int rc = plan_coupling(ctx, s);
+    if (rc) return rc;
   }
   const int P = s->particles;
   long total = 2L * P * d * SGDL_LANES                     /* Y, G */
@@ -127,7 +183,7 @@ static void discrete_step(const sgdl_stepper *s, sgdl_lanes *L) {
 }
 
 #define DISCRETE(id, label, text) \
-  const sgdl_stepper_type sgdl_stepper_##id = {label, 1, 0, text, discrete_plan, discrete_step, NULL};
+  const sgdl_stepper_type sgdl_stepper_##id = {label, 1, 0, text, discrete_plan, discrete_step, discrete_destroy};
 DISCRETE(sgd, "sgd", "SGD with minibatch B (i.i.d. indices or a uniform B-subset)")
 DISCRETE(hb, "hb", "heavy-ball momentum SGD: m <- mu m + g, x <- x - alpha m")
 DISCRETE(nag, "nag", "Nesterov (Sutskever form, constant mu), gradient at the look-ahead point")

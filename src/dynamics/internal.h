@@ -26,6 +26,8 @@ static inline void lane_put(int d, int W, double *X, int l, const double *v) {
 void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_lanes *L, const double *Y, double *Gout,
                           double *work);
 int sgdl_sgrad_work(const sgdl_problem *p, int batch);
+/* The coupled noise map of a discrete stepper (NULL when not coupled). */
+void sgdl_coupled_factor(const sgdl_stepper *s, const double **F, int *cols);
 
 /* Drift of the continuous models at the points of one particle block X [d][W]:
  * b = -(grad L + modified * alpha/2 Hess L grad L) -> Bout [d][W]. work: sgdl_model_work(). */

@@ -75,7 +75,17 @@ int sgdl_observable_parse(sgdl_ctx *ctx, const char *text, int d, int P, sgdl_ob
   return SGDL_OK;
 }
 
+static double eval_at(const sgdl_observable *o, const sgdl_problem *prob, int d, const double *xs);
+
 double sgdl_observable_eval(const sgdl_observable *o, const sgdl_problem *prob, int d, const double *xs) {
+  if (!o->shift) return eval_at(o, prob, d, xs);
+  sgdl_observable b = *o;
+  b.p += o->shift;
+  b.q += o->shift;
+  return eval_at(o, prob, d, xs) - eval_at(&b, prob, d, xs);
+}
+
+static double eval_at(const sgdl_observable *o, const sgdl_problem *prob, int d, const double *xs) {
   const double *x = xs + (size_t)o->p * d, *y = xs + (size_t)o->q * d;
   double acc = 0;
   switch (o->kind) {

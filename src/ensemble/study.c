@@ -37,16 +37,28 @@ typedef struct {
   int *cov_idx; /* [n_cov][2d + 1]: indices of x_i@p (d), x_i@q (d), dot[p,q] */
 } raw_list;
 
-static int build_raw(sgdl_ctx *ctx, const sgdl_study_spec *sp, raw_list *rl) {
-  const int d = sp->prob->dim;
-  rl->n_raw = sp->n_obs + sp->n_cov * (2 * d + 1);
+/* Plain runs (pair = 0): [user obs | cov raws]. Coupled pairs (pair = 1, particles shifted by
+ * P for the model half): [user obs on the model | differences SGD - model | cov raws of SGD |
+ * cov raws of the model]. */
+static int build_raw(sgdl_ctx *ctx, const sgdl_study_spec *sp, int pair, raw_list *rl) {
+  const int d = sp->prob->dim, P = sp->P, halves = pair ? 2 : 1;
+  rl->n_raw = sp->n_obs * halves + halves * sp->n_cov * (2 * d + 1);
   rl->raw = calloc((size_t)rl->n_raw + 1, sizeof *rl->raw);
-  rl->cov_idx = calloc((size_t)sp->n_cov * (2 * d + 1) + 1, sizeof(int));
+  rl->cov_idx = calloc((size_t)halves * sp->n_cov * (2 * d + 1) + 1, sizeof(int));
   if (!rl->raw || !rl->cov_idx) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   memcpy(rl->raw, sp->obs, sizeof *rl->raw * (size_t)sp->n_obs);
   int k = sp->n_obs;
-  for (int c = 0; c < sp->n_cov; c++) {
-    int p = sp->cov_pairs[2 * c], q = sp->cov_pairs[2 * c + 1];
+  if (pair) {
+    for (int o = 0; o < sp->n_obs; o++) {
+      rl->raw[o].p += P; /* the model half */
+      rl->raw[o].q += P;
+      rl->raw[k] = sp->obs[o];
+      rl->raw[k++].shift = P;
+    }
+  }
+  for (int cc = 0; cc < halves * sp->n_cov; cc++) {
+    const int c = cc % sp->n_cov, off = cc >= sp->n_cov ? P : 0;
+    int p = sp->cov_pairs[2 * c] + off, q = sp->cov_pairs[2 * c + 1] + off;
     for (int side = 0; side < 2; side++)
       for (int i = 0; i < d; i++) {
         sgdl_observable *o = &rl->raw[k];
@@ -54,14 +66,14 @@ static int build_raw(sgdl_ctx *ctx, const sgdl_study_spec *sp, raw_list *rl) {
         o->i = i;
         o->p = side ? q : p;
         snprintf(o->name, sizeof o->name, "x%d@%d", i, o->p);
-        rl->cov_idx[c * (2 * d + 1) + side * d + i] = k++;
+        rl->cov_idx[cc * (2 * d + 1) + side * d + i] = k++;
       }
     sgdl_observable *o = &rl->raw[k];
     o->kind = SGDL_OBS_DOT;
     o->p = p;
     o->q = q;
     snprintf(o->name, sizeof o->name, "dot[%d,%d]", p, q);
-    rl->cov_idx[c * (2 * d + 1) + 2 * d] = k++;
+    rl->cov_idx[cc * (2 * d + 1) + 2 * d] = k++;
   }
   return SGDL_OK;
 }
@@ -78,6 +90,12 @@ static double cov_fn(const double *mm, void *user) {
   return s;
 }
 
+/* cov(SGD half) - cov(model half): means = [SGD raws (2d+1), model raws (2d+1)] */
+static double cov_diff_fn(const double *mm, void *user) {
+  int d = ((cov_user *)user)->d;
+  return cov_fn(mm, user) - cov_fn(mm + 2 * d + 1, user);
+}
+
 static int alloc_series(sgdl_ctx *ctx, sgdl_study_series *s, uint64_t T) {
   s->n_times = T;
   s->mean = calloc(T, sizeof(double));
@@ -87,37 +105,73 @@ static int alloc_series(sgdl_ctx *ctx, sgdl_study_series *s, uint64_t T) {
 }
 
 /* Monte Carlo run of one stepper name; fills series[stat] for every statistic. */
+/* With diff != NULL the run is a coupled pair (SGD beside the model) and diff receives the
+ * per-path differences E f(SGD) - E f(model). */
 static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, const char *name, double lr,
-                  uint32_t stream, int substeps, sgdl_study_series *out) {
+                  uint32_t stream, int substeps, sgdl_study_series *out, sgdl_study_series *diff) {
   sgdl_algo_params par = sp->par;
   par.lr = lr;
   par.substeps = substeps;
   sgdl_stepper *st = NULL;
-  int rc = sgdl_stepper_create(ctx, name, sp->prob, &par, sp->seed, stream, sp->P, &st);
+  const int P = diff ? 2 * sp->P : sp->P;
+  int rc = diff ? sgdl_stepper_create_pair(ctx, name, sp->prob, &par, sp->seed, stream, sp->P, &st)
+                : sgdl_stepper_create(ctx, name, sp->prob, &par, sp->seed, stream, sp->P, &st);
   if (rc) return rc;
   const uint64_t K = sgdl_study_steps(sp->T, lr);
-  sgdl_ensemble_plan plan = {st, sp->P, sp->x0, sp->paths, K, rl->n_raw, rl->raw};
+  double *x0 = malloc(sizeof(double) * (size_t)P * sp->prob->dim);
+  if (!x0) {
+    sgdl_stepper_destroy(st);
+    return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  }
+  for (int h = 0; h < P / sp->P; h++) memcpy(x0 + (size_t)h * sp->P * sp->prob->dim, sp->x0, sizeof(double) * sp->P * sp->prob->dim);
+  sgdl_ensemble_plan plan = {st, P, x0, sp->paths, K, rl->n_raw, rl->raw};
   sgdl_ensemble_result er;
   rc = sgdl_ensemble_run(ctx, &plan, &er);
   sgdl_stepper_destroy(st);
+  free(x0);
   if (rc) return rc;
-  const int d = sp->prob->dim;
+  const int d = sp->prob->dim, w = 2 * d + 1;
   for (int o = 0; o < sp->n_obs && !rc; o++) {
     rc = alloc_series(ctx, &out[o], K + 1);
+    if (!rc && diff) rc = alloc_series(ctx, &diff[o], K + 1);
     if (!rc) {
       memcpy(out[o].mean, er.mean + (size_t)o * (K + 1), sizeof(double) * (K + 1));
       memcpy(out[o].se, er.se + (size_t)o * (K + 1), sizeof(double) * (K + 1));
+      if (diff) {
+        memcpy(diff[o].mean, er.mean + (size_t)(sp->n_obs + o) * (K + 1), sizeof(double) * (K + 1));
+        memcpy(diff[o].se, er.se + (size_t)(sp->n_obs + o) * (K + 1), sizeof(double) * (K + 1));
+      }
     }
   }
   cov_user cu = {d};
   for (int c = 0; c < sp->n_cov && !rc; c++) {
     sgdl_study_series *s = &out[sp->n_obs + c];
     rc = alloc_series(ctx, s, K + 1);
-    for (uint64_t t = 0; t <= K && !rc; t++)
-      s->mean[t] = sgdl_ensemble_jackknife(&er, t, 2 * d + 1, rl->cov_idx + c * (2 * d + 1), cov_fn, &cu, &s->se[t]);
+    const int *sgd_idx = rl->cov_idx + c * w, *mod_idx = rl->cov_idx + (diff ? sp->n_cov + c : c) * w;
+    for (uint64_t t = 0; t <= K && !rc; t++) s->mean[t] = sgdl_ensemble_jackknife(&er, t, w, mod_idx, cov_fn, &cu, &s->se[t]);
+    if (!rc && diff) {
+      sgdl_study_series *dd = &diff[sp->n_obs + c];
+      int both[64];
+      for (int i = 0; i < w && 2 * w <= 64; i++) {
+        both[i] = sgd_idx[i];
+        both[w + i] = mod_idx[i];
+      }
+      rc = 2 * w <= 16 ? alloc_series(ctx, dd, K + 1)
+                       : sgdl_fail(ctx, SGDL_ENOTSUP, "--coupling: covariance statistics need dimension <= 3");
+      for (uint64_t t = 0; t <= K && !rc; t++)
+        dd->mean[t] = sgdl_ensemble_jackknife(&er, t, 2 * w, both, cov_diff_fn, &cu, &dd->se[t]);
+    }
   }
   sgdl_ensemble_result_free(&er);
   return rc;
+}
+
+static void free_series(sgdl_study_series *s, int n) {
+  for (int i = 0; s && i < n; i++) {
+    free(s[i].mean);
+    free(s[i].se);
+  }
+  free(s);
 }
 
 static int run_exact(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_affine *a, const char *name, double lr,
@@ -179,11 +233,14 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   r->errors = calloc((size_t)sp->n_models * sp->n_lr * r->n_stat + 1, sizeof *r->errors);
   r->orders = calloc((size_t)sp->n_models * r->n_stat + 1, sizeof *r->orders);
   r->stat_names = calloc((size_t)r->n_stat + 1, sizeof *r->stat_names);
-  raw_list rl = {0, NULL, NULL};
+  raw_list rl = {0, NULL, NULL}, rlp = {0, NULL, NULL};
+  sgdl_study_series *diff = calloc((size_t)sp->n_models * r->n_stat + 1, sizeof *diff);
   sgdl_affine aff;
   memset(&aff, 0, sizeof aff);
   int rc = (r->series && r->errors && r->orders && r->stat_names) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
-  if (!rc) rc = build_raw(ctx, sp, &rl);
+  if (!rc && !diff) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  if (!rc) rc = build_raw(ctx, sp, 0, &rl);
+  if (!rc && sp->coupling && !sp->exact) rc = build_raw(ctx, sp, 1, &rlp);
   if (!rc && sp->exact) rc = sgdl_affine_extract(ctx, sp->prob, &aff);
   for (int s = 0; s < r->n_stat && !rc; s++) {
     if (s < sp->n_obs) snprintf(r->stat_names[s], 48, "%s", sp->obs[s].name);
@@ -200,31 +257,49 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
       if (sp->exact) {
         rc = run_exact(ctx, sp, &aff, name, lr, out);
       } else if (m > 0 && sp->talay_tubaro) {
-        /* 2 E_{2m} - E_m with independent streams; standard errors combine in quadrature. */
-        sgdl_study_series *coarse = calloc((size_t)r->n_stat, sizeof *coarse);
-        rc = coarse ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
-        if (!rc) rc = run_mc(ctx, sp, &rl, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse);
-        if (!rc) rc = run_mc(ctx, sp, &rl, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out);
-        for (int s = 0; s < r->n_stat && !rc; s++)
+        /* 2 E_{2m} - E_m with independent streams; standard errors combine in quadrature.
+         * Coupled: the differences combine the same way, 2 D_{2m} - D_m. */
+        const int ns = r->n_stat;
+        sgdl_study_series *coarse = calloc((size_t)ns, sizeof *coarse);
+        sgdl_study_series *dc = sp->coupling ? calloc((size_t)ns, sizeof *dc) : NULL;
+        sgdl_study_series *df = sp->coupling ? diff + (size_t)(m - 1) * ns : NULL;
+        const raw_list *use = sp->coupling ? &rlp : &rl;
+        rc = (coarse && (!sp->coupling || dc)) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+        if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse, dc);
+        if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out, df);
+        for (int s = 0; s < ns && !rc; s++)
           for (uint64_t t = 0; t < out[s].n_times; t++) {
             out[s].mean[t] = 2 * out[s].mean[t] - coarse[s].mean[t];
             out[s].se[t] = sqrt(4 * out[s].se[t] * out[s].se[t] + coarse[s].se[t] * coarse[s].se[t]);
+            if (df) {
+              df[s].mean[t] = 2 * df[s].mean[t] - dc[s].mean[t];
+              df[s].se[t] = sqrt(4 * df[s].se[t] * df[s].se[t] + dc[s].se[t] * dc[s].se[t]);
+            }
           }
-        for (int s = 0; coarse && s < r->n_stat; s++) {
-          free(coarse[s].mean);
-          free(coarse[s].se);
-        }
-        free(coarse);
+        free_series(coarse, ns);
+        free_series(dc, sp->coupling ? ns : 0);
+      } else if (m > 0 && sp->coupling) {
+        rc = run_mc(ctx, sp, &rlp, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, diff + (size_t)(m - 1) * r->n_stat);
       } else {
-        rc = run_mc(ctx, sp, &rl, name, lr, (uint32_t)(2 * m), sp->par.substeps, out);
+        rc = run_mc(ctx, sp, &rl, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
       }
       ctx->progress = outer;
     }
     for (int m = 1; m <= sp->n_models && !rc; m++)
       for (int s = 0; s < r->n_stat; s++) {
         const sgdl_study_series *a = SGDL_STUDY_SERIES(r, 0, li, s), *b = SGDL_STUDY_SERIES(r, m, li, s);
-        sgdl_sup_error_eval(a->mean, sp->exact ? NULL : a->se, b->mean, sp->exact ? NULL : b->se, a->n_times,
-                            &r->errors[((size_t)(m - 1) * sp->n_lr + li) * r->n_stat + s]);
+        sgdl_sup_error *e = &r->errors[((size_t)(m - 1) * sp->n_lr + li) * r->n_stat + s];
+        if (sp->coupling && !sp->exact) {
+          sgdl_study_series *dd = &diff[(size_t)(m - 1) * r->n_stat + s];
+          double *zero = calloc(dd->n_times, sizeof(double));
+          sgdl_sup_error_eval(dd->mean, dd->se, zero, NULL, dd->n_times, e);
+          free(zero);
+          free(dd->mean);
+          free(dd->se);
+          dd->mean = dd->se = NULL;
+        } else {
+          sgdl_sup_error_eval(a->mean, sp->exact ? NULL : a->se, b->mean, sp->exact ? NULL : b->se, a->n_times, e);
+        }
       }
   }
   if (!rc) {
@@ -245,6 +320,9 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   sgdl_progress(ctx, 1.0);
   free(rl.raw);
   free(rl.cov_idx);
+  free(rlp.raw);
+  free(rlp.cov_idx);
+  free_series(diff, rc && diff ? sp->n_models * r->n_stat : 0);
   sgdl_affine_free(&aff);
   r->seconds = sgdl_now() - t0;
   if (rc) sgdl_study_result_free(r);

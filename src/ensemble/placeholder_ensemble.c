@@ -1,2 +1,0 @@
-/* placeholder so the layer library has a source until its first module lands */
-typedef int sgdl_ensemble_placeholder_;
