@@ -1,5 +1,6 @@
 /* The ensemble driver: blocks of SGDL_LANES replicas, advanced by a stepper, observables at
- * every learning-rate step, streaming mean/variance per fixed chunk merged in a fixed order
+ * every learning-rate step, streaming mean/variance per fixed chunk (shifted sums) merged in a
+ * fixed order with Chan's update
  * (bitwise identical for any thread count). Parallel over chunks with OpenMP. */
 #include <math.h>
 #include <omp.h>
@@ -30,8 +31,12 @@ void sgdl_ensemble_result_free(sgdl_ensemble_result *r) {
   memset(r, 0, sizeof *r);
 }
 
+/* Per chunk and (observable, time): shifted sums S1 = sum (v - c), S2 = sum (v - c)^2 with the
+ * shift c = the chunk's first block mean (one vectorisable pass per block, numerically stable);
+ * turned into mean and M2 when the chunk is done. */
 typedef struct {
-  double *mean, *m2; /* [n_obs][T] */
+  double *mean, *m2; /* [n_obs][T]: shift c and S1 while running; mean and M2 after finish_chunk */
+  double *s2;
   double n;
   int diverged;
   uint64_t div_t;
@@ -43,6 +48,7 @@ static void run_block(const sgdl_ensemble_plan *pl, uint64_t r0, int W, double *
   const sgdl_problem *prob = s->prob;
   const int d = prob->dim, P = pl->P, nobs = pl->n_obs;
   const uint64_t T = pl->steps + 1;
+  const int first = acc->n == 0;
   for (int q = 0; q < P; q++)
     for (int i = 0; i < d; i++)
       for (int l = 0; l < W; l++) x[((size_t)q * d + i) * W + l] = pl->x0[(size_t)q * d + i];
@@ -53,28 +59,45 @@ static void run_block(const sgdl_ensemble_plan *pl, uint64_t r0, int W, double *
       L.k = t - 1;
       s->type->step(s, &L);
     }
-    /* Observables for each lane, then block mean/M2, merged into the chunk. */
-    for (int l = 0; l < W; l++) {
-      for (int q = 0; q < P; q++)
-        for (int i = 0; i < d; i++) xs[(size_t)q * d + i] = x[((size_t)q * d + i) * W + l];
-      for (int o = 0; o < nobs; o++) vals[(size_t)o * W + l] = sgdl_observable_eval(&pl->obs[o], prob, d, xs);
-    }
     for (int o = 0; o < nobs; o++) {
-      const double *v = vals + (size_t)o * W;
-      double m = 0, m2 = 0;
-      for (int l = 0; l < W; l++) m += v[l];
-      m /= W;
-      for (int l = 0; l < W; l++) m2 += (v[l] - m) * (v[l] - m);
-      if (!isfinite(m) || !isfinite(m2)) {
+      double *v = vals;
+      sgdl_observable_eval_lanes(&pl->obs[o], prob, d, P, W, x, v, xs);
+      const size_t k = (size_t)o * T + t;
+      double c = acc->mean[k];
+      if (first) {
+        c = 0;
+        for (int l = 0; l < W; l++) c += v[l];
+        c /= W;
+        acc->mean[k] = c;
+        acc->m2[k] = 0;
+      }
+      double s1 = 0, s2 = 0;
+      for (int l = 0; l < W; l++) {
+        const double e = v[l] - c;
+        s1 += e;
+        s2 += e * e;
+      }
+      if (!isfinite(s1) || !isfinite(s2) || !isfinite(c)) {
         if (!acc->diverged || t < acc->div_t) acc->div_t = t;
         acc->diverged = 1;
         return;
       }
-      double n = acc->n;
-      merge(&n, &acc->mean[(size_t)o * T + t], &acc->m2[(size_t)o * T + t], W, m, m2);
+      acc->m2[k] += s1;
+      acc->s2[k] += s2;
     }
   }
   acc->n += W;
+}
+
+/* Shifted sums -> mean and M2. */
+static void finish_chunk(chunk_acc *a, size_t stat) {
+  for (size_t k = 0; k < stat; k++) {
+    const double c = a->mean[k], s1 = a->m2[k], s2 = a->s2[k];
+    if (a->n > 0) {
+      a->mean[k] = c + s1 / a->n;
+      a->m2[k] = fmax(s2 - s1 * s1 / a->n, 0.0);
+    }
+  }
 }
 
 int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble_result *res) {
@@ -97,11 +120,13 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
   res->se = sgdl_alloc(ctx, stat, sizeof(double));
   res->chunk_sum = sgdl_alloc(ctx, stat * G, sizeof(double));
   res->chunk_n = sgdl_alloc(ctx, (size_t)G, sizeof(double));
-  double *cm = sgdl_alloc(ctx, stat * G, sizeof(double)), *cm2 = sgdl_alloc(ctx, stat * G, sizeof(double));
+  double *cm = sgdl_alloc(ctx, stat * G, sizeof(double)), *cm2 = sgdl_alloc(ctx, stat * G, sizeof(double)),
+         *cs2 = sgdl_alloc(ctx, stat * G, sizeof(double));
   chunk_acc *acc = sgdl_alloc(ctx, (size_t)G, sizeof *acc);
-  if (!res->mean || !res->var || !res->se || !res->chunk_sum || !res->chunk_n || !cm || !cm2 || !acc) {
+  if (!res->mean || !res->var || !res->se || !res->chunk_sum || !res->chunk_n || !cm || !cm2 || !cs2 || !acc) {
     sgdl_free(cm);
     sgdl_free(cm2);
+    sgdl_free(cs2);
     sgdl_free(acc);
     sgdl_ensemble_result_free(res);
     return SGDL_ENOMEM;
@@ -109,6 +134,7 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
   for (int c = 0; c < G; c++) {
     acc[c].mean = cm + (size_t)c * stat;
     acc[c].m2 = cm2 + (size_t)c * stat;
+    acc[c].s2 = cs2 + (size_t)c * stat;
   }
   int done = 0, failed_alloc = 0, stop = 0;
   const int threads = sgdl_ctx_threads(ctx);
@@ -136,6 +162,7 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
         const int W = (int)(M - r0 < SGDL_LANES ? M - r0 : SGDL_LANES);
         run_block(pl, r0, W, x, aux, work, vals, xs, &acc[c]);
       }
+      finish_chunk(&acc[c], stat);
       if (acc[c].diverged) {
 #pragma omp atomic write
         stop = 1;
@@ -177,6 +204,7 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
   }
   sgdl_free(cm);
   sgdl_free(cm2);
+  sgdl_free(cs2);
   sgdl_free(acc);
   if (rc) sgdl_ensemble_result_free(res);
   return rc;

@@ -106,3 +106,46 @@ static double eval_at(const sgdl_observable *o, const sgdl_problem *prob, int d,
   }
   return 0;
 }
+
+/* One lane-vectorised kind at particles (p, q) with sign, accumulated into vals. */
+static void lanes_at(const sgdl_observable *o, int p, int q, double sign, const sgdl_problem *prob, int d, int P,
+                     int W, const double *restrict x, double *restrict vals, double *xs) {
+  const double *xp = x + (size_t)p * d * W, *xq = x + (size_t)q * d * W;
+  switch (o->kind) {
+    case SGDL_OBS_X:
+      for (int l = 0; l < W; l++) vals[l] += sign * xp[(size_t)o->i * W + l];
+      return;
+    case SGDL_OBS_X2:
+      for (int l = 0; l < W; l++) vals[l] += sign * xp[(size_t)o->i * W + l] * xp[(size_t)o->i * W + l];
+      return;
+    case SGDL_OBS_XX:
+      for (int l = 0; l < W; l++) vals[l] += sign * xp[(size_t)o->i * W + l] * xp[(size_t)o->j * W + l];
+      return;
+    case SGDL_OBS_PXY:
+      for (int l = 0; l < W; l++) vals[l] += sign * xp[(size_t)o->i * W + l] * xq[(size_t)o->i * W + l];
+      return;
+    case SGDL_OBS_NORM2:
+    case SGDL_OBS_DIST2:
+    case SGDL_OBS_DOT:
+      for (int i = 0; i < d; i++)
+        for (int l = 0; l < W; l++) {
+          const double a = xp[(size_t)i * W + l], b = xq[(size_t)i * W + l];
+          vals[l] += sign * (o->kind == SGDL_OBS_NORM2 ? a * a : o->kind == SGDL_OBS_DOT ? a * b : (a - b) * (a - b));
+        }
+      return;
+    case SGDL_OBS_LOSS:
+      for (int l = 0; l < W; l++) {
+        for (int i = 0; i < d; i++) xs[i] = xp[(size_t)i * W + l];
+        vals[l] += sign * prob->type->loss(prob, xs);
+      }
+      return;
+  }
+  (void)P;
+}
+
+void sgdl_observable_eval_lanes(const sgdl_observable *o, const sgdl_problem *prob, int d, int P, int W,
+                                const double *x, double *vals, double *xs) {
+  for (int l = 0; l < W; l++) vals[l] = 0;
+  lanes_at(o, o->p, o->q, 1.0, prob, d, P, W, x, vals, xs);
+  if (o->shift) lanes_at(o, o->p + o->shift, o->q + o->shift, -1.0, prob, d, P, W, x, vals, xs);
+}
