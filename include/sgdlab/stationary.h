@@ -129,6 +129,14 @@ typedef struct sgdl_fp1d {
 int sgdl_fp1d_stationary(sgdl_ctx *ctx, const sgdl_problem *p, double lr, double cB, int order, sgdl_fp1d *out);
 void sgdl_fp1d_free(sgdl_fp1d *f);
 
+/* Critical points of a 1-D loss on [lo, hi]: sign changes of L' on an n-point grid, refined by
+ * bisection; curvature from the Hessian-vector product. Returns how many were found (<= max). */
+typedef struct sgdl_crit1d {
+  double x, L, curv;
+  int is_min;
+} sgdl_crit1d;
+int sgdl_stat_critical_points_1d(const sgdl_problem *p, double lo, double hi, int n, sgdl_crit1d *out, int max);
+
 /* Bayes-optimal learning rate (SPEC 5.4): under C = H/S, damped Newton / NGD reach the Laplace
  * posterior (N H)^-1 at alpha* = 2S/(N+S). */
 double sgdl_stat_bayes_lr(double N, double S);

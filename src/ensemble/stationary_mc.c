@@ -91,14 +91,15 @@ int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, c
         st->type->step(st, &L);
         if (k >= burn) {
           int q = 0;
+          /* sums of y = x - x0 (x0 is near the stationary mean: little cancellation) */
           for (int i = 0; i < d; i++) {
             const double *xi = x + (size_t)i * W;
             double *a1 = s1 + (size_t)i * W;
-            for (int l = 0; l < W; l++) a1[l] += xi[l];
+            for (int l = 0; l < W; l++) a1[l] += xi[l] - x0[i];
             for (int j = i; j < d; j++, q++) {
               const double *xj = x + (size_t)j * W;
               double *a2 = s2 + (size_t)q * W;
-              for (int l = 0; l < W; l++) a2[l] += xi[l] * xj[l];
+              for (int l = 0; l < W; l++) a2[l] += (xi[l] - x0[i]) * (xj[l] - x0[j]);
             }
           }
         }
@@ -138,51 +139,58 @@ int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, c
                    algo, (unsigned long long)div_step + 1, par->lr);
   }
   if (!rc) {
-    /* Reduction in replica order (deterministic). */
+    /* Reduction in replica order (deterministic). In y = x - x0 coordinates: my = pooled mean of y.
+     * Per-replica estimate about the POOLED mean, c_r = E_r[(y - my)(y - my)^T]
+     *   = S2_r/T - my yr^T - yr my^T + my my^T   (yr = S1_r / T),
+     * whose average is the pooled covariance and whose spread is the delta-method standard error
+     * (centring at the replica's own mean would bias by Var(yr); plain S2_r/T - my my^T would carry
+     * the 2 my (yr - my) fluctuation). */
     const double T = (double)steps;
-    for (long r = 0; r < R; r++)
-      for (int i = 0; i < d; i++) out->mean[i] += S1[(size_t)r * d + i] / T;
-    for (int i = 0; i < d; i++) out->mean[i] /= (double)R;
-    for (long r = 0; r < R; r++)
+    double *my = sgdl_alloc(ctx, (size_t)d, sizeof(double));
+    double *cr = sgdl_alloc(ctx, (size_t)R, sizeof(double));
+    if (!my || !cr) rc = SGDL_ENOMEM;
+    for (long r = 0; r < R && !rc; r++)
+      for (int i = 0; i < d; i++) my[i] += S1[(size_t)r * d + i] / T;
+    for (int i = 0; i < d && !rc; i++) {
+      my[i] /= (double)R;
+      out->mean[i] = x0[i] + my[i];
+    }
+    for (long r = 0; r < R && !rc; r++)
       for (int i = 0; i < d; i++) {
-        double e = S1[(size_t)r * d + i] / T - out->mean[i];
+        double e = S1[(size_t)r * d + i] / T - my[i];
         out->mean_se[i] += e * e;
       }
-    for (int i = 0; i < d; i++) out->mean_se[i] = sqrt(out->mean_se[i] / ((double)R - 1) / (double)R);
-    /* per-replica covariance estimates c_r = S2_r / T - mean mean^T; pooled = their average */
+    for (int i = 0; i < d && !rc; i++) out->mean_se[i] = sqrt(out->mean_se[i] / ((double)R - 1) / (double)R);
     int q = 0;
-    for (int i = 0; i < d; i++)
+    double ex_m = 0, ex_v = 0;
+    for (int i = 0; i < d && !rc; i++)
       for (int j = i; j < d; j++, q++) {
-        double m = 0, v = 0, mm = out->mean[i] * out->mean[j];
-        for (long r = 0; r < R; r++) m += S2[(size_t)r * nsym + q] / T - mm;
+        double m = 0, v = 0;
+        for (long r = 0; r < R; r++) {
+          double yi = S1[(size_t)r * d + i] / T, yj = S1[(size_t)r * d + j] / T;
+          double c = S2[(size_t)r * nsym + q] / T - my[i] * yj - yi * my[j] + my[i] * my[j];
+          m += c;
+          if (hess) cr[r] += (i == j ? 0.5 : 1.0) * hess[(size_t)i * d + j] * c;
+        }
         m /= (double)R;
         for (long r = 0; r < R; r++) {
-          double e = S2[(size_t)r * nsym + q] / T - mm - m;
+          double yi = S1[(size_t)r * d + i] / T, yj = S1[(size_t)r * d + j] / T;
+          double e = S2[(size_t)r * nsym + q] / T - my[i] * yj - yi * my[j] + my[i] * my[j] - m;
           v += e * e;
         }
-        double se = sqrt(v / ((double)R - 1) / (double)R);
         out->cov[(size_t)i * d + j] = out->cov[(size_t)j * d + i] = m;
-        out->cov_se[(size_t)i * d + j] = out->cov_se[(size_t)j * d + i] = se;
+        out->cov_se[(size_t)i * d + j] = out->cov_se[(size_t)j * d + i] = sqrt(v / ((double)R - 1) / (double)R);
       }
     out->excess = out->excess_se = NAN;
-    if (hess) {
+    if (hess && !rc) {
       /* 1/2 tr(H c_r) per replica */
-      double m = 0, v = 0;
-      for (int pass = 0; pass < 2; pass++)
-        for (long r = 0; r < R; r++) {
-          double e = 0;
-          q = 0;
-          for (int i = 0; i < d; i++)
-            for (int j = i; j < d; j++, q++) {
-              double c = S2[(size_t)r * nsym + q] / T - out->mean[i] * out->mean[j];
-              e += (i == j ? 0.5 : 1.0) * hess[(size_t)i * d + j] * c;
-            }
-          if (pass == 0) m += e / (double)R;
-          else v += (e - m) * (e - m);
-        }
-      out->excess = m;
-      out->excess_se = sqrt(v / ((double)R - 1) / (double)R);
+      for (long r = 0; r < R; r++) ex_m += cr[r] / (double)R;
+      for (long r = 0; r < R; r++) ex_v += (cr[r] - ex_m) * (cr[r] - ex_m);
+      out->excess = ex_m;
+      out->excess_se = sqrt(ex_v / ((double)R - 1) / (double)R);
     }
+    sgdl_free(my);
+    sgdl_free(cr);
   }
   sgdl_free(S1);
   sgdl_free(S2);

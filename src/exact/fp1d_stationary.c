@@ -241,3 +241,40 @@ int sgdl_fp1d_stationary(sgdl_ctx *ctx, const sgdl_problem *p, double lr, double
   sgdl_free(f.Gwork);
   return SGDL_OK;
 }
+
+int sgdl_stat_critical_points_1d(const sgdl_problem *p, double lo, double hi, int n, sgdl_crit1d *out, int max) {
+  int found = 0;
+  double xa = lo, ga;
+  p->type->grad(p, &xa, &ga);
+  for (int j = 1; j < n && found < max; j++) {
+    double xb = lo + (hi - lo) * j / (n - 1), gb;
+    p->type->grad(p, &xb, &gb);
+    if ((ga < 0 && gb >= 0) || (ga > 0 && gb <= 0)) {
+      double a = xa, b = xb, fa = ga;
+      for (int it = 0; it < 200 && b - a > 1e-15 * (1 + fabs(a)); it++) {
+        double m = 0.5 * (a + b), fm;
+        p->type->grad(p, &m, &fm);
+        if ((fa < 0) == (fm < 0) && fm != 0) {
+          a = m;
+          fa = fm;
+        } else b = m;
+      }
+      double x = 0.5 * (a + b), one = 1, curv;
+      if (p->type->hvp) p->type->hvp(p, &x, &one, &curv);
+      else {
+        double e = 1e-5 * (1 + fabs(x)), xp = x + e, xm = x - e, gp, gm;
+        p->type->grad(p, &xp, &gp);
+        p->type->grad(p, &xm, &gm);
+        curv = (gp - gm) / (2 * e);
+      }
+      out[found].x = x;
+      out[found].L = p->type->loss(p, &x);
+      out[found].curv = curv;
+      out[found].is_min = ga < 0;
+      found++;
+    }
+    xa = xb;
+    ga = gb;
+  }
+  return found;
+}
