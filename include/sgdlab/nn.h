@@ -115,7 +115,8 @@ typedef struct sgdl_mlp_work {
 int sgdl_mlp_work_alloc(sgdl_ctx *ctx, const sgdl_mlp *m, int cap, sgdl_mlp_work *w);
 void sgdl_mlp_work_free(sgdl_mlp_work *w);
 
-/* Copy examples idx[0..B-1] of ds into w->x, w->y (and w->nz when B == 1). */
+/* Copy examples idx[0..B-1] of ds into w->x, w->y (and w->nz when B == 1: the FAST kernel at
+ * batch 1 reads the nonzero-input list, so batches must be loaded through these two calls). */
 void sgdl_mlp_load(const sgdl_mlp *m, const sgdl_imageset *ds, const uint32_t *idx, int B,
                    sgdl_mlp_work *w);
 /* Copy the contiguous examples first .. first+B-1. */
