@@ -31,8 +31,28 @@ static inline double bm_double(uint64_t b) {
   return x;
 }
 
-/* The uniform (m + 0.5) 2^-53 in (0,1), exact (m < 2^53). */
-static inline double bm_u53(uint64_t m) { return ((double)(int64_t)m + 0.5) * 0x1p-53; }
+/* (double)m for m < 2^53, exact. AVX-512DQ converts 64-bit integers in one instruction;
+ * without it gcc does not vectorise the conversion, so build the double from two
+ * 32-bit halves with the exponent trick (both ways are exact, hence bit-identical). */
+static inline double bm_i53(uint64_t m) {
+#if defined(__AVX512DQ__)
+  return (double)(int64_t)m;
+#else
+  double hi = bm_double(0x4530000000000000ULL | (m >> 32)) - 0x1.00000001p84; /* (m>>32) 2^32 - 2^52 */
+  return hi + bm_double(0x4330000000000000ULL | (m & 0xffffffffULL));     /* + 2^52 + low half */
+#endif
+}
+/* (double)k for |k| < 2^31, exact (same reason). */
+static inline double bm_small_int(int64_t k) {
+#if defined(__AVX512DQ__)
+  return (double)k;
+#else
+  return bm_double(0x4330000000000000ULL | (uint64_t)(k + 0x80000000LL)) - 0x1.000008p52;
+#endif
+}
+
+/* The uniform (m + 0.5) 2^-53 in (0,1) (the + 0.5 is rounded for m >= 2^52). */
+static inline double bm_u53(uint64_t m) { return (bm_i53(m) + 0.5) * 0x1p-53; }
 
 /* -2 ln u for u = (m + 0.5) 2^-53, i.e. the squared Box-Muller radius.
  * t = m + 0.5 = 2^k (1+f) with sqrt(1/2) <= 1+f < sqrt(2) (fdlibm's reduction done on
@@ -45,13 +65,13 @@ static inline double bm_neg2log_u53(uint64_t m) {
                L3 = 2 * 2.857142874366239149e-01, L4 = 2 * 2.222219843214978396e-01,
                L5 = 2 * 1.818357216161805012e-01, L6 = 2 * 1.531383769920937332e-01,
                L7 = 2 * 1.479819860511658591e-01;
-  uint64_t bits = bm_bits((double)(int64_t)m + 0.5);
+  uint64_t bits = bm_bits(bm_i53(m) + 0.5);
   uint64_t mant = bits & 0x000fffffffffffffULL;
   /* i = 2^52 when the mantissa is >= sqrt(2): then halve it and bump the exponent. */
   uint64_t i = (mant + 0x00095f6400000000ULL) & 0x0010000000000000ULL;
   int64_t k = (int64_t)(bits >> 52) - 1023 - 53 + (int64_t)(i >> 52);
   double f = bm_double(mant | (i ^ 0x3ff0000000000000ULL)) - 1.0;
-  double dk = (double)k;
+  double dk = bm_small_int(k);
   double s = f / (2.0 + f);
   double z = s * s;
   /* 2R(z) = 2 (Lg1 z + ... + Lg7 z^7), minimax for (ln(1+s)-ln(1-s))/s - 2, |err| < 2^-58.45 */
@@ -90,7 +110,7 @@ static inline double bm_cos_kernel(double z) {
 static inline void bm_cossin_2pi_u53(uint64_t m, double *c, double *s) {
   const double two_pi_2m53 = 6.28318530717958623200e+00 * 0x1p-53; /* fl(2 pi) 2^-53 */
   const double shifter = 0x1.8p103;
-  double t = (double)(int64_t)m + 0.5;
+  double t = bm_i53(m) + 0.5;
   double big = t + shifter;
   uint64_t q = bm_bits(big); /* low bits: q mod 4 */
   double x = (t - (big - shifter)) * two_pi_2m53;

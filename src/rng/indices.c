@@ -17,7 +17,9 @@
 #include "rng/rng_internal.h"
 #include "sgdlab/rng.h"
 
+#if defined(__AVX512F__) /* without AVX-512 this pragma would stop vectorisation */
 #pragma GCC target("prefer-vector-width=512")
+#endif
 
 enum { BLK = SGDL_RNG_BLK, ROWWISE_MAX_B = 64, STACK_SET = 4096 };
 
