@@ -84,7 +84,7 @@ int main(void) {
   }
 
   /* error paths */
-  unsigned char bad[sizeof img];
+  unsigned char bad[sizeof img + 16];
   memcpy(bad, img, ni);
   bad[2] = 0x09; /* signed byte type */
   write_raw("b-magic", bad, ni);
