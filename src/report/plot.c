@@ -19,6 +19,7 @@ int sgdl_plot(sgdl_ctx *ctx, const char *dir, const char *name, const char *scri
   if (rendered) *rendered = 0;
   if (rc) return rc;
   if (!have_gnuplot()) return SGDL_OK;
+  fflush(NULL); /* the child must not flush the parent's buffered output a second time */
   pid_t pid = fork();
   if (pid < 0) return SGDL_OK;
   if (pid == 0) {
