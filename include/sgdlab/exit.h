@@ -148,6 +148,10 @@ int sgdl_find_minimum(sgdl_ctx *ctx, const sgdl_problem *p, const double *x0, do
 typedef struct sgdl_exit_region {
   int coord;        /* coordinate monitored */
   double lo, hi;    /* exit as soon as x[coord] <= lo or x[coord] >= hi (+-INFINITY: no wall) */
+  int bridge;       /* continuous models only: between two monitoring times, also exit with the
+                     * Brownian-bridge crossing probability exp(-2 (c - x_k)(c - x_{k+1}) / (v alpha)),
+                     * v = alpha c_B Sigma_1,cc(x_k) the model's variance rate (Gobet's correction:
+                     * the discrete-monitoring bias drops from O(sqrt(alpha)) to O(alpha)). 0 for SGD. */
 } sgdl_exit_region;
 
 typedef struct sgdl_first_exit {
