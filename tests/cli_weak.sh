@@ -58,4 +58,10 @@ check "1 thread and 2 threads give identical results" bash -c "diff <(grep -v -e
 expect_ok "npoint exact" -- $S npoint --problem linreg --data "$TMP/data.csv" --starts "0;2" --lr 0.1,0.05,0.025 --T 1 --exact --out "$TMP/np"
 check "npoint reports cov" grep -q 'cov\[0,1\]' "$TMP/np/results.json"
 expect_ok "config file" -- bash -c "echo '{\"problem\": \"quadratic\", \"H\": \"2\", \"lr\": [0.1, 0.05], \"exact\": true}' > $TMP/ok.json; $S weak --config $TMP/ok.json"
+# A user problem from a shared object (examples/plugin/myloss.c, built by the project).
+PLUGIN="$SGDL_BUILD/examples/myloss.so"
+expect_ok "plugin problem runs" -- $S weak --problem "$PLUGIN" --plugin-params "b=2,sigma2=0.5" --x0 0,0 --lr 0.1,0.05 \
+  --T 1 --paths 2000 --models sme1,smf2 --observables x0,loss --out "$TMP/plug"
+check "plugin run names the plugin" grep -q 'myloss' "$TMP/plug/results.json"
+expect_fail "missing plugin" "nosuch.so" -- $S weak --problem "$TMP/nosuch.so"
 finish
