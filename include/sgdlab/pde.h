@@ -126,6 +126,11 @@ double sgdl_drift_bound(double kappa, double alpha, double S, double m0, double 
  * differences of the drift); *applies = 1 when D is constant and isotropic and kappa_BE > 0. */
 double sgdl_bakry_emery_kappa(const sgdl_sme_model *m, const sgdl_grid *g, int *applies);
 
+/* Automatic box: along each axis from xmin (the minimum) outwards until (L_alpha - L_alpha(xmin)) / D_aa
+ * reaches `margin` (46 means a stationary weight below exp(-46)). lo, hi: d values. */
+int sgdl_pde_auto_box(sgdl_ctx *ctx, const sgdl_sme_model *m, const double *xmin, double margin,
+                      double *lo, double *hi);
+
 /* Grid resolution check for the noise: the cell width must be at most a third of the noise width
  * sqrt(D / L_alpha'') at the minimum xmin (per axis). EINVAL naming `flag` with the cell count needed. */
 int sgdl_fp_check_resolution(sgdl_ctx *ctx, const sgdl_sme_model *m, const sgdl_grid *g,
