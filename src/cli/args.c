@@ -10,13 +10,28 @@
 
 #include "cli/cli.h"
 
-/* Strings created while merging --config live as long as the process (a CLI run). */
+/* Strings created while merging --config live as long as the process (one CLI run); they are
+ * freed at exit so leak checkers stay quiet. */
+static char **kept;
+static size_t n_kept;
+
+static void free_kept(void) {
+  for (size_t i = 0; i < n_kept; i++) free(kept[i]);
+  free(kept);
+  kept = NULL;
+  n_kept = 0;
+}
+
 static char *keep(const char *s) {
   char *c = strdup(s);
-  if (!c) {
+  char **k = realloc(kept, sizeof *kept * (n_kept + 1));
+  if (!c || !k) {
     fprintf(stderr, "sgdlab: out of memory\n");
     exit(1);
   }
+  if (!kept) atexit(free_kept);
+  kept = k;
+  kept[n_kept++] = c;
   return c;
 }
 
