@@ -102,6 +102,8 @@ double sgdl_fp_relative_entropy(const sgdl_grid *g, const double *rho, const dou
 /* Mean -> mean[dim]; E|X - xstar|^2. */
 void sgdl_fp_mean(const sgdl_grid *g, const double *rho, double *mean);
 double sgdl_fp_second_moment(const sgdl_grid *g, const double *rho, const double *xstar);
+/* E[|X - xstar|^2; |X - xstar| <= r] (the part of the second moment inside the ball). */
+double sgdl_fp_second_moment_within(const sgdl_grid *g, const double *rho, const double *xstar, double r);
 /* Mass within distance r of xstar. */
 double sgdl_fp_mass_within(const sgdl_grid *g, const double *rho, const double *xstar, double r);
 

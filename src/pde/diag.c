@@ -79,6 +79,18 @@ double sgdl_fp_mass_within(const sgdl_grid *g, const double *rho, const double *
   return s * sgdl_grid_volume(g);
 }
 
+double sgdl_fp_second_moment_within(const sgdl_grid *g, const double *rho, const double *xstar, double r) {
+  const size_t n = sgdl_grid_cells(g);
+  double x[2], s = 0;
+  for (size_t c = 0; c < n; c++) {
+    sgdl_grid_center(g, c, x);
+    double r2 = 0;
+    for (int a = 0; a < g->dim; a++) r2 += (x[a] - xstar[a]) * (x[a] - xstar[a]);
+    if (r2 <= r * r) s += rho[c] * r2;
+  }
+  return s * sgdl_grid_volume(g);
+}
+
 static long bin_of(const sgdl_grid *g, const int *nb, const double *x) {
   long idx = 0, stride = 1;
   for (int a = 0; a < g->dim; a++) {
