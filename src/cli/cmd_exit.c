@@ -67,17 +67,17 @@ static int parse_point(sgdl_ctx *ctx, sgdl_opt *o, const char *name, int d, doub
 }
 
 /* "a:b" or "a:b,c:d" */
-static int parse_box(sgdl_ctx *ctx, const char *text, int d, double *lo, double *hi) {
+static int parse_box(sgdl_ctx *ctx, const char *flag, const char *text, int d, double *lo, double *hi) {
   const char *s = text;
   for (int a = 0; a < d; a++) {
     char *end;
     lo[a] = strtod(s, &end);
-    if (end == s || *end != ':') return sgdl_fail(ctx, SGDL_EUSAGE, "--box: '%s' is not lo:hi%s", text, d == 2 ? ",lo:hi" : "");
+    if (end == s || *end != ':') return sgdl_fail(ctx, SGDL_EUSAGE, "%s: '%s' is not lo:hi%s", flag, text, d == 2 ? ",lo:hi" : "");
     s = end + 1;
     hi[a] = strtod(s, &end);
     if (end == s || (a + 1 < d && *end != ',') || (a + 1 == d && *end))
-      return sgdl_fail(ctx, SGDL_EUSAGE, "--box: '%s' is not lo:hi%s", text, d == 2 ? ",lo:hi" : "");
-    if (!(lo[a] < hi[a])) return sgdl_fail(ctx, SGDL_EUSAGE, "--box: axis %d range %g:%g is empty", a + 1, lo[a], hi[a]);
+      return sgdl_fail(ctx, SGDL_EUSAGE, "%s: '%s' is not lo:hi%s", flag, text, d == 2 ? ",lo:hi" : "");
+    if (!(lo[a] < hi[a])) return sgdl_fail(ctx, SGDL_EUSAGE, "%s %g:%g: empty interval (axis %d)", flag, lo[a], hi[a], a + 1);
     s = end + 1;
   }
   return SGDL_OK;
@@ -539,14 +539,14 @@ int sgdl_cmd_exit(int argc, char **argv) {
   if (!rc && sgdl_opt_str(opts, "interval")) {
     if (r.d != 1) rc = sgdl_fail(&ctx, SGDL_EUSAGE, "--interval is for 1-D problems; in 2-D use --to and --box");
     double lo[1] = {0}, hi[1] = {0};
-    if (!rc) rc = parse_box(&ctx, sgdl_opt_str(opts, "interval"), 1, lo, hi);
+    if (!rc) rc = parse_box(&ctx, "--interval", sgdl_opt_str(opts, "interval"), 1, lo, hi);
     if (!rc && sgdl_opt_given(opts, "to")) rc = sgdl_fail(&ctx, SGDL_EUSAGE, "--interval and --to exclude each other");
     r.two_sided = 1;
     r.ilo = lo[0];
     r.ihi = hi[0];
   }
   if (!rc && sgdl_opt_str(opts, "box")) {
-    rc = parse_box(&ctx, sgdl_opt_str(opts, "box"), r.d, r.box_lo, r.box_hi);
+    rc = parse_box(&ctx, "--box", sgdl_opt_str(opts, "box"), r.d, r.box_lo, r.box_hi);
     r.have_box = 1;
   }
   r.grid[0] = r.d == 1 ? 2000 : 200;

@@ -229,6 +229,7 @@ static int evolve(fpe_run *r, double T, double dt, double init_sd, long paths, i
     sgdl_progress(ctx, (double)k / nsteps);
   }
   sgdl_fp_evolver_free(ev);
+  double amax = 0;
   if (!rc) {
     cJSON *ev_j = cJSON_AddObjectToObject(r->res, "evolution");
     sgdl_json_add_number(ev_j, "T", T);
@@ -236,6 +237,11 @@ static int evolve(fpe_run *r, double T, double dt, double init_sd, long paths, i
     cJSON_AddNumberToObject(ev_j, "steps", (double)nsteps);
     sgdl_json_add_number(ev_j, "init_sd", init_sd);
     sgdl_json_add_number(ev_j, "mass_max_error", mass_err);
+    /* Round-off scale of the conservation: eps x T x max |A_cc| (the solves' backward error). */
+    for (size_t c = 0; c < n; c++)
+      for (int q = r->op->rowptr[c]; q < r->op->rowptr[c + 1]; q++)
+        if ((size_t)r->op->col[q] == c) amax = fmax(amax, fabs(r->op->val[q]));
+    sgdl_json_add_number(ev_j, "mass_roundoff_scale", 2.2e-16 * T * amax);
     sgdl_json_add_number(ev_j, "min_density_all_steps", min_all);
     cJSON_AddBoolToObject(ev_j, "positive_every_step", min_all >= 0);
     sgdl_json_add_number(ev_j, "tv_to_stationary_at_T", last[3]);
@@ -260,8 +266,8 @@ static int evolve(fpe_run *r, double T, double dt, double init_sd, long paths, i
     sgdl_json_add_number(dr, "measured_in_region_at_T", last[9]);
     if (r->verbose) {
       printf("  evolved to T = %g with %ld implicit Euler steps (dt = %.3g) from a Gaussian of sd %g\n", T, nsteps, dt, init_sd);
-      printf("  mass: max |mass - 1| over all steps %.2e; smallest density over all steps %.3g (%s)\n", mass_err, min_all,
-             min_all >= 0 ? "positive every step" : "NEGATIVE");
+      printf("  mass: max |mass - 1| over all steps %.2e (round-off scale eps T max|A| = %.1e); smallest density over all\n"
+             "    steps %.3g (%s)\n", mass_err, 2.2e-16 * T * amax, min_all, min_all >= 0 ? "positive every step" : "NEGATIVE");
       printf("  at T: TV to stationary %.4g, relative entropy %.4g", last[3], last[4]);
       if (be_applies) printf(" <= Bakry-Emery bound %.4g (kappa %.4g)\n", last[5], kbe);
       else printf(" (Bakry-Emery: n/a, kappa = %.3g%s)\n", kbe, kbe > 0 ? ", noise not constant isotropic" : " <= 0, L_alpha not convex");

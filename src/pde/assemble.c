@@ -153,13 +153,16 @@ int sgdl_fp_assemble(sgdl_ctx *ctx, const sgdl_sme_model *m, const sgdl_grid *g,
     const int i = (int)(c % (size_t)n0), j = (int)(c / (size_t)n0);
     op->rowptr[c] = (int)k;
     const size_t fl = (size_t)j * (n0 + 1) + i, fr = fl + 1; /* axis-0 faces left/right */
+    /* The diagonal is minus the sum of exactly the numbers that appear as this column's
+     * off-diagonal entries in the neighbouring rows (plus the wall outflow), so the column sums
+     * vanish up to one rounding: mass is conserved to round-off. */
     const double ih0 = 1.0 / g->h[0];
-    double diag = -(al0[fr] + be0[fl]) * ih0;
+    double diag = -(al0[fr] * ih0 + be0[fl] * ih0);
     double west = al0[fl] * ih0, east = be0[fr] * ih0, south = 0, north = 0;
     if (dim == 2) {
       const size_t fb = (size_t)j * n0 + i, ft = fb + (size_t)n0;
       const double ih1 = 1.0 / g->h[1];
-      diag -= (al1[ft] + be1[fb]) * ih1;
+      diag = -((al0[fr] * ih0 + be0[fl] * ih0) + (al1[ft] * ih1 + be1[fb] * ih1));
       south = al1[fb] * ih1;
       north = be1[ft] * ih1;
     }
