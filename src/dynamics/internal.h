@@ -32,6 +32,8 @@ void sgdl_coupled_factor(const sgdl_stepper *s, const double **F, int *cols);
 /* Drift of the continuous models at the points of one particle block X [d][W]:
  * b = -(grad L + modified * alpha/2 Hess L grad L) -> Bout [d][W]. work: sgdl_model_work(). */
 void sgdl_model_drift(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work);
+/* The same without the sign: grad L_alpha -> Gout [d][W]. */
+void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Gout, double *work);
 
 /* Noise of the continuous models over one substep of size h for one particle block X [d][W]:
  * adds sqrt(alpha cB h) * (Sigma_1^{1/2} z  [sme]  |  sqrt(noise_weight) G z  [smf]) into Xout.
@@ -40,5 +42,17 @@ void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, co
                       double *Xout, double *work);
 /* Doubles of scratch for drift or noise on a block of SGDL_LANES lanes. */
 int sgdl_model_work(const sgdl_problem *p);
+
+/* The model noise stream: the nz normals per lane of substep c (c = k * substeps + j) for
+ * particle stream `particle` are normals [(c % 2) nz, (c % 2) nz + nz) of the draw
+ * sgdl_rng_normals(seed, replica0, W, c / 2, SGDL_PURPOSE(NORMAL, stream, particle), 2 nz),
+ * so one Philox call serves two substeps even when nz = 1.
+ * sgdl_model_normals: direct evaluation into out [nz][W] (scratch holds 2 nz W doubles).
+ * sgdl_model_normals_cached: the stepper's version; on even c it draws both halves and keeps
+ * the odd half in cache [nz][W] (lane state), on odd c it returns the cache. */
+void sgdl_model_normals(uint32_t seed, uint32_t stream, int particle, const sgdl_lanes *L, uint64_t c, int nz,
+                        double *out, double *scratch);
+const double *sgdl_model_normals_cached(const sgdl_stepper *s, const sgdl_lanes *L, uint64_t c, int particle, int nz,
+                                        double *cache, double *scratch);
 
 #endif

@@ -19,7 +19,7 @@ int sgdl_model_work(const sgdl_problem *p) {
   return 2 * d + 6 * d + 3 * d * d + d * K + 8;
 }
 
-void sgdl_model_drift(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
+void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
   const sgdl_problem *p = s->prob;
   const int d = p->dim;
   sgdl_problem_grad_lanes(p, W, X, Bout, work);
@@ -34,7 +34,11 @@ void sgdl_model_drift(const sgdl_stepper *s, int modified, int W, const double *
       lane_put(d, W, Bout, l, g);
     }
   }
-  for (size_t i = 0; i < (size_t)d * W; i++) Bout[i] = -Bout[i];
+}
+
+void sgdl_model_drift(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
+  sgdl_model_grad(s, modified, W, X, Bout, work);
+  for (size_t i = 0; i < (size_t)s->prob->dim * W; i++) Bout[i] = -Bout[i];
 }
 
 /* Sigma_1(x) for a finite data set, streamed: (1/N) sum_i G_i G_i^T, G_i = grad L - grad l_i. */
@@ -99,4 +103,21 @@ void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, co
     }
     for (int i = 0; i < d; i++) Xout[(size_t)i * W + l] += amp * acc[i];
   }
+}
+
+void sgdl_model_normals(uint32_t seed, uint32_t stream, int particle, const sgdl_lanes *L, uint64_t c, int nz,
+                        double *out, double *scratch) {
+  const int W = L->W;
+  sgdl_rng_normals(seed, L->replica0, W, c / 2, SGDL_PURPOSE(SGDL_RNG_NORMAL, stream, particle), (size_t)2 * nz, scratch);
+  memcpy(out, scratch + (c % 2) * (size_t)nz * W, sizeof(double) * (size_t)nz * W);
+}
+
+const double *sgdl_model_normals_cached(const sgdl_stepper *s, const sgdl_lanes *L, uint64_t c, int particle, int nz,
+                                        double *cache, double *scratch) {
+  const int W = L->W;
+  if (c % 2) return cache;
+  sgdl_rng_normals(s->seed, L->replica0, W, c / 2, SGDL_PURPOSE(SGDL_RNG_NORMAL, s->stream, particle), (size_t)2 * nz,
+                   scratch);
+  memcpy(cache, scratch + (size_t)nz * W, sizeof(double) * (size_t)nz * W);
+  return scratch;
 }

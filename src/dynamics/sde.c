@@ -62,7 +62,10 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
     sgdl_free(x0);
   }
   const int P = s->particles;
-  long total = (long)(m->nz > 0 ? m->nz : 1) * SGDL_LANES + 4L * d * SGDL_LANES + sgdl_model_work(p);
+  /* Substep normals come in pairs of substeps (sgdl_model_normals): the odd substep's half is
+   * cached in aux between calls, so each Philox output is used in full even when nz = 1. */
+  s->naux = m->noisy ? m->nz : 0;
+  long total = 2L * (m->nz > 0 ? m->nz : 1) * SGDL_LANES + 4L * d * SGDL_LANES + sgdl_model_work(p);
   (void)P;
   s->work_per_lane = (int)((total + SGDL_LANES - 1) / SGDL_LANES);
   return SGDL_OK;
@@ -80,20 +83,39 @@ static void model_step(const sgdl_stepper *s, sgdl_lanes *L) {
   const int W = L->W, d = L->d, P = L->P, sub = s->par.substeps;
   const double h = s->par.lr / sub;
   const size_t blk = (size_t)d * W;
-  double *z = L->work, *b0 = z + (size_t)(m->nz > 0 ? m->nz : 1) * SGDL_LANES, *b1 = b0 + (size_t)d * SGDL_LANES,
+  double *z2 = L->work, *b0 = z2 + (size_t)2 * (m->nz > 0 ? m->nz : 1) * SGDL_LANES, *b1 = b0 + (size_t)d * SGDL_LANES,
          *xp = b1 + (size_t)d * SGDL_LANES, *inc = xp + (size_t)d * SGDL_LANES, *w = inc + (size_t)d * SGDL_LANES;
   for (int j = 0; j < sub; j++) {
     const uint64_t ctr = L->k * (uint64_t)sub + (uint64_t)j;
-    if (m->noisy && m->smf)
-      sgdl_rng_normals(s->seed, L->replica0, W, ctr, SGDL_PURPOSE(SGDL_RNG_NORMAL, s->stream, 0), (size_t)m->nz, z);
+    const double *z = NULL;
+    if (m->noisy && m->smf) z = sgdl_model_normals_cached(s, L, ctr, 0, m->nz, L->aux, z2);
     for (int q = 0; q < P; q++) {
       double *x = L->x + q * blk;
-      memset(inc, 0, sizeof(double) * blk);
-      if (m->noisy) {
-        if (!m->smf)
-          sgdl_rng_normals(s->seed, L->replica0, W, ctr, SGDL_PURPOSE(SGDL_RNG_NORMAL, s->stream, q), (size_t)d, z);
-        sgdl_model_noise(s, m->smf, W, x, z, h, inc, w);
+      if (m->noisy && !m->smf) z = sgdl_model_normals_cached(s, L, ctr, q, m->nz, L->aux + (size_t)q * s->naux * W, z2);
+      if (s->par.scheme == SGDL_SCHEME_EM && (m->factor || !m->noisy)) {
+        /* Euler-Maruyama with constant (or no) noise, fused: x <- x + h b(x) + amp F z. */
+        sgdl_model_grad(s, m->modified, W, x, b0, w); /* b0 = grad L_alpha: x moves by -h b0 */
+        const int cols = m->factor_cols;
+        const double amp = sqrt(s->par.lr * s->cB * h);
+        for (int i = 0; i < d; i++) {
+          double *restrict xi = x + (size_t)i * W;
+          const double *restrict bi = b0 + (size_t)i * W;
+          if (m->noisy && cols == 1) {
+            const double c = amp * m->factor[i];
+            for (int l = 0; l < W; l++) xi[l] += c * z[l] - h * bi[l];
+            continue;
+          }
+          for (int l = 0; l < W; l++) xi[l] -= h * bi[l];
+          for (int k = 0; m->noisy && k < cols; k++) {
+            const double c = amp * m->factor[(size_t)i * cols + k];
+            const double *restrict zk = z + (size_t)k * W;
+            for (int l = 0; l < W; l++) xi[l] += c * zk[l];
+          }
+        }
+        continue;
       }
+      memset(inc, 0, sizeof(double) * blk);
+      if (m->noisy) sgdl_model_noise(s, m->smf, W, x, z, h, inc, w);
       sgdl_model_drift(s, m->modified, W, x, b0, w);
       if (s->par.scheme == SGDL_SCHEME_HEUN) {
         for (size_t i = 0; i < blk; i++) xp[i] = x[i] + h * b0[i] + inc[i];

@@ -13,7 +13,7 @@ int sgdl_sgrad_work(const sgdl_problem *p, int batch) {
   int d = p->dim, K = p->n_noise;
   if (p->n_data) return (batch * SGDL_LANES + 1) / 2 + 1 + 3 * d;
   const int nz = K > d ? K : d;
-  return 2 * nz * SGDL_LANES + d * K + 3 * d;
+  return 4 * nz * SGDL_LANES + d * K + 3 * d;
 }
 
 void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_lanes *L, const double *Y, double *Gout,
@@ -47,15 +47,16 @@ void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_lanes *L, const doub
     sgdl_coupled_factor(s, &F, &nz);
     const int m = s->par.couple_substeps;
     const double scale = 1.0 / sqrt((double)B * m);
-    double *z = work, *zj = z + (size_t)nz * SGDL_LANES, *gw = zj + (size_t)nz * SGDL_LANES;
+    double *z = work, *zj = z + (size_t)nz * SGDL_LANES, *scr = zj + (size_t)nz * SGDL_LANES,
+           *gw = scr + (size_t)2 * nz * SGDL_LANES;
     for (int q = 0; q < P; q++) {
       const double *Yq = Y + (size_t)q * d * W;
       double *Gq = Gout + (size_t)q * d * W;
       if (q == 0 || !s->par.couple_smf) {
-        const uint32_t pur = SGDL_PURPOSE(SGDL_RNG_NORMAL, s->par.couple_stream, s->par.couple_smf ? 0 : q);
         memset(z, 0, sizeof(double) * (size_t)nz * W);
         for (int j = 0; j < m; j++) {
-          sgdl_rng_normals(s->seed, L->replica0, W, L->k * (uint64_t)m + (uint64_t)j, pur, (size_t)nz, zj);
+          sgdl_model_normals(s->seed, s->par.couple_stream, s->par.couple_smf ? 0 : q, L, L->k * (uint64_t)m + (uint64_t)j, nz,
+                             zj, scr);
           for (size_t i = 0; i < (size_t)nz * W; i++) z[i] += zj[i];
         }
       }
