@@ -35,25 +35,28 @@ typedef struct {
   const sgdl_sme_model *m;
   int d;
   double *work, *b, *D;
+  int Dconst;      /* noise independent of x: D evaluated once (and checked once) */
+  int Dready;
 } coef_eval;
 
 /* Drift component a and diagonal diffusion D_aa at x; checks diagonality in 2-D. */
 static int eval_point(sgdl_ctx *ctx, coef_eval *ce, const double *x, int a, double *v, double *Daa) {
   sgdl_sme_drift(ce->m, x, ce->b, ce->work);
-  sgdl_sme_diffusion(ce->m, x, ce->D, ce->work);
+  if (!ce->Dconst || !ce->Dready) sgdl_sme_diffusion(ce->m, x, ce->D, ce->work);
   const int d = ce->d;
   *v = ce->b[a];
   *Daa = ce->D[a * d + a];
   if (!isfinite(*v) || !isfinite(*Daa) || *Daa < 0)
     return sgdl_fail(ctx, SGDL_EINVAL, "fpe: drift %g or diffusion %g is not finite/non-negative at x = (%g%s%g)",
                      *v, *Daa, x[0], d == 2 ? ", " : "", d == 2 ? x[1] : 0.0);
-  if (d == 2) {
+  if (d == 2 && !ce->Dready) {
     const double off = fabs(ce->D[1]) + fabs(ce->D[2]);
     if (off > 1e-12 * (fabs(ce->D[0]) + fabs(ce->D[3]) + 1e-300))
       return sgdl_fail(ctx, SGDL_ENOTSUP, "fpe: the noise is correlated at x = (%g, %g) (D_12 = %g); the 2-D solver "
                        "needs a diagonal diffusion matrix (no sign-preserving flux for cross-diffusion)",
                        x[0], x[1], ce->D[1]);
   }
+  if (ce->Dconst) ce->Dready = 1;
   return SGDL_OK;
 }
 
@@ -74,7 +77,7 @@ int sgdl_fp_assemble(sgdl_ctx *ctx, const sgdl_sme_model *m, const sgdl_grid *g,
   double *al1 = sgdl_alloc(ctx, nf1 ? nf1 : 1, sizeof(double)), *be1 = sgdl_alloc(ctx, nf1 ? nf1 : 1, sizeof(double));
   double *Dc = sgdl_alloc(ctx, n * (size_t)dim, sizeof(double)); /* D_aa at centres */
   coef_eval ce = {m, dim, sgdl_alloc(ctx, sgdl_sme_work_size(m), sizeof(double)), sgdl_alloc(ctx, 2, sizeof(double)),
-                  sgdl_alloc(ctx, 4, sizeof(double))};
+                  sgdl_alloc(ctx, 4, sizeof(double)), m->prob->noise_constant, 0};
   op->rowptr = sgdl_alloc(ctx, n + 1, sizeof(int));
   op->col = sgdl_alloc(ctx, 5 * n, sizeof(int));
   op->val = sgdl_alloc(ctx, 5 * n, sizeof(double));
