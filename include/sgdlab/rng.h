@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* Widest lane block the library uses (a multiple of the SIMD width). */
-#define SGDL_LANES 64
+#define SGDL_LANES 256
 
 /* Compose a purpose word: kind (what for, 8 bits), stream (model/run, 12 bits), particle (12 bits). */
 #define SGDL_PURPOSE(kind, stream, particle) \
