@@ -7,11 +7,13 @@ B=${1:-build}
 M=${2:-1e6}
 K=${3:-1000}
 cd "$(dirname "$0")/.."
-"$B"/bench/bench_ensemble "$M" "$K" 2 | tee /tmp/sgdl_bench_weak.txt
-"$B"/bench/bench_ensemble "$M" "$K" 1 | sed 's/^/[1 thread] /'
-OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/peer_ensemble_numpy.py "$M" "$K" | tee -a /tmp/sgdl_bench_weak.txt
+# Peak memory (maximum resident set) of each, from /usr/bin/time when present.
+mem() { if [ -x /usr/bin/time ]; then /usr/bin/time -f "  peak memory %M KB" "$@"; else "$@"; fi; }
+mem "$B"/bench/bench_ensemble "$M" "$K" 2 2>&1 | tee /tmp/sgdl_bench_weak.txt
+mem "$B"/bench/bench_ensemble "$M" "$K" 1 2>&1 | sed 's/^/[1 thread] /'
+OPENBLAS_NUM_THREADS=1 mem /usr/bin/python3 bench/peer_ensemble_numpy.py "$M" "$K" 2>&1 | tee -a /tmp/sgdl_bench_weak.txt
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-  OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/peer_ensemble_torch.py "$M" "$K" 2 | tee -a /tmp/sgdl_bench_weak.txt
+  OPENBLAS_NUM_THREADS=1 mem /usr/bin/python3 bench/peer_ensemble_torch.py "$M" "$K" 2 2>&1 | tee -a /tmp/sgdl_bench_weak.txt
 fi
 /usr/bin/python3 - <<'PY'
 import re
