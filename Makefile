@@ -20,7 +20,7 @@ build: setup
 demo: build
 	@mkdir -p runs
 	./$(BUILD)/sgdlab weak --problem double-well --T 2 --lr 0.2,0.1,0.05,0.025 \
-	    --models gf,sme1,sme2,smf2 --observables x0,x0^2 --paths 2e5 --out runs/demo
+	    --models gf,sme1,sme2,smf2 --observables x0,x0^2 --paths 1e6 --out runs/demo
 	@echo "demo: plot runs/demo/weak.png, results runs/demo/results.json"
 
 test: test-release test-asan

@@ -289,7 +289,15 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
   sgdl_csv c2;
   sgdl_csv_init(&c2);
   sgdl_csv_printf(&c2, "set terminal pngcairo size 960,680 enhanced\nset output '%s.png'\n", command);
-  sgdl_csv_printf(&c2, "set logscale xy\nset xlabel 'learning rate {/Symbol a}'\nset ylabel 'weak error  sup_t |E f(SGD) - E f(model)|'\n");
+  double lo_lr = sp->lrs[0], hi_lr = sp->lrs[0];
+  for (int li = 1; li < sp->n_lr; li++) {
+    if (sp->lrs[li] < lo_lr) lo_lr = sp->lrs[li];
+    if (sp->lrs[li] > hi_lr) hi_lr = sp->lrs[li];
+  }
+  sgdl_csv_printf(&c2, "set logscale xy\nset format y '10^{%%T}'\nset xrange [%.10g:%.10g]\nset xtics (", lo_lr / 1.3, hi_lr * 1.3);
+  for (int li = 0; li < sp->n_lr; li++) sgdl_csv_printf(&c2, "%s%.10g", li ? ", " : "", sp->lrs[li]);
+  sgdl_csv_printf(&c2, ")\n");
+  sgdl_csv_printf(&c2, "set xlabel 'learning rate {/Symbol a}'\nset ylabel 'weak error  sup_t |E f(SGD) - E f(model)|'\n");
   sgdl_csv_printf(&c2, "set key outside right top\nset grid\nset title 'sgdlab %s: weak error against learning rate (95%% intervals)'\n", command);
   double anchor_x = sp->lrs[0], anchor_y = 0;
   int block = 0;
