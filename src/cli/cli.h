@@ -72,6 +72,10 @@ int sgdl_parse_matrix(sgdl_ctx *ctx, const char *what, const char *text, int *ro
 /* "lo:hi:n" -> n values; geometric if geometric != 0, else linear. *v allocated. */
 int sgdl_parse_range(sgdl_ctx *ctx, const char *what, const char *text, int geometric, double **v, int *n);
 
+/* The start every subcommand shares: parse (-1 after --help), apply --seed/--threads/--quiet,
+ * and create and probe --out before any work. */
+int sgdl_cli_begin(sgdl_ctx *ctx, const char *command, const char *summary, sgdl_opt *opts, int argc,
+                   char **argv, uint32_t *seed);
 /* Build a problem from SGDL_PROBLEM_OPTS. */
 int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out);
 /* Seed and thread options into ctx / *seed. */

@@ -485,17 +485,14 @@ int sgdl_cmd_exit(int argc, char **argv) {
       OPT_END};
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
-  int rc = sgdl_cli_parse(&ctx, CMD,
+  uint32_t seed = 1;
+  int rc = sgdl_cli_begin(&ctx, CMD,
                           "How long does SGD (and each model) take to leave a basin? Mean exit times by quadrature (1-D, exact for\n"
                           "the SME), the backward Kolmogorov PDE (1-D/2-D), the discrete chain (Nystrom, 1-D), Kramers, and Monte\n"
                           "Carlo of SGD/SME1/SME2, in time units and SGD steps, with intervals and ratios to the PDE.",
-                          opts, argc, argv);
-  if (rc) return sgdl_cli_error(&ctx, CMD, rc);
-  uint32_t seed = 1;
-  rc = sgdl_cli_common(&ctx, opts, &seed);
+                          opts, argc, argv, &seed);
   if (rc) return sgdl_cli_error(&ctx, CMD, rc);
   const char *out = sgdl_opt_str(opts, "out");
-  if (out && (rc = sgdl_outdir_prepare(&ctx, out, "--out"))) return sgdl_cli_error(&ctx, CMD, rc);
 
   exit_run r;
   memset(&r, 0, sizeof r);

@@ -390,17 +390,14 @@ int sgdl_cmd_fpe(int argc, char **argv) {
       OPT_END};
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
-  int rc = sgdl_cli_parse(&ctx, CMD,
+  uint32_t seed = 1;
+  int rc = sgdl_cli_begin(&ctx, CMD,
                           "How does the density of the SME evolve, and what is its stationary law? Fokker-Planck on a 1-D or 2-D\n"
                           "grid (finite volumes, positivity- and mass-preserving), with mass, positivity, distance to the stationary\n"
                           "density, the Bakry-Emery and drift-regime bounds, and an SGD-ensemble histogram comparison.",
-                          opts, argc, argv);
-  if (rc) return sgdl_cli_error(&ctx, CMD, rc);
-  uint32_t seed = 1;
-  rc = sgdl_cli_common(&ctx, opts, &seed);
+                          opts, argc, argv, &seed);
   if (rc) return sgdl_cli_error(&ctx, CMD, rc);
   const char *out = sgdl_opt_str(opts, "out");
-  if (out && (rc = sgdl_outdir_prepare(&ctx, out, "--out"))) return sgdl_cli_error(&ctx, CMD, rc);
   fpe_run r;
   memset(&r, 0, sizeof r);
   r.ctx = &ctx;

@@ -798,17 +798,14 @@ int sgdl_cmd_stationary(int argc, char **argv) {
       OPT_END};
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
-  int rc = sgdl_cli_parse(&ctx, CMD,
+  uint32_t seed = 1;
+  int rc = sgdl_cli_begin(&ctx, CMD,
                           "What is the exact stationary covariance of the discrete algorithm at a finite learning rate, and how far\n"
                           "off are SME1 and SME2? Problems: quadratic (--H, --C), linreg (--data, --batch), gauss-linreg (--A,\n"
                           "--noise), any 1-D problem (Fokker-Planck density). --simulate N checks by Monte Carlo.",
-                          opts, argc, argv);
-  if (rc) return sgdl_cli_error(&ctx, CMD, rc);
-  uint32_t seed = 1;
-  rc = sgdl_cli_common(&ctx, opts, &seed);
+                          opts, argc, argv, &seed);
   if (rc) return sgdl_cli_error(&ctx, CMD, rc);
   run_ctx r = {&ctx, opts, sgdl_opt_str(opts, "out"), sgdl_opt_flag(opts, "quiet"), sgdl_opt_flag(opts, "json"), seed, NULL};
-  if (r.out && (rc = sgdl_outdir_prepare(&ctx, r.out, "--out"))) return sgdl_cli_error(&ctx, CMD, rc);
   const char *pname = sgdl_opt_str(opts, "problem");
   if (!sgdl_opt_given(opts, "problem")) {
     if (sgdl_opt_str(opts, "H") || sgdl_opt_str(opts, "H-eig")) pname = "quadratic";

@@ -66,6 +66,15 @@ int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed) {
   return SGDL_OK;
 }
 
+int sgdl_cli_begin(sgdl_ctx *ctx, const char *command, const char *summary, sgdl_opt *opts, int argc,
+                   char **argv, uint32_t *seed) {
+  int rc = sgdl_cli_parse(ctx, command, summary, opts, argc, argv);
+  if (!rc) rc = sgdl_cli_common(ctx, opts, seed);
+  const char *out = rc ? NULL : sgdl_opt_str(opts, "out");
+  if (out) rc = sgdl_outdir_prepare(ctx, out, "--out");
+  return rc;
+}
+
 cJSON *sgdl_cli_params_json(sgdl_opt *opts) {
   cJSON *p = cJSON_CreateObject();
   for (sgdl_opt *o = opts; o->name; o++) {

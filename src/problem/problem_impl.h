@@ -29,7 +29,7 @@ typedef struct sgdl_dataset {
 
 /* Load spec->data_path, or generate from gen_n, gen_d, gen_seed, gen_noise.
  * logistic = 0: y = u^T x + gen_noise * eps; logistic = 1: y = [u^T x + gen_noise * eps > 0].
- * See docs/problems.md for the exact random streams. */
+ * See README.md, "Generated data", for the exact random streams. */
 int sgdl_problem_dataset_load(sgdl_ctx *ctx, const sgdl_problem_spec *spec, int logistic, sgdl_dataset *ds);
 void sgdl_problem_dataset_free(sgdl_dataset *ds);
 
