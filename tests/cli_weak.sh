@@ -64,4 +64,8 @@ expect_ok "plugin problem runs" -- $S weak --problem "$PLUGIN" --plugin-params "
   --T 1 --paths 2000 --models sme1,smf2 --observables x0,loss --out "$TMP/plug"
 check "plugin run names the plugin" grep -q 'myloss' "$TMP/plug/results.json"
 expect_fail "missing plugin" "nosuch.so" -- $S weak --problem "$TMP/nosuch.so"
+# Mean-field networks: the DD-SMF study runs and names its problem; bad --neurons is refused.
+expect_ok "meanfield study" -- $S meanfield --neurons 4 --gen-n 6 --paths 256 --lr 0.2,0.1 --T 1 --out "$TMP/mf"
+check "meanfield results name the network" grep -q 'meanfield tanh network, 4 neurons' "$TMP/mf/results.json"
+expect_fail "meanfield neurons" "--neurons" -- $S meanfield --neurons 0
 finish

@@ -15,7 +15,7 @@
  * exact finite-dimensional form of the cylindrical noise (SPEC 3.3).
  *
  * A problem type is a const vtable (GSL style). Built-ins: quadratic, linreg, logreg,
- * double-well, double-well-2d, degenerate; user problems are shared objects (see
+ * double-well, double-well-2d, degenerate, meanfield; user problems are shared objects (see
  * sgdl_problem_plugin_fn). Ownership: sgdl_problem_create allocates, sgdl_problem_destroy frees.
  */
 #ifndef SGDLAB_PROBLEM_H
@@ -52,6 +52,10 @@ typedef struct sgdl_problem_type {
   void (*grad_lanes)(const sgdl_problem *p, int W, const double *X, double *Gout);
   /* Frees impl (may be NULL). */
   void (*destroy)(sgdl_problem *p);
+  /* Optional fast path: out[d] = sum_k G_k(x) z_k over the K noise columns (z[K]); the flow's
+   * noise needs exactly this product. NULL means the generic path (noise columns, or per-sample
+   * gradients streamed for finite data). */
+  void (*noise_apply)(const sgdl_problem *p, const double *x, const double *z, double *out);
 } sgdl_problem_type;
 
 struct sgdl_problem {
@@ -84,6 +88,7 @@ typedef struct sgdl_problem_spec {
   uint32_t gen_seed;       /* ... from this seed ... */
   double gen_noise;        /* ... with this label-noise standard deviation */
   const char *plugin_params; /* passed verbatim to a plugin */
+  int neurons;             /* meanfield: number of neurons n (default 20) */
   int C_dim;               /* quadratic: rows of C when the caller knows them; 0 = same as dim.
                             * A mismatch is the error "--C is 3x3 but --H is 2x2". */
 } sgdl_problem_spec;
@@ -114,6 +119,10 @@ typedef int (*sgdl_problem_plugin_fn)(sgdl_problem *p, const char *params);
  * are 4th order, so correct code gives ~1e-9 at moderate x). */
 int sgdl_problem_check(sgdl_ctx *ctx, const sgdl_problem *p, const double *x, double tol, double err[4]);
 
+/* A sensible default starting point: 0.5 for the double wells (between saddle and minimum), 1 for
+ * quadratic and degenerate, the origin for data problems and plugins, and i.i.d. N(0, 1)
+ * neurons drawn from `seed` for meanfield. */
+void sgdl_problem_default_x0(const sgdl_problem *p, uint32_t seed, double *x);
 /* Gradient over W lanes (SoA), using the fast path when the type has one.
  * work must hold 2*d doubles (used only by the generic per-lane fallback; may be NULL when
  * p->type->grad_lanes is set). */

@@ -35,7 +35,7 @@ typedef struct sgdl_opt {
 
 /* Options that describe the problem (see sgdl_problem_spec). */
 #define SGDL_PROBLEM_OPTS                                                                                   \
-  {"problem", OPT_STR, "double-well", "quadratic | linreg | logreg | double-well | double-well-2d | degenerate | ./plugin.so", NULL, 0}, \
+  {"problem", OPT_STR, "double-well", "quadratic | linreg | logreg | double-well | double-well-2d | degenerate | meanfield | ./plugin.so", NULL, 0}, \
   {"H", OPT_STR, NULL, "quadratic: Hessian, \"a,b;c,d\" or @file.csv", NULL, 0},                         \
   {"C", OPT_STR, NULL, "quadratic: gradient-noise covariance (default identity)", NULL, 0},              \
   {"sigma2", OPT_NUM, "1", "double-well: additive gradient-noise variance", NULL, 0},                   \
@@ -48,7 +48,8 @@ typedef struct sgdl_opt {
   {"gen-n", OPT_INT, "64", "linreg/logreg without --data: generated samples", NULL, 0},                \
   {"gen-d", OPT_INT, "2", "linreg/logreg without --data: generated dimension", NULL, 0},               \
   {"gen-noise", OPT_NUM, "0.5", "linreg/logreg without --data: label-noise sd", NULL, 0},              \
-  {"plugin-params", OPT_STR, NULL, "string passed to a plugin problem", NULL, 0}
+  {"plugin-params", OPT_STR, NULL, "string passed to a plugin problem", NULL, 0},                     \
+  {"neurons", OPT_INT, "20", "meanfield: number of neurons n", NULL, 0}
 
 /* Parse argv (argv[0] is the subcommand name) into opts; merges --config first.
  * Returns SGDL_OK, SGDL_EUSAGE on error (message in ctx), or -1 if --help was printed. */
@@ -95,5 +96,6 @@ int sgdl_cmd_stationary(int argc, char **argv);
 int sgdl_cmd_fpe(int argc, char **argv);
 int sgdl_cmd_exit(int argc, char **argv);
 int sgdl_cmd_train(int argc, char **argv);
+int sgdl_cmd_meanfield(int argc, char **argv);
 
 #endif

@@ -27,7 +27,7 @@ int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
   }
   spec.H = H;
   spec.C = C;
-  long long gn = 0, gd = 0, seed = 0;
+  long long gn = 0, gd = 0, seed = 0, neurons = 0;
   if (!rc) rc = sgdl_opt_num(ctx, opts, "sigma2", &spec.sigma2);
   if (!rc) rc = sgdl_opt_num(ctx, opts, "tilt", &spec.tilt);
   if (!rc) rc = sgdl_opt_num(ctx, opts, "ky", &spec.ky);
@@ -38,12 +38,15 @@ int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
   if (!rc) rc = sgdl_opt_int(ctx, opts, "gen-n", &gn);
   if (!rc) rc = sgdl_opt_int(ctx, opts, "gen-d", &gd);
   if (!rc) rc = sgdl_opt_int(ctx, opts, "seed", &seed);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "neurons", &neurons);
+  if (!rc && (neurons < 1 || neurons > 4096)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--neurons: %lld is outside 1 .. 4096", neurons);
   if (!rc && spec.sigma2 < 0) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--sigma2: %g is negative", spec.sigma2);
   if (!rc && (gn < 1 || gd < 1)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--gen-n and --gen-d must be positive");
   if (!rc) {
     spec.gen_n = (size_t)gn;
     spec.gen_d = (int)gd;
     spec.gen_seed = (uint32_t)seed;
+    spec.neurons = (int)neurons;
     spec.data_path = sgdl_opt_str(opts, "data");
     spec.plugin_params = sgdl_opt_str(opts, "plugin-params");
     rc = sgdl_problem_create(ctx, &spec, out);

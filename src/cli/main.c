@@ -17,6 +17,7 @@ static const command commands[] = {
     {"fpe", sgdl_cmd_fpe, "Fokker-Planck density of the SME in 1-D and 2-D"},
     {"exit", sgdl_cmd_exit, "mean exit time from a basin: PDE, quadrature, chain, Monte Carlo, Kramers"},
     {"train", sgdl_cmd_train, "train a multilayer network on IDX image data and measure noise geometry"},
+    {"meanfield", sgdl_cmd_meanfield, "two-layer mean-field networks: particle SGD against the DD-SMF"},
 };
 
 static void usage(FILE *f) {

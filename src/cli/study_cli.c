@@ -10,15 +10,6 @@
 #include "cli/study_cli.h"
 #include "sgdlab/study.h"
 
-/* Default start: double wells between saddle and minimum, quadratic/degenerate at 1, data problems at 0. */
-static void default_x0(const sgdl_problem *p, double *x) {
-  const char *n = p->type->name;
-  double v = 0;
-  if (!strcmp(n, "double-well") || !strcmp(n, "double-well-2d")) v = 0.5;
-  else if (!strcmp(n, "quadratic") || !strcmp(n, "degenerate")) v = 1;
-  for (int i = 0; i < p->dim; i++) x[i] = v;
-}
-
 static int split_names(sgdl_ctx *ctx, const char *flag, const char *text, char ***out, int *n) {
   *out = NULL;
   *n = 0;
@@ -70,7 +61,7 @@ static int parse_starts(study_args *A, sgdl_opt *opts, int npoint) {
   if (!text) {
     A->P = npoint ? 2 : 1;
     A->x0 = calloc((size_t)A->P * d, sizeof(double));
-    default_x0(A->prob, A->x0);
+    sgdl_problem_default_x0(A->prob, A->seed, A->x0);
     if (npoint) {
       memcpy(A->x0 + d, A->x0, sizeof(double) * d);
       A->x0[d] += 1.0;

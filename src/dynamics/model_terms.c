@@ -16,7 +16,9 @@
 
 int sgdl_model_work(const sgdl_problem *p) {
   int d = p->dim, K = p->n_data ? 0 : p->n_noise;
-  return 2 * d + 6 * d + 3 * d * d + d * K + 8;
+  /* drift: x, g, hv (3d) after the generic grad_lanes work (2d); noise: x, gL, gi, acc (4d), S, R
+   * (2d^2), the square-root work (2d^2 + d), noise columns (d K) and one lane's normals (K). */
+  return 8 * d + 4 * d * d + d * K + p->n_noise + 16;
 }
 
 void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
@@ -77,7 +79,12 @@ void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, co
   for (int l = 0; l < W; l++) {
     lane_get(d, W, X, l, x);
     memset(acc, 0, sizeof(double) * d);
-    if (smf && p->n_data) {
+    if (smf && p->type->noise_apply) {
+      double *zl = Gc + (size_t)d * (p->n_data ? 0 : K); /* this lane's K normals, contiguous */
+      for (int k = 0; k < K; k++) zl[k] = z[(size_t)k * W + l];
+      p->type->noise_apply(p, x, zl, acc);
+      for (int i = 0; i < d; i++) acc[i] *= sqrt(p->noise_weight);
+    } else if (smf && p->n_data) {
       /* sum_i G_i z_i = (sum_i z_i) grad L - sum_i z_i grad l_i; scaled by sqrt(1/N). */
       double zs = 0;
       p->type->grad(p, x, gL);

@@ -11,11 +11,12 @@
 #include "sgdlab/linalg.h"
 
 const char *const sgdl_problem_names[] = {"quadratic", "linreg", "logreg", "double-well", "double-well-2d",
-                                          "degenerate", NULL};
+                                          "degenerate", "meanfield", NULL};
 
 static const sgdl_problem_init_fn builtin_init[] = {sgdl_quadratic_init,    sgdl_linreg_init,
                                                     sgdl_logreg_init,       sgdl_double_well_init,
-                                                    sgdl_double_well_2d_init, sgdl_degenerate_init};
+                                                    sgdl_double_well_2d_init, sgdl_degenerate_init,
+                                                    sgdl_meanfield_init};
 
 void sgdl_problem_spec_init(sgdl_problem_spec *spec) {
   memset(spec, 0, sizeof *spec);
@@ -119,4 +120,16 @@ double sgdl_minibatch_factor(size_t N, int B, int without_replacement) {
   if ((size_t)B > N) return NAN; /* a B-subset of N < B items does not exist: caller's error */
   if (N == 1) return 0.0;        /* B = N = 1: the only batch is the whole data set */
   return (double)(N - (size_t)B) / ((double)B * (double)(N - 1));
+}
+
+void sgdl_problem_default_x0(const sgdl_problem *p, uint32_t seed, double *x) {
+  const char *n = p->type->name;
+  if (!strcmp(n, "meanfield")) {
+    sgdl_meanfield_default_x0(p, seed, x);
+    return;
+  }
+  double v = 0; /* data problems and plugins start at the origin */
+  if (!strcmp(n, "double-well") || !strcmp(n, "double-well-2d")) v = 0.5; /* between saddle and minimum */
+  else if (!strcmp(n, "quadratic") || !strcmp(n, "degenerate")) v = 1;
+  for (int i = 0; i < p->dim; i++) x[i] = v;
 }
