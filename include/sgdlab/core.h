@@ -53,6 +53,8 @@ typedef struct sgdl_ctx {
   void *on_error_user;
   sgdl_progress_fn progress;
   void *progress_user;
+  int rank, ranks;        /* MPI rank and number of ranks (0 and 1 without MPI): ensembles split their
+                           * replicas over ranks; only rank 0 writes files (report layer) */
   int status;             /* last failure code */
   char msg[1024];         /* last failure message */
 } sgdl_ctx;

@@ -76,6 +76,15 @@ typedef struct sgdl_ensemble_result {
   uint64_t diverged_step; /* first output index where that was seen */
 } sgdl_ensemble_result;
 
+/* MPI (Open MPI) when the build has it, no-ops otherwise. sgdl_mpi_init calls MPI_Init only when
+ * the process was started by mpirun (OMPI_COMM_WORLD_SIZE set), so plain runs stay plain;
+ * sgdl_mpi_identify fills ctx->rank and ctx->ranks. With ctx->ranks > 1, sgdl_ensemble_run gives
+ * rank r the chunks c with c % ranks == r and sums the chunk statistics over ranks: every rank ends
+ * with the result of a single process, bit for bit. */
+int sgdl_mpi_init(int *argc, char ***argv);
+void sgdl_mpi_identify(sgdl_ctx *ctx);
+void sgdl_mpi_finalize(void);
+
 /* Run the plan. Fills res (allocates; free with sgdl_ensemble_result_free). A diverged run
  * returns SGDL_EDIVERGED with a message naming the step and time. */
 int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *plan, sgdl_ensemble_result *res);

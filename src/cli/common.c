@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "sgdlab/ensemble.h"
 
 int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
   sgdl_problem_spec spec;
@@ -65,6 +66,7 @@ int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed) {
   if (rc) return rc;
   *seed = (uint32_t)s;
   ctx->threads = (int)t;
+  sgdl_mpi_identify(ctx); /* rank and ranks when running under mpirun */
   if (sgdl_opt_flag(opts, "quiet")) ctx->verbosity = 0;
   return SGDL_OK;
 }

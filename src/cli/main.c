@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "sgdlab/ensemble.h"
 
 typedef struct {
   const char *name;
@@ -27,7 +28,7 @@ static void usage(FILE *f) {
   fprintf(f, "\nsgdlab %s\n", SGDL_VERSION);
 }
 
-int main(int argc, char **argv) {
+static int dispatch(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return 2;
@@ -45,4 +46,21 @@ int main(int argc, char **argv) {
   fprintf(stderr, "sgdlab: error: unknown command '%s'\n", argv[1]);
   usage(stderr);
   return 2;
+}
+
+/* Under mpirun every rank runs the same command; ensembles split their replicas over the ranks
+ * and rank 0 alone prints and writes files. */
+int main(int argc, char **argv) {
+  if (sgdl_mpi_init(&argc, &argv)) {
+    fprintf(stderr, "sgdlab: error: MPI_Init failed\n");
+    return 1;
+  }
+  sgdl_ctx probe;
+  sgdl_ctx_init(&probe);
+  sgdl_mpi_identify(&probe);
+  if (probe.rank != 0 && !freopen("/dev/null", "w", stdout)) return 1;
+  int rc = dispatch(argc, argv);
+  fflush(stdout);
+  sgdl_mpi_finalize();
+  return rc;
 }

@@ -175,6 +175,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
   cJSON_AddNumberToObject(root, "substeps", sp->exact ? 0 : sp->par.substeps);
   cJSON_AddNumberToObject(root, "paths", sp->exact ? 0 : (double)sp->paths);
   cJSON_AddBoolToObject(root, "coupling", sp->coupling);
+  cJSON_AddNumberToObject(root, "mpi_ranks", A->ctx.ranks);
   cJSON_AddItemToObject(root, "starts", sgdl_json_matrix(A->P, A->prob->dim, A->x0));
   cJSON_AddNumberToObject(root, "seconds", r->seconds);
   cJSON *rows = cJSON_AddArrayToObject(root, "rows");

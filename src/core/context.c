@@ -8,6 +8,7 @@
 void sgdl_ctx_init(sgdl_ctx *ctx) {
   memset(ctx, 0, sizeof *ctx);
   ctx->verbosity = 1;
+  ctx->ranks = 1;
 }
 
 int sgdl_ctx_threads(const sgdl_ctx *ctx) {

@@ -10,6 +10,10 @@
 #include "sgdlab/ensemble.h"
 #include "sgdlab/rng.h"
 
+#ifdef SGDL_HAVE_MPI
+#include <mpi.h>
+#endif
+
 #define MAX_CHUNKS 64
 
 /* Chan et al.: merge (nb, mb, M2b) into (na, ma, M2a). */
@@ -143,6 +147,10 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
   }
   int done = 0, failed_alloc = 0, stop = 0;
   const int threads = sgdl_ctx_threads(ctx);
+  const int rank = ctx && ctx->ranks > 1 ? ctx->rank : 0, ranks = ctx && ctx->ranks > 1 ? ctx->ranks : 1;
+#ifndef SGDL_HAVE_MPI
+  if (ranks > 1) return sgdl_fail(ctx, SGDL_ENOTSUP, "ensemble: %d ranks requested but sgdlab was built without MPI", ranks);
+#endif
 #pragma omp parallel num_threads(threads)
   {
     const size_t lanes = SGDL_LANES;
@@ -157,6 +165,7 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
     }
 #pragma omp for schedule(dynamic, 1)
     for (int c = 0; c < G; c++) {
+      if (c % ranks != rank) continue; /* another MPI rank's chunk */
       int halt;
 #pragma omp atomic read
       halt = stop;
@@ -175,7 +184,7 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
       int now;
 #pragma omp atomic capture
       now = ++done;
-      if (omp_get_thread_num() == 0) sgdl_progress(ctx, (double)now / G);
+      if (omp_get_thread_num() == 0 && rank == 0) sgdl_progress(ctx, (double)now * ranks / G);
     }
     free(x);
     free(aux);
@@ -183,8 +192,36 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
     free(vals);
     free(xs);
   }
-  sgdl_progress(ctx, 1.0);
+  if (rank == 0) sgdl_progress(ctx, 1.0);
   int rc = SGDL_OK;
+#ifdef SGDL_HAVE_MPI
+  if (ranks > 1) {
+    /* Each chunk was computed by exactly one rank and is zero elsewhere: summing over ranks
+     * reproduces every chunk's statistics exactly, then the fixed-order merge below runs
+     * identically on every rank. */
+    double *cn = sgdl_alloc(ctx, (size_t)G * 3, sizeof(double));
+    if (!cn) failed_alloc = 1;
+    else {
+      for (int c = 0; c < G; c++) {
+        cn[c] = acc[c].n;
+        cn[G + c] = acc[c].diverged;
+        cn[2 * G + c] = acc[c].diverged ? (double)acc[c].div_t : 0;
+      }
+      MPI_Allreduce(MPI_IN_PLACE, cn, 3 * G, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+      MPI_Allreduce(MPI_IN_PLACE, cm, (int)(stat * G), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+      MPI_Allreduce(MPI_IN_PLACE, cm2, (int)(stat * G), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+      int fa = failed_alloc;
+      MPI_Allreduce(MPI_IN_PLACE, &fa, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+      failed_alloc = fa;
+      for (int c = 0; c < G; c++) {
+        acc[c].n = cn[c];
+        acc[c].diverged = cn[G + c] > 0;
+        acc[c].div_t = (uint64_t)cn[2 * G + c];
+      }
+      sgdl_free(cn);
+    }
+  }
+#endif
   if (failed_alloc) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory for ensemble buffers");
   for (int c = 0; c < G && !rc; c++)
     if (acc[c].diverged) {
@@ -243,4 +280,38 @@ double sgdl_ensemble_jackknife(const sgdl_ensemble_result *r, uint64_t t, int n,
   for (int c = 0; c < G; c++) v += (th[c] - bar) * (th[c] - bar);
   *se = sqrt(v * (G - 1) / G);
   return full;
+}
+
+int sgdl_mpi_init(int *argc, char ***argv) {
+#ifdef SGDL_HAVE_MPI
+  const char *launched = getenv("OMPI_COMM_WORLD_SIZE");
+  if (launched && atoi(launched) > 1) return MPI_Init(argc, argv) == MPI_SUCCESS ? SGDL_OK : SGDL_EIO;
+#else
+  (void)argc;
+  (void)argv;
+#endif
+  return SGDL_OK;
+}
+
+void sgdl_mpi_identify(sgdl_ctx *ctx) {
+  ctx->rank = 0;
+  ctx->ranks = 1;
+#ifdef SGDL_HAVE_MPI
+  int on = 0, off = 0;
+  MPI_Initialized(&on);
+  MPI_Finalized(&off);
+  if (on && !off) {
+    MPI_Comm_rank(MPI_COMM_WORLD, &ctx->rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ctx->ranks);
+  }
+#endif
+}
+
+void sgdl_mpi_finalize(void) {
+#ifdef SGDL_HAVE_MPI
+  int on = 0, off = 0;
+  MPI_Initialized(&on);
+  MPI_Finalized(&off);
+  if (on && !off) MPI_Finalize();
+#endif
 }

@@ -34,6 +34,7 @@ static int mkdir_p(const char *dir) {
 
 int sgdl_outdir_prepare(sgdl_ctx *ctx, const char *dir, const char *flag) {
   struct stat st;
+  if (ctx && ctx->rank != 0) return SGDL_OK; /* MPI: rank 0 owns the output */
   if (!dir || !*dir) return sgdl_fail(ctx, SGDL_EUSAGE, "%s: empty folder name", flag);
   if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
     return sgdl_fail(ctx, SGDL_EIO, "%s %s: exists and is not a folder", flag, dir);
@@ -50,6 +51,7 @@ int sgdl_outdir_prepare(sgdl_ctx *ctx, const char *dir, const char *flag) {
 
 int sgdl_write_atomic(sgdl_ctx *ctx, const char *path, const char *data, size_t len) {
   char tmp[4096];
+  if (ctx && ctx->rank != 0) return SGDL_OK; /* MPI: rank 0 owns the output */
   snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return sgdl_fail(ctx, SGDL_EIO, "cannot write %s (%s)", path, strerror(errno));

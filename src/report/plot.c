@@ -18,7 +18,7 @@ int sgdl_plot(sgdl_ctx *ctx, const char *dir, const char *name, const char *scri
   int rc = sgdl_write_atomic(ctx, gp, script, strlen(script));
   if (rendered) *rendered = 0;
   if (rc) return rc;
-  if (!have_gnuplot()) return SGDL_OK;
+  if ((ctx && ctx->rank != 0) || !have_gnuplot()) return SGDL_OK;
   fflush(NULL); /* the child must not flush the parent's buffered output a second time */
   pid_t pid = fork();
   if (pid < 0) return SGDL_OK;

@@ -1,0 +1,21 @@
+# Distributed ensembles: `mpirun -np 2 sgdlab weak ...` gives bitwise the numbers of one process
+# (ranks take disjoint chunks of replicas, statistics are merged in a fixed order), and only
+# rank 0 writes. Skipped (counted as passed) when mpirun is not installed.
+# ctest-label: mpi
+source "$(dirname "$0")/lib_cli.sh"
+S=$SGDLAB
+if ! command -v mpirun >/dev/null; then
+  echo "mpirun not installed: nothing to check"
+  finish
+  exit $?
+fi
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+ARGS=(weak --problem double-well --lr 0.2,0.1 --T 1 --paths 5000 --models sme1,smf2 --threads 1 --json)
+mpirun -np 2 "$S" "${ARGS[@]}" --out "$TMP/mpi" >"$TMP/mpi.json" 2>"$TMP/mpi.err"
+check "mpirun -np 2 succeeds ($(head -c 300 "$TMP/mpi.err"))" test -s "$TMP/mpi.json"
+check "two ranks were used" grep -q '"mpi_ranks":[[:space:]]*2' "$TMP/mpi.json"
+check "rank 0 printed the results once" test "$(grep -c '"command"' "$TMP/mpi.json")" -eq 1
+check "rank 0 wrote results.json" test -s "$TMP/mpi/results.json"
+"$S" "${ARGS[@]}" >"$TMP/one.json"
+check "2 ranks and 1 process give identical numbers" bash -c "diff <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/mpi.json) <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/one.json) >/dev/null"
+finish
