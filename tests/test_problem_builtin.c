@@ -219,6 +219,25 @@ static void test_degenerate(void) {
   sgdl_problem_destroy(p);
 }
 
+static void test_meanfield_fd(void) {
+  sgdl_problem_spec s;
+  sgdl_problem_spec_init(&s);
+  s.name = "meanfield";
+  s.neurons = 3;
+  s.gen_n = 7;
+  s.gen_d = 2;
+  s.gen_seed = 5;
+  sgdl_problem *p = make(&s);
+  if (!p) return;
+  CHECK(p->dim == 9 && p->n_data == 7 && !p->affine, "meanfield: dim 9, N 7, not affine");
+  double pts[3][9];
+  for (int k = 0; k < 3; k++)
+    for (int i = 0; i < 9; i++) pts[k][i] = sin(1.3 * i + 0.7 * k + 0.2) * (1 + 0.3 * k);
+  for (int k = 0; k < 3; k++) pc_check_point(p, pts[k], "meanfield");
+  pc_check_struct(p, "meanfield");
+  sgdl_problem_destroy(p);
+}
+
 static void test_names_and_defaults(void) {
   int n = 0;
   for (; sgdl_problem_names[n]; n++) {
@@ -234,7 +253,7 @@ static void test_names_and_defaults(void) {
     }
     sgdl_problem_destroy(p);
   }
-  CHECK(n == 6, "six built-in problems, got %d", n);
+  CHECK(n == 7, "seven built-in problems, got %d", n);
   sgdl_problem_spec s;
   sgdl_problem_spec_init(&s);
   CHECK(s.sigma2 == 1 && s.s == 0.5 && s.ky == 1 && s.gen_n == 64 && s.gen_d == 2 && s.gen_noise == 0.5,
@@ -251,5 +270,6 @@ int main(void) {
   test_double_wells();
   test_degenerate();
   test_names_and_defaults();
+  test_meanfield_fd();
   return check_done();
 }
