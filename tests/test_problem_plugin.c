@@ -95,8 +95,11 @@ int main(void) {
     s.tilt = 0.2;
     s.couple = 0.7;
     sgdl_problem *q = NULL;
-    double x[3] = {0.45, -0.8, 1.2}, err[4];
+    double x[4096], err[4];
     if (sgdl_problem_create(&ctx, &s, &q) == 0) {
+      /* a generic point of the problem's own dimension (0.45, -0.8, 1.2 for the small ones) */
+      static const double base[3] = {0.45, -0.8, 1.2};
+      for (int i = 0; i < q->dim && i < 4096; i++) x[i] = i < 3 ? base[i] : 0.5 * sin(1.7 * i);
       int rc = sgdl_problem_check(&ctx, q, x, 1e-7, err);
       CHECK(rc == 0, "sgdl_problem_check(%s): %s", s.name, ctx.msg);
       sgdl_problem_destroy(q);
