@@ -76,6 +76,53 @@ static void compare(sgdl_problem *p, const char *model, double lr, int batch, in
   sgdl_stepper_destroy(st);
 }
 
+/* A coupled pair (SGD beside smf1 with common random numbers) keeps each half's law: the SGD half
+ * matches the exact SGD moments and the flow half the exact flow moments (finite data: the
+ * minibatch is the top-B of the flow's summed normals). */
+static void test_pair_laws(sgdl_problem *p, int batch, int without) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  sgdl_algo_params par;
+  sgdl_algo_params_init(&par);
+  par.lr = 0.1;
+  par.batch = batch;
+  par.without_replacement = without;
+  par.substeps = 32;
+  par.scheme = SGDL_SCHEME_HEUN; /* drift error O(h^2): the flow half's bias stays far below its SE */
+  sgdl_stepper *st;
+  CHECK(sgdl_stepper_create_pair(&ctx, "smf1", p, &par, 77, 5, 1, &st) == 0, "pair: %s", ctx.msg);
+  sgdl_observable obs[4];
+  const char *names[4] = {"x0@0", "x0^2@0", "x0@1", "x0^2@1"};
+  for (int i = 0; i < 4; i++) sgdl_observable_parse(&ctx, names[i], 1, 2, &obs[i]);
+  const double x0[2] = {0, 0};
+  const uint64_t K = 10;
+  sgdl_ensemble_plan plan = {st, 2, x0, 100000, K, 4, obs};
+  sgdl_ensemble_result er;
+  CHECK(sgdl_ensemble_run(&ctx, &plan, &er) == 0, "run: %s", ctx.msg);
+  sgdl_affine a;
+  sgdl_affine_extract(&ctx, p, &a);
+  const double cB = sgdl_minibatch_factor(p->n_data, batch, without);
+  double ms[11], Ms[11], mf[11], Mf[11];
+  sgdl_affine_moments(&ctx, &a, "sgd", 0.1, cB, 1, x0, K, ms, Ms);
+  sgdl_affine_moments(&ctx, &a, "smf1", 0.1, cB, 1, x0, K, mf, Mf);
+  double worst = 0;
+  for (uint64_t t = 1; t <= K; t++) {
+    const double ex[4] = {ms[t], Ms[t], mf[t], Mf[t]};
+    for (int o = 0; o < 4; o++) {
+      double z = (er.mean[o * (K + 1) + t] - ex[o]) / er.se[o * (K + 1) + t];
+      if (fabs(z) > worst) worst = fabs(z);
+      if (fabs(z) > 3) printf("  obs %s t %llu: mc %.6g exact %.6g z %.2f\n", names[o], (unsigned long long)t,
+                              er.mean[o * (K + 1) + t], ex[o], z);
+    }
+  }
+  CHECK(worst < 4.5, "coupled pair B=%d without=%d: worst |z| = %.2f against exact SGD and SMF moments", batch, without,
+        worst);
+  printf("pair   B=%d without=%d worst |z| %.2f\n", batch, without, worst);
+  sgdl_affine_free(&a);
+  sgdl_ensemble_result_free(&er);
+  sgdl_stepper_destroy(st);
+}
+
 static void test_reproducible(sgdl_problem *p) {
   sgdl_algo_params par;
   sgdl_algo_params_init(&par);
@@ -146,6 +193,8 @@ int main(void) {
   /* SMF with shared noise reproduces the exact two-point moments of the flow (EM, fine steps). */
   compare(lr, "smf1", 0.1, 1, 0, 2, x2, 10, o2, 4, 64, SGDL_SCHEME_EM, 100000);
   compare(lr, "sme1", 0.1, 1, 0, 2, x2, 10, o2, 4, 64, SGDL_SCHEME_EM, 100000);
+  test_pair_laws(lr, 1, 0);
+  test_pair_laws(lr, 2, 1);
   test_reproducible(q);
   test_divergence(q);
   sgdl_problem_destroy(q);

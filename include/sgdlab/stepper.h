@@ -50,7 +50,12 @@ typedef struct sgdl_algo_params {
    * normals that the model stepper with stream couple_stream uses over the same step, so the
    * SGD path and the model path share their noise (the law of each is unchanged).
    * couple_smf selects the model's noise map: 1 = flow (sqrt(w) G, shared by particles),
-   * 0 = SME (Sigma_1^{1/2}, one stream per particle). */
+   * 0 = SME (Sigma_1^{1/2}, one stream per particle).
+   * Finite data sets (flows only, B = 1 or sampling without replacement, N <= 1024): the step's
+   * minibatch is the B largest entries of S = sum_j Z_j, the sum of the flow's N-dimensional
+   * substep normals. S is exchangeable, so this is a uniform B-subset (for B = 1 a uniform index),
+   * independent across steps: SGD's law is unchanged, and its noise G_J points where the flow's
+   * noise sum_j S_j G_j / sqrt(N m) is largest. */
   int couple_substeps;
   uint32_t couple_stream;
   int couple_smf;
@@ -108,8 +113,11 @@ void sgdl_stepper_destroy(sgdl_stepper *s);
 
 /* A coupled pair for variance-reduced weak errors: 2P particles per replica, [0, P) run SGD
  * (batch and sampling from par) and [P, 2P) run `model`, with common random numbers (see
- * couple_substeps). Needs an additive-noise problem (noise_constant, n_data = 0), and P = 1
- * unless the model is a flow (smf1/smf2) or gf, because SGD shares its draw across particles. */
+ * couple_substeps). sgdl_coupling_possible says whether it applies: additive constant noise
+ * (any model; P = 1 unless the model is a flow or gf, because SGD shares its draw across
+ * particles), or a finite data set of at most 1024 samples with a flow (smf1/smf2) or gf and
+ * B = 1 or sampling without replacement. */
+int sgdl_coupling_possible(const sgdl_problem *prob, const char *model, int P, const sgdl_algo_params *par);
 int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *model, const sgdl_problem *prob,
                              const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P,
                              sgdl_stepper **out);

@@ -42,9 +42,9 @@ typedef struct sgdl_study_spec {
   int exact;
   sgdl_algo_params par;        /* batch, sampling, substeps, scheme (lr is set per run) */
   int talay_tubaro;
-  int coupling;                /* common random numbers between SGD and each model (additive noise):
-                                * errors from per-path differences; SGD rows still from an
-                                * independent reference run */
+  int coupling;                /* common random numbers between SGD and each model where possible
+                                * (sgdl_coupling_possible): errors from per-path differences; SGD
+                                * rows still from an independent reference run */
   uint32_t seed;
 } sgdl_study_spec;
 
@@ -59,6 +59,7 @@ typedef struct sgdl_study_result {
   sgdl_study_series *series;   /* [(n_models + 1)][n_lr][n_stat]; model index 0 is SGD */
   sgdl_sup_error *errors;      /* [n_models][n_lr][n_stat] */
   sgdl_order_fit *orders;      /* [n_models][n_stat] */
+  int *coupled;                /* [n_models]: errors from coupled pairs */
   double seconds;
 } sgdl_study_result;
 

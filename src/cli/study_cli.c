@@ -134,13 +134,21 @@ static int parse_observables(study_args *A, sgdl_opt *opts, int npoint) {
   return rc;
 }
 
+static const char *coupled_summary(const sgdl_study_result *r) {
+  int n = 0;
+  for (int m = 0; m < r->n_models; m++) n += r->coupled[m];
+  return n == r->n_models ? "errors from SGD-model pairs with common random numbers"
+         : n ? "common random numbers for some models (see 'coupled' in results.json)"
+             : "independent ensembles";
+}
+
 static void print_summary(const study_args *A, const sgdl_study_spec *sp, const sgdl_study_result *r, const char *command) {
   printf("sgdlab %s: %s; %d start%s; T = %g; %s\n", command, A->prob->desc, A->P, A->P > 1 ? "s" : "", sp->T,
          sp->exact ? "exact moments" : "Monte Carlo");
   if (!sp->exact)
     printf("  %llu paths per run, SDE scheme %s with %d substeps, %s, seed %u, %.1f s\n", (unsigned long long)sp->paths,
            A->scheme_name, sp->par.substeps,
-           sp->coupling ? "errors from SGD-model pairs with common random numbers" : "independent ensembles", sp->seed,
+           coupled_summary(r), sp->seed,
            r->seconds);
   printf("\nweak error  sup_{t_k<=T} |E f(SGD) - E f(model)|  (95%% interval)\n");
   printf("  %-6s %-9s %-16s %-12s %s\n", "model", "lr", "observable", "error", "interval");
@@ -175,6 +183,8 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
   cJSON_AddNumberToObject(root, "substeps", sp->exact ? 0 : sp->par.substeps);
   cJSON_AddNumberToObject(root, "paths", sp->exact ? 0 : (double)sp->paths);
   cJSON_AddBoolToObject(root, "coupling", sp->coupling);
+  cJSON *cpl = cJSON_AddObjectToObject(root, "coupled");
+  for (int m = 0; m < r->n_models; m++) cJSON_AddBoolToObject(cpl, sp->models[m], r->coupled[m]);
   cJSON_AddNumberToObject(root, "mpi_ranks", A->ctx.ranks);
   cJSON_AddItemToObject(root, "starts", sgdl_json_matrix(A->P, A->prob->dim, A->x0));
   cJSON_AddNumberToObject(root, "seconds", r->seconds);
@@ -384,13 +394,9 @@ int sgdl_study_command(const char *command, sgdl_opt *opts, int npoint) {
     sp.par.without_replacement = !strcmp(sampling, "without");
     sp.par.substeps = (int)substeps;
     sp.seed = A.seed;
-    /* auto: couple when the noise is additive and every model can share SGD's draw. */
+    /* auto (or on): every model that can share SGD's random numbers does (sgdl_coupling_possible). */
     const char *cp = sgdl_opt_str(opts, "coupling");
-    int possible = A.prob->noise_constant && !A.prob->n_data;
-    for (int m = 0; m < A.n_models && A.P > 1; m++)
-      if (strncmp(A.models[m], "smf", 3) && strcmp(A.models[m], "gf")) possible = 0;
-    if (!strcmp(cp, "auto")) sp.coupling = possible && !sp.exact;
-    else if (!strcmp(cp, "on")) sp.coupling = !sp.exact;
+    if (!strcmp(cp, "auto") || !strcmp(cp, "on")) sp.coupling = !sp.exact;
     else if (!strcmp(cp, "off")) sp.coupling = 0;
     else rc = sgdl_fail(ctx, SGDL_EUSAGE, "--coupling: '%s' must be auto, on or off", cp);
   }

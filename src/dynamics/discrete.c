@@ -27,7 +27,13 @@ typedef struct {
 static int plan_coupling(sgdl_ctx *ctx, sgdl_stepper *s) {
   const sgdl_problem *p = s->prob;
   const int d = p->dim, K = p->n_noise;
-  if (p->n_data || !p->noise_constant)
+  if (p->n_data) { /* minibatch = the top B of the flow's summed normals: no noise map needed */
+    if (!s->par.couple_smf || p->n_data > 1024 || !(s->par.batch == 1 || s->par.without_replacement))
+      return sgdl_fail(ctx, SGDL_ENOTSUP, "--coupling: on a data set only flows with B = 1 or sampling without "
+                       "replacement and N <= 1024 can share SGD's draw (problem %s)", p->type->name);
+    return SGDL_OK;
+  }
+  if (!p->noise_constant)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--coupling: common random numbers need additive constant noise (problem %s)",
                      p->type->name);
   discrete_impl *di = calloc(1, sizeof *di);

@@ -42,17 +42,24 @@ static void pair_destroy(sgdl_stepper *s) {
 static const sgdl_stepper_type pair_type = {"pair", 0, 0, "SGD and a model with common random numbers", pair_plan,
                                             pair_step, pair_destroy};
 
+int sgdl_coupling_possible(const sgdl_problem *prob, const char *model, int P, const sgdl_algo_params *par) {
+  const int smf = !strncmp(model, "smf", 3), gf = !strcmp(model, "gf");
+  if (gf) return 1;
+  if (prob->n_data)
+    return smf && prob->n_data <= 1024 && (par->batch == 1 || par->without_replacement);
+  return prob->noise_constant && (P == 1 || smf);
+}
+
 int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *model, const sgdl_problem *prob,
                              const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P,
                              sgdl_stepper **out) {
   *out = NULL;
   const int smf = !strncmp(model, "smf", 3), gf = !strcmp(model, "gf");
-  if (prob->n_data || !prob->noise_constant)
-    return sgdl_fail(ctx, SGDL_ENOTSUP, "--coupling: common random numbers need additive constant noise; problem %s has %s",
-                     prob->type->name, prob->n_data ? "a finite data set" : "state-dependent noise");
-  if (P > 1 && !smf && !gf)
-    return sgdl_fail(ctx, SGDL_ENOTSUP, "--coupling: %s has independent noise per particle, SGD shares its draw; "
-                     "coupling needs one particle", model);
+  if (!sgdl_coupling_possible(prob, model, P, par))
+    return sgdl_fail(ctx, SGDL_ENOTSUP,
+                     "--coupling: no common random numbers for %s on problem %s (needs additive noise, or a flow on a "
+                     "data set of at most 1024 samples with B = 1 or sampling without replacement; P = 1 for the SME)",
+                     model, prob->type->name);
   pair_impl *pi = calloc(1, sizeof *pi);
   sgdl_stepper *s = calloc(1, sizeof *s);
   if (!pi || !s) {

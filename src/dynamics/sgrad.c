@@ -11,9 +11,33 @@
 /* Doubles of scratch for a block of SGDL_LANES lanes. */
 int sgdl_sgrad_work(const sgdl_problem *p, int batch) {
   int d = p->dim, K = p->n_noise;
-  if (p->n_data) return (batch * SGDL_LANES + 1) / 2 + 1 + 3 * d;
+  if (p->n_data) /* indices, gather; when coupled also S, z_j and the pair scratch (4 N per lane) */
+    return (batch * SGDL_LANES + 1) / 2 + 1 + 3 * d + (p->n_data <= 1024 ? 4 * (int)p->n_data * SGDL_LANES : 0);
   const int nz = K > d ? K : d;
   return 4 * nz * SGDL_LANES + d * K + 3 * d;
+}
+
+/* Finite data with common random numbers: the B largest entries of S = sum_j Z_j over the flow's
+ * m substep normal vectors (N per lane). Exchangeable S -> a uniform B-subset; ties have
+ * probability zero. buf holds 4 N SGDL_LANES doubles. */
+static void coupled_indices(const sgdl_stepper *s, const sgdl_lanes *L, double *buf, uint32_t *idx) {
+  const int W = L->W, N = (int)s->prob->n_data, B = s->par.batch, m = s->par.couple_substeps;
+  double *S = buf, *zj = S + (size_t)N * SGDL_LANES, *scr = zj + (size_t)N * SGDL_LANES;
+  memset(S, 0, sizeof(double) * (size_t)N * W);
+  for (int j = 0; j < m; j++) {
+    sgdl_model_normals(s->seed, s->par.couple_stream, 0, L, L->k * (uint64_t)m + (uint64_t)j, N, zj, scr);
+    for (size_t i = 0; i < (size_t)N * W; i++) S[i] += zj[i];
+  }
+  for (int l = 0; l < W; l++)
+    for (int b = 0; b < B; b++) { /* b-th largest: selection, O(N B) */
+      int best = -1;
+      for (int n = 0; n < N; n++) {
+        int taken = 0;
+        for (int q = 0; q < b; q++) taken |= idx[(size_t)q * W + l] == (uint32_t)n;
+        if (!taken && (best < 0 || S[(size_t)n * W + l] > S[(size_t)best * W + l])) best = n;
+      }
+      idx[(size_t)b * W + l] = (uint32_t)best;
+    }
 }
 
 void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_lanes *L, const double *Y, double *Gout,
@@ -24,8 +48,10 @@ void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_lanes *L, const doub
   if (p->n_data) {
     uint32_t *idx = (uint32_t *)work; /* [B][W] */
     double *v = work + ((size_t)B * SGDL_LANES + 1) / 2 + 1, *g = v + d, *acc = g + d;
-    sgdl_rng_indices(s->seed, L->replica0, W, L->k, purpose, (uint32_t)p->n_data, (uint32_t)B,
-                     s->par.without_replacement, idx);
+    if (s->par.couple_substeps > 0) coupled_indices(s, L, acc + d, idx);
+    else
+      sgdl_rng_indices(s->seed, L->replica0, W, L->k, purpose, (uint32_t)p->n_data, (uint32_t)B,
+                       s->par.without_replacement, idx);
     for (int q = 0; q < P; q++) {
       const double *Yq = Y + (size_t)q * d * W;
       double *Gq = Gout + (size_t)q * d * W;

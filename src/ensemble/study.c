@@ -27,6 +27,7 @@ void sgdl_study_result_free(sgdl_study_result *r) {
   free(r->errors);
   free(r->orders);
   free(r->stat_names);
+  free(r->coupled);
   memset(r, 0, sizeof *r);
 }
 
@@ -240,7 +241,14 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   int rc = (r->series && r->errors && r->orders && r->stat_names) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   if (!rc && !diff) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   if (!rc) rc = build_raw(ctx, sp, 0, &rl);
-  if (!rc && sp->coupling && !sp->exact) rc = build_raw(ctx, sp, 1, &rlp);
+  r->coupled = calloc((size_t)sp->n_models + 1, sizeof(int));
+  if (!rc && !r->coupled) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  int any_coupled = 0;
+  for (int m = 0; !rc && m < sp->n_models; m++) {
+    r->coupled[m] = sp->coupling && !sp->exact && sgdl_coupling_possible(sp->prob, sp->models[m], sp->P, &sp->par);
+    any_coupled |= r->coupled[m];
+  }
+  if (!rc && any_coupled) rc = build_raw(ctx, sp, 1, &rlp);
   if (!rc && sp->exact) rc = sgdl_affine_extract(ctx, sp->prob, &aff);
   for (int s = 0; s < r->n_stat && !rc; s++) {
     if (s < sp->n_obs) snprintf(r->stat_names[s], 48, "%s", sp->obs[s].name);
@@ -261,10 +269,11 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
          * Coupled: the differences combine the same way, 2 D_{2m} - D_m. */
         const int ns = r->n_stat;
         sgdl_study_series *coarse = calloc((size_t)ns, sizeof *coarse);
-        sgdl_study_series *dc = sp->coupling ? calloc((size_t)ns, sizeof *dc) : NULL;
-        sgdl_study_series *df = sp->coupling ? diff + (size_t)(m - 1) * ns : NULL;
-        const raw_list *use = sp->coupling ? &rlp : &rl;
-        rc = (coarse && (!sp->coupling || dc)) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+        const int cpl = r->coupled[m - 1];
+        sgdl_study_series *dc = cpl ? calloc((size_t)ns, sizeof *dc) : NULL;
+        sgdl_study_series *df = cpl ? diff + (size_t)(m - 1) * ns : NULL;
+        const raw_list *use = cpl ? &rlp : &rl;
+        rc = (coarse && (!cpl || dc)) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
         if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse, dc);
         if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out, df);
         for (int s = 0; s < ns && !rc; s++)
@@ -277,8 +286,8 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
             }
           }
         free_series(coarse, ns);
-        free_series(dc, sp->coupling ? ns : 0);
-      } else if (m > 0 && sp->coupling) {
+        free_series(dc, cpl ? ns : 0);
+      } else if (m > 0 && r->coupled[m - 1]) {
         rc = run_mc(ctx, sp, &rlp, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, diff + (size_t)(m - 1) * r->n_stat);
       } else {
         rc = run_mc(ctx, sp, &rl, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
@@ -289,7 +298,7 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
       for (int s = 0; s < r->n_stat; s++) {
         const sgdl_study_series *a = SGDL_STUDY_SERIES(r, 0, li, s), *b = SGDL_STUDY_SERIES(r, m, li, s);
         sgdl_sup_error *e = &r->errors[((size_t)(m - 1) * sp->n_lr + li) * r->n_stat + s];
-        if (sp->coupling && !sp->exact) {
+        if (r->coupled[m - 1]) {
           sgdl_study_series *dd = &diff[(size_t)(m - 1) * r->n_stat + s];
           double *zero = calloc(dd->n_times, sizeof(double));
           sgdl_sup_error_eval(dd->mean, dd->se, zero, NULL, dd->n_times, e);
