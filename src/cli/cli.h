@@ -44,10 +44,10 @@ typedef struct sgdl_opt {
   {"couple", OPT_NUM, "0", "double-well-2d: coupling couple x^2 y^2 / 2", NULL, 0},                    \
   {"s", OPT_NUM, "0.5", "degenerate: noise scale, l(x;theta) = (1+theta) x^2/2, theta = +-s", NULL, 0}, \
   {"l2", OPT_NUM, "0.01", "logreg: ridge penalty", NULL, 0},                                            \
-  {"data", OPT_STR, NULL, "linreg/logreg: CSV file, features then target, header optional", NULL, 0},  \
-  {"gen-n", OPT_INT, "64", "linreg/logreg without --data: generated samples", NULL, 0},                \
-  {"gen-d", OPT_INT, "2", "linreg/logreg without --data: generated dimension", NULL, 0},               \
-  {"gen-noise", OPT_NUM, "0.5", "linreg/logreg without --data: label-noise sd", NULL, 0},              \
+  {"data", OPT_STR, NULL, "linreg/logreg/meanfield: CSV file, features then target, header optional", NULL, 0},  \
+  {"gen-n", OPT_INT, "64", "linreg/logreg/meanfield without --data: generated samples", NULL, 0},                \
+  {"gen-d", OPT_INT, "2", "linreg/logreg/meanfield without --data: generated dimension", NULL, 0},               \
+  {"gen-noise", OPT_NUM, "0.5", "linreg/logreg/meanfield without --data: label-noise sd", NULL, 0},              \
   {"plugin-params", OPT_STR, NULL, "string passed to a plugin problem", NULL, 0},                     \
   {"neurons", OPT_INT, "20", "meanfield: number of neurons n", NULL, 0}
 

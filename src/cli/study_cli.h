@@ -15,7 +15,7 @@
   {"sampling", OPT_STR, "with", "minibatch sampling: with | without (replacement)", NULL, 0},                \
   {"substeps", OPT_INT, NULL, "SDE substeps per learning-rate step (default 4 with heun, 8 with tt)", NULL, 0}, \
   {"scheme", OPT_STR, "auto", "SDE scheme: auto | em | heun | tt (EM + Talay-Tubaro extrapolation)", NULL, 0}, \
-  {"exact", OPT_FLAG, NULL, "exact moments instead of Monte Carlo (quadratic, linreg)", NULL, 0},           \
+  {"exact", OPT_FLAG, NULL, "exact moments instead of Monte Carlo (affine problems: quadratic, linreg, degenerate)", NULL, 0},           \
   {"coupling", OPT_STR, "auto", "common random numbers between SGD and each model: auto | on | off", NULL, 0}
 
 /* Run the study for a parsed option table. npoint = 1 for `sgdlab npoint`. Returns the exit code. */
