@@ -6,7 +6,13 @@ source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
 if ! command -v mpirun >/dev/null; then
   echo "mpirun not installed: nothing to check"
-  finish
+  # The exit-time Monte Carlo too.
+EARGS=(exit --problem double-well --lr 0.2 --sigma2 1 --from -1 --to 0.5 --methods quadrature,mc-sgd,mc-sme1 --paths 2000 --threads 1 --json)
+mpirun -np 2 "$S" "${EARGS[@]}" >"$TMP/empi.json" 2>"$TMP/empi.err"
+check "exit under mpirun used two ranks ($(head -c 300 "$TMP/empi.err"))" grep -q '"mpi_ranks":[[:space:]]*2' "$TMP/empi.json"
+"$S" "${EARGS[@]}" >"$TMP/eone.json"
+check "exit: 2 ranks and 1 process give identical numbers" bash -c "diff <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/empi.json) <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/eone.json) >/dev/null"
+finish
   exit $?
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -18,4 +24,10 @@ check "rank 0 printed the results once" test "$(grep -c '"command"' "$TMP/mpi.js
 check "rank 0 wrote results.json" test -s "$TMP/mpi/results.json"
 "$S" "${ARGS[@]}" >"$TMP/one.json"
 check "2 ranks and 1 process give identical numbers" bash -c "diff <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/mpi.json) <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/one.json) >/dev/null"
+# The exit-time Monte Carlo too.
+EARGS=(exit --problem double-well --lr 0.2 --sigma2 1 --from -1 --to 0.5 --methods quadrature,mc-sgd,mc-sme1 --paths 2000 --threads 1 --json)
+mpirun -np 2 "$S" "${EARGS[@]}" >"$TMP/empi.json" 2>"$TMP/empi.err"
+check "exit under mpirun used two ranks ($(head -c 300 "$TMP/empi.err"))" grep -q '"mpi_ranks":[[:space:]]*2' "$TMP/empi.json"
+"$S" "${EARGS[@]}" >"$TMP/eone.json"
+check "exit: 2 ranks and 1 process give identical numbers" bash -c "diff <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/empi.json) <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/eone.json) >/dev/null"
 finish

@@ -93,6 +93,7 @@ cJSON *sgdl_cli_params_json(sgdl_opt *opts) {
 
 int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results) {
   int rc = SGDL_OK;
+  if (!cJSON_GetObjectItemCaseSensitive(results, "mpi_ranks")) cJSON_AddNumberToObject(results, "mpi_ranks", ctx->ranks);
   const char *out = sgdl_opt_str(opts, "out");
   if (out) {
     char path[4096];

@@ -185,7 +185,6 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
   cJSON_AddBoolToObject(root, "coupling", sp->coupling);
   cJSON *cpl = cJSON_AddObjectToObject(root, "coupled");
   for (int m = 0; m < r->n_models; m++) cJSON_AddBoolToObject(cpl, sp->models[m], r->coupled[m]);
-  cJSON_AddNumberToObject(root, "mpi_ranks", A->ctx.ranks);
   cJSON_AddItemToObject(root, "starts", sgdl_json_matrix(A->P, A->prob->dim, A->x0));
   cJSON_AddNumberToObject(root, "seconds", r->seconds);
   cJSON *rows = cJSON_AddArrayToObject(root, "rows");

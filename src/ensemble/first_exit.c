@@ -9,6 +9,9 @@
  * drift does not carry the path across - the CLI warns at the saddle). */
 #include <math.h>
 #include <omp.h>
+#ifdef SGDL_HAVE_MPI
+#include <mpi.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +149,19 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
   }
   const long nblocks = (paths + SGDL_LANES - 1) / SGDL_LANES;
   const int threads = sgdl_ctx_threads(ctx);
+  /* MPI: rank r runs the blocks with blk % ranks == r; per-path results are summed over ranks
+   * (each path is nonzero on one rank only), so the replica-order reduction below is identical. */
+  const int rank = ctx && ctx->ranks > 1 ? ctx->rank : 0, ranks = ctx && ctx->ranks > 1 ? ctx->ranks : 1;
+#ifndef SGDL_HAVE_MPI
+  if (ranks > 1) {
+    if (!steps_out) sgdl_free(steps);
+    sgdl_free(exited);
+    sgdl_stepper_destroy(s);
+    return sgdl_fail(ctx, SGDL_ENOTSUP, "first exit: %d ranks requested but sgdlab was built without MPI", ranks);
+  }
+#endif
+  memset(steps, 0, sizeof(uint64_t) * (size_t)paths);
+  if (final_x) memset(final_x, 0, sizeof(double) * (size_t)paths * (size_t)d);
   int diverged = 0, oom = 0;
   uint64_t bad_step = 0;
   long done = 0;
@@ -168,7 +184,7 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
     }
 #pragma omp for schedule(dynamic, 1)
     for (long blk = 0; blk < nblocks; blk++) {
-      if (!ok) continue;
+      if (!ok || blk % ranks != rank) continue;
       const uint64_t r0 = (uint64_t)blk * SGDL_LANES;
       const int W = (int)((uint64_t)paths - r0 < SGDL_LANES ? (uint64_t)paths - r0 : SGDL_LANES);
       uint64_t bs = 0;
@@ -184,7 +200,7 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
       long now;
 #pragma omp atomic capture
       now = ++done;
-      if (omp_get_thread_num() == 0) sgdl_progress(ctx, (double)now / (double)nblocks);
+      if (omp_get_thread_num() == 0 && rank == 0) sgdl_progress(ctx, (double)now * ranks / (double)nblocks);
     }
     free(b.x);
     free(b.aux);
@@ -195,6 +211,20 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
     free(b.S);
     free(b.G);
   }
+#ifdef SGDL_HAVE_MPI
+  if (ranks > 1) {
+    int flags[2] = {oom, diverged};
+    unsigned long long bad = diverged ? (unsigned long long)bad_step : ~0ULL;
+    MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, steps, (int)paths, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, exited, (int)paths, MPI_UNSIGNED_CHAR, MPI_SUM, MPI_COMM_WORLD);
+    if (final_x) MPI_Allreduce(MPI_IN_PLACE, final_x, (int)(paths * d), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    oom = flags[0];
+    diverged = flags[1];
+    if (diverged) bad_step = (uint64_t)bad;
+  }
+#endif
   if (oom) rc = sgdl_fail(ctx, SGDL_ENOMEM, "first exit: out of memory for lane buffers");
   else if (diverged)
     rc = sgdl_fail(ctx, SGDL_EDIVERGED, "%s diverged (NaN/Inf) at step %llu: the learning rate is beyond the "
