@@ -55,6 +55,10 @@ OMP_NUM_THREADS=1 $S weak --problem double-well --lr 0.2,0.1 --T 1 --paths 3000 
 $S weak --problem double-well --lr 0.2,0.1 --T 1 --paths 3000 --models sme1,smf2 --threads 2 --json >"$TMP/t2.json"
 check "1 thread and 2 threads give identical results" bash -c "diff <(grep -v -e '\"threads\"' -e '\"seconds\"' $TMP/t1.json) <(grep -v -e '\"threads\"' -e '\"seconds\"' $TMP/t2.json) >/dev/null"
 
+$S npoint --problem linreg --data "$TMP/data.csv" --starts "0;2" --lr 0.1,0.05 --T 1 --paths 3000 --models smf1,sme1 --threads 1 --json >"$TMP/n1.json"
+$S npoint --problem linreg --data "$TMP/data.csv" --starts "0;2" --lr 0.1,0.05 --T 1 --paths 3000 --models smf1,sme1 --threads 2 --json >"$TMP/n2.json"
+check "npoint: 1 thread and 2 threads give identical results" bash -c "diff <(grep -v -e '\"threads\"' -e '\"seconds\"' $TMP/n1.json) <(grep -v -e '\"threads\"' -e '\"seconds\"' $TMP/n2.json) >/dev/null"
+check "npoint: smf1 coupled, sme1 not" bash -c "grep -A3 '\"coupled\"' $TMP/n1.json | grep -q '\"smf1\":[[:space:]]*true' && grep -A3 '\"coupled\"' $TMP/n1.json | grep -q '\"sme1\":[[:space:]]*false'"
 expect_ok "npoint exact" -- $S npoint --problem linreg --data "$TMP/data.csv" --starts "0;2" --lr 0.1,0.05,0.025 --T 1 --exact --out "$TMP/np"
 check "npoint reports cov" grep -q 'cov\[0,1\]' "$TMP/np/results.json"
 expect_ok "config file" -- bash -c "echo '{\"problem\": \"quadratic\", \"H\": \"2\", \"lr\": [0.1, 0.05], \"exact\": true}' > $TMP/ok.json; $S weak --config $TMP/ok.json"
