@@ -8,7 +8,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 S=${1:-$HERE/../build/sgdlab}
 DATA=${2:-$HERE/../../shared/data/mnist}
 export OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
-eps() { python3 -c "import json,sys; print(round(json.load(sys.stdin)['examples_per_second']))"; }
+eps() { /usr/bin/python3 -c "import json,sys; print(round(json.load(sys.stdin)['examples_per_second']))"; }
 declare -A ours
 for B in 1 32; do
   # 5 epochs; throughput is over the training steps only (evaluation passes excluded)
@@ -22,5 +22,5 @@ echo "$peer64"
 for B in 1 32; do
   p=$(grep "batch $B:" <<<"$peer" | awk '{print $(NF-5)}')
   p64=$(grep "batch $B:" <<<"$peer64" | awk '{print $(NF-5)}')
-  python3 -c "print('batch $B: sgdlab / torch float32 = %.1f x, sgdlab / torch float64 = %.1f x' % (${ours[$B]}/$p, ${ours[$B]}/$p64))"
+  /usr/bin/python3 -c "print('batch $B: sgdlab / torch float32 = %.1f x, sgdlab / torch float64 = %.1f x' % (${ours[$B]}/$p, ${ours[$B]}/$p64))"
 done

@@ -38,8 +38,8 @@ done
 for key in '"test_accuracy"' '"train_loss"' '"test_loss"' '"examples_per_second"' '"confusion"' '"network"' '"seed"'; do
   check "results.json has $key" grep -q "$key" "$TMP/a/results.json"
 done
-acc=$(python3 -c "import json;print(json.load(open('$TMP/a/results.json'))['final_test_accuracy'])")
-check "small run learns (held-out accuracy $acc > 0.7; 2000 digits, 2 epochs, 32 hidden units)" python3 -c "import sys; sys.exit(0 if $acc > 0.7 else 1)"
+acc=$(/usr/bin/python3 -c "import json;print(json.load(open('$TMP/a/results.json'))['final_test_accuracy'])")
+check "small run learns (held-out accuracy $acc > 0.7; 2000 digits, 2 epochs, 32 hidden units)" /usr/bin/python3 -c "import sys; sys.exit(0 if $acc > 0.7 else 1)"
 check "curves.csv has one row per epoch" test "$(wc -l <"$TMP/a/curves.csv")" -eq 3
 
 # resume: 1 + 1 epochs == 2 epochs, bitwise (heavy ball, so the momentum state matters)
@@ -68,7 +68,7 @@ for key in '"geometry"' '"hessian_eigenvalues"' '"noise_eigenvalues"' '"alignmen
 done
 check "spectra.csv written" test -s "$TMP/g/spectra.csv"
 check "fluctuation.csv written" test -s "$TMP/g/fluctuation.csv"
-check "predictions are positive and ordered sme2 <= sme1 <= discrete" python3 -c "
+check "predictions are positive and ordered sme2 <= sme1 <= discrete" /usr/bin/python3 -c "
 import json; x = json.load(open('$TMP/g/results.json'))['geometry']['excess_loss']
 assert 0 < x['sme2'] <= x['sme1'] <= x['discrete'], x"
 finish
