@@ -206,6 +206,18 @@ static int run_exact(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_affine
   return rc;
 }
 
+/* The study's progress: an inner run's fraction f maps to (run + f) / runs of the caller's bar. */
+typedef struct {
+  sgdl_progress_fn outer;
+  void *outer_user;
+  double base, span;
+} nested_progress;
+
+static void nested_report(void *user, double f) {
+  const nested_progress *np = user;
+  np->outer(np->outer_user, np->base + np->span * f);
+}
+
 int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *r) {
   memset(r, 0, sizeof *r);
   const double t0 = sgdl_now();
@@ -255,13 +267,20 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
     else snprintf(r->stat_names[s], 48, "cov[%d,%d]", sp->cov_pairs[2 * (s - sp->n_obs)], sp->cov_pairs[2 * (s - sp->n_obs) + 1]);
   }
   sgdl_progress_fn outer = ctx->progress;
+  void *outer_user = ctx->progress_user;
+  nested_progress np = {outer, outer_user, 0, 0};
   for (int li = 0; li < sp->n_lr && !rc; li++) {
     const double lr = sp->lrs[li];
     for (int m = 0; m <= sp->n_models && !rc; m++) {
       const char *name = m == 0 ? "sgd" : sp->models[m - 1];
       sgdl_study_series *out = SGDL_STUDY_SERIES(r, m, li, 0);
-      if (ctx->progress) sgdl_progress(ctx, (double)(li * (sp->n_models + 1) + m) / (sp->n_lr * (sp->n_models + 1)));
-      ctx->progress = NULL; /* the inner ensemble would report its own fraction */
+      if (outer) { /* the inner ensemble's fraction becomes a slice of the whole study */
+        const double runs = (double)sp->n_lr * (sp->n_models + 1);
+        np.base = (li * (sp->n_models + 1) + m) / runs;
+        np.span = 1.0 / runs;
+        ctx->progress = nested_report;
+        ctx->progress_user = &np;
+      }
       if (sp->exact) {
         rc = run_exact(ctx, sp, &aff, name, lr, out);
       } else if (m > 0 && sp->talay_tubaro) {
@@ -274,7 +293,10 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
         sgdl_study_series *df = cpl ? diff + (size_t)(m - 1) * ns : NULL;
         const raw_list *use = cpl ? &rlp : &rl;
         rc = (coarse && (!cpl || dc)) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+        np.span /= 3; /* the coarse run costs a third of the pair, the fine run two thirds */
         if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse, dc);
+        np.base += np.span;
+        np.span *= 2;
         if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out, df);
         for (int s = 0; s < ns && !rc; s++)
           for (uint64_t t = 0; t < out[s].n_times; t++) {
@@ -293,6 +315,7 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
         rc = run_mc(ctx, sp, &rl, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
       }
       ctx->progress = outer;
+      ctx->progress_user = outer_user;
     }
     for (int m = 1; m <= sp->n_models && !rc; m++)
       for (int s = 0; s < r->n_stat; s++) {
