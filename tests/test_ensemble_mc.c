@@ -90,7 +90,7 @@ static void test_pair_laws(sgdl_problem *p, int batch, int without) {
   par.substeps = 32;
   par.scheme = SGDL_SCHEME_HEUN; /* drift error O(h^2): the flow half's bias stays far below its SE */
   sgdl_stepper *st;
-  CHECK(sgdl_stepper_create_pair(&ctx, "smf1", p, &par, 77, 5, 1, &st) == 0, "pair: %s", ctx.msg);
+  CHECK(sgdl_stepper_create_pair(&ctx, "sgd", "smf1", p, &par, 77, 5, 1, &st) == 0, "pair: %s", ctx.msg);
   sgdl_observable obs[4];
   const char *names[4] = {"x0@0", "x0^2@0", "x0@1", "x0^2@1"};
   for (int i = 0; i < 4; i++) sgdl_observable_parse(&ctx, names[i], 1, 2, &obs[i]);

@@ -44,6 +44,8 @@ typedef struct sgdl_algo_params {
   double damping;          /* delta: newton/ngd, Lambda = (M + delta I)^{-1} */
   const double *fisher;    /* ngd: fixed d x d matrix F, or NULL for the problem's own Fisher */
   int substeps;            /* SDE substeps per learning-rate step (>= 1) */
+  int nesterov;            /* msme2: model Nesterov (1) rather than heavy ball (0) */
+  int no_initial_layer;    /* msme2: start the flow at x0 instead of x0 + alpha mu/(1-mu)^2 grad L(x0) */
   int scheme;              /* SGDL_SCHEME_EM or SGDL_SCHEME_HEUN (weak order 2 for additive noise) */
   /* Common random numbers (discrete algorithms on additive-noise problems only): when
    * couple_substeps = m > 0, the step's Gaussian draw is the normalised sum of the m substep
@@ -78,7 +80,8 @@ typedef struct sgdl_lanes {
 } sgdl_lanes;
 
 typedef struct sgdl_stepper_type {
-  const char *name;  /* "sgd", "hb", "nag", "adam", "newton", "ngd", "gf", "sme1", "sme2", "smf1", "smf2" */
+  const char *name;  /* "sgd", "hb", "nag", "adam", "newton", "ngd", "gf", "sme1", "sme2", "smf1", "smf2",
+                      * "msme1", "msme2" */
   int is_discrete;   /* 1 for algorithms driven by sample draws */
   int weak_order;    /* weak order of approximation of SGD claimed by the theory (0 = n/a) */
   const char *summary;
@@ -111,14 +114,14 @@ int sgdl_stepper_create(sgdl_ctx *ctx, const char *name, const sgdl_problem *pro
                         sgdl_stepper **out);
 void sgdl_stepper_destroy(sgdl_stepper *s);
 
-/* A coupled pair for variance-reduced weak errors: 2P particles per replica, [0, P) run SGD
- * (batch and sampling from par) and [P, 2P) run `model`, with common random numbers (see
+/* A coupled pair for variance-reduced weak errors: 2P particles per replica, [0, P) run the
+ * discrete `algo` (sgd, hb or nag; batch and sampling from par) and [P, 2P) run `model`, with common random numbers (see
  * couple_substeps). sgdl_coupling_possible says whether it applies: additive constant noise
  * (any model; P = 1 unless the model is a flow or gf, because SGD shares its draw across
  * particles), or a finite data set of at most 1024 samples with a flow (smf1/smf2) or gf and
  * B = 1 or sampling without replacement. */
 int sgdl_coupling_possible(const sgdl_problem *prob, const char *model, int P, const sgdl_algo_params *par);
-int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *model, const sgdl_problem *prob,
+int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model, const sgdl_problem *prob,
                              const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P,
                              sgdl_stepper **out);
 

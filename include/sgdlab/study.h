@@ -27,8 +27,9 @@ extern "C" {
 
 typedef struct sgdl_study_spec {
   const sgdl_problem *prob;
+  const char *algo;            /* the discrete reference: "sgd" (default when NULL), "hb" or "nag" */
   int n_models;
-  const char *const *models;   /* gf, sme1, sme2, smf1, smf2 */
+  const char *const *models;   /* gf, sme1, sme2, smf1, smf2; msme1, msme2 for hb/nag */
   int n_lr;
   const double *lrs;
   double T;

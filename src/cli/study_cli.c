@@ -193,7 +193,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
       for (int s = 0; s < r->n_stat; s++) {
         const sgdl_study_series *se = SGDL_STUDY_SERIES(r, m, li, s);
         cJSON *row = cJSON_CreateObject();
-        cJSON_AddStringToObject(row, "model", m ? sp->models[m - 1] : "sgd");
+        cJSON_AddStringToObject(row, "model", m ? sp->models[m - 1] : (sp->algo ? sp->algo : "sgd"));
         cJSON_AddNumberToObject(row, "lr", sp->lrs[li]);
         cJSON_AddStringToObject(row, "observable", r->stat_names[s]);
         double *t = malloc(sizeof(double) * se->n_times);
@@ -276,7 +276,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
       for (int s = 0; s < r->n_stat; s++) {
         const sgdl_study_series *se = SGDL_STUDY_SERIES(r, m, li, s);
         for (uint64_t k = 0; k < se->n_times; k++) {
-          sgdl_csv_printf(&c, "%s,%.17g,%s,%.17g,", m ? sp->models[m - 1] : "sgd", sp->lrs[li], r->stat_names[s],
+          sgdl_csv_printf(&c, "%s,%.17g,%s,%.17g,", m ? sp->models[m - 1] : (sp->algo ? sp->algo : "sgd"), sp->lrs[li], r->stat_names[s],
                           (double)k * sp->lrs[li]);
           sgdl_csv_num(&c, se->mean[k], 0);
           sgdl_csv_num(&c, se->se[k], 1);
@@ -392,6 +392,15 @@ int sgdl_study_command(const char *command, sgdl_opt *opts, int npoint) {
     sp.par.batch = (int)batch;
     sp.par.without_replacement = !strcmp(sampling, "without");
     sp.par.substeps = (int)substeps;
+    sp.algo = sgdl_opt_str(opts, "algo");
+    double mu = 0;
+    rc = sgdl_opt_num(ctx, opts, "momentum", &mu);
+    if (!rc && !(mu >= 0 && mu < 1)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--momentum: %g is outside [0, 1)", mu);
+    sp.par.momentum = strcmp(sp.algo, "sgd") ? mu : 0; /* plain SGD's models have no momentum */
+    sp.par.nesterov = !strcmp(sp.algo, "nag");
+    const char *il = sgdl_opt_str(opts, "initial-layer");
+    if (!rc && strcmp(il, "on") && strcmp(il, "off")) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--initial-layer: '%s' must be on or off", il);
+    sp.par.no_initial_layer = !strcmp(il, "off");
     sp.seed = A.seed;
     /* auto (or on): every model that can share SGD's random numbers does (sgdl_coupling_possible). */
     const char *cp = sgdl_opt_str(opts, "coupling");

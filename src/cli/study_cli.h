@@ -16,7 +16,10 @@
   {"substeps", OPT_INT, NULL, "SDE substeps per learning-rate step (default 4 with heun, 8 with tt)", NULL, 0}, \
   {"scheme", OPT_STR, "auto", "SDE scheme: auto | em | heun | tt (EM + Talay-Tubaro extrapolation)", NULL, 0}, \
   {"exact", OPT_FLAG, NULL, "exact moments instead of Monte Carlo (affine problems: quadratic, linreg, degenerate)", NULL, 0},           \
-  {"coupling", OPT_STR, "auto", "common random numbers between SGD and each model: auto | on | off", NULL, 0}
+  {"coupling", OPT_STR, "auto", "common random numbers between SGD and each model: auto | on | off", NULL, 0}, \
+  {"algo", OPT_STR, "sgd", "discrete reference: sgd | hb (heavy ball) | nag (Nesterov); hb/nag pair with msme1, msme2", NULL, 0}, \
+  {"momentum", OPT_NUM, "0.9", "hb/nag: momentum mu in [0, 1) (also the mu of msme1/msme2)", NULL, 0}, \
+  {"initial-layer", OPT_STR, "on", "msme2: start the flow at x0 + alpha mu/(1-mu)^2 grad L(x0) (on) or at x0 (off)", NULL, 0}
 
 /* Run the study for a parsed option table. npoint = 1 for `sgdlab npoint`. Returns the exit code. */
 int sgdl_study_command(const char *command, sgdl_opt *opts, int npoint);

@@ -23,11 +23,14 @@ int sgdl_model_work(const sgdl_problem *p) {
 
 void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
   const sgdl_problem *p = s->prob;
+  const sgdl_model_impl *m = s->impl;
   const int d = p->dim;
   sgdl_problem_grad_lanes(p, W, X, Bout, work);
+  if (m->c0 != 1)
+    for (size_t i = 0; i < (size_t)d * W; i++) Bout[i] *= m->c0;
   if (modified) {
     double *x = work + 2 * d, *g = x + d, *hv = g + d;
-    const double c = 0.5 * s->par.lr;
+    const double c = m->modc * s->par.lr; /* g already carries c0: c0 (grad L + modc alpha H grad L) */
     for (int l = 0; l < W; l++) {
       lane_get(d, W, X, l, x);
       lane_get(d, W, Bout, l, g);
@@ -63,7 +66,7 @@ void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, co
   const sgdl_problem *p = s->prob;
   const sgdl_model_impl *m = s->impl;
   const int d = p->dim, K = p->n_noise;
-  const double amp = sqrt(s->par.lr * s->cB * h);
+  const double amp = m->c0 * sqrt(s->par.lr * s->cB * h);
   if (m->factor) { /* constant noise: Xout += amp * F z, F = Sigma_1^{1/2} (d x d) or sqrt(w) G (d x K) */
     const int cols = m->factor_cols;
     for (int i = 0; i < d; i++)

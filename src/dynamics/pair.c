@@ -50,7 +50,7 @@ int sgdl_coupling_possible(const sgdl_problem *prob, const char *model, int P, c
   return prob->noise_constant && (P == 1 || smf);
 }
 
-int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *model, const sgdl_problem *prob,
+int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model, const sgdl_problem *prob,
                              const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P,
                              sgdl_stepper **out) {
   *out = NULL;
@@ -73,7 +73,7 @@ int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *model, const sgdl_proble
     ps.couple_stream = stream;
     ps.couple_smf = smf;
   }
-  int rc = sgdl_stepper_create(ctx, "sgd", prob, &ps, seed, stream, P, &pi->sgd);
+  int rc = sgdl_stepper_create(ctx, algo, prob, &ps, seed, stream, P, &pi->sgd);
   if (!rc) rc = sgdl_stepper_create(ctx, model, prob, par, seed, stream, P, &pi->model);
   s->type = &pair_type;
   s->prob = prob;

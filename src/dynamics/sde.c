@@ -23,8 +23,20 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
   if (!m) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   s->impl = m;
   m->noisy = strcmp(n, "gf") != 0;
-  m->modified = !strcmp(n, "sme2") || !strcmp(n, "smf2");
+  m->modified = !strcmp(n, "sme2") || !strcmp(n, "smf2") || !strcmp(n, "msme2");
   m->smf = !strncmp(n, "smf", 3);
+  m->c0 = 1;
+  m->modc = m->modified ? 0.5 : 0;
+  if (!strncmp(n, "msme", 4)) { /* momentum SMEs of SPEC 3.2 (fixed mu, t = k alpha) */
+    const double mu = s->par.momentum;
+    if (!(mu >= 0 && mu < 1)) return sgdl_fail(ctx, SGDL_EINVAL, "--momentum: %g is outside [0, 1)", mu);
+    m->c0 = 1 / (1 - mu);
+    if (m->modified) {
+      const double kappa = (s->par.nesterov ? 1 - mu + 2 * mu * mu : 1 + mu) / (4 * (1 - mu) * (1 - mu));
+      m->modc = 2 * kappa;
+      if (!s->par.no_initial_layer) m->shift = s->par.lr * mu / ((1 - mu) * (1 - mu));
+    }
+  }
   m->nz = m->smf ? K : d;
   if (s->par.substeps < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--substeps: %d is not positive", s->par.substeps);
   if (m->modified && !p->type->hvp)
@@ -85,6 +97,12 @@ static void model_step(const sgdl_stepper *s, sgdl_lanes *L) {
   const size_t blk = (size_t)d * W;
   double *z2 = L->work, *b0 = z2 + (size_t)2 * (m->nz > 0 ? m->nz : 1) * SGDL_LANES, *b1 = b0 + (size_t)d * SGDL_LANES,
          *xp = b1 + (size_t)d * SGDL_LANES, *inc = xp + (size_t)d * SGDL_LANES, *w = inc + (size_t)d * SGDL_LANES;
+  if (L->k == 0 && m->shift != 0)
+    for (int q = 0; q < P; q++) { /* the initial layer of momentum started with zero velocity */
+      double *x = L->x + q * blk;
+      sgdl_problem_grad_lanes(s->prob, W, x, b0, w);
+      for (size_t i = 0; i < blk; i++) x[i] += m->shift * b0[i];
+    }
   for (int j = 0; j < sub; j++) {
     const uint64_t ctr = L->k * (uint64_t)sub + (uint64_t)j;
     const double *z = NULL;
@@ -96,7 +114,7 @@ static void model_step(const sgdl_stepper *s, sgdl_lanes *L) {
         /* Euler-Maruyama with constant (or no) noise, fused: x <- x + h b(x) + amp F z. */
         sgdl_model_grad(s, m->modified, W, x, b0, w); /* b0 = grad L_alpha: x moves by -h b0 */
         const int cols = m->factor_cols;
-        const double amp = sqrt(s->par.lr * s->cB * h);
+        const double amp = m->c0 * sqrt(s->par.lr * s->cB * h);
         for (int i = 0; i < d; i++) {
           double *restrict xi = x + (size_t)i * W;
           const double *restrict bi = b0 + (size_t)i * W;
@@ -135,3 +153,5 @@ MODEL(sme1, "sme1", 1, "first-order SME: dX = -grad L dt + sqrt(alpha Sigma_B)^{
 MODEL(sme2, "sme2", 2, "second-order SME: drift -grad(L + alpha/4 |grad L|^2), same noise as sme1")
 MODEL(smf1, "smf1", 1, "stochastic modified flow, drift -grad L, noise sqrt(alpha cB/N) sum_i G_i dbeta_i shared by particles")
 MODEL(smf2, "smf2", 2, "stochastic modified flow with the second-order drift of sme2")
+MODEL(msme1, "msme1", 1, "momentum SME (SPEC 3.2a): dX = -grad L dt/(1-mu) + sqrt(alpha Sigma_B)^{1/2} dW/(1-mu)")
+MODEL(msme2, "msme2", 2, "momentum SME with the order-2 drift of SPEC 3.2b (hb or nag) and the initial-layer shift")

@@ -115,7 +115,7 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
   par.substeps = substeps;
   sgdl_stepper *st = NULL;
   const int P = diff ? 2 * sp->P : sp->P;
-  int rc = diff ? sgdl_stepper_create_pair(ctx, name, sp->prob, &par, sp->seed, stream, sp->P, &st)
+  int rc = diff ? sgdl_stepper_create_pair(ctx, sp->algo ? sp->algo : "sgd", name, sp->prob, &par, sp->seed, stream, sp->P, &st)
                 : sgdl_stepper_create(ctx, name, sp->prob, &par, sp->seed, stream, sp->P, &st);
   if (rc) return rc;
   const uint64_t K = sgdl_study_steps(sp->T, lr);
@@ -236,10 +236,18 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   }
   if (sp->prob->n_data && (size_t)sp->par.batch > sp->prob->n_data)
     return sgdl_fail(ctx, SGDL_EINVAL, "--batch: %d is larger than the data set (N = %zu)", sp->par.batch, sp->prob->n_data);
+  const char *algo = sp->algo ? sp->algo : "sgd";
+  if (strcmp(algo, "sgd") && strcmp(algo, "hb") && strcmp(algo, "nag"))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--algo: '%s' must be sgd, hb or nag", algo);
+  if (sp->exact && strcmp(algo, "sgd"))
+    return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: exact moments are for --algo sgd (use Monte Carlo for %s)", algo);
   for (int m = 0; m < sp->n_models; m++) {
     const sgdl_stepper_type *t = sgdl_stepper_find(sp->models[m]);
     if (!t || t->is_discrete)
-      return sgdl_fail(ctx, SGDL_EINVAL, "--models: '%s' is not a continuous model (gf, sme1, sme2, smf1, smf2)", sp->models[m]);
+      return sgdl_fail(ctx, SGDL_EINVAL, "--models: '%s' is not a continuous model (gf, sme1, sme2, smf1, smf2, msme1, msme2)",
+                       sp->models[m]);
+    if (sp->exact && !strncmp(sp->models[m], "msme", 4))
+      return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for %s", sp->models[m]);
   }
   const size_t nser = (size_t)(sp->n_models + 1) * sp->n_lr * r->n_stat;
   r->series = calloc(nser, sizeof *r->series);
@@ -272,7 +280,7 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   for (int li = 0; li < sp->n_lr && !rc; li++) {
     const double lr = sp->lrs[li];
     for (int m = 0; m <= sp->n_models && !rc; m++) {
-      const char *name = m == 0 ? "sgd" : sp->models[m - 1];
+      const char *name = m == 0 ? (sp->algo ? sp->algo : "sgd") : sp->models[m - 1];
       sgdl_study_series *out = SGDL_STUDY_SERIES(r, m, li, 0);
       if (outer) { /* the inner ensemble's fraction becomes a slice of the whole study */
         const double runs = (double)sp->n_lr * (sp->n_models + 1);
