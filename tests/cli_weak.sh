@@ -27,6 +27,9 @@ expect_fail "unknown model" "--models" -- $S weak --models sme1,sme9
 expect_fail "T not a multiple of lr" "whole number of steps" -- $S weak --lr 0.3 --T 1
 expect_fail "exact on a non-affine problem" "--exact" -- $S weak --problem double-well --exact
 expect_fail "bad seed" "--seed" -- $S weak --seed -1
+expect_fail "unknown reference algorithm" "--algo" -- $S weak --algo adam --paths 100
+expect_fail "exact with momentum" "--exact" -- $S weak --problem quadratic --H 1 --exact --algo hb
+expect_fail "momentum out of range" "--momentum" -- $S weak --algo hb --momentum 1.2 --models msme1
 expect_fail "paths too few" "--paths" -- $S weak --paths 1
 expect_fail "npoint needs two starts" "--starts" -- $S npoint --problem linreg --data "$TMP/data.csv" --starts "0"
 expect_fail "bad --config" "unknown key" -- bash -c "echo '{\"lrr\": 1}' > $TMP/c.json; $S weak --config $TMP/c.json"
