@@ -5,7 +5,10 @@
  *       the order-1 flow e^{-2T} is off by -1.361e-3, the order-2 flow from x0 by +6.541e-4 and
  *       the order-2 flow from the shifted start by -1.248e-5 (SGD - model);
  *   orders: msme1 ~ 1, msme2 with the initial layer ~ 2, for heavy ball and for Nesterov (T8's
- *       kappa_1), and without the initial layer the order-2 drift alone stays at order 1. */
+ *       kappa_1), and without the initial layer the order-2 drift alone stays at order 1;
+ *   T10: the critical scaling mu = 1 - sqrt(alpha) (lambda = 1): heavy ball after T/eps steps,
+ *       eps = sqrt(alpha), against the underdamped ODE X'' + X' + X = 0, X(5) = -0.0745905666;
+ *       errors +1.614e-2, +8.159e-3, +4.100e-3 (order 1 in eps). */
 #include <stdio.h>
 #include <string.h>
 
@@ -104,6 +107,45 @@ int main(void) {
     snprintf(w, sizeof w, "%s: msme2 order without the initial layer", algos[a]);
     CHECK_ABS(f2p.order, 1.0, 0.15, w);
     printf("%s: orders msme1 %.3f, msme2 %.3f (without initial layer %.3f)\n", algos[a], f1.order, f2.order, f2p.order);
+  }
+  /* T10 through the study with the critical scaling (final time T = 5). */
+  {
+    static const double x0 = 1;
+    static const char *const um[] = {"usme"};
+    const double lr10[] = {0.01, 0.0025, 0.000625};
+    const double xk10[] = {-0.0584530272, -0.0664315478, -0.0704906615};
+    const double err10[] = {1.614e-2, 8.159e-3, 4.100e-3};
+    sgdl_observable o;
+    sgdl_observable_parse(&ctx, "x0", 1, 1, &o);
+    sgdl_study_spec sp;
+    memset(&sp, 0, sizeof sp);
+    sp.prob = p;
+    sp.algo = "hb";
+    sp.critical_lambda = 1;
+    sp.n_models = 1;
+    sp.models = um;
+    sp.n_lr = 3;
+    sp.lrs = lr10;
+    sp.T = 5;
+    sp.P = 1;
+    sp.x0 = &x0;
+    sp.n_obs = 1;
+    sp.obs = &o;
+    sp.paths = 2;
+    sgdl_algo_params_init(&sp.par);
+    sp.par.substeps = 16;
+    sp.par.scheme = SGDL_SCHEME_HEUN;
+    sgdl_study_result r;
+    CHECK(sgdl_study_run(&ctx, &sp, &r) == 0, "T10 study: %s", ctx.msg);
+    for (int li = 0; li < 3 && r.series; li++) {
+      const sgdl_study_series *a = SGDL_STUDY_SERIES(&r, 0, li, 0), *b = SGDL_STUDY_SERIES(&r, 1, li, 0);
+      CHECK(a->n_times == (uint64_t)(5 / sqrt(lr10[li]) + 1.5), "T10 steps T/eps");
+      CHECK_REL(a->mean[a->n_times - 1], xk10[li], 1e-8, "T10 heavy ball x_k");
+      /* Heun (RK2) with h = eps/16: error O(h^2), 3e-5 relative at eps = 0.1, four times less per halving */
+      CHECK_REL(b->mean[b->n_times - 1], -0.0745905666, 5e-5, "T10 underdamped ODE X(5)");
+      CHECK_REL(a->mean[a->n_times - 1] - b->mean[b->n_times - 1], err10[li], 2e-3, "T10 error");
+    }
+    sgdl_study_result_free(&r);
   }
   sgdl_problem_destroy(p);
   return check_done();

@@ -43,6 +43,9 @@ typedef struct sgdl_study_spec {
   int exact;
   sgdl_algo_params par;        /* batch, sampling, substeps, scheme (lr is set per run) */
   int talay_tubaro;
+  double critical_lambda;      /* > 0: LTE's critical momentum scaling (SPEC 3.2c): at learning rate alpha
+                                * the algorithm uses mu = 1 - lambda sqrt(alpha), one step is model time
+                                * sqrt(alpha) and T is reached after T/sqrt(alpha) steps (model usme) */
   int coupling;                /* common random numbers between SGD and each model where possible
                                 * (sgdl_coupling_possible): errors from per-path differences; SGD
                                 * rows still from an independent reference run */
@@ -71,6 +74,8 @@ void sgdl_study_result_free(sgdl_study_result *res);
 /* Number of learning-rate steps K for horizon T (T / lr rounded; error if not close to an integer
  * multiple is the caller's choice: this rounds to nearest). */
 uint64_t sgdl_study_steps(double T, double lr);
+/* Model time per learning-rate step: lr, or sqrt(lr) under the critical scaling. */
+double sgdl_study_dt(const sgdl_study_spec *sp, double lr);
 
 #ifdef __cplusplus
 }

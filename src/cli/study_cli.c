@@ -197,7 +197,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
         cJSON_AddNumberToObject(row, "lr", sp->lrs[li]);
         cJSON_AddStringToObject(row, "observable", r->stat_names[s]);
         double *t = malloc(sizeof(double) * se->n_times);
-        for (uint64_t k = 0; k < se->n_times; k++) t[k] = (double)k * sp->lrs[li];
+        for (uint64_t k = 0; k < se->n_times; k++) t[k] = (double)k * sgdl_study_dt(sp, sp->lrs[li]);
         cJSON_AddItemToObject(row, "t", sgdl_json_doubles(t, se->n_times));
         free(t);
         cJSON_AddItemToObject(row, "mean", sgdl_json_doubles(se->mean, se->n_times));
@@ -217,7 +217,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
         double ci[2] = {sp->exact ? e->value : e->lo, sp->exact ? e->value : e->hi};
         cJSON_AddItemToObject(o, "ci95", sgdl_json_doubles(ci, 2));
         cJSON_AddBoolToObject(o, "resolved", sp->exact || e->resolved);
-        cJSON_AddNumberToObject(o, "t_of_sup", (double)e->argmax * sp->lrs[li]);
+        cJSON_AddNumberToObject(o, "t_of_sup", (double)e->argmax * sgdl_study_dt(sp, sp->lrs[li]));
         cJSON_AddItemToArray(errs, o);
       }
   cJSON *ords = cJSON_AddArrayToObject(root, "orders");
@@ -277,7 +277,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
         const sgdl_study_series *se = SGDL_STUDY_SERIES(r, m, li, s);
         for (uint64_t k = 0; k < se->n_times; k++) {
           sgdl_csv_printf(&c, "%s,%.17g,%s,%.17g,", m ? sp->models[m - 1] : (sp->algo ? sp->algo : "sgd"), sp->lrs[li], r->stat_names[s],
-                          (double)k * sp->lrs[li]);
+                          (double)k * sgdl_study_dt(sp, sp->lrs[li]));
           sgdl_csv_num(&c, se->mean[k], 0);
           sgdl_csv_num(&c, se->se[k], 1);
         }
@@ -401,6 +401,10 @@ int sgdl_study_command(const char *command, sgdl_opt *opts, int npoint) {
     const char *il = sgdl_opt_str(opts, "initial-layer");
     if (!rc && strcmp(il, "on") && strcmp(il, "off")) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--initial-layer: '%s' must be on or off", il);
     sp.par.no_initial_layer = !strcmp(il, "off");
+    if (!rc && sgdl_opt_str(opts, "lambda")) {
+      rc = sgdl_opt_num(ctx, opts, "lambda", &sp.critical_lambda);
+      if (!rc && !(sp.critical_lambda > 0)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--lambda: %g is not positive", sp.critical_lambda);
+    }
     sp.seed = A.seed;
     /* auto (or on): every model that can share SGD's random numbers does (sgdl_coupling_possible). */
     const char *cp = sgdl_opt_str(opts, "coupling");

@@ -9,7 +9,7 @@
 extern const sgdl_stepper_type sgdl_stepper_sgd, sgdl_stepper_hb, sgdl_stepper_nag, sgdl_stepper_adam,
     sgdl_stepper_newton, sgdl_stepper_ngd;
 extern const sgdl_stepper_type sgdl_stepper_gf, sgdl_stepper_sme1, sgdl_stepper_sme2, sgdl_stepper_smf1,
-    sgdl_stepper_smf2, sgdl_stepper_msme1, sgdl_stepper_msme2;
+    sgdl_stepper_smf2, sgdl_stepper_msme1, sgdl_stepper_msme2, sgdl_stepper_usme;
 
 /* Copy lane l of a [d][W] block into v[d], and back. */
 static inline void lane_get(int d, int W, const double *X, int l, double *v) {

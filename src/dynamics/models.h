@@ -12,6 +12,8 @@ typedef struct sgdl_model_impl {
   double c0;         /* time scale of drift and noise: 1, or 1/(1-mu) for the momentum SMEs */
   double modc;       /* drift c0 (grad L + modc alpha Hess L grad L): 0, 1/2 (sme2) or 2 kappa (msme2) */
   double shift;      /* initial layer: x0 -> x0 + shift grad L(x0) before the first step (msme2) */
+  int under;         /* usme: the underdamped SDE of the critical scaling, state (X, V) */
+  double eps, lambda;/* usme: model time per step sqrt(alpha), damping (1 - mu)/sqrt(alpha) */
 } sgdl_model_impl;
 
 #endif

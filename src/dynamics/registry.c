@@ -9,10 +9,10 @@
 static const sgdl_stepper_type *const all_types[] = {
     &sgdl_stepper_sgd,  &sgdl_stepper_hb,   &sgdl_stepper_nag,  &sgdl_stepper_adam,
     &sgdl_stepper_newton, &sgdl_stepper_ngd, &sgdl_stepper_gf,   &sgdl_stepper_sme1,
-    &sgdl_stepper_sme2, &sgdl_stepper_smf1, &sgdl_stepper_smf2, &sgdl_stepper_msme1, &sgdl_stepper_msme2, NULL};
+    &sgdl_stepper_sme2, &sgdl_stepper_smf1, &sgdl_stepper_smf2, &sgdl_stepper_msme1, &sgdl_stepper_msme2, &sgdl_stepper_usme, NULL};
 
 const char *const sgdl_stepper_names[] = {"sgd", "hb", "nag", "adam", "newton", "ngd",
-                                          "gf",  "sme1", "sme2", "smf1", "smf2", "msme1", "msme2", NULL};
+                                          "gf",  "sme1", "sme2", "smf1", "smf2", "msme1", "msme2", "usme", NULL};
 
 void sgdl_algo_params_init(sgdl_algo_params *par) {
   memset(par, 0, sizeof *par);

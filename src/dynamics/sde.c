@@ -27,6 +27,14 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
   m->smf = !strncmp(n, "smf", 3);
   m->c0 = 1;
   m->modc = m->modified ? 0.5 : 0;
+  if (!strcmp(n, "usme")) { /* SPEC 3.2c: dX = V dt, dV = -(lambda V + grad L) dt + (eps Sigma_B)^{1/2} dW */
+    const double mu = s->par.momentum;
+    if (!(mu >= 0 && mu < 1)) return sgdl_fail(ctx, SGDL_EINVAL, "--momentum: %g is outside [0, 1)", mu);
+    m->under = 1;
+    m->eps = sqrt(s->par.lr);
+    m->lambda = (1 - mu) / m->eps;
+    m->c0 = sqrt(m->eps / s->par.lr); /* noise amplitude sqrt(eps cB h) = c0 sqrt(alpha cB h) */
+  }
   if (!strncmp(n, "msme", 4)) { /* momentum SMEs of SPEC 3.2 (fixed mu, t = k alpha) */
     const double mu = s->par.momentum;
     if (!(mu >= 0 && mu < 1)) return sgdl_fail(ctx, SGDL_EINVAL, "--momentum: %g is outside [0, 1)", mu);
@@ -76,8 +84,8 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
   const int P = s->particles;
   /* Substep normals come in pairs of substeps (sgdl_model_normals): the odd substep's half is
    * cached in aux between calls, so each Philox output is used in full even when nz = 1. */
-  s->naux = m->noisy ? m->nz : 0;
-  long total = 2L * (m->nz > 0 ? m->nz : 1) * SGDL_LANES + 4L * d * SGDL_LANES + sgdl_model_work(p);
+  s->naux = (m->noisy ? m->nz : 0) + (m->under ? d : 0); /* [normal cache | V (usme)] */
+  long total = 2L * (m->nz > 0 ? m->nz : 1) * SGDL_LANES + 5L * d * SGDL_LANES + sgdl_model_work(p);
   (void)P;
   s->work_per_lane = (int)((total + SGDL_LANES - 1) / SGDL_LANES);
   return SGDL_OK;
@@ -146,6 +154,45 @@ static void model_step(const sgdl_stepper *s, sgdl_lanes *L) {
   }
 }
 
+/* The underdamped SDE (usme): one learning-rate step is model time eps = sqrt(alpha), in
+ * `substeps` steps of h = eps/substeps; EM or Heun on (X, V), noise on V evaluated at X. */
+static void underdamped_step(const sgdl_stepper *s, sgdl_lanes *L) {
+  const sgdl_model_impl *m = s->impl;
+  const int W = L->W, d = L->d, P = L->P, sub = s->par.substeps;
+  const double h = m->eps / sub, lam = m->lambda;
+  const size_t blk = (size_t)d * W;
+  double *z2 = L->work, *g = z2 + (size_t)2 * m->nz * SGDL_LANES, *gp = g + (size_t)d * SGDL_LANES,
+         *xp = gp + (size_t)d * SGDL_LANES, *vp = xp + (size_t)d * SGDL_LANES, *inc = vp + (size_t)d * SGDL_LANES,
+         *w = inc + (size_t)d * SGDL_LANES;
+  for (int j = 0; j < sub; j++) {
+    const uint64_t ctr = L->k * (uint64_t)sub + (uint64_t)j;
+    for (int q = 0; q < P; q++) {
+      double *x = L->x + q * blk, *cache = L->aux + (size_t)q * s->naux * W, *v = cache + (size_t)m->nz * W;
+      const double *z = sgdl_model_normals_cached(s, L, ctr, q, m->nz, cache, z2);
+      memset(inc, 0, sizeof(double) * blk);
+      sgdl_model_noise(s, 0, W, x, z, h, inc, w);
+      sgdl_problem_grad_lanes(s->prob, W, x, g, w);
+      if (s->par.scheme == SGDL_SCHEME_HEUN) {
+        for (size_t i = 0; i < blk; i++) {
+          xp[i] = x[i] + h * v[i];
+          vp[i] = v[i] - h * (lam * v[i] + g[i]) + inc[i];
+        }
+        sgdl_problem_grad_lanes(s->prob, W, xp, gp, w);
+        for (size_t i = 0; i < blk; i++) {
+          x[i] += 0.5 * h * (v[i] + vp[i]);
+          v[i] += -0.5 * h * (lam * v[i] + g[i] + lam * vp[i] + gp[i]) + inc[i];
+        }
+      } else {
+        for (size_t i = 0; i < blk; i++) {
+          const double vi = v[i];
+          v[i] = vi - h * (lam * vi + g[i]) + inc[i];
+          x[i] += h * vi;
+        }
+      }
+    }
+  }
+}
+
 #define MODEL(id, label, order, text) \
   const sgdl_stepper_type sgdl_stepper_##id = {label, 0, order, text, model_plan, model_step, model_destroy};
 MODEL(gf, "gf", 1, "gradient flow dX = -grad L dt")
@@ -155,3 +202,8 @@ MODEL(smf1, "smf1", 1, "stochastic modified flow, drift -grad L, noise sqrt(alph
 MODEL(smf2, "smf2", 2, "stochastic modified flow with the second-order drift of sme2")
 MODEL(msme1, "msme1", 1, "momentum SME (SPEC 3.2a): dX = -grad L dt/(1-mu) + sqrt(alpha Sigma_B)^{1/2} dW/(1-mu)")
 MODEL(msme2, "msme2", 2, "momentum SME with the order-2 drift of SPEC 3.2b (hb or nag) and the initial-layer shift")
+
+const sgdl_stepper_type sgdl_stepper_usme = {
+    "usme", 0, 1, "underdamped SDE of the critical momentum scaling (SPEC 3.2c): dX = V dt, "
+    "dV = -((1-mu)/sqrt(alpha) V + grad L) dt + (sqrt(alpha) Sigma_B)^{1/2} dW, one step = time sqrt(alpha)",
+    model_plan, underdamped_step, model_destroy};

@@ -10,6 +10,8 @@
 #include "sgdlab/moments.h"
 #include "sgdlab/report.h"
 
+double sgdl_study_dt(const sgdl_study_spec *sp, double lr) { return sp->critical_lambda > 0 ? sqrt(lr) : lr; }
+
 uint64_t sgdl_study_steps(double T, double lr) {
   double k = floor(T / lr + 0.5);
   return k < 1 ? 1 : (uint64_t)k;
@@ -113,12 +115,13 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
   sgdl_algo_params par = sp->par;
   par.lr = lr;
   par.substeps = substeps;
+  if (sp->critical_lambda > 0) par.momentum = 1 - sp->critical_lambda * sqrt(lr);
   sgdl_stepper *st = NULL;
   const int P = diff ? 2 * sp->P : sp->P;
   int rc = diff ? sgdl_stepper_create_pair(ctx, sp->algo ? sp->algo : "sgd", name, sp->prob, &par, sp->seed, stream, sp->P, &st)
                 : sgdl_stepper_create(ctx, name, sp->prob, &par, sp->seed, stream, sp->P, &st);
   if (rc) return rc;
-  const uint64_t K = sgdl_study_steps(sp->T, lr);
+  const uint64_t K = sgdl_study_steps(sp->T, sgdl_study_dt(sp, lr));
   double *x0 = malloc(sizeof(double) * (size_t)P * sp->prob->dim);
   if (!x0) {
     sgdl_stepper_destroy(st);
@@ -228,10 +231,14 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
     if (!(sp->lrs[i] > 0) || !isfinite(sp->lrs[i]))
       return sgdl_fail(ctx, SGDL_EINVAL, "--lr: %g is not a positive learning rate", sp->lrs[i]);
   if (!(sp->T > 0) || !isfinite(sp->T)) return sgdl_fail(ctx, SGDL_EINVAL, "--T: %g is not a positive horizon", sp->T);
+  for (int i = 0; i < sp->n_lr && sp->critical_lambda > 0; i++)
+    if (!(sp->critical_lambda * sqrt(sp->lrs[i]) < 1))
+      return sgdl_fail(ctx, SGDL_EINVAL, "--lambda %g: mu = 1 - lambda sqrt(%g) is not in [0, 1)", sp->critical_lambda, sp->lrs[i]);
   for (int i = 0; i < sp->n_lr; i++) {
-    double K = sp->T / sp->lrs[i];
+    double K = sp->T / sgdl_study_dt(sp, sp->lrs[i]);
     if (fabs(K - floor(K + 0.5)) > 1e-6 * K)
-      return sgdl_fail(ctx, SGDL_EINVAL, "--T %g is not a whole number of steps at --lr %g (T/lr = %g)", sp->T, sp->lrs[i], K);
+      return sgdl_fail(ctx, SGDL_EINVAL, "--T %g is not a whole number of steps at --lr %g (%s = %g)", sp->T, sp->lrs[i],
+                       sp->critical_lambda > 0 ? "T/sqrt(lr)" : "T/lr", K);
     if (K > 1e8) return sgdl_fail(ctx, SGDL_EINVAL, "--T/--lr: %g steps is too many", K);
   }
   if (sp->prob->n_data && (size_t)sp->par.batch > sp->prob->n_data)
@@ -239,6 +246,8 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   const char *algo = sp->algo ? sp->algo : "sgd";
   if (strcmp(algo, "sgd") && strcmp(algo, "hb") && strcmp(algo, "nag"))
     return sgdl_fail(ctx, SGDL_EINVAL, "--algo: '%s' must be sgd, hb or nag", algo);
+  if (sp->critical_lambda > 0 && strcmp(algo, "hb") && strcmp(algo, "nag"))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--lambda: the critical scaling is for --algo hb or nag");
   if (sp->exact && strcmp(algo, "sgd"))
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: exact moments are for --algo sgd (use Monte Carlo for %s)", algo);
   for (int m = 0; m < sp->n_models; m++) {
