@@ -8,7 +8,11 @@
  *       kappa_1), and without the initial layer the order-2 drift alone stays at order 1;
  *   T10: the critical scaling mu = 1 - sqrt(alpha) (lambda = 1): heavy ball after T/eps steps,
  *       eps = sqrt(alpha), against the underdamped ODE X'' + X' + X = 0, X(5) = -0.0745905666;
- *       errors +1.614e-2, +8.159e-3, +4.100e-3 (order 1 in eps). */
+ *       errors +1.614e-2, +8.159e-3, +4.100e-3 (order 1 in eps);
+ *   Su-Boyd-Candes: Nesterov with mu_k = (k-1)/(k+2) against X'' + (3/t) X' + X = 0, whose solution
+ *       is X(t) = 2 x0 J_1(t)/t: the model matches it and the error of Nesterov is order 1 in eps. */
+#define _XOPEN_SOURCE 700 /* j1(), the Bessel function of the Su-Boyd-Candes solution */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -145,6 +149,47 @@ int main(void) {
       CHECK_REL(b->mean[b->n_times - 1], -0.0745905666, 5e-5, "T10 underdamped ODE X(5)");
       CHECK_REL(a->mean[a->n_times - 1] - b->mean[b->n_times - 1], err10[li], 2e-3, "T10 error");
     }
+    sgdl_study_result_free(&r);
+  }
+  /* Su-Boyd-Candes */
+  {
+    static const double x0 = 1;
+    static const char *const um[] = {"usme"};
+    const double lr_sbc[] = {0.01, 0.0025, 0.000625};
+    sgdl_observable o;
+    sgdl_observable_parse(&ctx, "x0", 1, 1, &o);
+    sgdl_study_spec sp;
+    memset(&sp, 0, sizeof sp);
+    sp.prob = p;
+    sp.algo = "nag";
+    sp.sbc = 1;
+    sp.n_models = 1;
+    sp.models = um;
+    sp.n_lr = 3;
+    sp.lrs = lr_sbc;
+    sp.T = 5;
+    sp.P = 1;
+    sp.x0 = &x0;
+    sp.n_obs = 1;
+    sp.obs = &o;
+    sp.paths = 2;
+    sgdl_algo_params_init(&sp.par);
+    sp.par.substeps = 16;
+    sp.par.scheme = SGDL_SCHEME_HEUN;
+    sgdl_study_result r;
+    CHECK(sgdl_study_run(&ctx, &sp, &r) == 0, "SBC study: %s", ctx.msg);
+    double err[3];
+    const double exact = 2 * j1(5.0) / 5.0;
+    for (int li = 0; li < 3 && r.series; li++) {
+      const sgdl_study_series *a = SGDL_STUDY_SERIES(&r, 0, li, 0), *b = SGDL_STUDY_SERIES(&r, 1, li, 0);
+      CHECK_ABS(b->mean[b->n_times - 1], exact, 2e-3 * sqrt(lr_sbc[li]), "SBC ODE: 2 J1(5)/5");
+      err[li] = fabs(a->mean[a->n_times - 1] - exact);
+    }
+    sgdl_order_fit f;
+    sgdl_fit_order(lr_sbc, err, NULL, 3, &f);
+    CHECK_ABS(f.order, 0.5, 0.1, "Nesterov with the SBC schedule: order 1 in eps (0.5 in alpha)");
+    printf("SBC: X(5) exact %.10f, Nesterov errors %.3e %.3e %.3e, order in alpha %.3f\n", exact, err[0], err[1], err[2],
+           f.order);
     sgdl_study_result_free(&r);
   }
   sgdl_problem_destroy(p);

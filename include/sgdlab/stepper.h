@@ -45,6 +45,8 @@ typedef struct sgdl_algo_params {
   const double *fisher;    /* ngd: fixed d x d matrix F, or NULL for the problem's own Fisher */
   int substeps;            /* SDE substeps per learning-rate step (>= 1) */
   int nesterov;            /* msme2: model Nesterov (1) rather than heavy ball (0) */
+  int sbc;                 /* nag: momentum schedule mu_k = k/(k+3) (LTE's (k-1)/(k+2), 1-based), and usme:
+                            * damping 3/t (the stochastic Su-Boyd-Candes ODE) instead of (1-mu)/sqrt(alpha) */
   int no_initial_layer;    /* msme2: start the flow at x0 instead of x0 + alpha mu/(1-mu)^2 grad L(x0) */
   int scheme;              /* SGDL_SCHEME_EM or SGDL_SCHEME_HEUN (weak order 2 for additive noise) */
   /* Common random numbers (discrete algorithms on additive-noise problems only): when

@@ -46,6 +46,8 @@ typedef struct sgdl_study_spec {
   double critical_lambda;      /* > 0: LTE's critical momentum scaling (SPEC 3.2c): at learning rate alpha
                                 * the algorithm uses mu = 1 - lambda sqrt(alpha), one step is model time
                                 * sqrt(alpha) and T is reached after T/sqrt(alpha) steps (model usme) */
+  int sbc;                     /* nag with the schedule mu_k = k/(k+3) on the sqrt(alpha) time axis, against
+                                * usme with damping 3/t (the stochastic Su-Boyd-Candes ODE) */
   int coupling;                /* common random numbers between SGD and each model where possible
                                 * (sgdl_coupling_possible): errors from per-path differences; SGD
                                 * rows still from an independent reference run */

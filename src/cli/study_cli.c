@@ -401,6 +401,10 @@ int sgdl_study_command(const char *command, sgdl_opt *opts, int npoint) {
     const char *il = sgdl_opt_str(opts, "initial-layer");
     if (!rc && strcmp(il, "on") && strcmp(il, "off")) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--initial-layer: '%s' must be on or off", il);
     sp.par.no_initial_layer = !strcmp(il, "off");
+    const char *sched = sgdl_opt_str(opts, "schedule");
+    if (!rc && strcmp(sched, "constant") && strcmp(sched, "sbc"))
+      rc = sgdl_fail(ctx, SGDL_EUSAGE, "--schedule: '%s' must be constant or sbc", sched);
+    sp.sbc = !strcmp(sched, "sbc");
     if (!rc && sgdl_opt_str(opts, "lambda")) {
       rc = sgdl_opt_num(ctx, opts, "lambda", &sp.critical_lambda);
       if (!rc && !(sp.critical_lambda > 0)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--lambda: %g is not positive", sp.critical_lambda);

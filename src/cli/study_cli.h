@@ -20,6 +20,7 @@
   {"algo", OPT_STR, "sgd", "discrete reference: sgd | hb (heavy ball) | nag (Nesterov); hb/nag pair with msme1, msme2", NULL, 0}, \
   {"momentum", OPT_NUM, "0.9", "hb/nag: momentum mu in [0, 1) (also the mu of msme1/msme2)", NULL, 0}, \
   {"lambda", OPT_NUM, NULL, "critical momentum scaling (SPEC 3.2c, model usme): mu = 1 - lambda sqrt(lr), model time sqrt(lr) per step", NULL, 0}, \
+  {"schedule", OPT_STR, "constant", "nag momentum: constant | sbc (mu_k = (k-1)/(k+2), model usme with damping 3/t)", NULL, 0}, \
   {"initial-layer", OPT_STR, "on", "msme2: start the flow at x0 + alpha mu/(1-mu)^2 grad L(x0) (on) or at x0 (off)", NULL, 0}
 
 /* Run the study for a parsed option table. npoint = 1 for `sgdlab npoint`. Returns the exit code. */

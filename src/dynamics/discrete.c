@@ -157,11 +157,13 @@ static void discrete_step(const sgdl_stepper *s, sgdl_lanes *L) {
   const size_t blk = (size_t)d * W;
   double *Y = L->work, *G = Y + (size_t)P * d * SGDL_LANES, *w = G + (size_t)P * d * SGDL_LANES;
   const double *eval = L->x;
+  /* Nesterov's momentum: constant, or the convex-acceleration schedule k/(k+3) (0-based k). */
+  const double mu = alg == ALG_NAG && s->par.sbc ? (double)L->k / ((double)L->k + 3.0) : s->par.momentum;
   if (alg == ALG_NAG) {
     for (int q = 0; q < P; q++) {
       const double *x = L->x + q * blk, *v = L->aux + (size_t)q * s->naux * W;
       double *y = Y + q * blk;
-      for (size_t i = 0; i < blk; i++) y[i] = x[i] + s->par.momentum * v[i];
+      for (size_t i = 0; i < blk; i++) y[i] = x[i] + mu * v[i];
     }
     eval = Y;
   }
@@ -175,7 +177,7 @@ static void discrete_step(const sgdl_stepper *s, sgdl_lanes *L) {
       case ALG_ADAM: sgdl_optim_update(SGDL_OPT_ADAM, &s->par, (long)blk, x, aux, g, L->k); break;
       case ALG_NAG:
         for (size_t i = 0; i < blk; i++) {
-          aux[i] = s->par.momentum * aux[i] - s->par.lr * g[i];
+          aux[i] = mu * aux[i] - s->par.lr * g[i];
           x[i] += aux[i];
         }
         break;

@@ -30,7 +30,7 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
   if (!strcmp(n, "usme")) { /* SPEC 3.2c: dX = V dt, dV = -(lambda V + grad L) dt + (eps Sigma_B)^{1/2} dW */
     const double mu = s->par.momentum;
     if (!(mu >= 0 && mu < 1)) return sgdl_fail(ctx, SGDL_EINVAL, "--momentum: %g is outside [0, 1)", mu);
-    m->under = 1;
+    m->under = s->par.sbc ? 2 : 1; /* 2: damping 3/t */
     m->eps = sqrt(s->par.lr);
     m->lambda = (1 - mu) / m->eps;
     m->c0 = sqrt(m->eps / s->par.lr); /* noise amplitude sqrt(eps cB h) = c0 sqrt(alpha cB h) */
@@ -166,6 +166,11 @@ static void underdamped_step(const sgdl_stepper *s, sgdl_lanes *L) {
          *w = inc + (size_t)d * SGDL_LANES;
   for (int j = 0; j < sub; j++) {
     const uint64_t ctr = L->k * (uint64_t)sub + (uint64_t)j;
+    /* Damping at the start and end of the substep: lambda, or 3/t for the Su-Boyd-Candes ODE, where
+     * at t = 0 (V = 0) the limit V' = -grad L/4 replaces 3V/t by -3 grad L/4. */
+    const double t0 = (double)ctr * h, t1 = t0 + h;
+    const double lam0 = m->under == 2 ? (t0 > 0 ? 3 / t0 : 0) : lam, lam1 = m->under == 2 ? 3 / t1 : lam;
+    const double g0 = m->under == 2 && t0 == 0 ? 0.25 : 1; /* scales grad L in V' at t = 0 */
     for (int q = 0; q < P; q++) {
       double *x = L->x + q * blk, *cache = L->aux + (size_t)q * s->naux * W, *v = cache + (size_t)m->nz * W;
       const double *z = sgdl_model_normals_cached(s, L, ctr, q, m->nz, cache, z2);
@@ -175,17 +180,17 @@ static void underdamped_step(const sgdl_stepper *s, sgdl_lanes *L) {
       if (s->par.scheme == SGDL_SCHEME_HEUN) {
         for (size_t i = 0; i < blk; i++) {
           xp[i] = x[i] + h * v[i];
-          vp[i] = v[i] - h * (lam * v[i] + g[i]) + inc[i];
+          vp[i] = v[i] - h * (lam0 * v[i] + g0 * g[i]) + inc[i];
         }
         sgdl_problem_grad_lanes(s->prob, W, xp, gp, w);
         for (size_t i = 0; i < blk; i++) {
           x[i] += 0.5 * h * (v[i] + vp[i]);
-          v[i] += -0.5 * h * (lam * v[i] + g[i] + lam * vp[i] + gp[i]) + inc[i];
+          v[i] += -0.5 * h * (lam0 * v[i] + g0 * g[i] + lam1 * vp[i] + gp[i]) + inc[i];
         }
       } else {
         for (size_t i = 0; i < blk; i++) {
           const double vi = v[i];
-          v[i] = vi - h * (lam * vi + g[i]) + inc[i];
+          v[i] = vi - h * (lam0 * vi + g0 * g[i]) + inc[i];
           x[i] += h * vi;
         }
       }

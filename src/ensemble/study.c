@@ -10,7 +10,7 @@
 #include "sgdlab/moments.h"
 #include "sgdlab/report.h"
 
-double sgdl_study_dt(const sgdl_study_spec *sp, double lr) { return sp->critical_lambda > 0 ? sqrt(lr) : lr; }
+double sgdl_study_dt(const sgdl_study_spec *sp, double lr) { return sp->critical_lambda > 0 || sp->sbc ? sqrt(lr) : lr; }
 
 uint64_t sgdl_study_steps(double T, double lr) {
   double k = floor(T / lr + 0.5);
@@ -116,6 +116,10 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
   par.lr = lr;
   par.substeps = substeps;
   if (sp->critical_lambda > 0) par.momentum = 1 - sp->critical_lambda * sqrt(lr);
+  if (sp->sbc) {
+    par.sbc = 1;
+    par.momentum = 0; /* unused: the schedule sets it */
+  }
   sgdl_stepper *st = NULL;
   const int P = diff ? 2 * sp->P : sp->P;
   int rc = diff ? sgdl_stepper_create_pair(ctx, sp->algo ? sp->algo : "sgd", name, sp->prob, &par, sp->seed, stream, sp->P, &st)
@@ -246,6 +250,8 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   const char *algo = sp->algo ? sp->algo : "sgd";
   if (strcmp(algo, "sgd") && strcmp(algo, "hb") && strcmp(algo, "nag"))
     return sgdl_fail(ctx, SGDL_EINVAL, "--algo: '%s' must be sgd, hb or nag", algo);
+  if (sp->sbc && (strcmp(algo, "nag") || sp->critical_lambda > 0))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--schedule sbc: needs --algo nag and no --lambda");
   if (sp->critical_lambda > 0 && strcmp(algo, "hb") && strcmp(algo, "nag"))
     return sgdl_fail(ctx, SGDL_EINVAL, "--lambda: the critical scaling is for --algo hb or nag");
   if (sp->exact && strcmp(algo, "sgd"))
