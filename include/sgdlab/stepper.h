@@ -83,7 +83,7 @@ typedef struct sgdl_lanes {
 
 typedef struct sgdl_stepper_type {
   const char *name;  /* "sgd", "hb", "nag", "adam", "newton", "ngd", "gf", "sme1", "sme2", "smf1", "smf2",
-                      * "msme1", "msme2" */
+                      * "msme1", "msme2", "usme" */
   int is_discrete;   /* 1 for algorithms driven by sample draws */
   int weak_order;    /* weak order of approximation of SGD claimed by the theory (0 = n/a) */
   const char *summary;

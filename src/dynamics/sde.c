@@ -1,6 +1,7 @@
 /* Continuous-time models as steppers: gradient flow, first- and second-order stochastic
  * modified equations (SME1/SME2, Li-Tai-E) and stochastic modified flows (SMF1/SMF2,
- * Gess-Kassing-Konarovskyi). One learning-rate step advances model time by alpha in
+ * Gess-Kassing-Konarovskyi), the momentum SMEs msme1/msme2 (SPEC 3.2a/b) and the underdamped usme
+ * (SPEC 3.2c, its own loop below). One learning-rate step advances model time by alpha in
  * `substeps` steps of h = alpha/substeps with
  *   EM:   X <- X + b(X) h + noise(X)
  *   Heun: Xp = X + b(X) h + noise(X);  X <- X + (b(X) + b(Xp)) h/2 + noise(X)
