@@ -9,7 +9,7 @@
 #define SGDL_STUDY_OPTS(lr_def, models_def)                                                                   \
   {"lr", OPT_LIST, lr_def, "learning rates, comma-separated", NULL, 0},                                      \
   {"T", OPT_NUM, "1", "time horizon; SGD runs T/lr steps, outputs at every t_k = k lr", NULL, 0},             \
-  {"models", OPT_STR, models_def, "models compared with SGD: gf, sme1, sme2, smf1, smf2", NULL, 0},         \
+  {"models", OPT_STR, models_def, "models: gf, sme1, sme2, smf1, smf2 (sgd); msme1, msme2, usme (hb/nag)", NULL, 0},         \
   {"paths", OPT_INT, "1e5", "Monte Carlo replicas per (model, lr)", NULL, 0},                               \
   {"batch", OPT_INT, "1", "minibatch size B", NULL, 0},                                                      \
   {"sampling", OPT_STR, "with", "minibatch sampling: with | without (replacement)", NULL, 0},                \

@@ -259,7 +259,7 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   for (int m = 0; m < sp->n_models; m++) {
     const sgdl_stepper_type *t = sgdl_stepper_find(sp->models[m]);
     if (!t || t->is_discrete)
-      return sgdl_fail(ctx, SGDL_EINVAL, "--models: '%s' is not a continuous model (gf, sme1, sme2, smf1, smf2, msme1, msme2)",
+      return sgdl_fail(ctx, SGDL_EINVAL, "--models: '%s' is not a continuous model (gf, sme1, sme2, smf1, smf2, msme1, msme2, usme)",
                        sp->models[m]);
     if (sp->exact && !strncmp(sp->models[m], "msme", 4))
       return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for %s", sp->models[m]);
