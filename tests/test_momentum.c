@@ -72,6 +72,36 @@ static void run(sgdl_ctx *ctx, sgdl_problem *p, const char *algo, double mu, int
   sgdl_study_result_free(&r);
 }
 
+/* The sqrt(alpha) time axis (critical scaling lambda > 0, or the SBC schedule): `algo` against
+ * usme from x0 = 1 to T = 5 at the three learning rates lrs, noise-free, Heun with 16 substeps. */
+static void run_sqrt_axis(sgdl_ctx *ctx, sgdl_problem *p, const char *algo, double lambda, int sbc, const double *lrs,
+                          sgdl_study_result *r) {
+  static const double x0 = 1;
+  static const char *const um[] = {"usme"};
+  sgdl_observable o;
+  sgdl_observable_parse(ctx, "x0", 1, 1, &o);
+  sgdl_study_spec sp;
+  memset(&sp, 0, sizeof sp);
+  sp.prob = p;
+  sp.algo = algo;
+  sp.critical_lambda = lambda;
+  sp.sbc = sbc;
+  sp.n_models = 1;
+  sp.models = um;
+  sp.n_lr = 3;
+  sp.lrs = lrs;
+  sp.T = 5;
+  sp.P = 1;
+  sp.x0 = &x0;
+  sp.n_obs = 1;
+  sp.obs = &o;
+  sp.paths = 2;
+  sgdl_algo_params_init(&sp.par);
+  sp.par.substeps = 16;
+  sp.par.scheme = SGDL_SCHEME_HEUN;
+  CHECK(sgdl_study_run(ctx, &sp, r) == 0, "%s study on the sqrt(alpha) axis: %s", algo, ctx->msg);
+}
+
 int main(void) {
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
@@ -113,37 +143,15 @@ int main(void) {
     printf("%s: orders msme1 %.3f, msme2 %.3f (without initial layer %.3f)\n", algos[a], f1.order, f2.order, f2p.order);
   }
   /* T10 through the study with the critical scaling (final time T = 5). */
+  const double lr_eps[] = {0.01, 0.0025, 0.000625}; /* eps = 0.1, 0.05, 0.025 */
   {
-    static const double x0 = 1;
-    static const char *const um[] = {"usme"};
-    const double lr10[] = {0.01, 0.0025, 0.000625};
     const double xk10[] = {-0.0584530272, -0.0664315478, -0.0704906615};
     const double err10[] = {1.614e-2, 8.159e-3, 4.100e-3};
-    sgdl_observable o;
-    sgdl_observable_parse(&ctx, "x0", 1, 1, &o);
-    sgdl_study_spec sp;
-    memset(&sp, 0, sizeof sp);
-    sp.prob = p;
-    sp.algo = "hb";
-    sp.critical_lambda = 1;
-    sp.n_models = 1;
-    sp.models = um;
-    sp.n_lr = 3;
-    sp.lrs = lr10;
-    sp.T = 5;
-    sp.P = 1;
-    sp.x0 = &x0;
-    sp.n_obs = 1;
-    sp.obs = &o;
-    sp.paths = 2;
-    sgdl_algo_params_init(&sp.par);
-    sp.par.substeps = 16;
-    sp.par.scheme = SGDL_SCHEME_HEUN;
     sgdl_study_result r;
-    CHECK(sgdl_study_run(&ctx, &sp, &r) == 0, "T10 study: %s", ctx.msg);
+    run_sqrt_axis(&ctx, p, "hb", 1, 0, lr_eps, &r);
     for (int li = 0; li < 3 && r.series; li++) {
       const sgdl_study_series *a = SGDL_STUDY_SERIES(&r, 0, li, 0), *b = SGDL_STUDY_SERIES(&r, 1, li, 0);
-      CHECK(a->n_times == (uint64_t)(5 / sqrt(lr10[li]) + 1.5), "T10 steps T/eps");
+      CHECK(a->n_times == (uint64_t)(5 / sqrt(lr_eps[li]) + 1.5), "T10 steps T/eps");
       CHECK_REL(a->mean[a->n_times - 1], xk10[li], 1e-8, "T10 heavy ball x_k");
       /* Heun (RK2) with h = eps/16: error O(h^2), 3e-5 relative at eps = 0.1, four times less per halving */
       CHECK_REL(b->mean[b->n_times - 1], -0.0745905666, 5e-5, "T10 underdamped ODE X(5)");
@@ -153,40 +161,17 @@ int main(void) {
   }
   /* Su-Boyd-Candes */
   {
-    static const double x0 = 1;
-    static const char *const um[] = {"usme"};
-    const double lr_sbc[] = {0.01, 0.0025, 0.000625};
-    sgdl_observable o;
-    sgdl_observable_parse(&ctx, "x0", 1, 1, &o);
-    sgdl_study_spec sp;
-    memset(&sp, 0, sizeof sp);
-    sp.prob = p;
-    sp.algo = "nag";
-    sp.sbc = 1;
-    sp.n_models = 1;
-    sp.models = um;
-    sp.n_lr = 3;
-    sp.lrs = lr_sbc;
-    sp.T = 5;
-    sp.P = 1;
-    sp.x0 = &x0;
-    sp.n_obs = 1;
-    sp.obs = &o;
-    sp.paths = 2;
-    sgdl_algo_params_init(&sp.par);
-    sp.par.substeps = 16;
-    sp.par.scheme = SGDL_SCHEME_HEUN;
     sgdl_study_result r;
-    CHECK(sgdl_study_run(&ctx, &sp, &r) == 0, "SBC study: %s", ctx.msg);
+    run_sqrt_axis(&ctx, p, "nag", 0, 1, lr_eps, &r);
     double err[3];
     const double exact = 2 * j1(5.0) / 5.0;
     for (int li = 0; li < 3 && r.series; li++) {
       const sgdl_study_series *a = SGDL_STUDY_SERIES(&r, 0, li, 0), *b = SGDL_STUDY_SERIES(&r, 1, li, 0);
-      CHECK_ABS(b->mean[b->n_times - 1], exact, 2e-3 * sqrt(lr_sbc[li]), "SBC ODE: 2 J1(5)/5");
+      CHECK_ABS(b->mean[b->n_times - 1], exact, 2e-3 * sqrt(lr_eps[li]), "SBC ODE: 2 J1(5)/5");
       err[li] = fabs(a->mean[a->n_times - 1] - exact);
     }
     sgdl_order_fit f;
-    sgdl_fit_order(lr_sbc, err, NULL, 3, &f);
+    sgdl_fit_order(lr_eps, err, NULL, 3, &f);
     CHECK_ABS(f.order, 0.5, 0.1, "Nesterov with the SBC schedule: order 1 in eps (0.5 in alpha)");
     printf("SBC: X(5) exact %.10f, Nesterov errors %.3e %.3e %.3e, order in alpha %.3f\n", exact, err[0], err[1], err[2],
            f.order);
