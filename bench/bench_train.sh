@@ -6,7 +6,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 S=${1:-$HERE/../build/sgdlab}
-DATA=${2:-$HERE/../../shared/data/mnist}
+DATA=${2:-$HERE/../data/mnist}
 export OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 eps() { /usr/bin/python3 -c "import json,sys; print(round(json.load(sys.stdin)['examples_per_second']))"; }
 declare -A ours

@@ -13,4 +13,4 @@ echo "== random numbers"
 echo "== exit-time PDE vs SciPy"
 "$B"/bench/bench_pde
 echo "== network training vs PyTorch"
-bash bench/bench_train.sh "$B"/sgdlab ../shared/data/mnist
+bash bench/bench_train.sh "$B"/sgdlab data/mnist

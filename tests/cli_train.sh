@@ -4,7 +4,7 @@
 # geometry section is there with its three fluctuation figures.
 source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
-MNIST=${SGDL_SHARED:-$SGDL_SRC/../shared}/data/mnist
+MNIST=$SGDL_SRC/data/mnist
 SMALL="--data $MNIST --train 2000 --test 500 --hidden 32 --quiet"
 
 expect_fail "no --data" "--data" -- $S train

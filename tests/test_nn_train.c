@@ -1,4 +1,4 @@
-/* Training on real digits (the MNIST t10k files in ../shared/data/mnist, first 8000 train,
+/* Training on real digits (the MNIST t10k files in data/mnist of the repository, first 8000 train,
  * last 2000 held out), small fast configurations with lower bars than the 93% demo:
  *   plain SGD batch 1 (sparse path), heavy ball and Nesterov at batch 32, Adam at batch 32;
  * the sparse batch-1 SGD path against the dense naive path (same iterates up to rounding);
@@ -40,9 +40,9 @@ static double train_acc(int rule, double lr, int batch, int epochs, uint32_t see
 }
 
 int main(void) {
-  const char *shared = getenv("SGDL_SHARED");
+  const char *src = getenv("SGDL_SRC");
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s/data/mnist", shared ? shared : "../shared");
+  snprintf(dir, sizeof dir, "%s/data/mnist", src ? src : ".");
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
   char desc[256];

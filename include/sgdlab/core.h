@@ -75,6 +75,9 @@ void sgdl_progress(const sgdl_ctx *ctx, double fraction);
 void *sgdl_alloc(sgdl_ctx *ctx, size_t count, size_t size);
 void sgdl_free(void *p);
 
+/* Wall-clock seconds (monotonic), for the timings that results.json reports. */
+double sgdl_now(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -73,9 +73,6 @@ void sgdl_progress_bar_start(sgdl_progress_bar *b, const char *label);
 void sgdl_progress_bar_update(void *bar, double fraction); /* matches sgdl_progress_fn */
 void sgdl_progress_bar_finish(sgdl_progress_bar *b);
 
-/* Wall-clock seconds (monotonic). */
-double sgdl_now(void);
-
 #ifdef __cplusplus
 }
 #endif

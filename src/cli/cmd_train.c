@@ -253,7 +253,7 @@ int sgdl_cmd_train(int argc, char **argv) {
   int hidden[SGDL_MLP_MAX_LAYERS], nh = 0;
   if (!rc) rc = parse_hidden(&ctx, sgdl_opt_str(opts, "hidden"), hidden, &nh);
   if (!rc && !sgdl_opt_str(opts, "data"))
-    rc = sgdl_fail(&ctx, SGDL_EUSAGE, "--data: required (a folder holding IDX files, e.g. ../shared/data/mnist)");
+    rc = sgdl_fail(&ctx, SGDL_EUSAGE, "--data: required (a folder holding IDX files, e.g. data/mnist)");
   const char *out = sgdl_opt_str(opts, "out");
   if (!rc && out) rc = sgdl_outdir_prepare(&ctx, out, "--out");
   if (rc) return sgdl_cli_error(&ctx, "train", rc);

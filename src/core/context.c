@@ -1,9 +1,10 @@
-/* The context object: threads, verbosity, error hook, progress callback.
+/* The context object: threads, verbosity, error hook, progress callback; the wall clock.
  * Replaces global handlers; a library user owns one per independent job. */
 #include "sgdlab/core.h"
 
 #include <omp.h>
 #include <string.h>
+#include <time.h>
 
 void sgdl_ctx_init(sgdl_ctx *ctx) {
   memset(ctx, 0, sizeof *ctx);
@@ -19,4 +20,10 @@ int sgdl_ctx_threads(const sgdl_ctx *ctx) {
 
 void sgdl_progress(const sgdl_ctx *ctx, double fraction) {
   if (ctx && ctx->progress) ctx->progress(ctx->progress_user, fraction);
+}
+
+double sgdl_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

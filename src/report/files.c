@@ -79,8 +79,3 @@ int sgdl_write_atomic(sgdl_ctx *ctx, const char *path, const char *data, size_t 
   return SGDL_OK;
 }
 
-double sgdl_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
