@@ -39,8 +39,6 @@ enum sgdl_status {
 
 /* Default message for a status code ("unknown error" for anything else). */
 const char *sgdl_strerror(int code);
-/* Short symbolic name ("EINVAL"). */
-const char *sgdl_errname(int code);
 
 typedef void (*sgdl_error_hook)(void *user, int code, const char *msg);
 /* Progress callback: fraction in [0,1]; called from the thread that runs the plan. */

@@ -14,15 +14,6 @@ const char *sgdl_strerror(int code) {
   return "unknown error";
 }
 
-const char *sgdl_errname(int code) {
-  switch (code) {
-#define SGDL_NAME_(name, c, msg) case c: return #name;
-    SGDL_ERRORS(SGDL_NAME_)
-#undef SGDL_NAME_
-  }
-  return "EUNKNOWN";
-}
-
 int sgdl_fail(sgdl_ctx *ctx, int code, const char *fmt, ...) {
   if (!ctx) return code;
   va_list ap;

@@ -1,5 +1,5 @@
 /* The one matrix kernel the network passes are written on, in two versions: plain loops
- * (the reference, obviously right) and CBLAS dgemm (fast). tests/test_nn_kernels.c checks
+ * (the reference, obviously right) and CBLAS dgemm (fast). tests/test_nn_grad.c checks
  * that whole forward/backward/R-op passes agree between the two. */
 #include <cblas.h>
 
