@@ -5,8 +5,8 @@
  * with L_alpha = L (SME1) or L + (alpha/4) |grad L|^2 (SME2, grad = grad L + (alpha/2) Hess L grad L).
  * beta^{-1} ("extra diffusion") is the "Noisy SGD" regularisation of paper (C); 0 by default.
  *
- * What lives here (exact layer, no grids):
- *   - sgdl_sme_model: b, D and L_alpha at a point, from the problem's grad, hvp and noise columns;
+ * What lives here (exact layer, no grids), on top of sgdl_sme_model (b, D and L_alpha at a point,
+ * sgdlab/sde_model.h, included here):
  *   - 1-D mean exit time by the nested-integral formula (exact for the SDE), log-scaled so a
  *     barrier far beyond exp(700) reports log(tau) instead of overflowing, Romberg-extrapolated;
  *   - 1-D expected exit steps of the discrete SGD chain x' = x - alpha g(x) by Nystrom
@@ -25,38 +25,14 @@
 
 #include "sgdlab/core.h"
 #include "sgdlab/problem.h"
+#include "sgdlab/sde_model.h"
 #include "sgdlab/stepper.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ---- the SME's coefficients ------------------------------------------------------------ */
-
-typedef struct sgdl_sme_model {
-  const sgdl_problem *prob; /* borrowed */
-  int order;                /* 1 = SME1, 2 = SME2 */
-  double lr;                /* alpha */
-  double cB;                /* minibatch factor c_B (SPEC section 1) */
-  double extra_diffusion;   /* beta^{-1} >= 0, added to D on the diagonal */
-} sgdl_sme_model;
-
-/* Validate (order 1|2, lr > 0, cB >= 0, extra >= 0) and fill. Errors name --model, --lr, --batch. */
-int sgdl_sme_model_init(sgdl_ctx *ctx, sgdl_sme_model *m, const sgdl_problem *p, int order,
-                        double lr, double cB, double extra_diffusion);
-/* Scratch doubles the point evaluations below need. */
-size_t sgdl_sme_work_size(const sgdl_sme_model *m);
-/* L_alpha(x). */
-double sgdl_sme_potential(const sgdl_sme_model *m, const double *x, double *work);
-/* b(x) = -grad L_alpha(x) -> b[d]. */
-void sgdl_sme_drift(const sgdl_sme_model *m, const double *x, double *b, double *work);
-/* D(x) = (alpha/2) c_B Sigma_1(x) + beta^{-1} I -> D[d*d]. */
-void sgdl_sme_diffusion(const sgdl_sme_model *m, const double *x, double *D, double *work);
-/* Hessian of L_alpha at a critical point of L (grad L = 0): H + (alpha/2) H^2 for SME2, H for
- * SME1 -> Hout[d*d] (symmetrised). Uses d hvp calls. */
-void sgdl_sme_hessian_at_critical(const sgdl_sme_model *m, const double *x, double *Hout, double *work);
-/* Full Hessian of L (not L_alpha) at any x from d hvp calls, symmetrised -> H[d*d]. */
-void sgdl_problem_hessian(const sgdl_problem *p, const double *x, double *H, double *work);
+/* ---- the SME's coefficients: sgdl_sme_model, in sgdlab/sde_model.h (dynamics layer) -------- */
 
 /* ---- 1-D exit problems ------------------------------------------------------------------ */
 

@@ -129,6 +129,9 @@ void sgdl_problem_default_x0(const sgdl_problem *p, uint32_t seed, double *x);
 void sgdl_problem_grad_lanes(const sgdl_problem *p, int W, const double *X, double *Gout, double *work);
 /* Sigma_1(x) = noise_weight * G G^T -> S[d*d]; Gwork holds d*K doubles. */
 void sgdl_problem_sigma1(const sgdl_problem *p, const double *x, double *S, double *Gwork);
+/* Full Hessian of L at x from d hvp calls (p must have hvp), symmetrised -> H[d*d] (row-major);
+ * work holds 2 d doubles. */
+void sgdl_problem_hessian(const sgdl_problem *p, const double *x, double *H, double *work);
 /* Minibatch factor c_B (SPEC section 1): 1/B with replacement (or additive noise, N = 0),
  * (N-B)/(B(N-1)) without replacement. */
 double sgdl_minibatch_factor(size_t N, int B, int without_replacement);

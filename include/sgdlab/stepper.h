@@ -49,20 +49,8 @@ typedef struct sgdl_algo_params {
                             * damping 3/t (the stochastic Su-Boyd-Candes ODE) instead of (1-mu)/sqrt(alpha) */
   int no_initial_layer;    /* msme2: start the flow at x0 instead of x0 + alpha mu/(1-mu)^2 grad L(x0) */
   int scheme;              /* SGDL_SCHEME_EM or SGDL_SCHEME_HEUN (weak order 2 for additive noise) */
-  /* Common random numbers (discrete algorithms on additive-noise problems only): when
-   * couple_substeps = m > 0, the step's Gaussian draw is the normalised sum of the m substep
-   * normals that the model stepper with stream couple_stream uses over the same step, so the
-   * SGD path and the model path share their noise (the law of each is unchanged).
-   * couple_smf selects the model's noise map: 1 = flow (sqrt(w) G, shared by particles),
-   * 0 = SME (Sigma_1^{1/2}, one stream per particle).
-   * Finite data sets (flows only, B = 1 or sampling without replacement, N <= 1024): the step's
-   * minibatch is the B largest entries of S = sum_j Z_j, the sum of the flow's N-dimensional
-   * substep normals. S is exchangeable, so this is a uniform B-subset (for B = 1 a uniform index),
-   * independent across steps: SGD's law is unchanged, and its noise G_J points where the flow's
-   * noise sum_j S_j G_j / sqrt(N m) is largest. */
-  int couple_substeps;
-  uint32_t couple_stream;
-  int couple_smf;
+  /* Common random numbers between a discrete algorithm and a model are not set here: they are
+   * private to the dynamics layer (sgdl_stepper_create_pair sets them on its discrete half). */
 } sgdl_algo_params;
 
 /* Defaults: lr 0.1, batch 1, mu 0.9, beta1 0.9, beta2 0.999, eps 1e-8, substeps 1, EM. */
@@ -81,11 +69,38 @@ typedef struct sgdl_lanes {
   double *work;      /* scratch of stepper->work_per_lane * SGDL_LANES doubles */
 } sgdl_lanes;
 
+/* Optimiser rules: the discrete rule of a stepper's descriptor, and (SGD .. ADAM) the rules of
+ * sgdl_optim_update below. NEWTON and NGD are SGD on a preconditioned gradient (lane steppers
+ * only); NONE marks a continuous model. */
+enum { SGDL_OPT_NONE = -1, SGDL_OPT_SGD = 0, SGDL_OPT_HB, SGDL_OPT_NAG, SGDL_OPT_ADAM, SGDL_OPT_NEWTON, SGDL_OPT_NGD };
+/* Drift of a continuous model: none (discrete algorithms), -grad L, or the modified
+ * -(grad L + modc alpha Hess L grad L) = -grad (L + modc alpha/2 |grad L|^2) (SPEC 3.1). */
+enum { SGDL_DRIFT_NONE = 0, SGDL_DRIFT_PLAIN, SGDL_DRIFT_MODIFIED };
+/* Noise of a continuous model: none (gf), SME (independent Sigma_1^{1/2} dW per particle) or
+ * SMF (flow noise sqrt(w) G dbeta shared by the particles of a replica; one particle's law = SME's). */
+enum { SGDL_NOISE_NONE = 0, SGDL_NOISE_SME, SGDL_NOISE_SMF };
+/* Momentum structure: none, the time-rescaled momentum SMEs (msme: coefficients times 1/(1-mu),
+ * msme2's coefficient 2 kappa(mu) and initial layer, SPEC 3.2a/b), or the underdamped (X, V)
+ * SDE of the critical scaling (usme, SPEC 3.2c). */
+enum { SGDL_MOMENTUM_NONE = 0, SGDL_MOMENTUM_MSME, SGDL_MOMENTUM_UNDERDAMPED };
+
+/* What a stepper is, read by every layer that must treat kinds of models differently (the
+ * steppers' plans, coupling, exact moments, weak studies, the SME coefficient object) instead
+ * of decoding the name. */
+typedef struct sgdl_stepper_desc {
+  int rule;          /* SGDL_OPT_*: the discrete update rule; SGDL_OPT_NONE for continuous models */
+  int drift;         /* SGDL_DRIFT_* */
+  double modc;       /* SGDL_DRIFT_MODIFIED: the coefficient modc (1/2: L + alpha/4 |grad L|^2); 0 otherwise */
+  int noise;         /* SGDL_NOISE_* */
+  int momentum;      /* SGDL_MOMENTUM_* */
+  int weak_order;    /* weak order of approximation of SGD claimed by the theory (0 = n/a) */
+} sgdl_stepper_desc;
+
 typedef struct sgdl_stepper_type {
   const char *name;  /* "sgd", "hb", "nag", "adam", "newton", "ngd", "gf", "sme1", "sme2", "smf1", "smf2",
-                      * "msme1", "msme2", "usme" */
-  int is_discrete;   /* 1 for algorithms driven by sample draws */
-  int weak_order;    /* weak order of approximation of SGD claimed by the theory (0 = n/a) */
+                      * "msme1", "msme2", "usme" (the list: src/dynamics/steppers.def) */
+  int is_discrete;   /* 1 for algorithms driven by sample draws (desc.rule != SGDL_OPT_NONE) */
+  sgdl_stepper_desc desc;
   const char *summary;
   int (*plan)(sgdl_ctx *ctx, sgdl_stepper *s);
   void (*step)(const sgdl_stepper *s, sgdl_lanes *L);
@@ -117,8 +132,10 @@ int sgdl_stepper_create(sgdl_ctx *ctx, const char *name, const sgdl_problem *pro
 void sgdl_stepper_destroy(sgdl_stepper *s);
 
 /* A coupled pair for variance-reduced weak errors: 2P particles per replica, [0, P) run the
- * discrete `algo` (sgd, hb or nag; batch and sampling from par) and [P, 2P) run `model`, with common random numbers (see
- * couple_substeps). sgdl_coupling_possible says whether it applies: additive constant noise
+ * discrete `algo` (sgd, hb or nag; batch and sampling from par) and [P, 2P) run `model`, with common random
+ * numbers: SGD's Gaussian draw at step k is the normalised sum of the model's substep normals over that step
+ * (on a finite data set: its minibatch is the B largest entries of the flow's summed substep normals), so
+ * each half keeps its law. sgdl_coupling_possible says whether it applies: additive constant noise
  * (any model; P = 1 unless the model is a flow or gf, because SGD shares its draw across
  * particles), or a finite data set of at most 1024 samples with a flow (smf1/smf2) or gf and
  * B = 1 or sampling without replacement. */
@@ -131,8 +148,7 @@ int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model,
  * trainer (one copy of each rule). `aux` holds naux_of(algo)*n doubles, zero at k = 0.
  * g is the (stochastic) gradient at x; nag uses the PyTorch form (g at the current iterate,
  * which is Sutskever's look-ahead point). k is the 0-based step index (Adam bias correction). */
-enum { SGDL_OPT_SGD = 0, SGDL_OPT_HB, SGDL_OPT_NAG, SGDL_OPT_ADAM };
-int sgdl_optim_aux(int rule);   /* aux vectors per parameter: 0, 1, 1, 2 */
+int sgdl_optim_aux(int rule);   /* aux vectors per parameter: 0, 1, 1, 2 (SGD, HB, NAG, ADAM) */
 void sgdl_optim_update(int rule, const sgdl_algo_params *par, long n, double *x, double *aux,
                        const double *g, uint64_t k);
 

@@ -15,20 +15,19 @@
 #include "sgdlab/linalg.h"
 #include "sgdlab/problem.h"
 
-enum { ALG_SGD, ALG_HB, ALG_NAG, ALG_ADAM, ALG_NEWTON, ALG_NGD };
-
-/* Plan-time data: only the coupled noise map (see couple_substeps in stepper.h). */
+/* Plan-time data: the coupling (see sgdl_coupling in internal.h; substeps 0 = uncoupled) and
+ * the noise map it owns. */
 typedef struct {
-  double *factor; /* d x cols */
-  int cols;
+  sgdl_coupling couple;
+  double *factor; /* d x cols, additive noise only */
 } discrete_impl;
 
 /* The model's noise map for common random numbers: Sigma_1^{1/2} (SME) or sqrt(w) G (SMF). */
-static int plan_coupling(sgdl_ctx *ctx, sgdl_stepper *s) {
+static int plan_coupling(sgdl_ctx *ctx, sgdl_stepper *s, discrete_impl *di) {
   const sgdl_problem *p = s->prob;
   const int d = p->dim, K = p->n_noise;
   if (p->n_data) { /* minibatch = the top B of the flow's summed normals: no noise map needed */
-    if (!s->par.couple_smf || p->n_data > 1024 || !(s->par.batch == 1 || s->par.without_replacement))
+    if (!di->couple.smf || p->n_data > 1024 || !(s->par.batch == 1 || s->par.without_replacement))
       return sgdl_fail(ctx, SGDL_ENOTSUP, "--coupling: on a data set only flows with B = 1 or sampling without "
                        "replacement and N <= 1024 can share SGD's draw (problem %s)", p->type->name);
     return SGDL_OK;
@@ -36,21 +35,19 @@ static int plan_coupling(sgdl_ctx *ctx, sgdl_stepper *s) {
   if (!p->noise_constant)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--coupling: common random numbers need additive constant noise (problem %s)",
                      p->type->name);
-  discrete_impl *di = calloc(1, sizeof *di);
   double *G = sgdl_alloc(ctx, (size_t)d * K, sizeof *G), *x0 = sgdl_alloc(ctx, (size_t)d, sizeof *x0);
-  int rc = (di && G && x0) ? SGDL_OK : SGDL_ENOMEM;
-  s->impl = di;
+  int rc = (G && x0) ? SGDL_OK : SGDL_ENOMEM;
   if (!rc) {
     p->type->noise_cols(p, x0, G);
-    if (s->par.couple_smf) {
+    if (di->couple.smf) {
       for (size_t i = 0; i < (size_t)d * K; i++) G[i] *= sqrt(p->noise_weight);
       di->factor = G;
-      di->cols = K;
+      di->couple.cols = K;
       G = NULL;
     } else {
       double *S = sgdl_alloc(ctx, (size_t)d * d, sizeof *S);
       di->factor = sgdl_alloc(ctx, (size_t)d * d, sizeof *di->factor);
-      di->cols = d;
+      di->couple.cols = d;
       rc = (S && di->factor) ? SGDL_OK : SGDL_ENOMEM;
       if (!rc) {
         sgdl_gemm(0, 1, d, d, K, p->noise_weight, G, G, 0.0, S);
@@ -59,9 +56,20 @@ static int plan_coupling(sgdl_ctx *ctx, sgdl_stepper *s) {
       sgdl_free(S);
     }
   }
+  di->couple.factor = di->factor;
   sgdl_free(G);
   sgdl_free(x0);
   return rc;
+}
+
+int sgdl_discrete_couple(sgdl_ctx *ctx, sgdl_stepper *s, int substeps, uint32_t stream, int smf) {
+  discrete_impl *di = s->impl;
+  if (!s->type->is_discrete || !di)
+    return sgdl_fail(ctx, SGDL_EINVAL, "--algo: %s is not a discrete algorithm", s->type->name);
+  di->couple.substeps = substeps;
+  di->couple.stream = stream;
+  di->couple.smf = smf;
+  return plan_coupling(ctx, s, di);
 }
 
 static void discrete_destroy(sgdl_stepper *s) {
@@ -71,45 +79,21 @@ static void discrete_destroy(sgdl_stepper *s) {
   s->impl = NULL;
 }
 
-void sgdl_coupled_factor(const sgdl_stepper *s, const double **F, int *cols) {
-  const discrete_impl *di = s->impl;
-  *F = di ? di->factor : NULL;
-  *cols = di ? di->cols : 0;
-}
-
-static int alg_of(const sgdl_stepper *s) {
-  const char *n = s->type->name;
-  if (!strcmp(n, "hb")) return ALG_HB;
-  if (!strcmp(n, "nag")) return ALG_NAG;
-  if (!strcmp(n, "adam")) return ALG_ADAM;
-  if (!strcmp(n, "newton")) return ALG_NEWTON;
-  if (!strcmp(n, "ngd")) return ALG_NGD;
-  return ALG_SGD;
-}
-
 static int discrete_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
-  const int d = s->prob->dim, alg = alg_of(s);
-  if ((alg == ALG_HB || alg == ALG_NAG) && !(s->par.momentum >= 0 && s->par.momentum < 1))
+  const int d = s->prob->dim, rule = s->type->desc.rule;
+  if ((rule == SGDL_OPT_HB || rule == SGDL_OPT_NAG) && !(s->par.momentum >= 0 && s->par.momentum < 1))
     return sgdl_fail(ctx, SGDL_EINVAL, "--momentum: %g is outside [0, 1)", s->par.momentum);
-  if (alg == ALG_ADAM) {
+  if (rule == SGDL_OPT_ADAM) {
     if (!(s->par.beta1 >= 0 && s->par.beta1 < 1)) return sgdl_fail(ctx, SGDL_EINVAL, "--beta1: %g is outside [0, 1)", s->par.beta1);
     if (!(s->par.beta2 >= 0 && s->par.beta2 < 1)) return sgdl_fail(ctx, SGDL_EINVAL, "--beta2: %g is outside [0, 1)", s->par.beta2);
     if (!(s->par.eps >= 0)) return sgdl_fail(ctx, SGDL_EINVAL, "--eps: %g is negative", s->par.eps);
   }
-  if ((alg == ALG_NEWTON || alg == ALG_NGD) && !(s->par.damping >= 0))
+  if ((rule == SGDL_OPT_NEWTON || rule == SGDL_OPT_NGD) && !(s->par.damping >= 0))
     return sgdl_fail(ctx, SGDL_EINVAL, "--damping: %g is negative", s->par.damping);
-  if (alg == ALG_NEWTON && !s->prob->type->hvp)
+  if (rule == SGDL_OPT_NEWTON && !s->prob->type->hvp)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "newton: problem %s has no Hessian-vector product", s->prob->type->name);
-  switch (alg) {
-    case ALG_HB:
-    case ALG_NAG: s->naux = d; break;
-    case ALG_ADAM: s->naux = 2 * d; break;
-    default: s->naux = 0;
-  }
-  if (s->par.couple_substeps > 0) {
-    int rc = plan_coupling(ctx, s);
-    if (rc) return rc;
-  }
+  s->naux = d * sgdl_optim_aux(rule); /* newton, ngd: none */
+  if (!(s->impl = calloc(1, sizeof(discrete_impl)))) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   const int P = s->particles;
   long total = 2L * P * d * SGDL_LANES                     /* Y, G */
                + sgdl_sgrad_work(s->prob, s->par.batch)     /* draw + gradient */
@@ -119,7 +103,7 @@ static int discrete_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
 }
 
 /* g <- (M + delta I)^{-1} g for each lane of particle block (X, G). */
-static void precondition(const sgdl_stepper *s, int alg, int W, const double *X, double *G, double *w) {
+static void precondition(const sgdl_stepper *s, int rule, int W, const double *X, double *G, double *w) {
   const sgdl_problem *p = s->prob;
   const int d = p->dim, K = p->n_noise;
   double *M = w, *x = M + (size_t)d * d, *g = x + d, *e = g + d, *col = e + d;
@@ -128,7 +112,7 @@ static void precondition(const sgdl_stepper *s, int alg, int W, const double *X,
   for (int l = 0; l < W; l++) {
     lane_get(d, W, X, l, x);
     lane_get(d, W, G, l, g);
-    if (alg == ALG_NEWTON) {
+    if (rule == SGDL_OPT_NEWTON) {
       for (int j = 0; j < d; j++) {
         memset(e, 0, sizeof(double) * d);
         e[j] = 1;
@@ -153,13 +137,14 @@ static void precondition(const sgdl_stepper *s, int alg, int W, const double *X,
 }
 
 static void discrete_step(const sgdl_stepper *s, sgdl_lanes *L) {
-  const int W = L->W, d = L->d, P = L->P, alg = alg_of(s);
+  const int W = L->W, d = L->d, P = L->P, rule = s->type->desc.rule;
+  const discrete_impl *di = s->impl;
   const size_t blk = (size_t)d * W;
   double *Y = L->work, *G = Y + (size_t)P * d * SGDL_LANES, *w = G + (size_t)P * d * SGDL_LANES;
   const double *eval = L->x;
   /* Nesterov's momentum: constant, or the convex-acceleration schedule k/(k+3) (0-based k). */
-  const double mu = alg == ALG_NAG && s->par.sbc ? (double)L->k / ((double)L->k + 3.0) : s->par.momentum;
-  if (alg == ALG_NAG) {
+  const double mu = rule == SGDL_OPT_NAG && s->par.sbc ? (double)L->k / ((double)L->k + 3.0) : s->par.momentum;
+  if (rule == SGDL_OPT_NAG) {
     for (int q = 0; q < P; q++) {
       const double *x = L->x + q * blk, *v = L->aux + (size_t)q * s->naux * W;
       double *y = Y + q * blk;
@@ -168,33 +153,33 @@ static void discrete_step(const sgdl_stepper *s, sgdl_lanes *L) {
     eval = Y;
   }
   /* Gradient blocks use stride d*W per particle; the buffers were sized for SGDL_LANES lanes. */
-  sgdl_stochastic_grad(s, L, eval, G, w);
+  sgdl_stochastic_grad(s, di->couple.substeps > 0 ? &di->couple : NULL, L, eval, G, w);
   for (int q = 0; q < P; q++) {
     double *x = L->x + q * blk, *g = G + q * blk, *aux = L->aux + (size_t)q * s->naux * W;
-    switch (alg) {
-      case ALG_SGD: sgdl_optim_update(SGDL_OPT_SGD, &s->par, (long)blk, x, NULL, g, L->k); break;
-      case ALG_HB: sgdl_optim_update(SGDL_OPT_HB, &s->par, (long)blk, x, aux, g, L->k); break;
-      case ALG_ADAM: sgdl_optim_update(SGDL_OPT_ADAM, &s->par, (long)blk, x, aux, g, L->k); break;
-      case ALG_NAG:
+    switch (rule) {
+      case SGDL_OPT_NAG: /* Sutskever form on x (the optim.c rule tracks the look-ahead point) */
         for (size_t i = 0; i < blk; i++) {
           aux[i] = mu * aux[i] - s->par.lr * g[i];
           x[i] += aux[i];
         }
         break;
-      case ALG_NEWTON:
-      case ALG_NGD:
-        precondition(s, alg, W, x, g, w);
+      case SGDL_OPT_NEWTON:
+      case SGDL_OPT_NGD:
+        precondition(s, rule, W, x, g, w);
         sgdl_optim_update(SGDL_OPT_SGD, &s->par, (long)blk, x, NULL, g, L->k);
         break;
+      default: sgdl_optim_update(rule, &s->par, (long)blk, x, aux, g, L->k); /* sgd, hb, adam */
     }
   }
 }
 
-#define DISCRETE(id, label, text) \
-  const sgdl_stepper_type sgdl_stepper_##id = {label, 1, 0, text, discrete_plan, discrete_step, discrete_destroy};
-DISCRETE(sgd, "sgd", "SGD with minibatch B (i.i.d. indices or a uniform B-subset)")
-DISCRETE(hb, "hb", "heavy-ball momentum SGD: m <- mu m + g, x <- x - alpha m")
-DISCRETE(nag, "nag", "Nesterov (Sutskever form, constant mu), gradient at the look-ahead point")
-DISCRETE(adam, "adam", "Adam with bias corrections")
-DISCRETE(newton, "newton", "damped Newton: x <- x - alpha (Hess L + delta I)^{-1} g")
-DISCRETE(ngd, "ngd", "natural gradient: x <- x - alpha (F + delta I)^{-1} g")
+/* Discrete algorithms: a rule and no drift, noise or momentum model; no weak order claimed. */
+#define DISCRETE(id, rule, text)                                                                           \
+  const sgdl_stepper_type sgdl_stepper_##id = {#id, 1, {rule, SGDL_DRIFT_NONE, 0, SGDL_NOISE_NONE, SGDL_MOMENTUM_NONE, 0}, \
+                                               text, discrete_plan, discrete_step, discrete_destroy};
+DISCRETE(sgd, SGDL_OPT_SGD, "SGD with minibatch B (i.i.d. indices or a uniform B-subset)")
+DISCRETE(hb, SGDL_OPT_HB, "heavy-ball momentum SGD: m <- mu m + g, x <- x - alpha m")
+DISCRETE(nag, SGDL_OPT_NAG, "Nesterov (Sutskever form, constant mu), gradient at the look-ahead point")
+DISCRETE(adam, SGDL_OPT_ADAM, "Adam with bias corrections")
+DISCRETE(newton, SGDL_OPT_NEWTON, "damped Newton: x <- x - alpha (Hess L + delta I)^{-1} g")
+DISCRETE(ngd, SGDL_OPT_NGD, "natural gradient: x <- x - alpha (F + delta I)^{-1} g")

@@ -6,10 +6,10 @@
 #include "sgdlab/rng.h"
 #include "sgdlab/stepper.h"
 
-extern const sgdl_stepper_type sgdl_stepper_sgd, sgdl_stepper_hb, sgdl_stepper_nag, sgdl_stepper_adam,
-    sgdl_stepper_newton, sgdl_stepper_ngd;
-extern const sgdl_stepper_type sgdl_stepper_gf, sgdl_stepper_sme1, sgdl_stepper_sme2, sgdl_stepper_smf1,
-    sgdl_stepper_smf2, sgdl_stepper_msme1, sgdl_stepper_msme2, sgdl_stepper_usme;
+/* The stepper types, one per line of steppers.def. */
+#define SGDL_STEPPER(id) extern const sgdl_stepper_type sgdl_stepper_##id;
+#include "dynamics/steppers.def"
+#undef SGDL_STEPPER
 
 /* Copy lane l of a [d][W] block into v[d], and back. */
 static inline void lane_get(int d, int W, const double *X, int l, double *v) {
@@ -19,15 +19,42 @@ static inline void lane_put(int d, int W, double *X, int l, const double *v) {
   for (int i = 0; i < d; i++) X[(size_t)i * W + l] = v[i];
 }
 
+/* Common random numbers of a discrete stepper coupled to a model (set by sgdl_stepper_create_pair
+ * through sgdl_discrete_couple; private to this layer). With substeps = m > 0, the step's Gaussian
+ * draw is the normalised sum of the m substep normals that the model stepper with stream `stream`
+ * uses over the same step, so the SGD path and the model path share their noise (the law of each
+ * is unchanged). smf selects the model's noise map: 1 = flow (sqrt(w) G, shared by particles),
+ * 0 = SME (Sigma_1^{1/2}, one stream per particle); factor is that map (d x cols, additive noise).
+ * Finite data sets (flows only, B = 1 or sampling without replacement, N <= 1024): the step's
+ * minibatch is the B largest entries of S = sum_j Z_j, the sum of the flow's N-dimensional
+ * substep normals. S is exchangeable, so this is a uniform B-subset (for B = 1 a uniform index),
+ * independent across steps: SGD's law is unchanged, and its noise G_J points where the flow's
+ * noise sum_j S_j G_j / sqrt(N m) is largest; factor is NULL there. */
+typedef struct sgdl_coupling {
+  int substeps;
+  uint32_t stream;
+  int smf;
+  const double *factor; /* owned by the discrete stepper */
+  int cols;
+} sgdl_coupling;
+
+/* Couple the discrete stepper s (already created) to a model with the given substeps, stream and
+ * noise kind: validates the problem (errors name --coupling) and precomputes the noise map. */
+int sgdl_discrete_couple(sgdl_ctx *ctx, sgdl_stepper *s, int substeps, uint32_t stream, int smf);
+
 /* Minibatch gradient estimate at the P points Y ([P][d][W]) for one step, the same draw for
  * every particle of a replica ("shared samples"): finite data -> B indices per lane; additive
- * noise -> K normals per lane scaled by 1/sqrt(B). Writes Gout [P][d][W]. work holds
- * sgdl_sgrad_work() doubles (sized for SGDL_LANES lanes). */
-void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_lanes *L, const double *Y, double *Gout,
-                          double *work);
+ * noise -> K normals per lane scaled by 1/sqrt(B). With a coupling cp (NULL: none) the draw is
+ * the model's (sgdl_coupling). Writes Gout [P][d][W]. work holds sgdl_sgrad_work() doubles
+ * (sized for SGDL_LANES lanes). */
+void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_coupling *cp, const sgdl_lanes *L, const double *Y,
+                          double *Gout, double *work);
 int sgdl_sgrad_work(const sgdl_problem *p, int batch);
-/* The coupled noise map of a discrete stepper (NULL when not coupled). */
-void sgdl_coupled_factor(const sgdl_stepper *s, const double **F, int *cols);
+
+/* grad L_alpha at one point: g holds grad L (times any scale) on entry; on return
+ * g + c Hess L(x) g, c = modc alpha (one hvp; hv: d doubles of scratch). The modified drift of
+ * both the lane steppers and the SME coefficient object (sde_model.c). */
+void sgdl_modified_grad_point(const sgdl_problem *p, double c, const double *x, double *g, double *hv);
 
 /* Drift of the continuous models at the points of one particle block X [d][W]:
  * b = -(grad L + modified * alpha/2 Hess L grad L) -> Bout [d][W]. work: sgdl_model_work(). */

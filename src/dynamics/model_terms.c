@@ -34,11 +34,15 @@ void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X
     for (int l = 0; l < W; l++) {
       lane_get(d, W, X, l, x);
       lane_get(d, W, Bout, l, g);
-      p->type->hvp(p, x, g, hv);
-      for (int i = 0; i < d; i++) g[i] += c * hv[i];
+      sgdl_modified_grad_point(p, c, x, g, hv);
       lane_put(d, W, Bout, l, g);
     }
   }
+}
+
+void sgdl_modified_grad_point(const sgdl_problem *p, double c, const double *x, double *g, double *hv) {
+  p->type->hvp(p, x, g, hv);
+  for (int i = 0; i < p->dim; i++) g[i] += c * hv[i];
 }
 
 void sgdl_model_drift(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {

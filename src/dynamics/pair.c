@@ -4,7 +4,6 @@
  * its own law: SGD's Gaussian draw at step k is the normalised sum of the model's substep
  * normals over the same step (sgrad.c), which is again N(0, I). */
 #include <stdlib.h>
-#include <string.h>
 
 #include "dynamics/internal.h"
 
@@ -39,12 +38,20 @@ static void pair_destroy(sgdl_stepper *s) {
   s->impl = NULL;
 }
 
-static const sgdl_stepper_type pair_type = {"pair", 0, 0, "SGD and a model with common random numbers", pair_plan,
-                                            pair_step, pair_destroy};
+/* Not in the registry: made only by sgdl_stepper_create_pair. */
+static const sgdl_stepper_type pair_type = {"pair", 0, {SGDL_OPT_NONE, SGDL_DRIFT_NONE, 0, SGDL_NOISE_NONE, SGDL_MOMENTUM_NONE, 0},
+                                            "SGD and a model with common random numbers", pair_plan, pair_step, pair_destroy};
+
+/* The model's noise kind from its descriptor; an unknown name counts as an SME (creation then
+ * reports it). */
+static int noise_of(const char *model) {
+  const sgdl_stepper_type *t = sgdl_stepper_find(model);
+  return t ? t->desc.noise : SGDL_NOISE_SME;
+}
 
 int sgdl_coupling_possible(const sgdl_problem *prob, const char *model, int P, const sgdl_algo_params *par) {
-  const int smf = !strncmp(model, "smf", 3), gf = !strcmp(model, "gf");
-  if (gf) return 1;
+  const int noise = noise_of(model), smf = noise == SGDL_NOISE_SMF;
+  if (noise == SGDL_NOISE_NONE) return 1;
   if (prob->n_data)
     return smf && prob->n_data <= 1024 && (par->batch == 1 || par->without_replacement);
   return prob->noise_constant && (P == 1 || smf);
@@ -54,7 +61,7 @@ int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model,
                              const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P,
                              sgdl_stepper **out) {
   *out = NULL;
-  const int smf = !strncmp(model, "smf", 3), gf = !strcmp(model, "gf");
+  const int noise = noise_of(model);
   if (!sgdl_coupling_possible(prob, model, P, par))
     return sgdl_fail(ctx, SGDL_ENOTSUP,
                      "--coupling: no common random numbers for %s on problem %s (needs additive noise, or a flow on a "
@@ -67,13 +74,10 @@ int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model,
     free(s);
     return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   }
-  sgdl_algo_params ps = *par;
-  if (!gf) {
-    ps.couple_substeps = par->substeps;
-    ps.couple_stream = stream;
-    ps.couple_smf = smf;
-  }
-  int rc = sgdl_stepper_create(ctx, algo, prob, &ps, seed, stream, P, &pi->sgd);
+  int rc = sgdl_stepper_create(ctx, algo, prob, par, seed, stream, P, &pi->sgd);
+  /* gf has no noise to share; a continuous `algo` runs uncoupled beside the model. */
+  if (!rc && noise != SGDL_NOISE_NONE && pi->sgd->type->is_discrete)
+    rc = sgdl_discrete_couple(ctx, pi->sgd, par->substeps, stream, noise == SGDL_NOISE_SMF);
   if (!rc) rc = sgdl_stepper_create(ctx, model, prob, par, seed, stream, P, &pi->model);
   s->type = &pair_type;
   s->prob = prob;

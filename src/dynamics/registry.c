@@ -1,4 +1,4 @@
-/* The stepper registry: names, lookup, creation with validation of the shared parameters
+/* The stepper registry (the list is steppers.def): names, lookup, creation with validation of the shared parameters
  * (learning rate, batch size against the data set, substeps), and destruction. */
 #include <math.h>
 #include <stdlib.h>
@@ -6,13 +6,18 @@
 
 #include "dynamics/internal.h"
 
+/* Both lists come from steppers.def, so they cannot drift apart. */
+#define SGDL_STEPPER(id) &sgdl_stepper_##id,
 static const sgdl_stepper_type *const all_types[] = {
-    &sgdl_stepper_sgd,  &sgdl_stepper_hb,   &sgdl_stepper_nag,  &sgdl_stepper_adam,
-    &sgdl_stepper_newton, &sgdl_stepper_ngd, &sgdl_stepper_gf,   &sgdl_stepper_sme1,
-    &sgdl_stepper_sme2, &sgdl_stepper_smf1, &sgdl_stepper_smf2, &sgdl_stepper_msme1, &sgdl_stepper_msme2, &sgdl_stepper_usme, NULL};
+#include "dynamics/steppers.def"
+    NULL};
+#undef SGDL_STEPPER
 
-const char *const sgdl_stepper_names[] = {"sgd", "hb", "nag", "adam", "newton", "ngd",
-                                          "gf",  "sme1", "sme2", "smf1", "smf2", "msme1", "msme2", "usme", NULL};
+#define SGDL_STEPPER(id) #id,
+const char *const sgdl_stepper_names[] = {
+#include "dynamics/steppers.def"
+    NULL};
+#undef SGDL_STEPPER
 
 void sgdl_algo_params_init(sgdl_algo_params *par) {
   memset(par, 0, sizeof *par);

@@ -20,15 +20,16 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
   const sgdl_problem *p = s->prob;
   const int d = p->dim, K = p->n_noise;
   const char *n = s->type->name;
+  const sgdl_stepper_desc *ds = &s->type->desc;
   sgdl_model_impl *m = calloc(1, sizeof *m);
   if (!m) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   s->impl = m;
-  m->noisy = strcmp(n, "gf") != 0;
-  m->modified = !strcmp(n, "sme2") || !strcmp(n, "smf2") || !strcmp(n, "msme2");
-  m->smf = !strncmp(n, "smf", 3);
+  m->noisy = ds->noise != SGDL_NOISE_NONE;
+  m->modified = ds->drift == SGDL_DRIFT_MODIFIED;
+  m->smf = ds->noise == SGDL_NOISE_SMF;
   m->c0 = 1;
-  m->modc = m->modified ? 0.5 : 0;
-  if (!strcmp(n, "usme")) { /* SPEC 3.2c: dX = V dt, dV = -(lambda V + grad L) dt + (eps Sigma_B)^{1/2} dW */
+  m->modc = m->modified ? ds->modc : 0;
+  if (ds->momentum == SGDL_MOMENTUM_UNDERDAMPED) { /* SPEC 3.2c: dX = V dt, dV = -(lambda V + grad L) dt + (eps Sigma_B)^{1/2} dW */
     const double mu = s->par.momentum;
     if (!(mu >= 0 && mu < 1)) return sgdl_fail(ctx, SGDL_EINVAL, "--momentum: %g is outside [0, 1)", mu);
     m->under = s->par.sbc ? 2 : 1; /* 2: damping 3/t */
@@ -36,11 +37,11 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
     m->lambda = (1 - mu) / m->eps;
     m->c0 = sqrt(m->eps / s->par.lr); /* noise amplitude sqrt(eps cB h) = c0 sqrt(alpha cB h) */
   }
-  if (!strncmp(n, "msme", 4)) { /* momentum SMEs of SPEC 3.2 (fixed mu, t = k alpha) */
+  if (ds->momentum == SGDL_MOMENTUM_MSME) { /* momentum SMEs of SPEC 3.2 (fixed mu, t = k alpha) */
     const double mu = s->par.momentum;
     if (!(mu >= 0 && mu < 1)) return sgdl_fail(ctx, SGDL_EINVAL, "--momentum: %g is outside [0, 1)", mu);
     m->c0 = 1 / (1 - mu);
-    if (m->modified) {
+    if (m->modified) { /* the coefficient becomes 2 kappa(mu), which is the descriptor's 1/2 at mu = 0 */
       const double kappa = (s->par.nesterov ? 1 - mu + 2 * mu * mu : 1 + mu) / (4 * (1 - mu) * (1 - mu));
       m->modc = 2 * kappa;
       if (!s->par.no_initial_layer) m->shift = s->par.lr * mu / ((1 - mu) * (1 - mu));
@@ -199,17 +200,24 @@ static void underdamped_step(const sgdl_stepper *s, sgdl_lanes *L) {
   }
 }
 
-#define MODEL(id, label, order, text) \
-  const sgdl_stepper_type sgdl_stepper_##id = {label, 0, order, text, model_plan, model_step, model_destroy};
-MODEL(gf, "gf", 1, "gradient flow dX = -grad L dt")
-MODEL(sme1, "sme1", 1, "first-order SME: dX = -grad L dt + sqrt(alpha Sigma_B)^{1/2} dW")
-MODEL(sme2, "sme2", 2, "second-order SME: drift -grad(L + alpha/4 |grad L|^2), same noise as sme1")
-MODEL(smf1, "smf1", 1, "stochastic modified flow, drift -grad L, noise sqrt(alpha cB/N) sum_i G_i dbeta_i shared by particles")
-MODEL(smf2, "smf2", 2, "stochastic modified flow with the second-order drift of sme2")
-MODEL(msme1, "msme1", 1, "momentum SME (SPEC 3.2a): dX = -grad L dt/(1-mu) + sqrt(alpha Sigma_B)^{1/2} dW/(1-mu)")
-MODEL(msme2, "msme2", 2, "momentum SME with the order-2 drift of SPEC 3.2b (hb or nag) and the initial-layer shift")
-
-const sgdl_stepper_type sgdl_stepper_usme = {
-    "usme", 0, 1, "underdamped SDE of the critical momentum scaling (SPEC 3.2c): dX = V dt, "
-    "dV = -((1-mu)/sqrt(alpha) V + grad L) dt + (sqrt(alpha) Sigma_B)^{1/2} dW, one step = time sqrt(alpha)",
-    model_plan, underdamped_step, model_destroy};
+/* Continuous models: no discrete rule; drift, its coefficient, noise, momentum, weak order. */
+#define MODEL(id, drift, modc, noise, momentum, order, step, text)                                   \
+  const sgdl_stepper_type sgdl_stepper_##id = {#id, 0, {SGDL_OPT_NONE, drift, modc, noise, momentum, order}, text, \
+                                               model_plan, step, model_destroy};
+enum { PLAIN = SGDL_DRIFT_PLAIN, MODIFIED = SGDL_DRIFT_MODIFIED };
+MODEL(gf, PLAIN, 0, SGDL_NOISE_NONE, SGDL_MOMENTUM_NONE, 1, model_step, "gradient flow dX = -grad L dt")
+MODEL(sme1, PLAIN, 0, SGDL_NOISE_SME, SGDL_MOMENTUM_NONE, 1, model_step,
+      "first-order SME: dX = -grad L dt + sqrt(alpha Sigma_B)^{1/2} dW")
+MODEL(sme2, MODIFIED, 0.5, SGDL_NOISE_SME, SGDL_MOMENTUM_NONE, 2, model_step,
+      "second-order SME: drift -grad(L + alpha/4 |grad L|^2), same noise as sme1")
+MODEL(smf1, PLAIN, 0, SGDL_NOISE_SMF, SGDL_MOMENTUM_NONE, 1, model_step,
+      "stochastic modified flow, drift -grad L, noise sqrt(alpha cB/N) sum_i G_i dbeta_i shared by particles")
+MODEL(smf2, MODIFIED, 0.5, SGDL_NOISE_SMF, SGDL_MOMENTUM_NONE, 2, model_step,
+      "stochastic modified flow with the second-order drift of sme2")
+MODEL(msme1, PLAIN, 0, SGDL_NOISE_SME, SGDL_MOMENTUM_MSME, 1, model_step,
+      "momentum SME (SPEC 3.2a): dX = -grad L dt/(1-mu) + sqrt(alpha Sigma_B)^{1/2} dW/(1-mu)")
+MODEL(msme2, MODIFIED, 0.5, SGDL_NOISE_SME, SGDL_MOMENTUM_MSME, 2, model_step,
+      "momentum SME with the order-2 drift of SPEC 3.2b (hb or nag) and the initial-layer shift")
+MODEL(usme, PLAIN, 0, SGDL_NOISE_SME, SGDL_MOMENTUM_UNDERDAMPED, 1, underdamped_step,
+      "underdamped SDE of the critical momentum scaling (SPEC 3.2c): dX = V dt, "
+      "dV = -((1-mu)/sqrt(alpha) V + grad L) dt + (sqrt(alpha) Sigma_B)^{1/2} dW, one step = time sqrt(alpha)")

@@ -2,7 +2,10 @@
  * particles of a replica (multi-point runs "with shared samples", SPEC 3.3).
  *   finite data: B indices per lane (i.i.d. or a uniform B-subset), g = (1/B) sum grad l_i;
  *   additive Gaussian noise: g = grad L - G theta / sqrt(B), theta ~ N(0, I_K) (the mean of B
- *   i.i.d. draws has exactly this law). */
+ *   i.i.d. draws has exactly this law).
+ * With a coupling (sgdl_coupling, set up by discrete.c) the draw is built from the model's
+ * substep normals instead. Does not: own the coupling, or apply any update rule (discrete.c
+ * calls this file; this file calls nothing in discrete.c). */
 #include <math.h>
 #include <string.h>
 
@@ -20,12 +23,13 @@ int sgdl_sgrad_work(const sgdl_problem *p, int batch) {
 /* Finite data with common random numbers: the B largest entries of S = sum_j Z_j over the flow's
  * m substep normal vectors (N per lane). Exchangeable S -> a uniform B-subset; ties have
  * probability zero. buf holds 4 N SGDL_LANES doubles. */
-static void coupled_indices(const sgdl_stepper *s, const sgdl_lanes *L, double *buf, uint32_t *idx) {
-  const int W = L->W, N = (int)s->prob->n_data, B = s->par.batch, m = s->par.couple_substeps;
+static void coupled_indices(const sgdl_stepper *s, const sgdl_coupling *cp, const sgdl_lanes *L, double *buf,
+                            uint32_t *idx) {
+  const int W = L->W, N = (int)s->prob->n_data, B = s->par.batch, m = cp->substeps;
   double *S = buf, *zj = S + (size_t)N * SGDL_LANES, *scr = zj + (size_t)N * SGDL_LANES;
   memset(S, 0, sizeof(double) * (size_t)N * W);
   for (int j = 0; j < m; j++) {
-    sgdl_model_normals(s->seed, s->par.couple_stream, 0, L, L->k * (uint64_t)m + (uint64_t)j, N, zj, scr);
+    sgdl_model_normals(s->seed, cp->stream, 0, L, L->k * (uint64_t)m + (uint64_t)j, N, zj, scr);
     for (size_t i = 0; i < (size_t)N * W; i++) S[i] += zj[i];
   }
   for (int l = 0; l < W; l++)
@@ -40,15 +44,15 @@ static void coupled_indices(const sgdl_stepper *s, const sgdl_lanes *L, double *
     }
 }
 
-void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_lanes *L, const double *Y, double *Gout,
-                          double *work) {
+void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_coupling *cp, const sgdl_lanes *L, const double *Y,
+                          double *Gout, double *work) {
   const sgdl_problem *p = s->prob;
   const int W = L->W, d = L->d, P = L->P, B = s->par.batch, K = p->n_noise;
   const uint32_t purpose = SGDL_PURPOSE(p->n_data ? SGDL_RNG_INDEX : SGDL_RNG_NORMAL, s->stream, 0);
   if (p->n_data) {
     uint32_t *idx = (uint32_t *)work; /* [B][W] */
     double *v = work + ((size_t)B * SGDL_LANES + 1) / 2 + 1, *g = v + d, *acc = g + d;
-    if (s->par.couple_substeps > 0) coupled_indices(s, L, acc + d, idx);
+    if (cp) coupled_indices(s, cp, L, acc + d, idx);
     else
       sgdl_rng_indices(s->seed, L->replica0, W, L->k, purpose, (uint32_t)p->n_data, (uint32_t)B,
                        s->par.without_replacement, idx);
@@ -66,22 +70,20 @@ void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_lanes *L, const doub
         lane_put(d, W, Gq, l, acc);
       }
     }
-  } else if (s->par.couple_substeps > 0) {
+  } else if (cp) {
     /* Common random numbers: the draw is sum_j z_j / sqrt(m) over the model's m substep normals. */
-    const double *F;
-    int nz;
-    sgdl_coupled_factor(s, &F, &nz);
-    const int m = s->par.couple_substeps;
+    const double *F = cp->factor;
+    const int nz = cp->cols, m = cp->substeps;
     const double scale = 1.0 / sqrt((double)B * m);
     double *z = work, *zj = z + (size_t)nz * SGDL_LANES, *scr = zj + (size_t)nz * SGDL_LANES,
            *gw = scr + (size_t)2 * nz * SGDL_LANES;
     for (int q = 0; q < P; q++) {
       const double *Yq = Y + (size_t)q * d * W;
       double *Gq = Gout + (size_t)q * d * W;
-      if (q == 0 || !s->par.couple_smf) {
+      if (q == 0 || !cp->smf) {
         memset(z, 0, sizeof(double) * (size_t)nz * W);
         for (int j = 0; j < m; j++) {
-          sgdl_model_normals(s->seed, s->par.couple_stream, s->par.couple_smf ? 0 : q, L, L->k * (uint64_t)m + (uint64_t)j, nz,
+          sgdl_model_normals(s->seed, cp->stream, cp->smf ? 0 : q, L, L->k * (uint64_t)m + (uint64_t)j, nz,
                              zj, scr);
           for (size_t i = 0; i < (size_t)nz * W; i++) z[i] += zj[i];
         }

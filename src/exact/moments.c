@@ -6,6 +6,7 @@
  * applied blockwise to particle pairs (p, q); the expected diffusion of the SME/SMF is
  * alpha cB [S_AA(M) - S_Ab(m) - S_Ab(m)^T + S_bb] (SME: diagonal blocks only). */
 #include "sgdlab/moments.h"
+#include "sgdlab/stepper.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -211,10 +212,16 @@ int sgdl_affine_moments(sgdl_ctx *ctx, const sgdl_affine *a, const char *model, 
   const int d = a->d, n = P * d;
   const size_t nn = (size_t)n * n;
   if (n > 64) return sgdl_fail(ctx, SGDL_EINVAL, "--exact: particles x dimension = %d exceeds 64", n);
-  int is_sgd = !strcmp(model, "sgd"), is_gf = !strcmp(model, "gf");
-  int modified = !strcmp(model, "sme2") || !strcmp(model, "smf2");
-  int smf = !strncmp(model, "smf", 3);
-  if (!is_sgd && !is_gf && strcmp(model, "sme1") && strcmp(model, "sme2") && !smf)
+  /* The model's descriptor decides: SGD's recursion, or a model without momentum whose drift is
+   * affine on an affine problem (gf, sme1, sme2, smf1, smf2). */
+  const sgdl_stepper_type *t = sgdl_stepper_find(model);
+  const sgdl_stepper_desc *ds = t ? &t->desc : NULL;
+  const int is_sgd = ds && ds->rule == SGDL_OPT_SGD;
+  const int is_model = ds && ds->rule == SGDL_OPT_NONE && ds->momentum == SGDL_MOMENTUM_NONE;
+  const int is_gf = is_model && ds->noise == SGDL_NOISE_NONE;
+  const int modified = is_model && ds->drift == SGDL_DRIFT_MODIFIED;
+  const int smf = is_model && ds->noise == SGDL_NOISE_SMF;
+  if (!is_sgd && !is_model)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for model '%s' (have sgd, gf, sme1, sme2, smf1, smf2)", model);
   model_t md = {a, P, n, lr, cB, !is_gf, smf, NULL, NULL, NULL};
   md.Ae = sgdl_alloc(ctx, (size_t)d * d, sizeof(double));
@@ -228,8 +235,8 @@ int sgdl_affine_moments(sgdl_ctx *ctx, const sgdl_affine *a, const char *model, 
     sgdl_free(buf);
     return SGDL_ENOMEM;
   }
-  /* Effective drift: grad L_alpha = (I + c Abar)(Abar x - bbar), c = alpha/2 if modified. */
-  const double c = modified ? 0.5 * lr : 0.0;
+  /* Effective drift: grad L_alpha = (I + c Abar)(Abar x - bbar), c = modc alpha if modified. */
+  const double c = modified ? ds->modc * lr : 0.0;
   double rho = 0;
   for (int i = 0; i < d; i++) {
     double sb = a->bbar[i], rs = 0;

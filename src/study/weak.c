@@ -248,20 +248,22 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   if (sp->prob->n_data && (size_t)sp->par.batch > sp->prob->n_data)
     return sgdl_fail(ctx, SGDL_EINVAL, "--batch: %d is larger than the data set (N = %zu)", sp->par.batch, sp->prob->n_data);
   const char *algo = sp->algo ? sp->algo : "sgd";
-  if (strcmp(algo, "sgd") && strcmp(algo, "hb") && strcmp(algo, "nag"))
+  const sgdl_stepper_type *at = sgdl_stepper_find(algo);
+  const int rule = at ? at->desc.rule : SGDL_OPT_NONE;
+  if (rule != SGDL_OPT_SGD && rule != SGDL_OPT_HB && rule != SGDL_OPT_NAG)
     return sgdl_fail(ctx, SGDL_EINVAL, "--algo: '%s' must be sgd, hb or nag", algo);
-  if (sp->sbc && (strcmp(algo, "nag") || sp->critical_lambda > 0))
+  if (sp->sbc && (rule != SGDL_OPT_NAG || sp->critical_lambda > 0))
     return sgdl_fail(ctx, SGDL_EINVAL, "--schedule sbc: needs --algo nag and no --lambda");
-  if (sp->critical_lambda > 0 && strcmp(algo, "hb") && strcmp(algo, "nag"))
+  if (sp->critical_lambda > 0 && rule != SGDL_OPT_HB && rule != SGDL_OPT_NAG)
     return sgdl_fail(ctx, SGDL_EINVAL, "--lambda: the critical scaling is for --algo hb or nag");
-  if (sp->exact && strcmp(algo, "sgd"))
+  if (sp->exact && rule != SGDL_OPT_SGD)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: exact moments are for --algo sgd (use Monte Carlo for %s)", algo);
   for (int m = 0; m < sp->n_models; m++) {
     const sgdl_stepper_type *t = sgdl_stepper_find(sp->models[m]);
     if (!t || t->is_discrete)
       return sgdl_fail(ctx, SGDL_EINVAL, "--models: '%s' is not a continuous model (gf, sme1, sme2, smf1, smf2, msme1, msme2, usme)",
                        sp->models[m]);
-    if (sp->exact && !strncmp(sp->models[m], "msme", 4))
+    if (sp->exact && t->desc.momentum == SGDL_MOMENTUM_MSME)
       return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for %s", sp->models[m]);
   }
   const size_t nser = (size_t)(sp->n_models + 1) * sp->n_lr * r->n_stat;
