@@ -47,10 +47,6 @@ const char *sgdl_pde_sparse_backend(void) {
 #endif
 }
 
-const char *sgdl_splu_kind(const sgdl_splu *lu) {
-  return lu->kind == KIND_TRI ? "lapack-tridiagonal" : lu->kind == KIND_BAND ? "lapack-banded" : "umfpack";
-}
-
 void sgdl_splu_free(sgdl_splu *lu) {
   if (!lu) return;
 #ifdef SGDL_UMF

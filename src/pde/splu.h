@@ -18,7 +18,6 @@ int sgdl_splu_factor(sgdl_ctx *ctx, size_t n, const int *rowptr, const int *col,
                      const char *what, sgdl_splu **out);
 /* Solve M x = b (transpose = 0) or M^T x = b (transpose = 1) in place. */
 int sgdl_splu_solve(sgdl_ctx *ctx, sgdl_splu *lu, int transpose, double *b);
-const char *sgdl_splu_kind(const sgdl_splu *lu);
 void sgdl_splu_free(sgdl_splu *lu);
 
 #endif
