@@ -1,11 +1,10 @@
-/* The command-line side of `sgdlab weak` and `sgdlab npoint`: flags -> sgdl_study_spec,
+/* The command-line side of `sgdlab weak`, `npoint` and `meanfield`: flags -> sgdl_study_spec,
  * then a summary table, CSV tables (errors, orders, time series), a log-log plot of weak
  * error against learning rate with reference slopes 1 and 2, and results.json. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/study_cli.h"
 #include "sgdlab/study.h"
