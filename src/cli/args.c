@@ -1,6 +1,9 @@
 /* Option parsing shared by every subcommand: --flag value / --flag=value, boolean flags,
- * --config FILE.json (same keys; command-line flags win), --help generated from the table,
- * and typed getters whose errors name the flag and the text that was wrong. */
+ * --config FILE.json (same keys; command-line flags win), --help generated from the table
+ * (with each option's range or choices), the one check of every value against what its row
+ * declares (sgdl_opt: range, open/closed ends, integers, choices, list length), and typed
+ * getters whose errors name the flag and the text that was wrong. It knows nothing of what
+ * the options mean: checks across several flags belong to the commands. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -35,9 +38,15 @@ static char *keep(const char *s) {
   return c;
 }
 
-sgdl_opt *sgdl_opt_get(sgdl_opt *opts, const char *name) {
+sgdl_opt *sgdl_opt_find(sgdl_opt *opts, const char *name) {
   for (sgdl_opt *o = opts; o->name; o++)
     if (!strcmp(o->name, name)) return o;
+  return NULL;
+}
+
+sgdl_opt *sgdl_opt_get(sgdl_opt *opts, const char *name) {
+  sgdl_opt *o = sgdl_opt_find(opts, name);
+  if (o) return o;
   fprintf(stderr, "sgdlab: internal error: unknown option '%s'\n", name);
   abort();
 }
@@ -49,6 +58,45 @@ int sgdl_opt_flag(sgdl_opt *opts, const char *name) {
   return v && strcmp(v, "0") && strcmp(v, "false");
 }
 
+/* The declared interval as text: "[0, 1)", "(0, inf)", "[1, 4096]"; "" when none is declared. */
+static const char *range_text(const sgdl_opt *o, char *buf, size_t size) {
+  const int lo = o->bounds & (OPT_GE | OPT_GT), hi = o->bounds & (OPT_LE | OPT_LT);
+  if (!lo && !hi) {
+    buf[0] = 0;
+    return buf;
+  }
+  char a[40] = "-inf", b[40] = "inf";
+  if (lo) snprintf(a, sizeof a, "%.15g", o->min);
+  if (hi) snprintf(b, sizeof b, "%.15g", o->max);
+  snprintf(buf, size, "%s%s, %s%s", o->bounds & OPT_GE ? "[" : "(", a, b, o->bounds & OPT_LE ? "]" : ")");
+  return buf;
+}
+
+/* A row's whole constraint in words, for --help: "in [0, 1)", "one of with|without",
+ * "1 to 2 items, each an integer in [2, inf)"; "" when the row declares none. */
+static const char *constraint_text(const sgdl_opt *o, char *buf, size_t size) {
+  char r[96], items[48] = "";
+  range_text(o, r, sizeof r);
+  const int whole = o->kind == OPT_LIST && (o->bounds & OPT_WHOLE);
+  if (o->kind == OPT_LIST && o->items_max && o->items_max == o->items_min)
+    snprintf(items, sizeof items, "%d item%s", o->items_min, o->items_min == 1 ? "" : "s");
+  else if (o->kind == OPT_LIST && o->items_max)
+    snprintf(items, sizeof items, "%d to %d items", o->items_min, o->items_max);
+  else if (o->kind == OPT_LIST && o->items_min)
+    snprintf(items, sizeof items, "at least %d item%s", o->items_min, o->items_min == 1 ? "" : "s");
+  if (o->choices) snprintf(buf, size, "one of %s", o->choices);
+  else if (o->kind == OPT_LIST && (r[0] || whole))
+    snprintf(buf, size, "%s%seach %s%s%s", items, items[0] ? ", " : "", whole ? "an integer" : "", whole && r[0] ? " " : "",
+             r[0] ? "in " : "");
+  else if (r[0]) snprintf(buf, size, "in ");
+  else snprintf(buf, size, "%s", items);
+  if (!o->choices && r[0]) {
+    size_t used = strlen(buf);
+    snprintf(buf + used, size - used, "%s", r);
+  }
+  return buf;
+}
+
 static void print_help(const char *command, const char *summary, const sgdl_opt *opts) {
   printf("usage: sgdlab %s [flags]\n\n%s\n\nflags:\n", command, summary);
   for (const sgdl_opt *o = opts; o->name; o++) {
@@ -56,10 +104,14 @@ static void print_help(const char *command, const char *summary, const sgdl_opt 
     snprintf(left, sizeof left, "--%s%s", o->name, o->kind == OPT_FLAG ? "" : " V");
     printf("  %-20s %s", left, o->help ? o->help : "");
     if (o->def && o->kind != OPT_FLAG) printf(" [%s]", o->def);
+    char c[160];
+    if (constraint_text(o, c, sizeof c)[0]) printf(" {%s}", c);
     printf("\n");
   }
   printf("  %-20s %s\n", "--help", "this text");
 }
+
+static int check_values(sgdl_ctx *ctx, const sgdl_opt *opts);
 
 static sgdl_opt *find(sgdl_opt *opts, const char *name, size_t len) {
   for (sgdl_opt *o = opts; o->name; o++)
@@ -153,12 +205,14 @@ int sgdl_cli_parse(sgdl_ctx *ctx, const char *command, const char *summary, sgdl
     }
     o->given = 1;
   }
-  return SGDL_OK;
+  return check_values(ctx, opts);
 }
 
 int sgdl_parse_num(sgdl_ctx *ctx, const char *what, const char *text, double *out) {
   if (!text) return sgdl_fail(ctx, SGDL_EUSAGE, "%s: missing value", what);
   while (isspace((unsigned char)*text)) text++;
+  if (strlen(text) > SGDL_CLI_NUM_MAX)
+    return sgdl_fail(ctx, SGDL_EUSAGE, "%s: '%.24s...' is longer than %d characters", what, text, SGDL_CLI_NUM_MAX);
   char *end;
   errno = 0;
   double v = strtod(text, &end);
@@ -198,8 +252,12 @@ static int parse_list(sgdl_ctx *ctx, const char *what, const char *text, char se
   for (;;) {
     const char *q = strchr(p, sep);
     size_t len = q ? (size_t)(q - p) : strlen(p);
-    char item[128];
-    if (len >= sizeof item) len = sizeof item - 1;
+    char item[SGDL_CLI_NUM_MAX + 1];
+    if (len >= sizeof item) {
+      free(a);
+      return sgdl_fail(ctx, SGDL_EUSAGE, "%s: item %d ('%.24s...') is longer than %d characters", what, k + 1, p,
+                       SGDL_CLI_NUM_MAX);
+    }
     memcpy(item, p, len);
     item[len] = 0;
     int rc = sgdl_parse_num(ctx, what, item, &a[k]);
@@ -220,6 +278,81 @@ int sgdl_opt_list(sgdl_ctx *ctx, sgdl_opt *opts, const char *name, double **v, i
   char what[80];
   snprintf(what, sizeof what, "--%s", name);
   return parse_list(ctx, what, sgdl_opt_get(opts, name)->value, ',', v, n);
+}
+
+/* ---- The one check of every value against its row's declaration ---- */
+
+static int in_range(const sgdl_opt *o, double v) {
+  if ((o->bounds & OPT_GE) && !(v >= o->min)) return 0;
+  if ((o->bounds & OPT_GT) && !(v > o->min)) return 0;
+  if ((o->bounds & OPT_LE) && !(v <= o->max)) return 0;
+  if ((o->bounds & OPT_LT) && !(v < o->max)) return 0;
+  return 1;
+}
+
+/* One number of a row: the value itself (item 0, text as given) or list item `item` (from 1). */
+static int check_number(sgdl_ctx *ctx, const sgdl_opt *o, const char *text, double v, int item, int whole) {
+  char at[32] = "", shown[40];
+  if (item) {
+    snprintf(at, sizeof at, " (item %d)", item);
+    snprintf(shown, sizeof shown, "%.15g", v);
+    if (strtod(shown, NULL) != v) snprintf(shown, sizeof shown, "%.17g", v);
+    text = shown;
+  }
+  if (whole && (v != floor(v) || fabs(v) > 9e15))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--%s: '%s'%s is not an integer", o->name, text, at);
+  if (!in_range(o, v)) {
+    char r[96];
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--%s: %s%s is outside %s", o->name, text, at, range_text(o, r, sizeof r));
+  }
+  return SGDL_OK;
+}
+
+static int check_choice(sgdl_ctx *ctx, const sgdl_opt *o) {
+  const size_t n = strlen(o->value);
+  for (const char *c = o->choices; *c;) {
+    const char *bar = strchr(c, '|');
+    size_t len = bar ? (size_t)(bar - c) : strlen(c);
+    if (len == n && !strncmp(c, o->value, n)) return SGDL_OK;
+    if (!bar) break;
+    c = bar + 1;
+  }
+  return sgdl_fail(ctx, SGDL_EUSAGE, "--%s: '%s' is not one of %s", o->name, o->value, o->choices);
+}
+
+static int check_list(sgdl_ctx *ctx, const sgdl_opt *o, const char *what) {
+  double *v;
+  int n;
+  int rc = parse_list(ctx, what, o->value, ',', &v, &n);
+  if (rc) return rc;
+  if ((o->items_min && n < o->items_min) || (o->items_max && n > o->items_max)) {
+    char c[160];
+    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--%s: '%s' has %d item%s; allowed: %s", o->name, o->value, n, n == 1 ? "" : "s",
+                   constraint_text(o, c, sizeof c));
+  }
+  for (int i = 0; i < n && !rc; i++) rc = check_number(ctx, o, NULL, v[i], i + 1, o->bounds & OPT_WHOLE);
+  free(v);
+  return rc;
+}
+
+/* Every option with a value (given, from --config, or its default), in table order. */
+static int check_values(sgdl_ctx *ctx, const sgdl_opt *opts) {
+  for (const sgdl_opt *o = opts; o->name; o++) {
+    if (!o->value) continue;
+    char what[80];
+    snprintf(what, sizeof what, "--%s", o->name);
+    int rc = SGDL_OK;
+    double v;
+    if (o->kind == OPT_STR && o->choices) rc = check_choice(ctx, o);
+    else if (o->kind == OPT_NUM || o->kind == OPT_INT) {
+      rc = sgdl_parse_num(ctx, what, o->value, &v);
+      if (!rc) rc = check_number(ctx, o, o->value, v, 0, o->kind == OPT_INT);
+    } else if (o->kind == OPT_LIST) {
+      rc = check_list(ctx, o, what);
+    }
+    if (rc) return rc;
+  }
+  return SGDL_OK;
 }
 
 static char *read_text_file(sgdl_ctx *ctx, const char *what, const char *path) {

@@ -10,9 +10,25 @@
 #include "sgdlab/core.h"
 #include "sgdlab/problem.h"
 #include "sgdlab/report.h"
+#include "sgdlab/stepper.h"
 
 enum { OPT_STR = 0, OPT_NUM, OPT_INT, OPT_FLAG, OPT_LIST };
 
+/* Which ends of [min, max] an option declares (sgdl_opt.bounds); OPT_WHOLE asks the items of an
+ * OPT_LIST to be integers (OPT_INT values always are). */
+enum { OPT_GE = 1, OPT_GT = 2, OPT_LE = 4, OPT_LT = 8, OPT_WHOLE = 16 };
+
+/* The longest number or list item accepted, in characters; longer text is an error naming the
+ * flag, never silently cut. */
+#define SGDL_CLI_NUM_MAX 127
+
+/* One row of a command's option table. The first six fields are the option; the rest declare what
+ * a valid value is, and sgdl_cli_parse checks every value once, right after parsing (command line,
+ * --config and defaults alike), with exit status 2 and an error naming the flag, the value and
+ * the allowed range or choices. Rows that constrain nothing stop after `given`: the trailing fields
+ * are then zero, meaning "no constraint". Commands read values with the getters below and do not
+ * repeat these checks; what depends on several flags or on the problem stays in the command or the
+ * library (whose *_create functions validate for C callers too). */
 typedef struct sgdl_opt {
   const char *name;  /* flag without dashes, also the --config JSON key */
   int kind;          /* OPT_* (documentation and validation of the text form) */
@@ -20,17 +36,38 @@ typedef struct sgdl_opt {
   const char *help;
   const char *value; /* after parsing: the text value (default if not given), NULL if unset */
   int given;         /* 1 if on the command line or in --config */
+  double min, max;   /* bounds of an OPT_NUM / OPT_INT value, or of every OPT_LIST item */
+  int bounds;        /* OPT_GE / OPT_GT: min applies (closed / open); OPT_LE / OPT_LT: max; OPT_WHOLE */
+  const char *choices;      /* OPT_STR: the allowed values, "a|b|c"; NULL = any text */
+  int items_min, items_max; /* OPT_LIST: number of items (0 = no bound) */
 } sgdl_opt;
 
-#define OPT_END {NULL, 0, NULL, NULL, NULL, 0}
+/* The declaration tails, written after `NULL, 0` in a row:
+ *   {"momentum", OPT_NUM, "0.9", "help", NULL, 0, OPT_RANGE(0, 1, OPT_GE | OPT_LT)}   [0, 1)
+ *   {"sampling", OPT_STR, "with", "help", NULL, 0, OPT_CHOICES("with|without")}
+ *   {"grid", OPT_LIST, NULL, "help", NULL, 0, OPT_ITEMS(2, 0, OPT_GE | OPT_WHOLE, 1, 2)} */
+#define OPT_RANGE(lo, hi, bounds) (lo), (hi), (bounds), NULL, 0, 0
+#define OPT_POSITIVE OPT_RANGE(0, 0, OPT_GT)
+#define OPT_NONNEGATIVE OPT_RANGE(0, 0, OPT_GE)
+#define OPT_CHOICES(list) 0, 0, 0, (list), 0, 0
+#define OPT_ITEMS(lo, hi, bounds, n_min, n_max) (lo), (hi), (bounds), NULL, (n_min), (n_max)
+
+#define OPT_END {NULL, 0, NULL, NULL, NULL, 0, OPT_RANGE(0, 0, 0)}
+
+/* Rows without constraints end after `given` by design (see above); GCC's -Wextra would flag each
+ * of them as a missing initialiser, so that one warning is off wherever option tables are written. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#endif
 
 /* Options every command has. */
 #define SGDL_COMMON_OPTS                                                                      \
   {"config", OPT_STR, NULL, "read options from a JSON file (same keys as the flags; flags win)", NULL, 0}, \
   {"out", OPT_STR, NULL, "write results.json, CSV tables and plots into this folder", NULL, 0},         \
   {"json", OPT_FLAG, NULL, "print results.json to stdout instead of the summary", NULL, 0},             \
-  {"seed", OPT_INT, "1", "random seed (0 .. 4294967295)", NULL, 0},                                     \
-  {"threads", OPT_INT, "0", "OpenMP threads (0 = OMP_NUM_THREADS or all cores)", NULL, 0},             \
+  {"seed", OPT_INT, "1", "random seed", NULL, 0, OPT_RANGE(0, 4294967295.0, OPT_GE | OPT_LE)},         \
+  {"threads", OPT_INT, "0", "OpenMP threads (0 = OMP_NUM_THREADS or all cores)", NULL, 0,             \
+   OPT_RANGE(0, 4096, OPT_GE | OPT_LE)},                                                               \
   {"quiet", OPT_FLAG, NULL, "no progress bar and no summary", NULL, 0}
 
 /* Options that describe the problem (see sgdl_problem_spec). */
@@ -38,25 +75,30 @@ typedef struct sgdl_opt {
   {"problem", OPT_STR, "double-well", "quadratic | linreg | logreg | double-well | double-well-2d | degenerate | meanfield | ./plugin.so", NULL, 0}, \
   {"H", OPT_STR, NULL, "quadratic: Hessian, \"a,b;c,d\" or @file.csv", NULL, 0},                         \
   {"C", OPT_STR, NULL, "quadratic: gradient-noise covariance (default identity)", NULL, 0},              \
-  {"sigma2", OPT_NUM, "1", "double-well: additive gradient-noise variance", NULL, 0},                   \
+  {"sigma2", OPT_NUM, "1", "double-well: additive gradient-noise variance", NULL, 0, OPT_NONNEGATIVE},  \
   {"tilt", OPT_NUM, "0", "double-well: linear tilt, L = x^4/4 - x^2/2 + tilt x", NULL, 0},              \
   {"ky", OPT_NUM, "1", "double-well-2d: curvature in y", NULL, 0},                                      \
   {"couple", OPT_NUM, "0", "double-well-2d: coupling couple x^2 y^2 / 2", NULL, 0},                    \
   {"s", OPT_NUM, "0.5", "degenerate: noise scale, l(x;theta) = (1+theta) x^2/2, theta = +-s", NULL, 0}, \
   {"l2", OPT_NUM, "0.01", "logreg: ridge penalty", NULL, 0},                                            \
   {"data", OPT_STR, NULL, "linreg/logreg/meanfield: CSV file, features then target, header optional", NULL, 0},  \
-  {"gen-n", OPT_INT, "64", "linreg/logreg/meanfield without --data: generated samples", NULL, 0},                \
-  {"gen-d", OPT_INT, "2", "linreg/logreg/meanfield without --data: generated dimension", NULL, 0},               \
-  {"gen-noise", OPT_NUM, "0.5", "linreg/logreg/meanfield without --data: label-noise sd", NULL, 0},              \
+  {"gen-n", OPT_INT, "64", "linreg/logreg/meanfield without --data: generated samples", NULL, 0,        \
+   OPT_RANGE(1, 1e9, OPT_GE | OPT_LE)},                                                                \
+  {"gen-d", OPT_INT, "2", "linreg/logreg/meanfield without --data: generated dimension", NULL, 0,      \
+   OPT_RANGE(1, 1e6, OPT_GE | OPT_LE)},                                                                \
+  {"gen-noise", OPT_NUM, "0.5", "linreg/logreg/meanfield without --data: label-noise sd", NULL, 0, OPT_NONNEGATIVE}, \
   {"plugin-params", OPT_STR, NULL, "string passed to a plugin problem", NULL, 0},                     \
-  {"neurons", OPT_INT, "20", "meanfield: number of neurons n", NULL, 0}
+  {"neurons", OPT_INT, "20", "meanfield: number of neurons n", NULL, 0, OPT_RANGE(1, 4096, OPT_GE | OPT_LE)}
 
-/* Parse argv (argv[0] is the subcommand name) into opts; merges --config first.
+/* Parse argv (argv[0] is the subcommand name) into opts; merges --config first, then checks
+ * every value against its row's declared range / choices / list length.
  * Returns SGDL_OK, SGDL_EUSAGE on error (message in ctx), or -1 if --help was printed. */
 int sgdl_cli_parse(sgdl_ctx *ctx, const char *command, const char *summary, sgdl_opt *opts,
                    int argc, char **argv);
-/* The option record, or NULL (programming error if unknown: aborts). */
+/* The option record (programming error if unknown: aborts). */
 sgdl_opt *sgdl_opt_get(sgdl_opt *opts, const char *name);
+/* The option record, or NULL if this command's table has no such option. */
+sgdl_opt *sgdl_opt_find(sgdl_opt *opts, const char *name);
 const char *sgdl_opt_str(sgdl_opt *opts, const char *name);
 int sgdl_opt_given(sgdl_opt *opts, const char *name);
 int sgdl_opt_flag(sgdl_opt *opts, const char *name);
@@ -79,6 +121,18 @@ int sgdl_cli_begin(sgdl_ctx *ctx, const char *command, const char *summary, sgdl
                    char **argv, uint32_t *seed);
 /* Build a problem from SGDL_PROBLEM_OPTS. */
 int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out);
+/* The one mapping from flags to sgdl_algo_params (initialised first with sgdl_algo_params_init).
+ * Each field is set from its flag when this command's table has that flag and it has a value:
+ * --lr (OPT_NUM only; a list of rates is the command's to loop over), --batch, --sampling
+ * with|without or --without-replacement, --momentum, --beta1, --beta2, --eps, --damping,
+ * --substeps, --initial-layer on|off, and --scheme auto|em|heun|tt (auto: heun for constant
+ * noise, tt otherwise, so it needs `prob`; tt is EM with Talay-Tubaro extrapolation, which the
+ * caller applies). Without a --substeps value, --scheme sets 8 substeps for tt and 4 otherwise.
+ * *scheme (may be NULL) receives the resolved scheme name, or NULL without --scheme. Ranges were
+ * checked by sgdl_cli_parse; algorithm-specific choices (e.g. no momentum for plain sgd) stay
+ * with the caller. */
+int sgdl_cli_algo_params(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem *prob, sgdl_algo_params *par,
+                         const char **scheme);
 /* Seed and thread options into ctx / *seed. */
 int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed);
 /* All options as a JSON object {name: value-text} for results.json "params". */

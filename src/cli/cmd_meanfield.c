@@ -18,13 +18,9 @@ int sgdl_cmd_meanfield(int argc, char **argv) {
   sgdl_opt_get(opts, "neurons")->def = "10";
   sgdl_opt_get(opts, "paths")->def = "4000";
   sgdl_opt_get(opts, "T")->def = "2";
-  sgdl_ctx ctx;
-  sgdl_ctx_init(&ctx);
-  int rc = sgdl_cli_parse(&ctx, "meanfield",
-                          "Two-layer networks in mean-field scaling: particle SGD against the distribution-dependent\n"
-                          "stochastic modified flow (smf2), smf1 and the mean-field gradient flow (gf). The network is\n"
-                          "f(z) = (1/n) sum_k c_k tanh(w_k . z) with square loss; data from --data or generated.",
-                          opts, argc, argv);
-  if (rc) return sgdl_cli_error(&ctx, "meanfield", rc);
-  return sgdl_study_command("meanfield", opts, 0);
+  return sgdl_study_main("meanfield",
+                         "Two-layer networks in mean-field scaling: particle SGD against the distribution-dependent\n"
+                         "stochastic modified flow (smf2), smf1 and the mean-field gradient flow (gf). The network is\n"
+                         "f(z) = (1/n) sum_k c_k tanh(w_k . z) with square loss; data from --data or generated.",
+                         opts, argc, argv, 0);
 }

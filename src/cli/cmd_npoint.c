@@ -9,12 +9,8 @@ int sgdl_cmd_npoint(int argc, char **argv) {
                      {"starts", OPT_STR, NULL, "starting points, one per particle: rows \"a,b;c,d\" or @file.csv (default: x0 and x0+1)", NULL, 0},
                      {"observables", OPT_STR, "dist2,dot,cov", "per pair p<q: dist2 (E|X-Y|^2), dot (E X.Y), cov (tr Cov(X,Y)); or explicit dist2[p,q] ...", NULL, 0},
                      OPT_END};
-  sgdl_ctx ctx;
-  sgdl_ctx_init(&ctx);
-  int rc = sgdl_cli_parse(&ctx, "npoint",
-                          "Do runs started at different points, sharing samples, move together as the model predicts?\n"
-                          "Two-point statistics of SGD against SME (independent noise) and SMF (shared noise).",
-                          opts, argc, argv);
-  if (rc) return sgdl_cli_error(&ctx, "npoint", rc);
-  return sgdl_study_command("npoint", opts, 1);
+  return sgdl_study_main("npoint",
+                         "Do runs started at different points, sharing samples, move together as the model predicts?\n"
+                         "Two-point statistics of SGD against SME (independent noise) and SMF (shared noise).",
+                         opts, argc, argv, 1);
 }

@@ -8,12 +8,8 @@ int sgdl_cmd_weak(int argc, char **argv) {
                      {"x0", OPT_STR, NULL, "starting point, comma-separated (default: the problem's own)", NULL, 0},
                      {"observables", OPT_STR, "x0,x0^2", "xI, xI^2, xI*xJ, norm2, loss (comma-separated)", NULL, 0},
                      OPT_END};
-  sgdl_ctx ctx;
-  sgdl_ctx_init(&ctx);
-  int rc = sgdl_cli_parse(&ctx, "weak",
-                          "How far is E f(SGD iterate) from E f(model) over [0, T], per learning rate, and what order\n"
-                          "does the error have? Monte Carlo with 95% intervals, or exact moments with --exact.",
-                          opts, argc, argv);
-  if (rc) return sgdl_cli_error(&ctx, "weak", rc);
-  return sgdl_study_command("weak", opts, 0);
+  return sgdl_study_main("weak",
+                         "How far is E f(SGD iterate) from E f(model) over [0, T], per learning rate, and what order\n"
+                         "does the error have? Monte Carlo with 95% intervals, or exact moments with --exact.",
+                         opts, argc, argv, 0);
 }

@@ -1,5 +1,8 @@
-/* What every subcommand does the same way: build the problem from its flags, apply --seed
- * and --threads, record the parameters, and emit results.json (--out / --json). */
+/* What every subcommand does the same way: the command preamble (parse, --seed, --threads,
+ * --out), the problem from its flags, the algorithm parameters from theirs (one mapping for all
+ * commands), the recorded parameters, and results.json (--out / --json). Value ranges are not
+ * checked here: the option tables declare them and sgdl_cli_parse checks them once. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +43,6 @@ int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
   if (!rc) rc = sgdl_opt_int(ctx, opts, "gen-d", &gd);
   if (!rc) rc = sgdl_opt_int(ctx, opts, "seed", &seed);
   if (!rc) rc = sgdl_opt_int(ctx, opts, "neurons", &neurons);
-  if (!rc && (neurons < 1 || neurons > 4096)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--neurons: %lld is outside 1 .. 4096", neurons);
-  if (!rc && spec.sigma2 < 0) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--sigma2: %g is negative", spec.sigma2);
-  if (!rc && (gn < 1 || gd < 1)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--gen-n and --gen-d must be positive");
   if (!rc) {
     spec.gen_n = (size_t)gn;
     spec.gen_d = (int)gd;
@@ -57,12 +57,67 @@ int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
   return rc;
 }
 
+/* The numeric fields of sgdl_algo_params and their flags. */
+static const struct {
+  const char *flag;
+  size_t offset;
+} algo_numbers[] = {
+    {"lr", offsetof(sgdl_algo_params, lr)},       {"momentum", offsetof(sgdl_algo_params, momentum)},
+    {"beta1", offsetof(sgdl_algo_params, beta1)}, {"beta2", offsetof(sgdl_algo_params, beta2)},
+    {"eps", offsetof(sgdl_algo_params, eps)},     {"damping", offsetof(sgdl_algo_params, damping)},
+};
+
+/* The option if this table has it with a value, else NULL. */
+static sgdl_opt *valued(sgdl_opt *opts, const char *name) {
+  sgdl_opt *o = sgdl_opt_find(opts, name);
+  return o && o->value ? o : NULL;
+}
+
+static int int_field(sgdl_ctx *ctx, sgdl_opt *opts, const char *name, int *field) {
+  long long v;
+  int rc = sgdl_opt_int(ctx, opts, name, &v);
+  if (!rc) *field = (int)v; /* in int range: the table bounds it */
+  return rc;
+}
+
+/* --scheme -> par->scheme and the resolved name; auto asks the problem whether its noise is constant. */
+static int scheme_field(sgdl_ctx *ctx, const char *text, const sgdl_problem *prob, sgdl_algo_params *par,
+                        const char **name) {
+  if (!strcmp(text, "auto")) {
+    if (!prob) return sgdl_fail(ctx, SGDL_EINVAL, "--scheme auto: needs the problem (internal error)");
+    text = prob->noise_constant ? "heun" : "tt";
+  }
+  if (!strcmp(text, "heun")) par->scheme = SGDL_SCHEME_HEUN;
+  else if (!strcmp(text, "em") || !strcmp(text, "tt")) par->scheme = SGDL_SCHEME_EM;
+  else return sgdl_fail(ctx, SGDL_EUSAGE, "--scheme: '%s' is not one of auto|em|heun|tt", text);
+  *name = !strcmp(text, "heun") ? "heun" : !strcmp(text, "em") ? "em" : "tt";
+  return SGDL_OK;
+}
+
+int sgdl_cli_algo_params(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem *prob, sgdl_algo_params *par,
+                         const char **scheme) {
+  sgdl_algo_params_init(par);
+  const char *resolved = NULL;
+  int rc = SGDL_OK;
+  for (size_t i = 0; i < sizeof algo_numbers / sizeof algo_numbers[0] && !rc; i++) {
+    sgdl_opt *o = valued(opts, algo_numbers[i].flag);
+    if (o && o->kind == OPT_NUM) rc = sgdl_opt_num(ctx, opts, o->name, (double *)((char *)par + algo_numbers[i].offset));
+  }
+  if (!rc && valued(opts, "batch")) rc = int_field(ctx, opts, "batch", &par->batch);
+  if (!rc && valued(opts, "sampling")) par->without_replacement = !strcmp(sgdl_opt_str(opts, "sampling"), "without");
+  if (!rc && sgdl_opt_find(opts, "without-replacement")) par->without_replacement = sgdl_opt_flag(opts, "without-replacement");
+  if (!rc && valued(opts, "initial-layer")) par->no_initial_layer = !strcmp(sgdl_opt_str(opts, "initial-layer"), "off");
+  if (!rc && valued(opts, "scheme")) rc = scheme_field(ctx, sgdl_opt_str(opts, "scheme"), prob, par, &resolved);
+  if (!rc && valued(opts, "substeps")) rc = int_field(ctx, opts, "substeps", &par->substeps);
+  else if (!rc && resolved) par->substeps = !strcmp(resolved, "tt") ? 8 : 4;
+  if (!rc && scheme) *scheme = resolved;
+  return rc;
+}
+
 int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed) {
   long long s, t;
-  int rc = sgdl_opt_int(ctx, opts, "seed", &s);
-  if (!rc && (s < 0 || s > 4294967295LL)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--seed: %lld is outside 0 .. 4294967295", s);
+  int rc = sgdl_opt_int(ctx, opts, "seed", &s); /* ranges: SGDL_COMMON_OPTS */
   if (!rc) rc = sgdl_opt_int(ctx, opts, "threads", &t);
-  if (!rc && (t < 0 || t > 4096)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--threads: %lld is not a thread count", t);
   if (rc) return rc;
   *seed = (uint32_t)s;
   ctx->threads = (int)t;

@@ -1,11 +1,10 @@
-/* The command-line side of `sgdlab weak` and `sgdlab npoint`: flags -> sgdl_study_spec,
+/* The command-line side of `sgdlab weak`, `npoint` and `meanfield`: flags -> sgdl_study_spec,
  * then a summary table, CSV tables (errors, orders, time series), a log-log plot of weak
  * error against learning rate with reference slopes 1 and 2, and results.json. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/study_cli.h"
 #include "sgdlab/study.h"
@@ -39,7 +38,7 @@ static void free_names(char **v, int n) {
 }
 
 typedef struct {
-  sgdl_ctx ctx;
+  sgdl_ctx *ctx;
   sgdl_problem *prob;
   double *lrs, *x0;
   int n_lr, P;
@@ -54,7 +53,7 @@ typedef struct {
 } study_args;
 
 static int parse_starts(study_args *A, sgdl_opt *opts, int npoint) {
-  sgdl_ctx *ctx = &A->ctx;
+  sgdl_ctx *ctx = A->ctx;
   const int d = A->prob->dim;
   const char *flag = npoint ? "--starts" : "--x0";
   const char *text = sgdl_opt_str(opts, npoint ? "starts" : "x0");
@@ -90,7 +89,7 @@ static int parse_starts(study_args *A, sgdl_opt *opts, int npoint) {
 }
 
 static int parse_observables(study_args *A, sgdl_opt *opts, int npoint) {
-  sgdl_ctx *ctx = &A->ctx;
+  sgdl_ctx *ctx = A->ctx;
   char **names;
   int n;
   int rc = split_names(ctx, "--observables", sgdl_opt_str(opts, "observables"), &names, &n);
@@ -331,91 +330,57 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
   return rc;
 }
 
-int sgdl_study_command(const char *command, sgdl_opt *opts, int npoint) {
+/* Flags -> study spec. Ranges and choices were checked by sgdl_cli_parse (SGDL_STUDY_OPTS);
+ * the algorithm parameters come from the shared mapper; what is left is the study's own. */
+static int study_spec(study_args *A, sgdl_opt *opts, int npoint, sgdl_study_spec *sp) {
+  sgdl_ctx *ctx = A->ctx;
+  long long paths = 0;
+  const char *scheme = NULL;
+  int rc = sgdl_opt_list(ctx, opts, "lr", &A->lrs, &A->n_lr);
+  if (!rc) rc = sgdl_opt_num(ctx, opts, "T", &sp->T);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "paths", &paths);
+  if (!rc) rc = split_names(ctx, "--models", sgdl_opt_str(opts, "models"), &A->models, &A->n_models);
+  if (!rc) rc = sgdl_cli_problem(ctx, opts, &A->prob);
+  if (!rc) rc = parse_starts(A, opts, npoint);
+  if (!rc) rc = parse_observables(A, opts, npoint);
+  if (!rc) rc = sgdl_cli_algo_params(ctx, opts, A->prob, &sp->par, &scheme);
+  if (!rc && sgdl_opt_str(opts, "lambda")) rc = sgdl_opt_num(ctx, opts, "lambda", &sp->critical_lambda);
+  if (rc) return rc;
+  /* Scheme: auto = Heun (weak order 2) for constant noise, else EM + Talay-Tubaro. */
+  sp->talay_tubaro = !strcmp(scheme, "tt");
+  A->scheme_name = sp->talay_tubaro ? "em+talay-tubaro" : scheme;
+  sp->prob = A->prob;
+  sp->n_models = A->n_models;
+  sp->models = (const char *const *)A->models;
+  sp->n_lr = A->n_lr;
+  sp->lrs = A->lrs;
+  sp->P = A->P;
+  sp->x0 = A->x0;
+  sp->n_obs = A->n_obs;
+  sp->obs = A->obs;
+  sp->n_cov = A->n_cov;
+  sp->cov_pairs = A->pairs;
+  sp->paths = (uint64_t)paths;
+  sp->exact = sgdl_opt_flag(opts, "exact");
+  sp->algo = sgdl_opt_str(opts, "algo");
+  if (!strcmp(sp->algo, "sgd")) sp->par.momentum = 0; /* plain SGD's models have no momentum */
+  sp->par.nesterov = !strcmp(sp->algo, "nag");
+  sp->sbc = !strcmp(sgdl_opt_str(opts, "schedule"), "sbc");
+  sp->seed = A->seed;
+  /* auto (or on): every model that can share SGD's random numbers does (sgdl_coupling_possible). */
+  sp->coupling = strcmp(sgdl_opt_str(opts, "coupling"), "off") ? !sp->exact : 0;
+  return SGDL_OK;
+}
+
+static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_t seed, int npoint) {
   study_args A;
   memset(&A, 0, sizeof A);
-  sgdl_ctx_init(&A.ctx);
-  sgdl_ctx *ctx = &A.ctx;
+  A.ctx = ctx;
+  A.seed = seed;
   sgdl_study_spec sp;
   memset(&sp, 0, sizeof sp);
-  sgdl_algo_params_init(&sp.par);
-  long long paths = 0, batch = 0, substeps = 0;
   const char *out = sgdl_opt_str(opts, "out");
-  int rc = sgdl_cli_common(ctx, opts, &A.seed);
-  if (!rc && out) rc = sgdl_outdir_prepare(ctx, out, "--out");
-  if (!rc) rc = sgdl_opt_list(ctx, opts, "lr", &A.lrs, &A.n_lr);
-  for (int i = 0; !rc && i < A.n_lr; i++)
-    if (!(A.lrs[i] > 0)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--lr: %g is not a positive learning rate", A.lrs[i]);
-  if (!rc) rc = sgdl_opt_num(ctx, opts, "T", &sp.T);
-  if (!rc) rc = sgdl_opt_int(ctx, opts, "paths", &paths);
-  if (!rc && (paths < 2 || paths > 4294967295LL)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--paths: %lld is outside 2 .. 4294967295", paths);
-  if (!rc) rc = sgdl_opt_int(ctx, opts, "batch", &batch);
-  if (!rc && (batch < 1 || batch > 1000000)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %lld is not a positive batch size", batch);
-  const char *sampling = sgdl_opt_str(opts, "sampling");
-  if (!rc && strcmp(sampling, "with") && strcmp(sampling, "without"))
-    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--sampling: '%s' must be 'with' or 'without'", sampling);
-  if (!rc) rc = split_names(ctx, "--models", sgdl_opt_str(opts, "models"), &A.models, &A.n_models);
-  if (!rc) rc = sgdl_cli_problem(ctx, opts, &A.prob);
-  if (!rc) rc = parse_starts(&A, opts, npoint);
-  if (!rc) rc = parse_observables(&A, opts, npoint);
-  /* Scheme: auto = Heun (weak order 2) for constant noise, else EM + Talay-Tubaro. */
-  const char *scheme = sgdl_opt_str(opts, "scheme");
-  if (!rc) {
-    if (!strcmp(scheme, "auto")) scheme = A.prob->noise_constant ? "heun" : "tt";
-    if (!strcmp(scheme, "heun")) sp.par.scheme = SGDL_SCHEME_HEUN;
-    else if (!strcmp(scheme, "em")) sp.par.scheme = SGDL_SCHEME_EM;
-    else if (!strcmp(scheme, "tt")) {
-      sp.par.scheme = SGDL_SCHEME_EM;
-      sp.talay_tubaro = 1;
-    } else rc = sgdl_fail(ctx, SGDL_EUSAGE, "--scheme: '%s' must be auto, em, heun or tt", scheme);
-    A.scheme_name = !strcmp(scheme, "tt") ? "em+talay-tubaro" : scheme;
-  }
-  if (!rc) {
-    substeps = !strcmp(scheme, "tt") ? 8 : 4;
-    if (sgdl_opt_str(opts, "substeps")) rc = sgdl_opt_int(ctx, opts, "substeps", &substeps);
-    if (!rc && (substeps < 1 || substeps > 100000)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--substeps: %lld is outside 1 .. 100000", substeps);
-  }
-  if (!rc) {
-    sp.prob = A.prob;
-    sp.n_models = A.n_models;
-    sp.models = (const char *const *)A.models;
-    sp.n_lr = A.n_lr;
-    sp.lrs = A.lrs;
-    sp.P = A.P;
-    sp.x0 = A.x0;
-    sp.n_obs = A.n_obs;
-    sp.obs = A.obs;
-    sp.n_cov = A.n_cov;
-    sp.cov_pairs = A.pairs;
-    sp.paths = (uint64_t)paths;
-    sp.exact = sgdl_opt_flag(opts, "exact");
-    sp.par.batch = (int)batch;
-    sp.par.without_replacement = !strcmp(sampling, "without");
-    sp.par.substeps = (int)substeps;
-    sp.algo = sgdl_opt_str(opts, "algo");
-    double mu = 0;
-    rc = sgdl_opt_num(ctx, opts, "momentum", &mu);
-    if (!rc && !(mu >= 0 && mu < 1)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--momentum: %g is outside [0, 1)", mu);
-    sp.par.momentum = strcmp(sp.algo, "sgd") ? mu : 0; /* plain SGD's models have no momentum */
-    sp.par.nesterov = !strcmp(sp.algo, "nag");
-    const char *il = sgdl_opt_str(opts, "initial-layer");
-    if (!rc && strcmp(il, "on") && strcmp(il, "off")) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--initial-layer: '%s' must be on or off", il);
-    sp.par.no_initial_layer = !strcmp(il, "off");
-    const char *sched = sgdl_opt_str(opts, "schedule");
-    if (!rc && strcmp(sched, "constant") && strcmp(sched, "sbc"))
-      rc = sgdl_fail(ctx, SGDL_EUSAGE, "--schedule: '%s' must be constant or sbc", sched);
-    sp.sbc = !strcmp(sched, "sbc");
-    if (!rc && sgdl_opt_str(opts, "lambda")) {
-      rc = sgdl_opt_num(ctx, opts, "lambda", &sp.critical_lambda);
-      if (!rc && !(sp.critical_lambda > 0)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--lambda: %g is not positive", sp.critical_lambda);
-    }
-    sp.seed = A.seed;
-    /* auto (or on): every model that can share SGD's random numbers does (sgdl_coupling_possible). */
-    const char *cp = sgdl_opt_str(opts, "coupling");
-    if (!strcmp(cp, "auto") || !strcmp(cp, "on")) sp.coupling = !sp.exact;
-    else if (!strcmp(cp, "off")) sp.coupling = 0;
-    else rc = sgdl_fail(ctx, SGDL_EUSAGE, "--coupling: '%s' must be auto, on or off", cp);
-  }
+  int rc = study_spec(&A, opts, npoint, &sp);
   sgdl_progress_bar bar;
   sgdl_progress_bar_start(&bar, command);
   if (ctx->verbosity == 0 || sgdl_opt_flag(opts, "json")) bar.active = 0;
@@ -449,4 +414,13 @@ int sgdl_study_command(const char *command, sgdl_opt *opts, int npoint) {
   free(A.pairs);
   free_names(A.models, A.n_models);
   return exit_code;
+}
+
+int sgdl_study_main(const char *command, const char *summary, sgdl_opt *opts, int argc, char **argv, int npoint) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  uint32_t seed = 0;
+  int rc = sgdl_cli_begin(&ctx, command, summary, opts, argc, argv, &seed);
+  if (rc) return sgdl_cli_error(&ctx, command, rc);
+  return study_run(&ctx, command, opts, seed, npoint);
 }
