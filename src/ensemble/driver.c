@@ -4,7 +4,6 @@
  * Does not: merge statistics (the observer's finish does, in a fixed order), word divergence
  * messages (the callers do), or allocate inside the step loop (buffers are per thread). */
 #include <omp.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sgdlab/driver.h"
@@ -30,22 +29,26 @@ typedef struct {
   void *scratch;
 } thread_bufs;
 
+/* 64-byte aligned (sgdl_alloc) so that the steppers' vector loops see aligned lanes; a context of
+ * the thread's own, since sgdl_ctx is not shared between threads. */
 static int bufs_alloc(thread_bufs *t, const sgdl_drive_plan *pl, const sgdl_observer *o) {
   const sgdl_stepper *s = pl->stepper;
   const size_t lanes = SGDL_LANES, d = (size_t)s->prob->dim, P = (size_t)pl->P;
   const size_t scratch = o->type->scratch_bytes ? o->type->scratch_bytes(o) : 0;
-  t->x = malloc(sizeof(double) * P * d * lanes);
-  t->aux = malloc(sizeof(double) * P * (size_t)(s->naux ? s->naux : 1) * lanes);
-  t->work = malloc(sizeof(double) * ((size_t)s->work_per_lane + 1) * lanes);
-  t->scratch = malloc(scratch ? scratch : 1);
+  sgdl_ctx lctx;
+  sgdl_ctx_init(&lctx);
+  t->x = sgdl_alloc(&lctx, P * d * lanes, sizeof(double));
+  t->aux = sgdl_alloc(&lctx, P * (size_t)(s->naux ? s->naux : 1) * lanes, sizeof(double));
+  t->work = sgdl_alloc(&lctx, ((size_t)s->work_per_lane + 1) * lanes, sizeof(double));
+  t->scratch = sgdl_alloc(&lctx, scratch ? scratch : 1, 1);
   return t->x && t->aux && t->work && t->scratch;
 }
 
 static void bufs_free(thread_bufs *t) {
-  free(t->x);
-  free(t->aux);
-  free(t->work);
-  free(t->scratch);
+  sgdl_free(t->x);
+  sgdl_free(t->aux);
+  sgdl_free(t->work);
+  sgdl_free(t->scratch);
 }
 
 /* One block: lanes from x0 with zero state, then the step loop with the observer. */
