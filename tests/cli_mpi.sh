@@ -1,18 +1,14 @@
 # Distributed ensembles: `mpirun -np 2 sgdlab weak ...` gives bitwise the numbers of one process
 # (ranks take disjoint chunks of replicas, statistics are merged in a fixed order), and only
-# rank 0 writes. Skipped (counted as passed) when mpirun is not installed.
+# rank 0 writes. The same for every user of the lane-block driver (driver.h): exit's Monte Carlo,
+# `stationary --simulate` and fpe's SGD ensemble, the last two under three ranks.
+# Skipped (counted as passed) when mpirun is not installed.
 # ctest-label: mpi
 source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
 if ! command -v mpirun >/dev/null; then
   echo "mpirun not installed: nothing to check"
-  # The exit-time Monte Carlo too.
-EARGS=(exit --problem double-well --lr 0.2 --sigma2 1 --from -1 --to 0.5 --methods quadrature,mc-sgd,mc-sme1 --paths 2000 --threads 1 --json)
-mpirun -np 2 "$S" "${EARGS[@]}" >"$TMP/empi.json" 2>"$TMP/empi.err"
-check "exit under mpirun used two ranks ($(head -c 300 "$TMP/empi.err"))" grep -q '"mpi_ranks":[[:space:]]*2' "$TMP/empi.json"
-"$S" "${EARGS[@]}" >"$TMP/eone.json"
-check "exit: 2 ranks and 1 process give identical numbers" bash -c "diff <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/empi.json) <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/eone.json) >/dev/null"
-finish
+  finish
   exit $?
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -30,4 +26,20 @@ mpirun -np 2 "$S" "${EARGS[@]}" >"$TMP/empi.json" 2>"$TMP/empi.err"
 check "exit under mpirun used two ranks ($(head -c 300 "$TMP/empi.err"))" grep -q '"mpi_ranks":[[:space:]]*2' "$TMP/empi.json"
 "$S" "${EARGS[@]}" >"$TMP/eone.json"
 check "exit: 2 ranks and 1 process give identical numbers" bash -c "diff <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/empi.json) <(grep -v -e '\"seconds\"' -e '\"mpi_ranks\"' $TMP/eone.json) >/dev/null"
+# One results.json against another, without the wall time and the rank count.
+same_json() { diff <(grep -v -e '"seconds"' -e '"mpi_ranks"' "$1") <(grep -v -e '"seconds"' -e '"mpi_ranks"' "$2") >/dev/null; }
+# stationary --simulate: per-replica time sums split over 3 ranks (700 replicas: a ragged last block).
+SARGS=(stationary --H-eig 1 --C-eig 1 --algo sgd --lr 0.1 --simulate 2e4 --replicas 700 --seed 3 --threads 1 --quiet)
+mpirun -np 3 "$S" "${SARGS[@]}" --out "$TMP/smpi" 2>"$TMP/smpi.err"
+check "stationary --simulate under mpirun used three ranks ($(head -c 300 "$TMP/smpi.err"))" grep -q '"mpi_ranks":[[:space:]]*3' "$TMP/smpi/results.json"
+check "stationary --simulate reported the simulation" grep -q '"simulated"' "$TMP/smpi/results.json"
+"$S" "${SARGS[@]}" --out "$TMP/sone"
+check "stationary --simulate: 3 ranks and 1 process give identical results.json" same_json "$TMP/smpi/results.json" "$TMP/sone/results.json"
+# fpe: its SGD histogram comes from the first-exit driver with no walls (final states over ranks).
+FARGS=(fpe --problem double-well --lr 0.1 --sigma2 1 --x0 -1 --T 2 --grid 401 --paths 3000 --threads 1 --quiet)
+mpirun -np 3 "$S" "${FARGS[@]}" --out "$TMP/fmpi" 2>"$TMP/fmpi.err"
+check "fpe under mpirun used three ranks ($(head -c 300 "$TMP/fmpi.err"))" grep -q '"mpi_ranks":[[:space:]]*3' "$TMP/fmpi/results.json"
+check "fpe reported the SGD ensemble" grep -q '"sgd_histogram"' "$TMP/fmpi/results.json"
+"$S" "${FARGS[@]}" --out "$TMP/fone"
+check "fpe: 3 ranks and 1 process give identical results.json" same_json "$TMP/fmpi/results.json" "$TMP/fone/results.json"
 finish

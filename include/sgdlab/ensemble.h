@@ -45,8 +45,6 @@ typedef struct sgdl_observable {
 /* Parse one observable name for dimension d and P particles: "x0", "x1^2", "x0*x1", "norm2",
  * "loss" (particle 0, or "@p" suffix for particle p), "dist2[p,q]", "dot[p,q]". */
 int sgdl_observable_parse(sgdl_ctx *ctx, const char *text, int d, int P, sgdl_observable *out);
-/* Value of an observable for one replica's particles xs[P][d]. */
-double sgdl_observable_eval(const sgdl_observable *o, const sgdl_problem *prob, int d, const double *xs);
 /* Values for W lanes straight from the structure-of-arrays state x[(p*d + i)*W + l] -> vals[W]
  * (vectorised for every kind but the loss, which gathers each lane into xs[P][d]). */
 void sgdl_observable_eval_lanes(const sgdl_observable *o, const sgdl_problem *prob, int d, int P, int W,

@@ -1,12 +1,14 @@
-/* The ensemble driver: blocks of SGDL_LANES replicas, advanced by a stepper, observables at
- * every learning-rate step, streaming mean/variance per fixed chunk (shifted sums) merged in a
- * fixed order with Chan's update
- * (bitwise identical for any thread count). Parallel over chunks with OpenMP. */
+/* sgdl_ensemble_run: moments of observables at every learning-rate step, as an observer of the
+ * lane-block driver (driver.h), which owns the loop, the threads, divergence and the MPI split.
+ * Per fixed chunk the observer keeps shifted sums, turns them into mean and M2 when the chunk is
+ * done, and merges the chunks in chunk order with Chan's update (bitwise identical for any thread
+ * or rank count). Also here: the jackknife over chunks and the MPI start-up helpers.
+ * Does not: evaluate observables (observable.c) or step (the stepper). */
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sgdlab/driver.h"
 #include "sgdlab/ensemble.h"
 #include "sgdlab/rng.h"
 
@@ -14,7 +16,7 @@
 #include <mpi.h>
 #endif
 
-#define MAX_CHUNKS 64
+#define MAX_CHUNKS SGDL_DRIVE_MAX_CHUNKS
 
 /* Chan et al.: merge (nb, mb, M2b) into (na, ma, M2a). */
 static inline void merge(double *na, double *ma, double *m2a, double nb, double mb, double m2b) {
@@ -35,90 +37,135 @@ void sgdl_ensemble_result_free(sgdl_ensemble_result *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* Per chunk and (observable, time): shifted sums S1 = sum (v - c), S2 = sum (v - c)^2 with the
- * shift c = the chunk's first block mean (one vectorisable pass per block, numerically stable);
- * turned into mean and M2 when the chunk is done. */
+/* The moments observer. Per chunk c and (observable, time) k = o*T + t: shifted sums
+ * S1 = sum (v - s), S2 = sum (v - s)^2 with the shift s = the chunk's first block mean (one
+ * vectorisable pass per block, numerically stable); turned into mean and M2 when the chunk is done. */
 typedef struct {
-  double *mean, *m2; /* [n_obs][T]: shift c and S1 while running; mean and M2 after finish_chunk */
-  double *s2;
-  double n;
-  int diverged;
-  uint64_t div_t;
-} chunk_acc;
+  const sgdl_ensemble_plan *plan;
+  size_t stat;       /* n_obs * T */
+  double *mean, *m2; /* [chunks][stat]: shift and S1 while running; mean and M2 after chunk_end */
+  double *s2;        /* [chunks][stat] */
+  double *n;         /* [chunks] replicas accumulated */
+  sgdl_ensemble_result *res;
+} moments_obs;
 
-static void run_block(const sgdl_ensemble_plan *pl, uint64_t r0, int W, double *x, double *aux, double *work,
-                      double *vals, double *xs, chunk_acc *acc) {
-  const sgdl_stepper *s = pl->stepper;
-  const sgdl_problem *prob = s->prob;
-  const int d = prob->dim, P = pl->P, nobs = pl->n_obs;
+static size_t moments_scratch(const sgdl_observer *o) {
+  const moments_obs *m = o->state;
+  const sgdl_ensemble_plan *pl = m->plan;
+  /* vals[SGDL_LANES], then one replica's particles xs[P][d] for the loss */
+  return sizeof(double) * (SGDL_LANES + (size_t)pl->P * pl->stepper->prob->dim);
+}
+
+static int moments_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
+  const moments_obs *m = o->state;
+  const sgdl_ensemble_plan *pl = m->plan;
+  const sgdl_problem *prob = pl->stepper->prob;
+  const int d = prob->dim, P = pl->P, W = b->L.W, nobs = pl->n_obs;
   const uint64_t T = pl->steps + 1;
-  const int first = acc->n == 0;
-  for (int q = 0; q < P; q++)
-    for (int i = 0; i < d; i++)
-      for (int l = 0; l < W; l++) x[((size_t)q * d + i) * W + l] = pl->x0[(size_t)q * d + i];
-  memset(aux, 0, sizeof(double) * (size_t)P * (s->naux ? s->naux : 1) * W);
-  sgdl_lanes L = {W, (uint32_t)r0, P, d, x, aux, 0, work};
-  for (uint64_t t = 0; t < T; t++) {
-    if (t > 0) {
-      L.k = t - 1;
-      s->type->step(s, &L);
+  const size_t off = (size_t)b->chunk * m->stat;
+  double *mean = m->mean + off, *m2 = m->m2 + off, *s2a = m->s2 + off;
+  const int first = m->n[b->chunk] == 0;
+  const double *x = b->L.x;
+  double *vals = b->scratch, *xs = vals + SGDL_LANES;
+  for (int o_ = 0; o_ < nobs; o_++) {
+    const sgdl_observable *ob = &pl->obs[o_];
+    const double *v = vals;
+    if (ob->kind == SGDL_OBS_X && !ob->shift) v = x + ((size_t)ob->p * d + ob->i) * W; /* no copy */
+    else sgdl_observable_eval_lanes(ob, prob, d, P, W, x, vals, xs);
+    const size_t k = (size_t)o_ * T + t;
+    double c = mean[k];
+    if (first) {
+      c = 0;
+      for (int l = 0; l < W; l++) c += v[l];
+      c /= W;
+      mean[k] = c;
+      m2[k] = 0;
     }
-    for (int o = 0; o < nobs; o++) {
-      const sgdl_observable *ob = &pl->obs[o];
-      const double *v = vals;
-      if (ob->kind == SGDL_OBS_X && !ob->shift) v = x + ((size_t)ob->p * d + ob->i) * W; /* no copy */
-      else sgdl_observable_eval_lanes(ob, prob, d, P, W, x, vals, xs);
-      const size_t k = (size_t)o * T + t;
-      double c = acc->mean[k];
-      if (first) {
-        c = 0;
-        for (int l = 0; l < W; l++) c += v[l];
-        c /= W;
-        acc->mean[k] = c;
-        acc->m2[k] = 0;
-      }
-      /* A SIMD reduction: its summation order is fixed by the compiled vector width (the same
-       * for every run and thread count); a plain running sum would serialise on add latency. */
-      double s1 = 0, s2 = 0;
+    /* A SIMD reduction: its summation order is fixed by the compiled vector width (the same
+     * for every run and thread count); a plain running sum would serialise on add latency. */
+    double s1 = 0, s2 = 0;
 #pragma omp simd reduction(+ : s1, s2)
-      for (int l = 0; l < W; l++) {
-        const double e = v[l] - c;
-        s1 += e;
-        s2 += e * e;
-      }
-      if (!isfinite(s1) || !isfinite(s2) || !isfinite(c)) {
-        if (!acc->diverged || t < acc->div_t) acc->div_t = t;
-        acc->diverged = 1;
-        return;
-      }
-      acc->m2[k] += s1;
-      acc->s2[k] += s2;
+    for (int l = 0; l < W; l++) {
+      const double e = v[l] - c;
+      s1 += e;
+      s2 += e * e;
     }
+    if (!isfinite(s1) || !isfinite(s2) || !isfinite(c)) {
+      b->diverged = 1;
+      b->div_step = t;
+      return SGDL_OBSERVE_STOP;
+    }
+    m2[k] += s1;
+    s2a[k] += s2;
   }
-  acc->n += W;
+  return SGDL_OBSERVE_GO;
+}
+
+static void moments_block_end(const sgdl_observer *o, sgdl_block *b) {
+  const moments_obs *m = o->state;
+  if (!b->diverged) m->n[b->chunk] += b->L.W;
 }
 
 /* Shifted sums -> mean and M2. */
-static void finish_chunk(chunk_acc *a, size_t stat) {
-  for (size_t k = 0; k < stat; k++) {
-    const double c = a->mean[k], s1 = a->m2[k], s2 = a->s2[k];
-    if (a->n > 0) {
-      a->mean[k] = c + s1 / a->n;
-      a->m2[k] = fmax(s2 - s1 * s1 / a->n, 0.0);
+static void moments_chunk_end(const sgdl_observer *o, int c) {
+  const moments_obs *m = o->state;
+  const double n = m->n[c];
+  const size_t off = (size_t)c * m->stat;
+  for (size_t k = 0; k < m->stat; k++) {
+    const double s = m->mean[off + k], s1 = m->m2[off + k], s2 = m->s2[off + k];
+    if (n > 0) {
+      m->mean[off + k] = s + s1 / n;
+      m->m2[off + k] = fmax(s2 - s1 * s1 / n, 0.0);
     }
   }
 }
+
+static int moments_shared(const sgdl_observer *o, sgdl_drive_buffer *bufs) {
+  const moments_obs *m = o->state;
+  const size_t G = (size_t)o->layout->chunks;
+  bufs[0] = (sgdl_drive_buffer){m->n, G, SGDL_BUF_DOUBLE};
+  bufs[1] = (sgdl_drive_buffer){m->mean, m->stat * G, SGDL_BUF_DOUBLE};
+  bufs[2] = (sgdl_drive_buffer){m->m2, m->stat * G, SGDL_BUF_DOUBLE};
+  return 3;
+}
+
+/* Chunks merged in chunk order. */
+static int moments_finish(sgdl_ctx *ctx, const sgdl_observer *o) {
+  (void)ctx;
+  const moments_obs *m = o->state;
+  sgdl_ensemble_result *res = m->res;
+  const int G = o->layout->chunks;
+  const size_t stat = m->stat;
+  for (size_t k = 0; k < stat; k++) {
+    double n = 0, mu = 0, m2 = 0;
+    for (int c = 0; c < G; c++) merge(&n, &mu, &m2, m->n[c], m->mean[(size_t)c * stat + k], m->m2[(size_t)c * stat + k]);
+    res->mean[k] = mu;
+    res->var[k] = n > 1 ? m2 / (n - 1) : 0;
+    res->se[k] = sqrt(res->var[k] / n);
+  }
+  for (int c = 0; c < G; c++) {
+    res->chunk_n[c] = m->n[c];
+    for (size_t k = 0; k < stat; k++) res->chunk_sum[(size_t)c * stat + k] = m->mean[(size_t)c * stat + k] * m->n[c];
+  }
+  return SGDL_OK;
+}
+
+static const sgdl_observer_type moments_type = {
+  "moments", 1, moments_scratch, NULL, NULL, NULL, moments_observe, moments_block_end, moments_chunk_end,
+  moments_shared, moments_finish,
+};
 
 int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble_result *res) {
   memset(res, 0, sizeof *res);
   const sgdl_stepper *s = pl->stepper;
-  const int d = s->prob->dim, P = pl->P, nobs = pl->n_obs;
+  const int P = pl->P, nobs = pl->n_obs;
   if (pl->paths < 2) return sgdl_fail(ctx, SGDL_EINVAL, "--paths: need at least 2 paths, got %llu", (unsigned long long)pl->paths);
   if (pl->paths > 0xffffffffULL) return sgdl_fail(ctx, SGDL_EINVAL, "--paths: at most 4294967295 paths");
   if (P != s->particles) return sgdl_fail(ctx, SGDL_EINVAL, "ensemble: stepper planned for %d particles, run with %d", s->particles, P);
   const uint64_t T = pl->steps + 1, M = pl->paths;
-  const uint64_t nblocks = (M + SGDL_LANES - 1) / SGDL_LANES;
-  const int G = (int)(nblocks < MAX_CHUNKS ? nblocks : MAX_CHUNKS);
+  sgdl_drive_layout lay;
+  sgdl_drive_layout_init(&lay, M);
+  const int G = lay.chunks;
   const size_t stat = (size_t)nobs * T;
   res->n_obs = nobs;
   res->n_times = T;
@@ -129,125 +176,26 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
   res->se = sgdl_alloc(ctx, stat, sizeof(double));
   res->chunk_sum = sgdl_alloc(ctx, stat * G, sizeof(double));
   res->chunk_n = sgdl_alloc(ctx, (size_t)G, sizeof(double));
-  double *cm = sgdl_alloc(ctx, stat * G, sizeof(double)), *cm2 = sgdl_alloc(ctx, stat * G, sizeof(double)),
-         *cs2 = sgdl_alloc(ctx, stat * G, sizeof(double));
-  chunk_acc *acc = sgdl_alloc(ctx, (size_t)G, sizeof *acc);
-  if (!res->mean || !res->var || !res->se || !res->chunk_sum || !res->chunk_n || !cm || !cm2 || !cs2 || !acc) {
-    sgdl_free(cm);
-    sgdl_free(cm2);
-    sgdl_free(cs2);
-    sgdl_free(acc);
-    sgdl_ensemble_result_free(res);
-    return SGDL_ENOMEM;
-  }
-  for (int c = 0; c < G; c++) {
-    acc[c].mean = cm + (size_t)c * stat;
-    acc[c].m2 = cm2 + (size_t)c * stat;
-    acc[c].s2 = cs2 + (size_t)c * stat;
-  }
-  int done = 0, failed_alloc = 0, stop = 0;
-  const int threads = sgdl_ctx_threads(ctx);
-  const int rank = ctx && ctx->ranks > 1 ? ctx->rank : 0, ranks = ctx && ctx->ranks > 1 ? ctx->ranks : 1;
-#ifndef SGDL_HAVE_MPI
-  if (ranks > 1) return sgdl_fail(ctx, SGDL_ENOTSUP, "ensemble: %d ranks requested but sgdlab was built without MPI", ranks);
-#endif
-#pragma omp parallel num_threads(threads)
-  {
-    const size_t lanes = SGDL_LANES;
-    double *x = malloc(sizeof(double) * (size_t)P * d * lanes);
-    double *aux = malloc(sizeof(double) * (size_t)P * (s->naux ? s->naux : 1) * lanes);
-    double *work = malloc(sizeof(double) * ((size_t)s->work_per_lane + 1) * lanes);
-    double *vals = malloc(sizeof(double) * (size_t)(nobs ? nobs : 1) * lanes);
-    double *xs = malloc(sizeof(double) * (size_t)P * d);
-    if (!x || !aux || !work || !vals || !xs) {
-#pragma omp atomic write
-      failed_alloc = 1;
-    }
-#pragma omp for schedule(dynamic, 1)
-    for (int c = 0; c < G; c++) {
-      if (c % ranks != rank) continue; /* another MPI rank's chunk */
-      int halt;
-#pragma omp atomic read
-      halt = stop;
-      if (failed_alloc || halt) continue;
-      const uint64_t b0 = nblocks * (uint64_t)c / G, b1 = nblocks * (uint64_t)(c + 1) / G;
-      for (uint64_t b = b0; b < b1 && !acc[c].diverged; b++) {
-        const uint64_t r0 = b * SGDL_LANES;
-        const int W = (int)(M - r0 < SGDL_LANES ? M - r0 : SGDL_LANES);
-        run_block(pl, r0, W, x, aux, work, vals, xs, &acc[c]);
-      }
-      finish_chunk(&acc[c], stat);
-      if (acc[c].diverged) {
-#pragma omp atomic write
-        stop = 1;
-      }
-      int now;
-#pragma omp atomic capture
-      now = ++done;
-      if (omp_get_thread_num() == 0 && rank == 0) sgdl_progress(ctx, (double)now * ranks / G);
-    }
-    free(x);
-    free(aux);
-    free(work);
-    free(vals);
-    free(xs);
-  }
-  if (rank == 0) sgdl_progress(ctx, 1.0);
-  int rc = SGDL_OK;
-#ifdef SGDL_HAVE_MPI
-  if (ranks > 1) {
-    /* Each chunk was computed by exactly one rank and is zero elsewhere: summing over ranks
-     * reproduces every chunk's statistics exactly, then the fixed-order merge below runs
-     * identically on every rank. */
-    double *cn = sgdl_alloc(ctx, (size_t)G * 3, sizeof(double));
-    if (!cn) failed_alloc = 1;
-    else {
-      for (int c = 0; c < G; c++) {
-        cn[c] = acc[c].n;
-        cn[G + c] = acc[c].diverged;
-        cn[2 * G + c] = acc[c].diverged ? (double)acc[c].div_t : 0;
-      }
-      MPI_Allreduce(MPI_IN_PLACE, cn, 3 * G, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-      MPI_Allreduce(MPI_IN_PLACE, cm, (int)(stat * G), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-      MPI_Allreduce(MPI_IN_PLACE, cm2, (int)(stat * G), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-      int fa = failed_alloc;
-      MPI_Allreduce(MPI_IN_PLACE, &fa, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-      failed_alloc = fa;
-      for (int c = 0; c < G; c++) {
-        acc[c].n = cn[c];
-        acc[c].diverged = cn[G + c] > 0;
-        acc[c].div_t = (uint64_t)cn[2 * G + c];
-      }
-      sgdl_free(cn);
-    }
-  }
-#endif
-  if (failed_alloc) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory for ensemble buffers");
-  for (int c = 0; c < G && !rc; c++)
-    if (acc[c].diverged) {
+  moments_obs m = {pl, stat, sgdl_alloc(ctx, stat * G, sizeof(double)), sgdl_alloc(ctx, stat * G, sizeof(double)),
+                   sgdl_alloc(ctx, stat * G, sizeof(double)), sgdl_alloc(ctx, (size_t)G, sizeof(double)), res};
+  int rc = SGDL_ENOMEM;
+  if (res->mean && res->var && res->se && res->chunk_sum && res->chunk_n && m.mean && m.m2 && m.s2 && m.n) {
+    sgdl_observer o = {&moments_type, NULL, &m};
+    sgdl_drive_plan dp = {s, P, pl->x0, M, pl->steps, 1, "ensemble"};
+    sgdl_drive_report rep;
+    rc = sgdl_drive(ctx, &dp, &o, &rep);
+    if (rc == SGDL_EDIVERGED) {
       res->diverged = 1;
-      res->diverged_step = acc[c].div_t;
+      res->diverged_step = rep.div_step;
       rc = sgdl_fail(ctx, SGDL_EDIVERGED,
                      "%s at lr %g diverged (NaN or Inf) by step %llu (t = %g); lower the learning rate or the horizon",
-                     s->type->name, s->par.lr, (unsigned long long)acc[c].div_t, (double)acc[c].div_t * s->par.lr);
-    }
-  if (!rc) {
-    for (size_t k = 0; k < stat; k++) {
-      double n = 0, m = 0, m2 = 0;
-      for (int c = 0; c < G; c++) merge(&n, &m, &m2, acc[c].n, acc[c].mean[k], acc[c].m2[k]);
-      res->mean[k] = m;
-      res->var[k] = n > 1 ? m2 / (n - 1) : 0;
-      res->se[k] = sqrt(res->var[k] / n);
-    }
-    for (int c = 0; c < G; c++) {
-      res->chunk_n[c] = acc[c].n;
-      for (size_t k = 0; k < stat; k++) res->chunk_sum[(size_t)c * stat + k] = acc[c].mean[k] * acc[c].n;
+                     s->type->name, s->par.lr, (unsigned long long)rep.div_step, (double)rep.div_step * s->par.lr);
     }
   }
-  sgdl_free(cm);
-  sgdl_free(cm2);
-  sgdl_free(cs2);
-  sgdl_free(acc);
+  sgdl_free(m.mean);
+  sgdl_free(m.m2);
+  sgdl_free(m.s2);
+  sgdl_free(m.n);
   if (rc) sgdl_ensemble_result_free(res);
   return rc;
 }

@@ -1,34 +1,54 @@
 /* Monte Carlo first-exit times of any stepper (SGD, SME1, SME2, ...), monitored after every
- * learning-rate step (exit.h). Replicas run in blocks of SGDL_LANES lanes until the last lane of
- * the block has left (exited lanes keep stepping, unobserved). Why not finish the slow lanes alone:
- * a one-lane step costs about as much as a whole 64-lane step (call and generator overhead,
- * measured 2 vs 135 M lane-steps/s), so the block is never slower. Per-path step counts are stored
- * and summed in replica order: bitwise identical results for any thread count.
+ * learning-rate step (exit.h): an observer of the lane-block driver (driver.h), which owns the
+ * loop, threads, divergence bookkeeping and the MPI split. A block runs until the last of its
+ * lanes has left (exited lanes keep stepping, unobserved). Why not finish the slow lanes alone:
+ * stepping one lane costs about as much as stepping the whole block (call and generator overhead,
+ * measured 2 vs 135 M lane-steps/s), so the block is never slower. Per-path step counts land in
+ * per-replica slots and are summed in replica order: bitwise identical results for any thread or
+ * rank count.
  * Does not: interpolate the crossing inside a step (discrete monitoring is the point: it is what
  * SGD does; for an SDE it biases the exit time up by O(sqrt(step)) when the boundary sits where the
  * drift does not carry the path across - the CLI warns at the saddle). */
 #include <math.h>
-#include <omp.h>
-#ifdef SGDL_HAVE_MPI
-#include <mpi.h>
-#endif
-#include <stdlib.h>
 #include <string.h>
 
+#include "sgdlab/driver.h"
 #include "sgdlab/exit.h"
 #include "sgdlab/rng.h"
-
-typedef struct {
-  double *x, *aux, *work;    /* block buffers (SGDL_LANES lanes) */
-  double *xprev, *u, *S, *G, *xl; /* bridge: previous positions [d][W], uniforms, Sigma_1, noise
-                                   * scratch, one lane's previous position */
-} lane_bufs;
 
 /* Purpose word of the bridge uniforms (distinct from every stepper's normals and indices). */
 #define BRIDGE_PURPOSE(stream) SGDL_PURPOSE(SGDL_RNG_MISC, (stream), 0xB1D)
 
+/* The first-exit observer: per-replica slots steps[r], exited[r], final_x[r][d]. */
+typedef struct {
+  const sgdl_stepper *s;
+  const sgdl_exit_region *reg;
+  const double *x0;
+  int bridge;             /* Brownian-bridge correction on (continuous models only) */
+  uint64_t *steps;        /* [paths] */
+  unsigned char *exited;  /* [paths] */
+  double *final_x;        /* [paths][d] or NULL */
+  sgdl_first_exit *res;
+} exit_obs;
+
+/* Per-thread scratch: the block's lane flags, then the bridge's buffers. */
+typedef struct {
+  int nact;                         /* lanes still inside */
+  uint64_t t;                       /* steps taken */
+  double v;                         /* constant variance rate (noise_constant problems) */
+  unsigned char active[SGDL_LANES];
+  double *xprev, *u, *S, *G, *xl;   /* previous positions [d][W], uniforms, Sigma_1, noise
+                                     * scratch, one lane's previous position */
+} exit_scratch;
+
+static size_t exit_scratch_bytes(const sgdl_observer *o) {
+  const exit_obs *e = o->state;
+  const size_t d = (size_t)e->s->prob->dim, nn = (size_t)(e->s->prob->n_noise > 0 ? e->s->prob->n_noise : 1);
+  return sizeof(exit_scratch) + sizeof(double) * (d * SGDL_LANES + SGDL_LANES + d * d + d * nn + d);
+}
+
 /* Variance rate of the exit coordinate for the model: alpha c_B Sigma_1,cc(x). */
-static double coord_variance_rate(const sgdl_stepper *s, const double *x, int c, lane_bufs *b) {
+static double coord_variance_rate(const sgdl_stepper *s, const double *x, int c, exit_scratch *b) {
   const int d = s->prob->dim;
   sgdl_problem_sigma1(s->prob, x, b->S, b->G);
   return s->par.lr * s->cB * b->S[c * d + c];
@@ -46,80 +66,128 @@ static double bridge_prob(const sgdl_exit_region *reg, double a, double bnd, dou
 
 static int outside(const sgdl_exit_region *reg, double v) { return v <= reg->lo || v >= reg->hi; }
 
-/* Run one block of W replicas from r0. Writes steps/exited/final for each. Returns 1 on NaN/Inf. */
-static int run_block(const sgdl_stepper *s, const double *x0, const sgdl_exit_region *reg, uint64_t r0, int W,
-                     uint64_t max_steps, lane_bufs *b, uint64_t *steps, unsigned char *exited, double *final_x,
-                     uint64_t *bad_step) {
-  const int d = s->prob->dim, naux = s->naux > 0 ? s->naux : 1, c = reg->coord;
-  for (int i = 0; i < d; i++)
-    for (int l = 0; l < W; l++) b->x[(size_t)i * W + l] = x0[i];
-  memset(b->aux, 0, sizeof(double) * (size_t)naux * W);
-  unsigned char active[SGDL_LANES];
-  int nact = W;
-  for (int l = 0; l < W; l++) active[l] = 1;
-  sgdl_lanes L = {W, (uint32_t)r0, 1, d, b->x, b->aux, 0, b->work};
-  uint64_t k = 0;
-  int diverged = 0;
-  const int bridge = reg->bridge && !s->type->is_discrete;
-  const int vconst = s->prob->noise_constant;
-  double v = 0;
-  if (bridge && vconst) v = coord_variance_rate(s, x0, c, b);
-  const double *xpc = b->xprev + (size_t)c * W;
-  while (k < max_steps && nact > 0) {
-    if (bridge) memcpy(b->xprev, b->x, sizeof(double) * (size_t)d * W);
-    L.k = k;
-    s->type->step(s, &L);
-    if (bridge) sgdl_rng_uniforms(s->seed, (uint32_t)r0, W, k, BRIDGE_PURPOSE(s->stream), 1, b->u);
-    k++;
-    const double *xc = b->x + (size_t)c * W;
-    if (bridge)
-      for (int l = 0; l < W; l++) {
-        if (!active[l] || !isfinite(xc[l]) || outside(reg, xc[l])) continue;
-        double vl = v;
-        if (!vconst) { /* variance rate at the start of the step (Euler bridge) */
-          for (int i = 0; i < d; i++) b->xl[i] = b->xprev[(size_t)i * W + l];
-          vl = coord_variance_rate(s, b->xl, c, b);
-        }
-        if (b->u[l] < bridge_prob(reg, xpc[l], xc[l], vl, s->par.lr)) {
-          active[l] = 0;
-          nact--;
-          steps[l] = k;
-          exited[l] = 1;
-          if (final_x)
-            for (int i = 0; i < d; i++) final_x[(size_t)l * d + i] = b->x[(size_t)i * W + l];
-        }
-      }
+/* Lane l of the block stops being watched after t steps (exited: it left; keep_x: its position is
+ * kept when final_x was asked for). */
+static void retire(const exit_obs *e, exit_scratch *sc, const sgdl_block *b, int l, uint64_t t, int exited,
+                   int keep_x) {
+  const uint64_t r = b->L.replica0 + (uint64_t)l;
+  const int d = b->L.d, W = b->L.W;
+  sc->active[l] = 0;
+  sc->nact--;
+  e->steps[r] = t;
+  e->exited[r] = (unsigned char)exited;
+  if (e->final_x && keep_x)
+    for (int i = 0; i < d; i++) e->final_x[r * (size_t)d + i] = b->L.x[(size_t)i * W + l];
+}
+
+static void exit_block_begin(const sgdl_observer *o, sgdl_block *b) {
+  const exit_obs *e = o->state;
+  exit_scratch *sc = b->scratch;
+  const size_t d = (size_t)b->L.d;
+  sc->xprev = (double *)(sc + 1);
+  sc->u = sc->xprev + d * SGDL_LANES;
+  sc->S = sc->u + SGDL_LANES;
+  sc->G = sc->S + d * d;
+  sc->xl = sc->G + d * (size_t)(e->s->prob->n_noise > 0 ? e->s->prob->n_noise : 1);
+  sc->nact = b->L.W;
+  sc->t = 0;
+  for (int l = 0; l < b->L.W; l++) sc->active[l] = 1;
+  sc->v = 0;
+  if (e->bridge && e->s->prob->noise_constant) sc->v = coord_variance_rate(e->s, e->x0, e->reg->coord, sc);
+}
+
+static void exit_before_step(const sgdl_observer *o, sgdl_block *b) {
+  const exit_obs *e = o->state;
+  exit_scratch *sc = b->scratch;
+  if (e->bridge) memcpy(sc->xprev, b->L.x, sizeof(double) * (size_t)b->L.d * b->L.W);
+}
+
+/* After step t: bridge crossings, then lanes outside (exit) or non-finite (divergence). */
+static int exit_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
+  const exit_obs *e = o->state;
+  const sgdl_stepper *s = e->s;
+  const sgdl_exit_region *reg = e->reg;
+  exit_scratch *sc = b->scratch;
+  const int W = b->L.W, d = b->L.d, c = reg->coord;
+  sc->t = t;
+  const double *xc = b->L.x + (size_t)c * W, *xpc = sc->xprev + (size_t)c * W;
+  if (e->bridge) {
+    sgdl_rng_uniforms(s->seed, b->L.replica0, W, t - 1, BRIDGE_PURPOSE(s->stream), 1, sc->u);
     for (int l = 0; l < W; l++) {
-      if (!active[l]) continue;
-      if (!isfinite(xc[l])) {
-        diverged = 1;
-        *bad_step = k;
-        active[l] = 0;
-        nact--;
-        steps[l] = k;
-        exited[l] = 0;
-        continue;
+      if (!sc->active[l] || !isfinite(xc[l]) || outside(reg, xc[l])) continue;
+      double vl = sc->v;
+      if (!s->prob->noise_constant) { /* variance rate at the start of the step (Euler bridge) */
+        for (int i = 0; i < d; i++) sc->xl[i] = sc->xprev[(size_t)i * W + l];
+        vl = coord_variance_rate(s, sc->xl, c, sc);
       }
-      if (outside(reg, xc[l])) {
-        active[l] = 0;
-        nact--;
-        steps[l] = k;
-        exited[l] = 1;
-        if (final_x)
-          for (int i = 0; i < d; i++) final_x[(size_t)l * d + i] = b->x[(size_t)i * W + l];
-      }
+      if (sc->u[l] < bridge_prob(reg, xpc[l], xc[l], vl, s->par.lr)) retire(e, sc, b, l, t, 1, 1);
     }
   }
-  /* Censored lanes (still inside at max_steps). */
   for (int l = 0; l < W; l++) {
-    if (!active[l]) continue;
-    steps[l] = k;
-    exited[l] = 0;
-    if (final_x)
-      for (int i = 0; i < d; i++) final_x[(size_t)l * d + i] = b->x[(size_t)i * W + l];
+    if (!sc->active[l]) continue;
+    if (!isfinite(xc[l])) {
+      b->diverged = 1;
+      b->div_step = t;
+      retire(e, sc, b, l, t, 0, 0);
+      continue;
+    }
+    if (outside(reg, xc[l])) retire(e, sc, b, l, t, 1, 1);
   }
-  return diverged;
+  return sc->nact > 0 ? SGDL_OBSERVE_GO : SGDL_OBSERVE_STOP;
 }
+
+/* Censored lanes (still inside at max_steps). */
+static void exit_block_end(const sgdl_observer *o, sgdl_block *b) {
+  const exit_obs *e = o->state;
+  exit_scratch *sc = b->scratch;
+  for (int l = 0; l < b->L.W; l++)
+    if (sc->active[l]) retire(e, sc, b, l, sc->t, 0, 1);
+}
+
+static int exit_shared(const sgdl_observer *o, sgdl_drive_buffer *bufs) {
+  const exit_obs *e = o->state;
+  const size_t paths = o->layout->paths;
+  bufs[0] = (sgdl_drive_buffer){e->steps, paths, SGDL_BUF_UINT64};
+  bufs[1] = (sgdl_drive_buffer){e->exited, paths, SGDL_BUF_UCHAR};
+  bufs[2] = (sgdl_drive_buffer){e->final_x, e->final_x ? paths * (size_t)e->s->prob->dim : 0, SGDL_BUF_DOUBLE};
+  return 3;
+}
+
+/* Replica-order reduction: two-pass mean and variance. */
+static int exit_finish(sgdl_ctx *ctx, const sgdl_observer *o) {
+  (void)ctx;
+  const exit_obs *e = o->state;
+  sgdl_first_exit *res = e->res;
+  const long paths = (long)o->layout->paths;
+  double sum = 0;
+  long ex = 0;
+  for (long r = 0; r < paths; r++) {
+    sum += (double)e->steps[r];
+    ex += e->exited[r];
+  }
+  const double mean = sum / (double)paths;
+  double ss = 0;
+  for (long r = 0; r < paths; r++) ss += ((double)e->steps[r] - mean) * ((double)e->steps[r] - mean);
+  const double var = ss / (double)(paths - 1);
+  res->paths = paths;
+  res->exited = ex;
+  res->censored = paths - ex;
+  res->mean_steps = mean;
+  res->se_steps = sqrt(var / (double)paths);
+  res->ci95_steps[0] = mean - 1.96 * res->se_steps;
+  res->ci95_steps[1] = mean + 1.96 * res->se_steps;
+  const double a = e->s->par.lr;
+  res->mean_time = mean * a;
+  res->se_time = res->se_steps * a;
+  res->ci95_time[0] = res->ci95_steps[0] * a;
+  res->ci95_time[1] = res->ci95_steps[1] * a;
+  return SGDL_OK;
+}
+
+static const sgdl_observer_type exit_type = {
+  "first-exit", 0, exit_scratch_bytes, NULL, exit_block_begin, exit_before_step, exit_observe, exit_block_end, NULL,
+  exit_shared, exit_finish,
+};
 
 int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
                        const sgdl_algo_params *par, uint32_t seed, uint32_t stream,
@@ -147,113 +215,16 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
     sgdl_stepper_destroy(s);
     return SGDL_ENOMEM;
   }
-  const long nblocks = (paths + SGDL_LANES - 1) / SGDL_LANES;
-  const int threads = sgdl_ctx_threads(ctx);
-  /* MPI: rank r runs the blocks with blk % ranks == r; per-path results are summed over ranks
-   * (each path is nonzero on one rank only), so the replica-order reduction below is identical. */
-  const int rank = ctx && ctx->ranks > 1 ? ctx->rank : 0, ranks = ctx && ctx->ranks > 1 ? ctx->ranks : 1;
-#ifndef SGDL_HAVE_MPI
-  if (ranks > 1) {
-    if (!steps_out) sgdl_free(steps);
-    sgdl_free(exited);
-    sgdl_stepper_destroy(s);
-    return sgdl_fail(ctx, SGDL_ENOTSUP, "first exit: %d ranks requested but sgdlab was built without MPI", ranks);
-  }
-#endif
   memset(steps, 0, sizeof(uint64_t) * (size_t)paths);
   if (final_x) memset(final_x, 0, sizeof(double) * (size_t)paths * (size_t)d);
-  int diverged = 0, oom = 0;
-  uint64_t bad_step = 0;
-  long done = 0;
-#pragma omp parallel num_threads(threads)
-  {
-    const size_t naux = (size_t)(s->naux > 0 ? s->naux : 1);
-    lane_bufs b;
-    b.x = malloc(sizeof(double) * (size_t)d * SGDL_LANES);
-    b.aux = malloc(sizeof(double) * naux * SGDL_LANES);
-    b.work = malloc(sizeof(double) * ((size_t)s->work_per_lane + 1) * SGDL_LANES);
-    b.xprev = malloc(sizeof(double) * (size_t)d * SGDL_LANES);
-    b.xl = malloc(sizeof(double) * (size_t)d);
-    b.u = malloc(sizeof(double) * SGDL_LANES);
-    b.S = malloc(sizeof(double) * (size_t)d * d);
-    b.G = malloc(sizeof(double) * (size_t)d * (size_t)(p->n_noise > 0 ? p->n_noise : 1));
-    const int ok = b.x && b.aux && b.work && b.xprev && b.xl && b.u && b.S && b.G;
-    if (!ok) {
-#pragma omp atomic write
-      oom = 1;
-    }
-#pragma omp for schedule(dynamic, 1)
-    for (long blk = 0; blk < nblocks; blk++) {
-      if (!ok || blk % ranks != rank) continue;
-      const uint64_t r0 = (uint64_t)blk * SGDL_LANES;
-      const int W = (int)((uint64_t)paths - r0 < SGDL_LANES ? (uint64_t)paths - r0 : SGDL_LANES);
-      uint64_t bs = 0;
-      const int dv = run_block(s, x0, reg, r0, W, max_steps, &b, steps + r0, exited + r0,
-                               final_x ? final_x + r0 * (size_t)d : NULL, &bs);
-      if (dv) {
-#pragma omp critical(sgdl_first_exit_div)
-        {
-          if (!diverged || bs < bad_step) bad_step = bs;
-          diverged = 1;
-        }
-      }
-      long now;
-#pragma omp atomic capture
-      now = ++done;
-      if (omp_get_thread_num() == 0 && rank == 0) sgdl_progress(ctx, (double)now * ranks / (double)nblocks);
-    }
-    free(b.x);
-    free(b.aux);
-    free(b.work);
-    free(b.xprev);
-    free(b.xl);
-    free(b.u);
-    free(b.S);
-    free(b.G);
-  }
-#ifdef SGDL_HAVE_MPI
-  if (ranks > 1) {
-    int flags[2] = {oom, diverged};
-    unsigned long long bad = diverged ? (unsigned long long)bad_step : ~0ULL;
-    MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
-    MPI_Allreduce(MPI_IN_PLACE, steps, (int)paths, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-    MPI_Allreduce(MPI_IN_PLACE, exited, (int)paths, MPI_UNSIGNED_CHAR, MPI_SUM, MPI_COMM_WORLD);
-    if (final_x) MPI_Allreduce(MPI_IN_PLACE, final_x, (int)(paths * d), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-    oom = flags[0];
-    diverged = flags[1];
-    if (diverged) bad_step = (uint64_t)bad;
-  }
-#endif
-  if (oom) rc = sgdl_fail(ctx, SGDL_ENOMEM, "first exit: out of memory for lane buffers");
-  else if (diverged)
+  exit_obs e = {s, reg, x0, reg->bridge && !s->type->is_discrete, steps, exited, final_x, res};
+  sgdl_observer o = {&exit_type, NULL, &e};
+  sgdl_drive_plan dp = {s, 1, x0, (uint64_t)paths, max_steps, 0, "first exit"};
+  sgdl_drive_report rep;
+  rc = sgdl_drive(ctx, &dp, &o, &rep);
+  if (rc == SGDL_EDIVERGED)
     rc = sgdl_fail(ctx, SGDL_EDIVERGED, "%s diverged (NaN/Inf) at step %llu: the learning rate is beyond the "
-                   "stability limit on this problem", name, (unsigned long long)bad_step);
-  if (!rc) {
-    /* Replica-order reduction: two-pass mean and variance. */
-    double sum = 0;
-    long ex = 0;
-    for (long r = 0; r < paths; r++) {
-      sum += (double)steps[r];
-      ex += exited[r];
-    }
-    const double mean = sum / (double)paths;
-    double ss = 0;
-    for (long r = 0; r < paths; r++) ss += ((double)steps[r] - mean) * ((double)steps[r] - mean);
-    const double var = ss / (double)(paths - 1);
-    res->paths = paths;
-    res->exited = ex;
-    res->censored = paths - ex;
-    res->mean_steps = mean;
-    res->se_steps = sqrt(var / (double)paths);
-    res->ci95_steps[0] = mean - 1.96 * res->se_steps;
-    res->ci95_steps[1] = mean + 1.96 * res->se_steps;
-    const double a = par->lr;
-    res->mean_time = mean * a;
-    res->se_time = res->se_steps * a;
-    res->ci95_time[0] = res->ci95_steps[0] * a;
-    res->ci95_time[1] = res->ci95_steps[1] * a;
-  }
+                   "stability limit on this problem", name, (unsigned long long)rep.div_step);
   if (!steps_out) sgdl_free(steps);
   sgdl_free(exited);
   sgdl_stepper_destroy(s);

@@ -75,38 +75,6 @@ int sgdl_observable_parse(sgdl_ctx *ctx, const char *text, int d, int P, sgdl_ob
   return SGDL_OK;
 }
 
-static double eval_at(const sgdl_observable *o, const sgdl_problem *prob, int d, const double *xs);
-
-double sgdl_observable_eval(const sgdl_observable *o, const sgdl_problem *prob, int d, const double *xs) {
-  if (!o->shift) return eval_at(o, prob, d, xs);
-  sgdl_observable b = *o;
-  b.p += o->shift;
-  b.q += o->shift;
-  return eval_at(o, prob, d, xs) - eval_at(&b, prob, d, xs);
-}
-
-static double eval_at(const sgdl_observable *o, const sgdl_problem *prob, int d, const double *xs) {
-  const double *x = xs + (size_t)o->p * d, *y = xs + (size_t)o->q * d;
-  double acc = 0;
-  switch (o->kind) {
-    case SGDL_OBS_X: return x[o->i];
-    case SGDL_OBS_X2: return x[o->i] * x[o->i];
-    case SGDL_OBS_XX: return x[o->i] * x[o->j];
-    case SGDL_OBS_NORM2:
-      for (int i = 0; i < d; i++) acc += x[i] * x[i];
-      return acc;
-    case SGDL_OBS_LOSS: return prob->type->loss(prob, x);
-    case SGDL_OBS_DIST2:
-      for (int i = 0; i < d; i++) acc += (x[i] - y[i]) * (x[i] - y[i]);
-      return acc;
-    case SGDL_OBS_DOT:
-      for (int i = 0; i < d; i++) acc += x[i] * y[i];
-      return acc;
-    case SGDL_OBS_PXY: return x[o->i] * y[o->i];
-  }
-  return 0;
-}
-
 /* One lane-vectorised kind at particles (p, q) with sign, accumulated into vals. */
 static void lanes_at(const sgdl_observable *o, int p, int q, double sign, const sgdl_problem *prob, int d, int P,
                      int W, const double *restrict x, double *restrict vals, double *xs) {

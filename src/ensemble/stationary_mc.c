@@ -4,13 +4,14 @@
  * `steps` steps. The pooled covariance is the estimate, and the spread of the R per-replica
  * estimates gives its standard error (independent replicas, so no autocorrelation correction is
  * needed; each replica's time average only has to be unbiased, which burn-in provides).
- * Lane blocks run in parallel; per-replica sums land in fixed slots and are reduced in replica
- * order afterwards, so the result is bitwise identical for any thread count.
+ * The time sums are an observer of the lane-block driver (driver.h), which owns the loop, threads,
+ * divergence bookkeeping and the MPI split; per-replica sums land in fixed slots and are reduced in
+ * replica order afterwards, so the result is bitwise identical for any thread or rank count.
  * Not here: the exact values (src/exact/stationary_*.c), time-resolved ensembles (ensemble.c). */
 #include <math.h>
-#include <omp.h>
 #include <string.h>
 
+#include "sgdlab/driver.h"
 #include "sgdlab/rng.h"
 #include "sgdlab/stationary.h"
 
@@ -23,6 +24,147 @@ void sgdl_stat_mc_free(sgdl_stat_mc *m) {
   m->mean = m->mean_se = m->cov = m->cov_se = NULL;
 }
 
+/* The time-average observer: per-replica slots S1[r][d] (sums of y = x - x0) and S2[r][nsym]
+ * (sums of y_i y_j, i <= j); per-thread scratch s1[d][W], s2[nsym][W] for the block's lanes. */
+typedef struct {
+  int d, nsym;
+  uint64_t burn, total;
+  const double *x0, *hess;
+  double *S1, *S2;
+  sgdl_stat_mc *out;
+} timeavg_obs;
+
+static size_t timeavg_scratch(const sgdl_observer *o) {
+  const timeavg_obs *a = o->state;
+  return sizeof(double) * (size_t)(a->d + a->nsym) * SGDL_LANES;
+}
+
+static void timeavg_block_begin(const sgdl_observer *o, sgdl_block *b) {
+  const timeavg_obs *a = o->state;
+  memset(b->scratch, 0, sizeof(double) * (size_t)(a->d + a->nsym) * b->L.W);
+}
+
+/* After step k + 1 = t: accumulate once past burn-in; every 1024 steps and at the end, NaN/Inf. */
+static int timeavg_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
+  const timeavg_obs *a = o->state;
+  const int d = a->d, W = b->L.W;
+  const uint64_t k = t - 1;
+  const double *x = b->L.x, *x0 = a->x0;
+  double *s1 = b->scratch, *s2 = s1 + (size_t)d * W;
+  if (k >= a->burn) {
+    int q = 0;
+    /* sums of y = x - x0 (x0 is near the stationary mean: little cancellation) */
+    for (int i = 0; i < d; i++) {
+      const double *xi = x + (size_t)i * W;
+      double *a1 = s1 + (size_t)i * W;
+      for (int l = 0; l < W; l++) a1[l] += xi[l] - x0[i];
+      for (int j = i; j < d; j++, q++) {
+        const double *xj = x + (size_t)j * W;
+        double *a2 = s2 + (size_t)q * W;
+        for (int l = 0; l < W; l++) a2[l] += (xi[l] - x0[i]) * (xj[l] - x0[j]);
+      }
+    }
+  }
+  if ((k & 1023) == 1023 || k + 1 == a->total) {
+    int bad = 0;
+    for (int l = 0; l < W * d; l++)
+      if (!isfinite(x[l])) bad = 1;
+    if (bad) {
+      b->diverged = 1;
+      b->div_step = k;
+      return SGDL_OBSERVE_STOP;
+    }
+  }
+  return SGDL_OBSERVE_GO;
+}
+
+static void timeavg_block_end(const sgdl_observer *o, sgdl_block *b) {
+  const timeavg_obs *a = o->state;
+  const int d = a->d, nsym = a->nsym, W = b->L.W;
+  const uint64_t r0 = b->L.replica0;
+  const double *s1 = b->scratch, *s2 = s1 + (size_t)d * W;
+  for (int l = 0; l < W; l++) {
+    for (int i = 0; i < d; i++) a->S1[(size_t)(r0 + l) * d + i] = s1[(size_t)i * W + l];
+    for (int q = 0; q < nsym; q++) a->S2[(size_t)(r0 + l) * nsym + q] = s2[(size_t)q * W + l];
+  }
+}
+
+static int timeavg_shared(const sgdl_observer *o, sgdl_drive_buffer *bufs) {
+  const timeavg_obs *a = o->state;
+  const size_t R = o->layout->paths;
+  bufs[0] = (sgdl_drive_buffer){a->S1, R * (size_t)a->d, SGDL_BUF_DOUBLE};
+  bufs[1] = (sgdl_drive_buffer){a->S2, R * (size_t)a->nsym, SGDL_BUF_DOUBLE};
+  return 2;
+}
+
+static int timeavg_finish(sgdl_ctx *ctx, const sgdl_observer *o) {
+  const timeavg_obs *a = o->state;
+  sgdl_stat_mc *out = a->out;
+  const int d = a->d, nsym = a->nsym;
+  const long R = (long)o->layout->paths;
+  const double *S1 = a->S1, *S2 = a->S2, *x0 = a->x0, *hess = a->hess;
+  const uint64_t steps = a->total - a->burn;
+  int rc = SGDL_OK;
+  /* Reduction in replica order (deterministic). In y = x - x0 coordinates: my = pooled mean of y.
+   * Per-replica estimate about the POOLED mean, c_r = E_r[(y - my)(y - my)^T]
+   *   = S2_r/T - my yr^T - yr my^T + my my^T   (yr = S1_r / T),
+   * whose average is the pooled covariance and whose spread is the delta-method standard error
+   * (centring at the replica's own mean would bias by Var(yr); plain S2_r/T - my my^T would carry
+   * the 2 my (yr - my) fluctuation). */
+  const double T = (double)steps;
+  double *my = sgdl_alloc(ctx, (size_t)d, sizeof(double));
+  double *cr = sgdl_alloc(ctx, (size_t)R, sizeof(double));
+  if (!my || !cr) rc = SGDL_ENOMEM;
+  for (long r = 0; r < R && !rc; r++)
+    for (int i = 0; i < d; i++) my[i] += S1[(size_t)r * d + i] / T;
+  for (int i = 0; i < d && !rc; i++) {
+    my[i] /= (double)R;
+    out->mean[i] = x0[i] + my[i];
+  }
+  for (long r = 0; r < R && !rc; r++)
+    for (int i = 0; i < d; i++) {
+      double e = S1[(size_t)r * d + i] / T - my[i];
+      out->mean_se[i] += e * e;
+    }
+  for (int i = 0; i < d && !rc; i++) out->mean_se[i] = sqrt(out->mean_se[i] / ((double)R - 1) / (double)R);
+  int q = 0;
+  double ex_m = 0, ex_v = 0;
+  for (int i = 0; i < d && !rc; i++)
+    for (int j = i; j < d; j++, q++) {
+      double m = 0, v = 0;
+      for (long r = 0; r < R; r++) {
+        double yi = S1[(size_t)r * d + i] / T, yj = S1[(size_t)r * d + j] / T;
+        double c = S2[(size_t)r * nsym + q] / T - my[i] * yj - yi * my[j] + my[i] * my[j];
+        m += c;
+        if (hess) cr[r] += (i == j ? 0.5 : 1.0) * hess[(size_t)i * d + j] * c;
+      }
+      m /= (double)R;
+      for (long r = 0; r < R; r++) {
+        double yi = S1[(size_t)r * d + i] / T, yj = S1[(size_t)r * d + j] / T;
+        double e = S2[(size_t)r * nsym + q] / T - my[i] * yj - yi * my[j] + my[i] * my[j] - m;
+        v += e * e;
+      }
+      out->cov[(size_t)i * d + j] = out->cov[(size_t)j * d + i] = m;
+      out->cov_se[(size_t)i * d + j] = out->cov_se[(size_t)j * d + i] = sqrt(v / ((double)R - 1) / (double)R);
+    }
+  out->excess = out->excess_se = NAN;
+  if (hess && !rc) {
+    /* 1/2 tr(H c_r) per replica */
+    for (long r = 0; r < R; r++) ex_m += cr[r] / (double)R;
+    for (long r = 0; r < R; r++) ex_v += (cr[r] - ex_m) * (cr[r] - ex_m);
+    out->excess = ex_m;
+    out->excess_se = sqrt(ex_v / ((double)R - 1) / (double)R);
+  }
+  sgdl_free(my);
+  sgdl_free(cr);
+  return rc;
+}
+
+static const sgdl_observer_type timeavg_type = {
+  "time-average", 0, timeavg_scratch, NULL, timeavg_block_begin, NULL, timeavg_observe, timeavg_block_end, NULL,
+  timeavg_shared, timeavg_finish,
+};
+
 int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                        uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0,
                        const double *hess, sgdl_stat_mc *out) {
@@ -33,7 +175,7 @@ int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, c
   int rc = sgdl_stepper_create(ctx, algo, p, par, seed, 0, 1, &st);
   if (rc) return rc;
   const int d = p->dim, nsym = d * (d + 1) / 2;
-  const long R = replicas, nblocks = (R + SGDL_LANES - 1) / SGDL_LANES;
+  const long R = replicas;
   /* per-replica sums: S1[r][d], S2[r][nsym] */
   double *S1 = sgdl_alloc(ctx, (size_t)R * d, sizeof(double));
   double *S2 = sgdl_alloc(ctx, (size_t)R * nsym, sizeof(double));
@@ -52,145 +194,17 @@ int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, c
     sgdl_stepper_destroy(st);
     return SGDL_ENOMEM;
   }
-  const uint64_t total = burn + steps;
-  int diverged = 0, failed_alloc = 0;
-  uint64_t div_step = 0;
-  long blocks_done = 0;
-  const int threads = sgdl_ctx_threads(ctx);
-#pragma omp parallel num_threads(threads)
-  {
-    const size_t W0 = SGDL_LANES;
-    sgdl_ctx lctx;
-    sgdl_ctx_init(&lctx);
-    double *x = sgdl_alloc(&lctx, (size_t)d * W0, sizeof(double));
-    double *aux = sgdl_alloc(&lctx, (size_t)(st->naux ? st->naux : 1) * W0, sizeof(double));
-    double *work = sgdl_alloc(&lctx, ((size_t)st->work_per_lane + 1) * W0, sizeof(double));
-    double *s1 = sgdl_alloc(&lctx, (size_t)d * W0, sizeof(double));
-    double *s2 = sgdl_alloc(&lctx, (size_t)nsym * W0, sizeof(double));
-    if (!x || !aux || !work || !s1 || !s2) {
-#pragma omp atomic write
-      failed_alloc = 1;
-    }
-#pragma omp for schedule(dynamic, 1)
-    for (long b = 0; b < nblocks; b++) {
-      int halt;
-#pragma omp atomic read
-      halt = diverged;
-      if (failed_alloc || halt) continue;
-      const long r0 = b * SGDL_LANES;
-      const int W = (int)(R - r0 < SGDL_LANES ? R - r0 : SGDL_LANES);
-      for (int i = 0; i < d; i++)
-        for (int l = 0; l < W; l++) x[(size_t)i * W + l] = x0[i];
-      memset(aux, 0, sizeof(double) * (size_t)(st->naux ? st->naux : 1) * W);
-      memset(s1, 0, sizeof(double) * (size_t)d * W);
-      memset(s2, 0, sizeof(double) * (size_t)nsym * W);
-      sgdl_lanes L = {W, (uint32_t)r0, 1, d, x, aux, 0, work};
-      int bad = 0;
-      for (uint64_t k = 0; k < total && !bad; k++) {
-        L.k = k;
-        st->type->step(st, &L);
-        if (k >= burn) {
-          int q = 0;
-          /* sums of y = x - x0 (x0 is near the stationary mean: little cancellation) */
-          for (int i = 0; i < d; i++) {
-            const double *xi = x + (size_t)i * W;
-            double *a1 = s1 + (size_t)i * W;
-            for (int l = 0; l < W; l++) a1[l] += xi[l] - x0[i];
-            for (int j = i; j < d; j++, q++) {
-              const double *xj = x + (size_t)j * W;
-              double *a2 = s2 + (size_t)q * W;
-              for (int l = 0; l < W; l++) a2[l] += (xi[l] - x0[i]) * (xj[l] - x0[j]);
-            }
-          }
-        }
-        if ((k & 1023) == 1023 || k + 1 == total) {
-          for (int l = 0; l < W * d; l++)
-            if (!isfinite(x[l])) bad = 1;
-          if (bad) {
-#pragma omp critical(sgdl_stat_mc_div)
-            {
-              if (!diverged || k < div_step) div_step = k;
-              diverged = 1;
-            }
-          }
-        }
-      }
-      for (int l = 0; l < W; l++) {
-        for (int i = 0; i < d; i++) S1[(size_t)(r0 + l) * d + i] = s1[(size_t)i * W + l];
-        for (int q = 0; q < nsym; q++) S2[(size_t)(r0 + l) * nsym + q] = s2[(size_t)q * W + l];
-      }
-      long done;
-#pragma omp atomic capture
-      done = ++blocks_done;
-      if (omp_get_thread_num() == 0) sgdl_progress(ctx, (double)done / (double)nblocks);
-    }
-    sgdl_free(x);
-    sgdl_free(aux);
-    sgdl_free(work);
-    sgdl_free(s1);
-    sgdl_free(s2);
-  }
+  timeavg_obs a = {d, nsym, burn, burn + steps, x0, hess, S1, S2, out};
+  sgdl_observer o = {&timeavg_type, NULL, &a};
+  sgdl_drive_plan dp = {st, 1, x0, (uint64_t)R, burn + steps, 1, "--simulate"};
+  sgdl_drive_report rep;
+  rc = sgdl_drive(ctx, &dp, &o, &rep);
   sgdl_stepper_destroy(st);
-  if (failed_alloc) rc = sgdl_fail(ctx, SGDL_ENOMEM, "--simulate: out of memory for the lane buffers");
-  else if (diverged) {
+  if (rc == SGDL_EDIVERGED) {
     out->diverged = 1;
     rc = sgdl_fail(ctx, SGDL_EDIVERGED,
                    "--simulate: the %s iteration diverged (NaN/Inf) by step %llu: the learning rate %g is beyond what it tolerates",
-                   algo, (unsigned long long)div_step + 1, par->lr);
-  }
-  if (!rc) {
-    /* Reduction in replica order (deterministic). In y = x - x0 coordinates: my = pooled mean of y.
-     * Per-replica estimate about the POOLED mean, c_r = E_r[(y - my)(y - my)^T]
-     *   = S2_r/T - my yr^T - yr my^T + my my^T   (yr = S1_r / T),
-     * whose average is the pooled covariance and whose spread is the delta-method standard error
-     * (centring at the replica's own mean would bias by Var(yr); plain S2_r/T - my my^T would carry
-     * the 2 my (yr - my) fluctuation). */
-    const double T = (double)steps;
-    double *my = sgdl_alloc(ctx, (size_t)d, sizeof(double));
-    double *cr = sgdl_alloc(ctx, (size_t)R, sizeof(double));
-    if (!my || !cr) rc = SGDL_ENOMEM;
-    for (long r = 0; r < R && !rc; r++)
-      for (int i = 0; i < d; i++) my[i] += S1[(size_t)r * d + i] / T;
-    for (int i = 0; i < d && !rc; i++) {
-      my[i] /= (double)R;
-      out->mean[i] = x0[i] + my[i];
-    }
-    for (long r = 0; r < R && !rc; r++)
-      for (int i = 0; i < d; i++) {
-        double e = S1[(size_t)r * d + i] / T - my[i];
-        out->mean_se[i] += e * e;
-      }
-    for (int i = 0; i < d && !rc; i++) out->mean_se[i] = sqrt(out->mean_se[i] / ((double)R - 1) / (double)R);
-    int q = 0;
-    double ex_m = 0, ex_v = 0;
-    for (int i = 0; i < d && !rc; i++)
-      for (int j = i; j < d; j++, q++) {
-        double m = 0, v = 0;
-        for (long r = 0; r < R; r++) {
-          double yi = S1[(size_t)r * d + i] / T, yj = S1[(size_t)r * d + j] / T;
-          double c = S2[(size_t)r * nsym + q] / T - my[i] * yj - yi * my[j] + my[i] * my[j];
-          m += c;
-          if (hess) cr[r] += (i == j ? 0.5 : 1.0) * hess[(size_t)i * d + j] * c;
-        }
-        m /= (double)R;
-        for (long r = 0; r < R; r++) {
-          double yi = S1[(size_t)r * d + i] / T, yj = S1[(size_t)r * d + j] / T;
-          double e = S2[(size_t)r * nsym + q] / T - my[i] * yj - yi * my[j] + my[i] * my[j] - m;
-          v += e * e;
-        }
-        out->cov[(size_t)i * d + j] = out->cov[(size_t)j * d + i] = m;
-        out->cov_se[(size_t)i * d + j] = out->cov_se[(size_t)j * d + i] = sqrt(v / ((double)R - 1) / (double)R);
-      }
-    out->excess = out->excess_se = NAN;
-    if (hess && !rc) {
-      /* 1/2 tr(H c_r) per replica */
-      for (long r = 0; r < R; r++) ex_m += cr[r] / (double)R;
-      for (long r = 0; r < R; r++) ex_v += (cr[r] - ex_m) * (cr[r] - ex_m);
-      out->excess = ex_m;
-      out->excess_se = sqrt(ex_v / ((double)R - 1) / (double)R);
-    }
-    sgdl_free(my);
-    sgdl_free(cr);
+                   algo, (unsigned long long)rep.div_step + 1, par->lr);
   }
   sgdl_free(S1);
   sgdl_free(S2);

@@ -1,0 +1,189 @@
+/* The lane-block driver (driver.h): chunks of blocks of lanes over OpenMP threads and MPI ranks,
+ * lane set-up, the step loop, divergence bookkeeping, progress and the rank sum of the observer's
+ * buffers. The observer measures; this file never looks at what it measures.
+ * Does not: merge statistics (the observer's finish does, in a fixed order), word divergence
+ * messages (the callers do), or allocate inside the step loop (buffers are per thread). */
+#include <omp.h>
+#include <string.h>
+
+#include "sgdlab/driver.h"
+
+#ifdef SGDL_HAVE_MPI
+#include <mpi.h>
+#endif
+
+void sgdl_drive_layout_init(sgdl_drive_layout *lay, uint64_t paths) {
+  lay->paths = paths;
+  lay->blocks = (paths + SGDL_LANES - 1) / SGDL_LANES;
+  lay->chunks = (int)(lay->blocks < SGDL_DRIVE_MAX_CHUNKS ? lay->blocks : SGDL_DRIVE_MAX_CHUNKS);
+}
+
+void sgdl_drive_chunk_blocks(const sgdl_drive_layout *lay, int c, uint64_t *b0, uint64_t *b1) {
+  *b0 = lay->blocks * (uint64_t)c / (uint64_t)lay->chunks;
+  *b1 = lay->blocks * (uint64_t)(c + 1) / (uint64_t)lay->chunks;
+}
+
+/* Per-thread buffers: one block's lanes plus the observer's scratch. */
+typedef struct {
+  double *x, *aux, *work;
+  void *scratch;
+} thread_bufs;
+
+/* 64-byte aligned (sgdl_alloc) so that the steppers' vector loops see aligned lanes; a context of
+ * the thread's own, since sgdl_ctx is not shared between threads. */
+static int bufs_alloc(thread_bufs *t, const sgdl_drive_plan *pl, const sgdl_observer *o) {
+  const sgdl_stepper *s = pl->stepper;
+  const size_t lanes = SGDL_LANES, d = (size_t)s->prob->dim, P = (size_t)pl->P;
+  const size_t scratch = o->type->scratch_bytes ? o->type->scratch_bytes(o) : 0;
+  sgdl_ctx lctx;
+  sgdl_ctx_init(&lctx);
+  t->x = sgdl_alloc(&lctx, P * d * lanes, sizeof(double));
+  t->aux = sgdl_alloc(&lctx, P * (size_t)(s->naux ? s->naux : 1) * lanes, sizeof(double));
+  t->work = sgdl_alloc(&lctx, ((size_t)s->work_per_lane + 1) * lanes, sizeof(double));
+  t->scratch = sgdl_alloc(&lctx, scratch ? scratch : 1, 1);
+  return t->x && t->aux && t->work && t->scratch;
+}
+
+static void bufs_free(thread_bufs *t) {
+  sgdl_free(t->x);
+  sgdl_free(t->aux);
+  sgdl_free(t->work);
+  sgdl_free(t->scratch);
+}
+
+/* One block: lanes from x0 with zero state, then the step loop with the observer. */
+static void run_block(const sgdl_drive_plan *pl, const sgdl_observer *o, uint64_t blk, int chunk,
+                      thread_bufs *t, sgdl_block *b) {
+  const sgdl_stepper *s = pl->stepper;
+  const sgdl_observer_type *ot = o->type;
+  const int d = s->prob->dim, P = pl->P;
+  const uint64_t r0 = blk * SGDL_LANES, M = pl->paths;
+  const int W = (int)(M - r0 < SGDL_LANES ? M - r0 : SGDL_LANES);
+  for (int q = 0; q < P; q++)
+    for (int i = 0; i < d; i++)
+      for (int l = 0; l < W; l++) t->x[((size_t)q * d + i) * W + l] = pl->x0[(size_t)q * d + i];
+  memset(t->aux, 0, sizeof(double) * (size_t)P * (s->naux ? s->naux : 1) * W);
+  sgdl_lanes L = {W, (uint32_t)r0, P, d, t->x, t->aux, 0, t->work};
+  b->L = L;
+  b->index = blk;
+  b->chunk = chunk;
+  b->scratch = t->scratch;
+  b->diverged = 0;
+  b->div_step = 0;
+  if (ot->block_begin) ot->block_begin(o, b);
+  int go = !ot->observes_start || ot->observe(o, b, 0) == SGDL_OBSERVE_GO;
+  for (uint64_t k = 0; go && k < pl->steps; k++) {
+    if (ot->before_step) ot->before_step(o, b);
+    b->L.k = k;
+    s->type->step(s, &b->L);
+    go = ot->observe(o, b, k + 1) == SGDL_OBSERVE_GO;
+  }
+  if (ot->block_end) ot->block_end(o, b);
+}
+
+/* Per-chunk divergence: flag and the smallest step reported by its blocks. */
+typedef struct {
+  double *diverged, *step; /* [chunks]: doubles so that the rank sum is one reduction */
+} chunk_marks;
+
+#ifdef SGDL_HAVE_MPI
+static MPI_Datatype mpi_type(int kind) {
+  return kind == SGDL_BUF_UINT64 ? MPI_UINT64_T : kind == SGDL_BUF_UCHAR ? MPI_UNSIGNED_CHAR : MPI_DOUBLE;
+}
+
+/* Sum the per-chunk marks, the out-of-memory flag and the observer's buffers over ranks: each
+ * chunk ran on exactly one rank and is zero elsewhere, so the sums are the one-process numbers. */
+static void rank_sum(const sgdl_observer *o, int chunks, double *marks, int *oom) {
+  MPI_Allreduce(MPI_IN_PLACE, marks, 2 * chunks, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  MPI_Allreduce(MPI_IN_PLACE, oom, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  sgdl_drive_buffer bufs[SGDL_DRIVE_MAX_BUFFERS];
+  const int n = o->type->shared ? o->type->shared(o, bufs) : 0;
+  for (int i = 0; i < n; i++)
+    if (bufs[i].data && bufs[i].count)
+      MPI_Allreduce(MPI_IN_PLACE, bufs[i].data, (int)bufs[i].count, mpi_type(bufs[i].kind), MPI_SUM, MPI_COMM_WORLD);
+}
+#endif
+
+/* The parallel loop over this rank's chunks. */
+static void run_chunks(sgdl_ctx *ctx, const sgdl_drive_plan *pl, const sgdl_observer *o, const sgdl_drive_layout *lay,
+                       int rank, int ranks, chunk_marks *cm, int *oom) {
+  const int G = lay->chunks;
+  const sgdl_observer_type *ot = o->type;
+  int stop = 0, failed = 0;
+  uint64_t blocks_done = 0;
+#pragma omp parallel num_threads(sgdl_ctx_threads(ctx))
+  {
+    thread_bufs t;
+    if (!bufs_alloc(&t, pl, o)) {
+#pragma omp atomic write
+      failed = 1;
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (int c = 0; c < G; c++) {
+      if (c % ranks != rank) continue; /* another MPI rank's chunk */
+      int halt;
+#pragma omp atomic read
+      halt = stop;
+      if (failed || halt) continue;
+      if (ot->chunk_begin) ot->chunk_begin(o, c);
+      uint64_t b0, b1;
+      sgdl_drive_chunk_blocks(lay, c, &b0, &b1);
+      for (uint64_t blk = b0; blk < b1; blk++) {
+#pragma omp atomic read
+        halt = stop;
+        if (halt) break;
+        sgdl_block b;
+        run_block(pl, o, blk, c, &t, &b);
+        if (b.diverged) {
+          if (!cm->diverged[c] || (double)b.div_step < cm->step[c]) cm->step[c] = (double)b.div_step;
+          cm->diverged[c] = 1;
+        }
+        uint64_t now;
+#pragma omp atomic capture
+        now = ++blocks_done;
+        if (omp_get_thread_num() == 0 && rank == 0) sgdl_progress(ctx, (double)now * ranks / (double)lay->blocks);
+        if (b.diverged && pl->halt_on_divergence) {
+#pragma omp atomic write
+          stop = 1;
+          break;
+        }
+      }
+      if (ot->chunk_end) ot->chunk_end(o, c);
+    }
+    bufs_free(&t);
+  }
+  *oom = failed;
+}
+
+int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_drive_report *rep) {
+  memset(rep, 0, sizeof *rep);
+  sgdl_drive_layout lay;
+  sgdl_drive_layout_init(&lay, pl->paths);
+  o->layout = &lay;
+  const int rank = ctx && ctx->ranks > 1 ? ctx->rank : 0, ranks = ctx && ctx->ranks > 1 ? ctx->ranks : 1;
+#ifndef SGDL_HAVE_MPI
+  if (ranks > 1) return sgdl_fail(ctx, SGDL_ENOTSUP, "%s: %d ranks requested but sgdlab was built without MPI", pl->what, ranks);
+#endif
+  const int G = lay.chunks;
+  double *marks = sgdl_alloc(ctx, 2 * (size_t)(G ? G : 1), sizeof(double));
+  if (!marks) return SGDL_ENOMEM;
+  chunk_marks cm = {marks, marks + G};
+  int oom = 0;
+  run_chunks(ctx, pl, o, &lay, rank, ranks, &cm, &oom);
+  if (rank == 0) sgdl_progress(ctx, 1.0);
+#ifdef SGDL_HAVE_MPI
+  if (ranks > 1) rank_sum(o, G, marks, &oom);
+#endif
+  for (int c = 0; c < G; c++)
+    if (cm.diverged[c] > 0 && (!rep->diverged || (uint64_t)cm.step[c] < rep->div_step)) {
+      rep->diverged = 1;
+      rep->div_step = (uint64_t)cm.step[c];
+    }
+  sgdl_free(marks);
+  int rc = SGDL_OK;
+  if (oom) rc = sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory for the lane buffers", pl->what);
+  else if (rep->diverged) rc = SGDL_EDIVERGED;
+  else if (o->type->finish) rc = o->type->finish(ctx, o);
+  o->layout = NULL;
+  return rc;
+}
