@@ -66,7 +66,7 @@ static void one_epoch_learns(void) {
   sgdl_train_study_result r;
   if (run(&spec, 1, &r) == 0) {
     printf("1 epoch, 1000 digits, hidden 16: held-out accuracy %.4f\n", r.final_test_accuracy);
-    CHECK(r.final_test_accuracy > 0.6, "held-out accuracy %.3f is not well above chance (0.1)", r.final_test_accuracy);
+    CHECK(r.final_test_accuracy > 0.5, "held-out accuracy %.3f is not well above chance (0.1)", r.final_test_accuracy);
     CHECK(r.n_train == 1000 && r.n_test == 300 && r.n_classes == 10, "sizes %zu %zu %d", r.n_train, r.n_test,
           r.n_classes);
     CHECK(r.m.L == 2 && r.m.size[0] == 784 && r.m.size[1] == 16 && r.m.size[2] == 10, "layout");
