@@ -1,4 +1,4 @@
-/* sgdlab core: error codes and messages, the context object, checked allocation.
+/* sgdlab core: error codes and messages, the context object, checked allocation, atomic file writes.
  *
  * Every fallible library function takes a `sgdl_ctx *` first and returns an
  * `int` status (SGDL_OK == 0). On failure it records a human-readable message
@@ -75,6 +75,11 @@ void sgdl_free(void *p);
 
 /* Wall-clock seconds (monotonic), for the timings that results.json reports. */
 double sgdl_now(void);
+
+/* Write len bytes to path atomically: a temporary file beside it, fsync, rename into place,
+ * so a failed or interrupted write leaves any earlier file intact. Errors (SGDL_EIO) name the
+ * path. Under MPI only rank 0 writes (other ranks return SGDL_OK). */
+int sgdl_write_atomic(sgdl_ctx *ctx, const char *path, const char *data, size_t len);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /* sgdlab report: results.json, CSV tables, gnuplot plots, the progress bar.
  *
  * Nothing already written is corrupted: every file is written to a temporary name in
- * the same folder and renamed into place (sgdl_write_atomic). The output folder is
+ * the same folder and renamed into place (sgdl_write_atomic, core.h). The output folder is
  * created and probed for writability before any computation (sgdl_outdir_prepare),
  * so a bad --out fails fast. The CLI has no numerics of its own; it builds a cJSON
  * tree with these helpers and hands it here.
@@ -26,8 +26,6 @@ extern "C" {
 
 /* Create dir (mkdir -p) and check it is writable; errors name `flag` (e.g. "--out"). */
 int sgdl_outdir_prepare(sgdl_ctx *ctx, const char *dir, const char *flag);
-/* Write len bytes to path atomically (temp file + fsync + rename). */
-int sgdl_write_atomic(sgdl_ctx *ctx, const char *path, const char *data, size_t len);
 /* Join dir and name into buf (size n). Returns buf. */
 char *sgdl_path_join(char *buf, size_t n, const char *dir, const char *name);
 

@@ -2,14 +2,13 @@
  * run exactly (same step counter, so the same future batches; same momentum/Adam moments).
  * Format (little-endian, see include/sgdlab/nn.h): magic, version, layout, counters, the
  * parameter slab, the optimiser vectors, and an FNV-1a checksum of all preceding bytes.
- * Writes go through sgdl_write_atomic, so an interrupted save never corrupts an old file. */
+ * Writes go through core's sgdl_write_atomic, so an interrupted save never corrupts an old file. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn_internal.h"
-#include "sgdlab/report.h"
 
 static uint64_t fnv1a(const unsigned char *p, size_t n) {
   uint64_t h = 1469598103934665603ull;

@@ -1,6 +1,7 @@
-/* Output files: the --out folder (created and probed before any work) and atomic writes
- * (temporary file in the same folder, fsync, rename), so an interrupted or failed run never
- * leaves a half-written results.json or CSV behind, and an earlier good file survives. */
+/* Output files: the --out folder (created and probed before any work) and path joining.
+ * The writes themselves go through core's sgdl_write_atomic (temporary file in the same folder,
+ * fsync, rename), so an interrupted or failed run never leaves a half-written results.json or
+ * CSV behind, and an earlier good file survives. */
 #include "sgdlab/report.h"
 
 #include <errno.h>
@@ -48,34 +49,3 @@ int sgdl_outdir_prepare(sgdl_ctx *ctx, const char *dir, const char *flag) {
   unlink(probe);
   return SGDL_OK;
 }
-
-int sgdl_write_atomic(sgdl_ctx *ctx, const char *path, const char *data, size_t len) {
-  char tmp[4096];
-  if (ctx && ctx->rank != 0) return SGDL_OK; /* MPI: rank 0 owns the output */
-  snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return sgdl_fail(ctx, SGDL_EIO, "cannot write %s (%s)", path, strerror(errno));
-  size_t off = 0;
-  while (off < len) {
-    ssize_t w = write(fd, data + off, len - off);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      close(fd);
-      unlink(tmp);
-      return sgdl_fail(ctx, SGDL_EIO, "cannot write %s (%s)", path, strerror(e));
-    }
-    off += (size_t)w;
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    unlink(tmp);
-    return sgdl_fail(ctx, SGDL_EIO, "cannot write %s (%s)", path, strerror(errno));
-  }
-  if (rename(tmp, path) != 0) {
-    int e = errno;
-    unlink(tmp);
-    return sgdl_fail(ctx, SGDL_EIO, "cannot rename into %s (%s)", path, strerror(e));
-  }
-  return SGDL_OK;
-}
-
