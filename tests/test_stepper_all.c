@@ -453,7 +453,7 @@ static void check_orders(sgdl_ctx *ctx, sgdl_study_spec *sp, double scale, int f
         }
         sgdl_fit_order(sp->lrs, err, NULL, sp->n_lr < 8 ? sp->n_lr : 8, &fit);
       }
-      const int claimed = sgdl_stepper_find(sp->models[m])->weak_order;
+      const int claimed = sgdl_stepper_find(sp->models[m])->desc.weak_order;
       printf("%s: %-5s order for %-5s %.3f (claimed %d)\n", what, sp->models[m], r.stat_names[s], fit.order * scale,
              claimed);
       CHECK(fit.n >= 3 && fabs(fit.order * scale - claimed) <= 0.3, "%s: %s order for %s %.3f over %d points, claimed %d",
@@ -534,7 +534,7 @@ static void test_weak_orders(void) {
   check_orders(&ctx, &sp, 2, 0, "critical hb");
   for (int i = 0; sgdl_stepper_names[i]; i++) {
     const sgdl_stepper_type *t = sgdl_stepper_find(sgdl_stepper_names[i]);
-    CHECK(t->is_discrete ? t->weak_order == 0 : t->weak_order >= 1, "%s: weak_order %d", t->name, t->weak_order);
+    CHECK(t->is_discrete ? t->desc.weak_order == 0 : t->desc.weak_order >= 1, "%s: weak_order %d", t->name, t->desc.weak_order);
   }
   sgdl_problem_destroy(q);
 }
