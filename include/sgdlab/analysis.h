@@ -9,6 +9,13 @@
  * "resolved" when the lower end is positive; otherwise it is reported as unresolved and kept
  * out of order fits. Exact inputs have s_k = 0 and a zero-width interval.
  *
+ * Rounding: a pointwise lower end |D_k| - z s_k counts only when it exceeds the rounding floor
+ * SGDL_ROUNDING_REL (|a_k| + |b_k| + |scale_k|). Two means of the same quantity computed in a
+ * different order (SGD and a model at their common start, t = 0, where s_k = 0) differ by a few
+ * ulps; such a difference is not an error, so the lower end stays 0 and the error unresolved.
+ * The floor is about 4500 ulps of the observable's size: no Monte Carlo interval can resolve a
+ * relative difference that small, so it changes nothing else.
+ *
  * Order: least-squares slope of log e against log alpha over resolved points, with a 95%
  * interval from the regression's standard error and Student's t with n-2 degrees of freedom
  * (none for n = 2). */
@@ -28,9 +35,17 @@ typedef struct sgdl_sup_error {
   uint64_t argmax; /* output index of the max */
 } sgdl_sup_error;
 
+/* Relative rounding floor for a resolved difference (2^-40, about 9.1e-13). */
+#define SGDL_ROUNDING_REL 9.094947017729282e-13
+
 /* a, b: means over T output times; sa, sb: their standard errors (NULL = exact). */
 void sgdl_sup_error_eval(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
                          sgdl_sup_error *out);
+/* The same with the observable's size at each time (NULL = none) added to the rounding floor:
+ * for differences formed per path (coupled pairs), where b is zero and a is the difference,
+ * scale carries |E f(SGD)| + |E f(model)|. */
+void sgdl_sup_error_eval_scaled(const double *a, const double *sa, const double *b, const double *sb, const double *scale,
+                                uint64_t T, sgdl_sup_error *out);
 
 typedef struct sgdl_order_fit {
   int n;           /* points used */

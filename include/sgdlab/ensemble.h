@@ -89,10 +89,11 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *plan, sgdl_ensemb
 void sgdl_ensemble_result_free(sgdl_ensemble_result *res);
 
 /* Jackknife over chunks for a derived statistic f(means of several observables at one time):
- * idx[n] are observable indices; f maps their chunk-deleted means to a value. Returns the full
- * estimate and its standard error in *se. */
-double sgdl_ensemble_jackknife(const sgdl_ensemble_result *res, uint64_t t, int n, const int *idx,
-                               double (*f)(const double *means, void *user), void *user, double *se);
+ * idx[n] are observable indices (any number); f maps their chunk-deleted means to a value.
+ * Writes the full estimate to *value and its standard error to *se (NaN with one chunk).
+ * Returns SGDL_OK, or SGDL_ENOMEM / SGDL_EINVAL (then both are NaN). */
+int sgdl_ensemble_jackknife(sgdl_ctx *ctx, const sgdl_ensemble_result *res, uint64_t t, int n, const int *idx,
+                            double (*f)(const double *means, void *user), void *user, double *value, double *se);
 
 #ifdef __cplusplus
 }

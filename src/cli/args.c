@@ -398,13 +398,18 @@ int sgdl_parse_matrix(sgdl_ctx *ctx, const char *what, const char *text, int *ro
     text = owned;
   }
   /* Split into non-empty rows; parse each as a comma-separated list. */
-  int r = 0, c = -1, cap = 16, rc = SGDL_OK;
-  double *M = malloc(sizeof(double) * (size_t)cap);
+  int r = 0, c = -1, rc = SGDL_OK;
+  size_t cap = 16;
+  double *M = malloc(sizeof(double) * cap);
   const char *p = text;
   while (M && *p && !rc) {
     const char *q = strchr(p, rowsep);
     size_t len = q ? (size_t)(q - p) : strlen(p);
     char *line = malloc(len + 1);
+    if (!line) {
+      rc = sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory for row %d (%zu characters)", what, r + 1, len);
+      break;
+    }
     memcpy(line, p, len);
     line[len] = 0;
     char *s = line;
@@ -419,14 +424,20 @@ int sgdl_parse_matrix(sgdl_ctx *ctx, const char *what, const char *text, int *ro
       rc = parse_list(ctx, w2, s, ',', &v, &n);
       if (!rc && c >= 0 && n != c)
         rc = sgdl_fail(ctx, SGDL_EUSAGE, "%s: row %d has %d entries but row 1 has %d", what, r + 1, n, c);
+      const size_t need = rc ? 0 : ((size_t)r + 1) * (size_t)n;
+      if (!rc && need > cap) { /* grow to the next power-of-two multiple; M stays valid on failure */
+        size_t grown = cap;
+        while (grown < need) grown *= 2;
+        double *t = grown <= (size_t)-1 / sizeof(double) ? realloc(M, sizeof(double) * grown) : NULL;
+        if (t) {
+          M = t;
+          cap = grown;
+        } else {
+          rc = sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory for %zu entries (row %d)", what, need, r + 1);
+        }
+      }
       if (!rc) {
         c = n;
-        while ((r + 1) * c > cap) {
-          cap *= 2;
-          double *t = realloc(M, sizeof(double) * (size_t)cap);
-          if (!t) break;
-          M = t;
-        }
         memcpy(M + (size_t)r * c, v, sizeof(double) * (size_t)n);
         r++;
       }
@@ -457,6 +468,12 @@ int sgdl_parse_range(sgdl_ctx *ctx, const char *what, const char *text, int geom
   if (k != 3 || parts[2] < 1 || parts[2] != floor(parts[2])) {
     free(parts);
     return sgdl_fail(ctx, SGDL_EUSAGE, "%s: expected lo:hi:n with n a positive integer, got '%s'", what, text);
+  }
+  const double max_points = 1e6; /* each point is a whole study; also keeps n an int */
+  if (!(parts[2] <= max_points)) {
+    const double asked = parts[2];
+    free(parts);
+    return sgdl_fail(ctx, SGDL_EUSAGE, "%s: %g points is too many (at most %g), got '%s'", what, asked, max_points, text);
   }
   double lo = parts[0], hi = parts[1];
   int m = (int)parts[2];

@@ -200,34 +200,35 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
   return rc;
 }
 
-double sgdl_ensemble_jackknife(const sgdl_ensemble_result *r, uint64_t t, int n, const int *idx,
-                               double (*f)(const double *means, void *user), void *user, double *se) {
+int sgdl_ensemble_jackknife(sgdl_ctx *ctx, const sgdl_ensemble_result *r, uint64_t t, int n, const int *idx,
+                            double (*f)(const double *means, void *user), void *user, double *value, double *se) {
   const size_t stat = (size_t)r->n_obs * r->n_times;
-  double means[16], tot[16], N = 0;
-  if (n > 16) n = 16;
+  *value = *se = NAN;
+  if (n < 1) return sgdl_fail(ctx, SGDL_EINVAL, "jackknife: need at least one observable, got %d", n);
+  double *means = sgdl_alloc(ctx, 2 * (size_t)n, sizeof(double)), *tot = means ? means + n : NULL, N = 0;
+  if (!means) return SGDL_ENOMEM;
   for (int c = 0; c < r->n_chunks; c++) N += r->chunk_n[c];
   for (int a = 0; a < n; a++) {
     tot[a] = 0;
     for (int c = 0; c < r->n_chunks; c++) tot[a] += r->chunk_sum[(size_t)c * stat + (size_t)idx[a] * r->n_times + t];
     means[a] = tot[a] / N;
   }
-  const double full = f(means, user);
+  *value = f(means, user);
   const int G = r->n_chunks;
-  if (G < 2) {
-    *se = NAN;
-    return full;
+  if (G >= 2) {
+    double th[MAX_CHUNKS], bar = 0;
+    for (int c = 0; c < G; c++) {
+      for (int a = 0; a < n; a++)
+        means[a] = (tot[a] - r->chunk_sum[(size_t)c * stat + (size_t)idx[a] * r->n_times + t]) / (N - r->chunk_n[c]);
+      th[c] = f(means, user);
+      bar += th[c] / G;
+    }
+    double v = 0;
+    for (int c = 0; c < G; c++) v += (th[c] - bar) * (th[c] - bar);
+    *se = sqrt(v * (G - 1) / G);
   }
-  double th[MAX_CHUNKS], bar = 0;
-  for (int c = 0; c < G; c++) {
-    for (int a = 0; a < n; a++)
-      means[a] = (tot[a] - r->chunk_sum[(size_t)c * stat + (size_t)idx[a] * r->n_times + t]) / (N - r->chunk_n[c]);
-    th[c] = f(means, user);
-    bar += th[c] / G;
-  }
-  double v = 0;
-  for (int c = 0; c < G; c++) v += (th[c] - bar) * (th[c] - bar);
-  *se = sqrt(v * (G - 1) / G);
-  return full;
+  sgdl_free(means);
+  return SGDL_OK;
 }
 
 int sgdl_mpi_init(int *argc, char ***argv) {

@@ -3,11 +3,14 @@
  * Reads gzip-compressed or raw files through zlib's gzread (which passes raw files through),
  * validates the header (magic 0x0000 08 NN: unsigned bytes, NN dimensions), refuses zero
  * dimensions and sizes that overflow, and checks that the payload is exactly as long as the
- * header says (truncated and over-long files are errors). Only unsigned-byte IDX files are
+ * header says (truncated and over-long files are errors). Nothing the header announces is
+ * allocated before the file is known to hold it: a raw file's length is checked first, a
+ * compressed payload is read into memory that grows with the data found. Only unsigned-byte IDX files are
  * supported: that is what MNIST and Fashion-MNIST use. Errors always name the file.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <zlib.h>
@@ -26,6 +29,41 @@ static long long gz_read_full(gzFile f, uint8_t *buf, size_t n) {
     got += (size_t)r;
   }
   return (long long)got;
+}
+
+/* Read exactly n bytes of a compressed stream into a buffer that grows (doubling from 1 MiB) as
+ * the data arrives, so a header announcing more than the file holds fails at the first shortfall
+ * instead of after allocating what it announced. On success *out (sgdl_alloc'd, n bytes) owns
+ * the data and n is returned; otherwise *out is NULL and the return is the bytes found (< n),
+ * -1 on a zlib error, or n with ctx's SGDL_ENOMEM when memory ran out. */
+static long long gz_read_grow(sgdl_ctx *ctx, gzFile f, size_t n, uint8_t **out) {
+  *out = NULL;
+  size_t cap = n < ((size_t)1 << 20) ? n : (size_t)1 << 20, got = 0;
+  uint8_t *stage = malloc(cap ? cap : 1);
+  if (!stage) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory reading a compressed IDX file"), (long long)n;
+  while (got < n) {
+    if (got == cap) {
+      size_t grown = cap > n / 2 ? n : 2 * cap;
+      uint8_t *t = realloc(stage, grown);
+      if (!t) {
+        free(stage);
+        sgdl_fail(ctx, SGDL_ENOMEM, "out of memory reading a compressed IDX file (%zu bytes so far)", got);
+        return (long long)n;
+      }
+      stage = t;
+      cap = grown;
+    }
+    long long r = gz_read_full(f, stage + got, cap - got);
+    if (r < 0 || (size_t)r < cap - got) {
+      free(stage);
+      return r < 0 ? -1 : (long long)(got + (size_t)r);
+    }
+    got += (size_t)r;
+  }
+  *out = sgdl_alloc(ctx, n, 1); /* the caller frees with sgdl_free: copy into aligned memory */
+  if (*out) memcpy(*out, stage, n);
+  free(stage);
+  return (long long)n;
 }
 
 int sgdl_idx_read(sgdl_ctx *ctx, const char *path, int want_ndim, uint8_t **data, uint32_t dims[3]) {
@@ -71,12 +109,32 @@ int sgdl_idx_read(sgdl_ctx *ctx, const char *path, int want_ndim, uint8_t **data
     }
     total *= dims[i];
   }
-  uint8_t *buf = sgdl_alloc(ctx, total, 1);
+  uint8_t *buf = NULL;
+  if (gzdirect(f)) { /* raw file: its length must match the header before anything is allocated */
+    struct stat st;
+    const size_t head_len = 4 + 4 * (size_t)want_ndim;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size < head_len + total) {
+      rc = sgdl_fail(ctx, SGDL_EDATA, "%s: truncated: the header announces %zu data bytes, the file holds %lld", path,
+                     total, (long long)st.st_size - (long long)head_len);
+      goto out;
+    }
+    buf = sgdl_alloc(ctx, total, 1);
+    if (!buf) {
+      rc = SGDL_ENOMEM;
+      goto out;
+    }
+    got = gz_read_full(f, buf, total);
+  } else { /* compressed: memory grows with the data actually present */
+    got = gz_read_grow(ctx, f, total, &buf);
+  }
   if (!buf) {
-    rc = SGDL_ENOMEM;
+    rc = got < 0 ? sgdl_fail(ctx, SGDL_EDATA, "%s: corrupt compressed data (zlib: %s)", path, gzerror(f, NULL))
+         : got < (long long)total
+             ? sgdl_fail(ctx, SGDL_EDATA, "%s: truncated: the header announces %zu data bytes, the file holds %lld", path,
+                         total, got)
+             : SGDL_ENOMEM;
     goto out;
   }
-  got = gz_read_full(f, buf, total);
   if (got < 0 || (size_t)got != total) {
     sgdl_free(buf);
     if (got < 0)

@@ -156,7 +156,7 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
     sgdl_study_series *s = &out[sp->n_obs + c];
     rc = alloc_series(ctx, s, K + 1);
     const int *sgd_idx = rl->cov_idx + c * w, *mod_idx = rl->cov_idx + (diff ? sp->n_cov + c : c) * w;
-    for (uint64_t t = 0; t <= K && !rc; t++) s->mean[t] = sgdl_ensemble_jackknife(&er, t, w, mod_idx, cov_fn, &cu, &s->se[t]);
+    for (uint64_t t = 0; t <= K && !rc; t++) rc = sgdl_ensemble_jackknife(ctx, &er, t, w, mod_idx, cov_fn, &cu, &s->mean[t], &s->se[t]);
     if (!rc && diff) {
       sgdl_study_series *dd = &diff[sp->n_obs + c];
       int both[64];
@@ -167,7 +167,7 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
       rc = 2 * w <= 16 ? alloc_series(ctx, dd, K + 1)
                        : sgdl_fail(ctx, SGDL_ENOTSUP, "--coupling: covariance statistics need dimension <= 3");
       for (uint64_t t = 0; t <= K && !rc; t++)
-        dd->mean[t] = sgdl_ensemble_jackknife(&er, t, 2 * w, both, cov_diff_fn, &cu, &dd->se[t]);
+        rc = sgdl_ensemble_jackknife(ctx, &er, t, 2 * w, both, cov_diff_fn, &cu, &dd->mean[t], &dd->se[t]);
     }
   }
   sgdl_ensemble_result_free(&er);
@@ -348,8 +348,15 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
         sgdl_sup_error *e = &r->errors[((size_t)(m - 1) * sp->n_lr + li) * r->n_stat + s];
         if (r->coupled[m - 1]) {
           sgdl_study_series *dd = &diff[(size_t)(m - 1) * r->n_stat + s];
-          double *zero = calloc(dd->n_times, sizeof(double));
-          sgdl_sup_error_eval(dd->mean, dd->se, zero, NULL, dd->n_times, e);
+          /* zero, then the rounding scale |E f(SGD)| + |E f(model)| of the per-path differences */
+          double *zero = calloc(2 * dd->n_times, sizeof(double)), *scale = zero ? zero + dd->n_times : NULL;
+          if (!zero) {
+            rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+            break;
+          }
+          for (uint64_t t = 0; t < dd->n_times && t < a->n_times && t < b->n_times; t++)
+            scale[t] = fabs(a->mean[t]) + fabs(b->mean[t]);
+          sgdl_sup_error_eval_scaled(dd->mean, dd->se, zero, NULL, scale, dd->n_times, e);
           free(zero);
           free(dd->mean);
           free(dd->se);
