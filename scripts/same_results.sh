@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Refactoring guard: run a fixed set of README-style examples (sizes reduced so the whole set takes
 # about a minute) with two sgdlab binaries and require their results.json and CSV tables to be
-# bitwise identical, timing fields and the weights path excepted.
+# bitwise identical, timing fields, the weights path and the output-file manifest excepted.
 # Usage: scripts/same_results.sh OLD_BINARY NEW_BINARY [WORKDIR]
 # Exit 0 when every example matches; prints one line per example.
 set -uo pipefail
@@ -62,7 +62,8 @@ for ex in "${EXAMPLES[@]}"; do
   if [ $rc_old != 0 ]; then echo "BOTH-FAIL [$i] (exit $rc_old, $(head -c 200 old$i.log)): $ex"; fail=1; continue; fi
   if /usr/bin/python3 - "old$i" "new$i" <<'PY'
 import json, os, sys, csv, io
-TIMING = {"seconds", "train_seconds", "examples_per_second", "examples_per_second_per_epoch", "version", "weights"}
+TIMING = {"seconds", "train_seconds", "examples_per_second", "examples_per_second_per_epoch", "version", "weights",
+          "output_files"}
 def strip(v):
     if isinstance(v, dict): return {k: strip(x) for k, x in v.items() if k not in TIMING}
     if isinstance(v, list): return [strip(x) for x in v]

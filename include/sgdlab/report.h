@@ -1,10 +1,12 @@
-/* sgdlab report: results.json, CSV tables, gnuplot plots, the progress bar.
+/* sgdlab report: results.json, CSV tables, gnuplot plots, the progress bar, and output sets.
  *
  * Nothing already written is corrupted: every file is written to a temporary name in
- * the same folder and renamed into place (sgdl_write_atomic, core.h). The output folder is
- * created and probed for writability before any computation (sgdl_outdir_prepare),
- * so a bad --out fails fast. The CLI has no numerics of its own; it builds a cJSON
- * tree with these helpers and hands it here.
+ * the same folder and renamed into place (sgdl_write_atomic, core.h). An output folder is one
+ * unit (sgdl_outset): a run writes all its files into a staging folder and publishes them
+ * together at the end, with results.json naming each file and its checksum; a failed or killed
+ * run leaves the earlier set as it was. The output folder is created, locked and probed for
+ * writability before any computation, so a bad or busy --out fails fast. The CLI has no
+ * numerics of its own; it builds a cJSON tree with these helpers and hands it here.
  */
 #ifndef SGDLAB_REPORT_H
 #define SGDLAB_REPORT_H
@@ -26,6 +28,30 @@ extern "C" {
 
 /* Create dir (mkdir -p) and check it is writable; errors name `flag` (e.g. "--out"). */
 int sgdl_outdir_prepare(sgdl_ctx *ctx, const char *dir, const char *flag);
+/* Output set: every file of one run into a folder, as one unit (outset.c).
+ *   open    creates the folder, locks it (DIR/.sgdlab-lock holding the owner's pid: a second run
+ *           fails here with an error naming `flag`, the folder and that pid), removes what killed
+ *           runs left (staging folders, *.tmp-PID files of dead processes) and makes the staging
+ *           folder; the run writes every file into sgdl_outset_staging (or sgdl_outset_member).
+ *   commit  adds "output_files" {name: {"bytes", "crc32"}} (every staged file but results.json)
+ *           to results, writes results.json last, and publishes: the folder then holds exactly
+ *           this set (files of the earlier set that this run did not produce are gone; entries
+ *           no earlier manifest names are kept). Beside the folder the publication is one atomic
+ *           exchange of folders; where that is impossible (the folder is the working directory,
+ *           its parent is read-only or another filesystem, it holds foreign subfolders) files are
+ *           renamed one by one, results.json last. results is returned without the manifest.
+ *   close   discards an uncommitted set (the folder is left as it was), releases the lock, frees.
+ * MPI ranks other than 0 get an inactive set: staging is the folder itself and nothing is written.
+ * Owned by the caller; one per --out folder. */
+typedef struct sgdl_outset sgdl_outset;
+int sgdl_outset_open(sgdl_ctx *ctx, const char *dir, const char *flag, sgdl_outset **out);
+/* The folder this run writes into (valid until commit or close). */
+const char *sgdl_outset_staging(const sgdl_outset *s);
+/* path, or its staging name when path names a file directly in the set's folder; into buf (size n). */
+char *sgdl_outset_member(const sgdl_outset *s, const char *path, char *buf, size_t n);
+int sgdl_outset_commit(sgdl_ctx *ctx, sgdl_outset *s, cJSON *results);
+void sgdl_outset_close(sgdl_outset *s);
+
 /* Join dir and name into buf (size n). Returns buf. */
 char *sgdl_path_join(char *buf, size_t n, const char *dir, const char *name);
 
@@ -56,7 +82,8 @@ int sgdl_csv_write(sgdl_ctx *ctx, sgdl_csv *c, const char *path);
 void sgdl_csv_free(sgdl_csv *c);
 
 /* Plot: writes DIR/NAME.gp (the script, using data files already in DIR, paths relative to DIR)
- * and, when gnuplot is installed, runs it inside DIR to render the PNG the script names.
+ * and, when gnuplot is installed, runs it inside DIR to render the PNG the script names (with an
+ * output set, DIR is its staging folder). If gnuplot fails, the files it made in DIR are removed.
  * Returns SGDL_OK if the script was written; *rendered (may be NULL) says whether a PNG was made. */
 int sgdl_plot(sgdl_ctx *ctx, const char *dir, const char *name, const char *script, int *rendered);
 

@@ -116,9 +116,21 @@ int sgdl_parse_matrix(sgdl_ctx *ctx, const char *what, const char *text, int *ro
 int sgdl_parse_range(sgdl_ctx *ctx, const char *what, const char *text, int geometric, double **v, int *n);
 
 /* The start every subcommand shares: parse (-1 after --help), apply --seed/--threads/--quiet,
- * and create and probe --out before any work. */
+ * and open --out as an output set (sgdl_cli_out_open) before any work. */
 int sgdl_cli_begin(sgdl_ctx *ctx, const char *command, const char *summary, sgdl_opt *opts, int argc,
                    char **argv, uint32_t *seed);
+/* --out DIR as one output set (report.h: sgdl_outset): create, lock (a second run into DIR fails
+ * here naming --out and the owner's pid), clean what killed runs left, stage. Nothing without --out.
+ * sgdl_cli_emit publishes the set; a run that ends without it leaves DIR as it was. */
+int sgdl_cli_out_open(sgdl_ctx *ctx, sgdl_opt *opts);
+/* The folder the files of --out `out` are written into: the staging folder of the open set
+ * (`out` itself when none is open). Messages should name `out`, not this. */
+const char *sgdl_cli_out_dir(const char *out);
+/* sgdl_path_join of sgdl_cli_out_dir(out) and name into buf (size n). */
+char *sgdl_cli_out_path(char *buf, size_t n, const char *out, const char *name);
+/* Where to write the file `path` (e.g. train --save): its staging name when it lies directly in
+ * the --out folder (it is then part of the set), else path itself. Into buf (size n). */
+const char *sgdl_cli_out_member(char *buf, size_t n, const char *path);
 /* Build a problem from SGDL_PROBLEM_OPTS. */
 int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out);
 /* The one mapping from flags to sgdl_algo_params (initialised first with sgdl_algo_params_init).
@@ -138,7 +150,8 @@ int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed);
 /* All options as a JSON object {name: value-text} for results.json "params". */
 cJSON *sgdl_cli_params_json(sgdl_opt *opts);
 
-/* Finish a run: if --out, write results.json there; if --json print it; returns exit code 0/1. */
+/* Finish a run: if --out, write results.json (with the "output_files" manifest) and publish the
+ * set; if --json print results (without the manifest); returns exit code 0/1. */
 int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results);
 /* Print "sgdlab <command>: error: <msg>" to stderr and return the exit status (2 usage, 1 other). */
 int sgdl_cli_error(const sgdl_ctx *ctx, const char *command, int rc);

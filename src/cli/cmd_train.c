@@ -141,7 +141,8 @@ static int write_outputs(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_train_spec *s
   const char *save = sgdl_opt_str(opts, "save");
   if (!save && out) save = sgdl_path_join(path, sizeof path, out, "weights.bin");
   if (save) {
-    int rc = sgdl_weights_save(ctx, save, &r->trainer);
+    char staged[4096]; /* inside --out: part of the output set */
+    int rc = sgdl_weights_save(ctx, sgdl_cli_out_member(staged, sizeof staged, save), &r->trainer);
     if (rc) return rc;
     cJSON_AddStringToObject(res, "weights", save);
     if (talk) printf("weights: %s\n", save);
@@ -201,7 +202,7 @@ int sgdl_cmd_train(int argc, char **argv) {
   rc = sgdl_cli_common(&ctx, opts, &seed);
   if (!rc) rc = build_spec(&ctx, opts, seed, &spec);
   const char *out = sgdl_opt_str(opts, "out");
-  if (!rc && out) rc = sgdl_outdir_prepare(&ctx, out, "--out");
+  if (!rc && out) rc = sgdl_cli_out_open(&ctx, opts);
   if (rc) return sgdl_cli_error(&ctx, "train", rc);
 
   train_view view;

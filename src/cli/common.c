@@ -1,7 +1,10 @@
 /* What every subcommand does the same way: the command preamble (parse, --seed, --threads,
  * --out), the problem from its flags, the algorithm parameters from theirs (one mapping for all
  * commands), the recorded parameters, and results.json (--out / --json). Value ranges are not
- * checked here: the option tables declare them and sgdl_cli_parse checks them once. */
+ * checked here: the option tables declare them and sgdl_cli_parse checks them once.
+ * --out is one output set (report.h): opened (locked, staged) at the start, its files written into
+ * the staging folder (sgdl_cli_out_dir / _path / _member), published by sgdl_cli_emit, and
+ * discarded at exit when the run failed. A process runs one command, so the set is held here. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,12 +129,38 @@ int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed) {
   return SGDL_OK;
 }
 
+/* The --out set of this process's command, or NULL (no --out, or not opened yet). */
+static sgdl_outset *cli_set;
+
+/* At exit: an uncommitted set is discarded, the lock released. */
+static void cli_set_release(void) {
+  sgdl_outset_close(cli_set);
+  cli_set = NULL;
+}
+
+int sgdl_cli_out_open(sgdl_ctx *ctx, sgdl_opt *opts) {
+  const char *out = sgdl_opt_str(opts, "out");
+  if (!out || cli_set) return SGDL_OK;
+  int rc = sgdl_outset_open(ctx, out, "--out", &cli_set);
+  if (!rc) atexit(cli_set_release);
+  return rc;
+}
+
+const char *sgdl_cli_out_dir(const char *out) { return cli_set ? sgdl_outset_staging(cli_set) : out; }
+
+char *sgdl_cli_out_path(char *buf, size_t n, const char *out, const char *name) {
+  return sgdl_path_join(buf, n, sgdl_cli_out_dir(out), name);
+}
+
+const char *sgdl_cli_out_member(char *buf, size_t n, const char *path) {
+  return sgdl_outset_member(cli_set, path, buf, n);
+}
+
 int sgdl_cli_begin(sgdl_ctx *ctx, const char *command, const char *summary, sgdl_opt *opts, int argc,
                    char **argv, uint32_t *seed) {
   int rc = sgdl_cli_parse(ctx, command, summary, opts, argc, argv);
   if (!rc) rc = sgdl_cli_common(ctx, opts, seed);
-  const char *out = rc ? NULL : sgdl_opt_str(opts, "out");
-  if (out) rc = sgdl_outdir_prepare(ctx, out, "--out");
+  if (!rc) rc = sgdl_cli_out_open(ctx, opts);
   return rc;
 }
 
@@ -153,7 +182,7 @@ int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results) {
   if (out) {
     char path[4096];
     sgdl_path_join(path, sizeof path, out, "results.json");
-    rc = sgdl_json_write(ctx, path, results);
+    rc = cli_set ? sgdl_outset_commit(ctx, cli_set, results) : sgdl_json_write(ctx, path, results);
     if (!rc && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) printf("wrote %s\n", path);
   }
   if (!rc && sgdl_opt_flag(opts, "json")) sgdl_json_print(stdout, results);

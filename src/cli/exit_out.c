@@ -3,6 +3,8 @@
  * Does not: compute; every number comes from the sgdl_exit_result. */
 #include "cli/exit_out.h"
 
+#include "cli/cli.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,7 +80,7 @@ static int write_profile(sgdl_ctx *ctx, const sgdl_exit_spec *sp, const sgdl_exi
     sgdl_csv_num(&c, res->profile.time[i], 0);
     sgdl_csv_num(&c, res->profile.steps[i], 1);
   }
-  int rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, out, "exit_time_profile.csv"));
+  int rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, out, "exit_time_profile.csv"));
   sgdl_csv_free(&c);
   if (rc) return rc;
   char gp[1024];
@@ -89,7 +91,7 @@ static int write_profile(sgdl_ctx *ctx, const sgdl_exit_spec *sp, const sgdl_exi
            "plot 'exit_time_profile.csv' skip 1 using 1:3 with lines lw 2\n",
            sp->to);
   fflush(stdout);
-  return sgdl_plot(ctx, out, "exit_time_profile", gp, NULL);
+  return sgdl_plot(ctx, sgdl_cli_out_dir(out), "exit_time_profile", gp, NULL);
 }
 
 static int write_methods(sgdl_ctx *ctx, const sgdl_exit_spec *sp, const sgdl_exit_point *pt, const char *out) {
@@ -107,7 +109,7 @@ static int write_methods(sgdl_ctx *ctx, const sgdl_exit_spec *sp, const sgdl_exi
     sgdl_csv_num(&c, w->is_mc ? w->ci_steps[1] : NAN, 0);
     sgdl_csv_num(&c, w->ratio_to_pde, 1);
   }
-  int rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, out, "methods.csv"));
+  int rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, out, "methods.csv"));
   sgdl_csv_free(&c);
   return rc;
 }
@@ -154,7 +156,7 @@ static int plot_arrhenius(sgdl_ctx *ctx, const sgdl_exit_spec *sp, const char *o
            "set key top left\nplot %s\n",
            plot);
   fflush(stdout);
-  return sgdl_plot(ctx, out, "arrhenius", gp, NULL);
+  return sgdl_plot(ctx, sgdl_cli_out_dir(out), "arrhenius", gp, NULL);
 }
 
 static void print_scan(const sgdl_exit_spec *sp, const sgdl_exit_result *res) {
@@ -200,7 +202,7 @@ int sgdl_exit_out_scan(sgdl_ctx *ctx, const sgdl_exit_spec *sp, const sgdl_exit_
   int rc = SGDL_OK;
   if (out) {
     char path[4096];
-    rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, out, "arrhenius.csv"));
+    rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, out, "arrhenius.csv"));
     if (!rc) rc = plot_arrhenius(ctx, sp, out);
     if (!rc && verbose) printf("  wrote %s/arrhenius.csv and arrhenius.png\n", out);
   }

@@ -3,6 +3,8 @@
  * Does not: compute; every number comes from the sgdl_fpe_result. */
 #include "cli/fpe_out.h"
 
+#include "cli/cli.h"
+
 #include <math.h>
 #include <stdio.h>
 
@@ -137,7 +139,7 @@ static int write_field_2d(sgdl_ctx *ctx, const sgdl_grid *g, const double *f, co
     sgdl_csv_printf(&c, "\n");
   }
   char path[4096];
-  int rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, out, name));
+  int rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, out, name));
   sgdl_csv_free(&c);
   return rc;
 }
@@ -156,7 +158,7 @@ static int write_stationary(sgdl_ctx *ctx, const sgdl_fpe_result *res, const cha
       sgdl_csv_num(&c, x, 0);
       sgdl_csv_num(&c, res->stationary[i], 1);
     }
-    rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, out, "stationary.csv"));
+    rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, out, "stationary.csv"));
     sgdl_csv_free(&c);
     snprintf(gp, sizeof gp,
              "set terminal pngcairo size 900,560 enhanced\nset output 'stationary.png'\nset datafile separator ','\n"
@@ -170,7 +172,7 @@ static int write_stationary(sgdl_ctx *ctx, const sgdl_fpe_result *res, const cha
              "splot 'stationary.dat' using 1:2:3 with pm3d notitle\n");
   }
   fflush(stdout);
-  if (!rc) rc = sgdl_plot(ctx, out, "stationary", gp, NULL);
+  if (!rc) rc = sgdl_plot(ctx, sgdl_cli_out_dir(out), "stationary", gp, NULL);
   return rc;
 }
 
@@ -182,7 +184,7 @@ static int write_timeline(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char 
   for (int i = 0; i < res->n_records; i++)
     for (int q = 0; q < SGDL_FPE_COLUMNS; q++) sgdl_csv_num(&tl, res->timeline[(size_t)i * SGDL_FPE_COLUMNS + q], q == SGDL_FPE_COLUMNS - 1);
   char path[4096], gp[2048];
-  int rc = sgdl_csv_write(ctx, &tl, sgdl_path_join(path, sizeof path, out, "timeline.csv"));
+  int rc = sgdl_csv_write(ctx, &tl, sgdl_cli_out_path(path, sizeof path, out, "timeline.csv"));
   sgdl_csv_free(&tl);
   if (rc) return rc;
   snprintf(gp, sizeof gp,
@@ -192,7 +194,7 @@ static int write_timeline(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char 
            "'' skip 1 using 1:5 with lines lw 2 title 'relative entropy H(t)', "
            "'' skip 1 using 1:6 with lines dt 2 lw 2 title 'Bakry-Emery bound'\n");
   fflush(stdout);
-  return sgdl_plot(ctx, out, "timeline", gp, NULL);
+  return sgdl_plot(ctx, sgdl_cli_out_dir(out), "timeline", gp, NULL);
 }
 
 /* 1-D: the snapshots and the stationary density side by side; 2-D: the density at T. */
@@ -214,7 +216,7 @@ static int write_density(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char *
       for (int s = 0; s < res->n_snapshots; s++) sgdl_csv_num(&c, res->snapshots[n * (size_t)s + i], 0);
       sgdl_csv_num(&c, res->stationary[i], 1);
     }
-    rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, out, "density.csv"));
+    rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, out, "density.csv"));
     sgdl_csv_free(&c);
     if (rc) return rc;
     snprintf(gp, sizeof gp,
@@ -223,7 +225,7 @@ static int write_density(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char *
              "plot for [k=2:%d] 'density.csv' using 1:k with lines lw 2, 'density.csv' using 1:%d with lines dt 2 lw 2 lc rgb 'black'\n",
              res->n_snapshots + 1, res->n_snapshots + 2);
     fflush(stdout);
-    return sgdl_plot(ctx, out, "density", gp, NULL);
+    return sgdl_plot(ctx, sgdl_cli_out_dir(out), "density", gp, NULL);
   }
   rc = write_field_2d(ctx, g, res->density_T, out, "density_T.dat");
   if (rc) return rc;
@@ -233,7 +235,7 @@ static int write_density(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char *
            "splot 'density_T.dat' using 1:2:3 with pm3d notitle\n",
            res->T);
   fflush(stdout);
-  return sgdl_plot(ctx, out, "density_T", gp, NULL);
+  return sgdl_plot(ctx, sgdl_cli_out_dir(out), "density_T", gp, NULL);
 }
 
 int sgdl_fpe_out_files(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char *out) {

@@ -88,7 +88,7 @@ static int scan_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const char 
   int rc = SGDL_OK;
   if (v->out) {
     char path[4096];
-    rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, v->out, "scan_lr.csv"));
+    rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, v->out, "scan_lr.csv"));
     if (!rc) {
       char gp[2048];
       const double lrm = res->lr_max;
@@ -102,7 +102,7 @@ static int scan_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const char 
                "'' using 1:4 with lines lw 2 title 'SME1', '' using 1:5 with lines lw 2 title 'SME2'\n",
                label, lrm, lrm, lrm);
       fflush(stdout); /* the plot forks gnuplot: do not let the child inherit unflushed output */
-      rc = sgdl_plot(ctx, v->out, "scan_lr", gp, NULL);
+      rc = sgdl_plot(ctx, sgdl_cli_out_dir(v->out), "scan_lr", gp, NULL);
     }
     if (!rc && v->say) printf("  scan: %d learning rates -> %s/scan_lr.csv and scan_lr.png\n", n, v->out);
   }
@@ -139,14 +139,14 @@ static int fp_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl_fp
     sgdl_csv_num(&c, f[1].rho[j], 1);
   }
   char path[4096];
-  int rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, v->out, "density.csv"));
+  int rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, v->out, "density.csv"));
   if (!rc) {
     const char *gp =
         "set terminal pngcairo size 900,560 enhanced\nset output 'density.png'\nset datafile separator ','\n"
         "set title 'SME stationary density (Fokker-Planck, SPEC 4)'\nset xlabel 'x'\nset ylabel 'density'\n"
         "plot 'density.csv' using 1:2 with lines lw 2 title 'SME1', '' using 3:4 with lines lw 2 dashtype 2 title 'SME2'\n";
     fflush(stdout);
-    rc = sgdl_plot(ctx, v->out, "density", gp, NULL);
+    rc = sgdl_plot(ctx, sgdl_cli_out_dir(v->out), "density", gp, NULL);
   }
   sgdl_csv_free(&c);
   return rc;

@@ -251,7 +251,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
         sgdl_csv_num(&c, sp->exact ? e->value : e->hi, 0);
         sgdl_csv_printf(&c, "%d\n", sp->exact || e->resolved);
       }
-  int rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, "weak_errors.csv"));
+  int rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, "weak_errors.csv"));
   sgdl_csv_free(&c);
   if (rc) return rc;
   sgdl_csv_init(&c);
@@ -265,7 +265,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
       sgdl_csv_num(&c, f->hi, 0);
       sgdl_csv_printf(&c, "%d\n", f->n);
     }
-  rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, "orders.csv"));
+  rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, "orders.csv"));
   sgdl_csv_free(&c);
   if (rc) return rc;
   sgdl_csv_init(&c);
@@ -281,7 +281,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
           sgdl_csv_num(&c, se->se[k], 1);
         }
       }
-  rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, "series.csv"));
+  rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, "series.csv"));
   sgdl_csv_free(&c);
   if (rc) return rc;
   /* Plot data: one gnuplot index block per (model, observable): lr, error, lo, hi. */
@@ -322,9 +322,9 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
   sgdl_csv_printf(&c2, "  %.10g*(x/%.10g)**2 dt 3 lc rgb 'gray20' title 'slope 2'\n", anchor_y, anchor_x);
   char name[64];
   snprintf(name, sizeof name, "%s_plot.dat", command);
-  rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, name));
+  rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, name));
   int rendered = 0;
-  if (!rc && !c2.failed) rc = sgdl_plot(ctx, dir, command, c2.buf, &rendered);
+  if (!rc && !c2.failed) rc = sgdl_plot(ctx, sgdl_cli_out_dir(dir), command, c2.buf, &rendered);
   sgdl_csv_free(&c);
   sgdl_csv_free(&c2);
   return rc;

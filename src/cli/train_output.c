@@ -60,7 +60,7 @@ static int write_curves(sgdl_ctx *ctx, const char *dir, const sgdl_train_study_r
     sgdl_csv_num(&c, h->examples_per_second[e], 0);
     sgdl_csv_num(&c, h->seconds[e], 1);
   }
-  int rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, "curves.csv"));
+  int rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, "curves.csv"));
   sgdl_csv_free(&c);
   if (rc) return rc;
   const char *gp =
@@ -74,7 +74,7 @@ static int write_curves(sgdl_ctx *ctx, const char *dir, const sgdl_train_study_r
       "unset logscale y\nset ylabel 'held-out accuracy'\n"
       "plot 'curves.csv' using 1:4 with linespoints title 'accuracy'\n"
       "unset multiplot\n";
-  return sgdl_plot(ctx, dir, "curves", gp, NULL);
+  return sgdl_plot(ctx, sgdl_cli_out_dir(dir), "curves", gp, NULL);
 }
 
 static int write_confusion(sgdl_ctx *ctx, const char *dir, int C, const long *conf) {
@@ -89,7 +89,7 @@ static int write_confusion(sgdl_ctx *ctx, const char *dir, int C, const long *co
     for (int j = 0; j < C; j++) sgdl_csv_printf(&c, ",%ld", conf[i * C + j]);
     sgdl_csv_printf(&c, "\n");
   }
-  int rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, "confusion.csv"));
+  int rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, "confusion.csv"));
   sgdl_csv_free(&c);
   return rc;
 }
@@ -117,7 +117,7 @@ static int write_spectra(sgdl_ctx *ctx, const char *dir, const sgdl_train_study_
     sgdl_csv_num(&c, r->var_pred_sme1[i], 0);
     sgdl_csv_num(&c, r->fluct.var_meas[i], 1);
   }
-  int rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, "spectra.csv"));
+  int rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, "spectra.csv"));
   sgdl_csv_free(&c);
   return rc;
 }
@@ -136,7 +136,7 @@ static int write_fluctuation(sgdl_ctx *ctx, const char *dir, const sgdl_train_st
     sgdl_csv_num(&c, fl->loss[rec], np == 0);
     for (int i = 0; i < np; i++) sgdl_csv_num(&c, fl->proj[(size_t)rec * k + i], i == np - 1);
   }
-  int rc = sgdl_csv_write(ctx, &c, sgdl_path_join(path, sizeof path, dir, "fluctuation.csv"));
+  int rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, "fluctuation.csv"));
   sgdl_csv_free(&c);
   return rc;
 }
@@ -160,7 +160,7 @@ int sgdl_train_write_geometry(sgdl_ctx *ctx, const char *dir, const sgdl_train_s
            "%.17g with lines dt 3 title 'L(mean x) + SME1 prediction'\n"
            "unset multiplot\n",
            r->fluct.loss_at_mean + r->spectra.pred_discrete, r->fluct.loss_at_mean + r->spectra.pred_sme1);
-  return sgdl_plot(ctx, dir, "geometry", gp, NULL);
+  return sgdl_plot(ctx, sgdl_cli_out_dir(dir), "geometry", gp, NULL);
 }
 
 cJSON *sgdl_train_geometry_json(const sgdl_train_study_result *r) {
