@@ -245,7 +245,7 @@ static int run_mc(exit_run *r, int k) {
   sgdl_ctx *ctx = r->ctx;
   const sgdl_exit_spec *sp = r->sp;
   const double lr = r->pt->lr, est = first_deterministic_steps(r->pt);
-  const char *stepper = k == SGDL_EXIT_MC_SGD ? "sgd" : k == SGDL_EXIT_MC_SME1 ? "sme1" : "sme2";
+  const char *stepper = method_names[k] + 3; /* "mc-<stepper name>" */
   sgdl_algo_params par;
   sgdl_algo_params_init(&par);
   par.lr = lr;
