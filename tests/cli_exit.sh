@@ -44,6 +44,14 @@ expect_ok "lr-scan" -- $S exit --problem double-well --sigma2 1 --lr-scan 0.1:0.
 check "arrhenius.csv has 3 rows" test "$(wc -l <"$TMP/arr/arrhenius.csv")" -eq 4
 json_check "lr_scan in results" "$TMP/arr/results.json" "len(r['lr_scan']) == 3 and r['lr_scan'][0]['methods']['quadrature']['mean_exit_steps'] > r['lr_scan'][2]['methods']['quadrature']['mean_exit_steps']"
 
+# Any one-particle model: smf1's one-particle law is sme1's, so quadrature, PDE and Kramers give sme1's
+# numbers bitwise (T18 setting); gf without --noisy never leaves a basin and is refused, with it it runs.
+expect_ok "T18 to 0, smf1" -- $S exit --problem double-well --lr 0.1 --sigma2 2 --from -1 --to 0 --methods quadrature,pde,kramers --model smf1 --out "$TMP/t18f" --quiet
+check "smf1 methods equal sme1's bitwise" $PY -c "import json,sys; a=json.load(open('$TMP/t18a/results.json')); b=json.load(open('$TMP/t18f/results.json')); sys.exit(0 if a['methods'] == b['methods'] and b['model'] == 'smf1' else 1)"
+expect_fail "gf alone never exits" "never leaves a basin" -- $S exit --problem double-well --model gf --methods quadrature
+expect_ok "gf with --noisy" -- $S exit --problem double-well --model gf --noisy 0.1 --sigma2 0 --from -1 --to 0 --methods quadrature --quiet
+expect_fail "momentum model refused" "not a one-particle SDE model" -- $S exit --problem double-well --model usme
+
 # Bad input, and nothing already written is lost.
 cp "$TMP/t18b/results.json" "$TMP/keep.json"
 expect_fail "empty interval" "empty interval" -- $S exit --problem double-well --from 0.5 --to 0.5 --out "$TMP/t18b"

@@ -40,6 +40,12 @@ expect_fail "grid too coarse" "cannot resolve the noise" -- $S fpe --problem dou
 expect_fail "start outside the box" "outside the domain" -- $S fpe --problem double-well --x0 3 --box -2:2
 expect_fail "empty box" "is empty" -- $S fpe --problem double-well --box 1:1
 expect_fail "3-D problem" "d = 1 or 2" -- $S fpe --problem quadratic --H "1,0,0;0,1,0;0,0,1"
+# smf2's one-particle law is sme2's: the same density bitwise, at every snapshot and at stationarity.
+expect_ok "smf2" -- $S fpe --problem double-well --lr 0.1 --sigma2 1 --model smf2 --x0 -1 --T 20 --grid 2001 --paths 0 --out "$TMP/fpe_smf2" --quiet
+for f in density.csv stationary.csv; do check "smf2 $f equals sme2's bitwise" cmp -s "$TMP/fpe/$f" "$TMP/fpe_smf2/$f"; done
+expect_fail "gf without diffusion" "without diffusion" -- $S fpe --problem double-well --model gf --stationary
+expect_ok "gf with --noisy" -- $S fpe --problem double-well --model gf --noisy 0.2 --stationary --quiet
 expect_fail "bad model" "--model" -- $S fpe --model sme3
+expect_fail "discrete algorithm as model" "not a one-particle SDE model" -- $S fpe --model sgd
 expect_fail "init sd below a cell" "--init-sd" -- $S fpe --problem double-well --init-sd 0.0001
 finish

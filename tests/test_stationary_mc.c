@@ -43,7 +43,7 @@ static void within(const char *what, int d, const double *exact, const sgdl_stat
 
 static void quad_algos(sgdl_problem *p) {
   const char *names[4] = {"sgd", "hb", "nag", "newton"};
-  const int algos[4] = {SGDL_STAT_SGD, SGDL_STAT_HB, SGDL_STAT_NAG, SGDL_STAT_NEWTON};
+  const int algos[4] = {SGDL_OPT_SGD, SGDL_OPT_HB, SGDL_OPT_NAG, SGDL_OPT_NEWTON};
   const double lrs[4] = {0.6, 0.2, 0.3, 1.2}, mus[4] = {0, 0.6, 0.6, 0};
   for (int k = 0; k < 4; k++) {
     sgdl_ctx ctx;
@@ -87,7 +87,7 @@ static void adam_gap(void) {
   par.beta2 = 0.999;
   par.eps = 1e-8;
   sgdl_stat_quad q;
-  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_ADAM, 2, H, C, &par, &q) == 0, "%s", ctx.msg);
+  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_ADAM, 2, H, C, &par, &q) == 0, "%s", ctx.msg);
   CHECK(q.exact == 0, "adam is flagged as an approximation");
   double x0[2] = {0, 0};
   sgdl_stat_mc m;

@@ -35,7 +35,7 @@ static void t3(void) {
   for (int k = 0; k < 3; k++) {
     sgdl_algo_params p = params(al[k], 0);
     sgdl_stat_quad q;
-    CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_SGD, 1, &H, &C, &p, &q) == 0, "%s", ctx.msg);
+    CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_SGD, 1, &H, &C, &p, &q) == 0, "%s", ctx.msg);
     CHECK_REL(q.sigma[0], al[k] / (2 - al[k]), 1e-12, "T3 exact alpha/(2-alpha)");
     CHECK_ABS(q.sigma[0], ex[k], 1e-12 * fmax(1, ex[k]), "T3 exact (SPEC digits)");
     CHECK_REL(q.sigma_sme1[0], s1[k], 1e-12, "T3 SME1");
@@ -56,7 +56,7 @@ static void t5(void) {
   const double sme1[4] = {0.049047619048, 0.003809523810, 0.003809523810, 0.048095238095};
   sgdl_algo_params p = params(0.2, 0);
   sgdl_stat_quad q;
-  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_SGD, 2, H, C, &p, &q) == 0, "%s", ctx.msg);
+  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_SGD, 2, H, C, &p, &q) == 0, "%s", ctx.msg);
   for (int k = 0; k < 4; k++) {
     CHECK_REL(q.sigma[k], ex[k], 1e-10, "T5 exact");
     CHECK_ABS(q.sigma_sme1[k], sme1[k], 1e-12, "T5 SME1");
@@ -77,7 +77,7 @@ static void t6(void) {
     double a = cases[k][0], mu = cases[k][1];
     sgdl_algo_params p = params(a, mu);
     sgdl_stat_quad q;
-    CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_HB, 1, &one, &one, &p, &q) == 0, "%s", ctx.msg);
+    CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_HB, 1, &one, &one, &p, &q) == 0, "%s", ctx.msg);
     CHECK_REL(q.sigma[0], a / ((1 - mu) * (2 - a / (1 + mu))), 1e-12, "T6 closed form");
     CHECK_ABS(q.sigma[0], cases[k][2], 1e-12, "T6 SPEC digits");
     CHECK_REL(q.lr_max, 2 * (1 + mu), 1e-14, "T6 lr_max 2(1+mu)/h");
@@ -101,7 +101,7 @@ static void nag_1d(void) {
     double h = hs[k], a = 0.15, mu = 0.8, mp = mu * (1 - a * h);
     sgdl_algo_params p = params(a, mu);
     sgdl_stat_quad q;
-    CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_NAG, 1, &h, &c, &p, &q) == 0, "%s", ctx.msg);
+    CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_NAG, 1, &h, &c, &p, &q) == 0, "%s", ctx.msg);
     CHECK_REL(q.sigma[0], a * c / ((1 - mp) * h * (2 - a * h / (1 + mp))), 1e-12, "NAG 1-D closed form");
     CHECK_REL(q.lr_max, 2 * (1 + mu) / ((1 + 2 * mu) * h), 1e-14, "NAG lr_max");
     sgdl_stat_quad_free(&q);
@@ -122,7 +122,7 @@ static void random_spd(int d, uint32_t seed, double shift, double *M) {
 /* Augmented iteration z' = A z + B xi in x coordinates, straight from the update rules of SPEC 2.
  * Returns the state size n (d or 2d). A is n x n, B is n x d. */
 static int augmented(int algo, int d, const double *H, const double *Lam, const sgdl_algo_params *p, double *A, double *B) {
-  int n = (algo == SGDL_STAT_HB || algo == SGDL_STAT_NAG || algo == SGDL_STAT_ADAM) ? 2 * d : d;
+  int n = (algo == SGDL_OPT_HB || algo == SGDL_OPT_NAG || algo == SGDL_OPT_ADAM) ? 2 * d : d;
   memset(A, 0, sizeof(double) * n * n);
   memset(B, 0, sizeof(double) * n * d);
   double a = p->lr, mu = p->momentum, b1 = p->beta1;
@@ -133,10 +133,10 @@ static int augmented(int algo, int d, const double *H, const double *Lam, const 
       if (Lam)
         for (int k = 0; k < d; k++) LH += Lam[i * d + k] * H[k * d + j];
       switch (algo) {
-        case SGDL_STAT_SGD: A[i * n + j] = I - a * h; B[i * d + j] = -a * I; break;
-        case SGDL_STAT_NEWTON:
-        case SGDL_STAT_NGD: A[i * n + j] = I - a * LH; B[i * d + j] = -a * Lam[i * d + j]; break;
-        case SGDL_STAT_HB: /* (x, m): m' = mu m + H x + xi, x' = x - a m' */
+        case SGDL_OPT_SGD: A[i * n + j] = I - a * h; B[i * d + j] = -a * I; break;
+        case SGDL_OPT_NEWTON:
+        case SGDL_OPT_NGD: A[i * n + j] = I - a * LH; B[i * d + j] = -a * Lam[i * d + j]; break;
+        case SGDL_OPT_HB: /* (x, m): m' = mu m + H x + xi, x' = x - a m' */
           A[i * n + j] = I - a * h;
           A[i * n + d + j] = -a * mu * I;
           A[(d + i) * n + j] = h;
@@ -144,7 +144,7 @@ static int augmented(int algo, int d, const double *H, const double *Lam, const 
           B[i * d + j] = -a * I;
           B[(d + i) * d + j] = I;
           break;
-        case SGDL_STAT_NAG: /* (x, v): v' = mu v - a (H (x + mu v) + xi), x' = x + v' */
+        case SGDL_OPT_NAG: /* (x, v): v' = mu v - a (H (x + mu v) + xi), x' = x + v' */
           A[i * n + j] = I - a * h;
           A[i * n + d + j] = mu * (I - a * h);
           A[(d + i) * n + j] = -a * h;
@@ -152,7 +152,7 @@ static int augmented(int algo, int d, const double *H, const double *Lam, const 
           B[i * d + j] = -a * I;
           B[(d + i) * d + j] = -a * I;
           break;
-        case SGDL_STAT_ADAM: /* (x, m): m' = b1 m + (1-b1)(H x + xi), x' = x - a P m' */
+        case SGDL_OPT_ADAM: /* (x, m): m' = b1 m + (1-b1)(H x + xi), x' = x - a P m' */
           A[i * n + j] = I - a * (1 - b1) * LH;
           A[i * n + d + j] = -a * b1 * Lam[i * d + j];
           A[(d + i) * n + j] = (1 - b1) * h;
@@ -181,14 +181,14 @@ static void against_general(int algo, int d, uint32_t seed) {
   sgdl_algo_params p = params(0.1, 0.7);
   p.beta1 = 0.8;
   p.eps = 1e-3;
-  p.damping = algo == SGDL_STAT_NEWTON ? 0.3 : 0.05;
-  if (algo == SGDL_STAT_NGD) p.fisher = F;
+  p.damping = algo == SGDL_OPT_NEWTON ? 0.3 : 0.05;
+  if (algo == SGDL_OPT_NGD) p.fisher = F;
   double lrmax;
   CHECK(sgdl_stat_quad_lr_max(&ctx, algo, d, H, C, &p, &lrmax) == 0, "%s", ctx.msg);
   p.lr = 0.8 * lrmax; /* a finite learning rate well away from the SDE regime */
   sgdl_stat_quad q;
-  CHECK(sgdl_stat_quad_solve(&ctx, algo, d, H, C, &p, &q) == 0, "%s: %s", sgdl_stat_algo_name(algo), ctx.msg);
-  CHECK(q.exact == (algo != SGDL_STAT_ADAM), "%s exact flag", sgdl_stat_algo_name(algo));
+  CHECK(sgdl_stat_quad_solve(&ctx, algo, d, H, C, &p, &q) == 0, "%s: %s", sgdl_opt_rule_name(algo), ctx.msg);
+  CHECK(q.exact == (algo != SGDL_OPT_ADAM), "%s exact flag", sgdl_opt_rule_name(algo));
   static double A[100 * 100], B[100 * 5], Q[100 * 100], X[100 * 100], T[100 * 5];
   int n = augmented(algo, d, H, q.precond, &p, A, B);
   /* Q = B C B^T */
@@ -215,21 +215,21 @@ static void against_general(int algo, int d, uint32_t seed) {
       for (int k = 0; k < n; k++) lag += A[i * n + k] * X[k * n + j];
       errlag = fmax(errlag, fabs(lag - q.lag1[i * d + j]));
     }
-  CHECK(err < 1e-11 * sc, "%s: eigen-pair vs general solve, max diff %g (scale %g)", sgdl_stat_algo_name(algo), err, sc);
-  CHECK(errlag < 1e-11 * sc, "%s: lag-1 autocovariance diff %g", sgdl_stat_algo_name(algo), errlag);
+  CHECK(err < 1e-11 * sc, "%s: eigen-pair vs general solve, max diff %g (scale %g)", sgdl_opt_rule_name(algo), err, sc);
+  CHECK(errlag < 1e-11 * sc, "%s: lag-1 autocovariance diff %g", sgdl_opt_rule_name(algo), errlag);
   if (n == 2 * d) {
     double e2 = 0;
     for (int k = 0; k < n * n; k++) e2 = fmax(e2, fabs(X[k] - q.state_cov[k]));
-    CHECK(e2 < 1e-11 * sc, "%s: full state covariance diff %g", sgdl_stat_algo_name(algo), e2);
+    CHECK(e2 < 1e-11 * sc, "%s: full state covariance diff %g", sgdl_opt_rule_name(algo), e2);
   }
   /* stability: the general spectral radius crosses 1 at lr_max */
   sgdl_algo_params p2 = p;
   p2.lr = 0.999 * q.lr_max;
   augmented(algo, d, H, q.precond, &p2, A, B);
-  CHECK(sgdl_spectral_radius(&ctx, n, A, &rho) == 0 && rho < 1, "%s: rho %g at 0.999 lr_max", sgdl_stat_algo_name(algo), rho);
+  CHECK(sgdl_spectral_radius(&ctx, n, A, &rho) == 0 && rho < 1, "%s: rho %g at 0.999 lr_max", sgdl_opt_rule_name(algo), rho);
   p2.lr = 1.001 * q.lr_max;
   augmented(algo, d, H, q.precond, &p2, A, B);
-  CHECK(sgdl_spectral_radius(&ctx, n, A, &rho) == 0 && rho > 1, "%s: rho %g at 1.001 lr_max", sgdl_stat_algo_name(algo), rho);
+  CHECK(sgdl_spectral_radius(&ctx, n, A, &rho) == 0 && rho > 1, "%s: rho %g at 1.001 lr_max", sgdl_opt_rule_name(algo), rho);
   /* finite time: direct recursion from z0 = (x0, 0) */
   double x0[5] = {1, -0.5, 0.25, 2, -1}, z[10] = {0}, zn[10], mk[5], ck[25];
   static double S[100 * 100], S2[100 * 100];
@@ -260,7 +260,7 @@ static void against_general(int algo, int d, uint32_t seed) {
     em = fmax(em, fabs(mk[i] - z[i]));
     for (int j = 0; j < d; j++) ec = fmax(ec, fabs(ck[i * d + j] - S[i * n + j]));
   }
-  CHECK(em < 1e-12 && ec < 1e-12 * sc, "%s: finite-time mean diff %g, cov diff %g", sgdl_stat_algo_name(algo), em, ec);
+  CHECK(em < 1e-12 && ec < 1e-12 * sc, "%s: finite-time mean diff %g, cov diff %g", sgdl_opt_rule_name(algo), em, ec);
   sgdl_stat_quad_free(&q);
 }
 
@@ -272,7 +272,7 @@ static void closed_forms(void) {
   const double Hinv[4] = {1 / 1.75, -.5 / 1.75, -.5 / 1.75, 2 / 1.75};
   sgdl_algo_params p = params(0.7, 0);
   sgdl_stat_quad q;
-  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_NEWTON, 2, H, C, &p, &q) == 0, "%s", ctx.msg);
+  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_NEWTON, 2, H, C, &p, &q) == 0, "%s", ctx.msg);
   for (int i = 0; i < 2; i++)
     for (int j = 0; j < 2; j++) {
       double s = 0;
@@ -286,7 +286,7 @@ static void closed_forms(void) {
   const double Hd[9] = {1, 0, 0, 0, 3, 0, 0, 0, 0.5}, Cd[9] = {0.4, 0, 0, 0, 2, 0, 0, 0, 1.5}, Fd[9] = {2, 0, 0, 0, 1, 0, 0, 0, 0.7};
   p = params(0.3, 0);
   p.fisher = Fd;
-  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_NGD, 3, Hd, Cd, &p, &q) == 0, "%s", ctx.msg);
+  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_NGD, 3, Hd, Cd, &p, &q) == 0, "%s", ctx.msg);
   for (int i = 0; i < 3; i++) {
     double h = Hd[i * 4], c = Cd[i * 4], f = Fd[i * 4];
     CHECK_REL(q.sigma[i * 4], 0.3 * c / (h * (2 * f - 0.3 * h)), 1e-12, "NGD commuting closed form");
@@ -295,7 +295,7 @@ static void closed_forms(void) {
   p = params(0.05, 0);
   p.beta1 = 0.9;
   p.eps = 0;
-  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_ADAM, 3, Hd, Cd, &p, &q) == 0, "%s", ctx.msg);
+  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_ADAM, 3, Hd, Cd, &p, &q) == 0, "%s", ctx.msg);
   for (int i = 0; i < 3; i++) {
     double h = Hd[i * 4], c = Cd[i * 4], b = (1 - 0.9) / (1 + 0.9);
     CHECK_REL(q.sigma[i * 4], 0.05 * sqrt(c) / (h * (2 - 0.05 * b * h / sqrt(c))), 1e-12, "Adam frozen closed form (SPEC 5.4)");
@@ -309,23 +309,23 @@ static void errors(void) {
   sgdl_stat_quad q;
   const double Hn[4] = {2, .5, .4, 1}, H[4] = {2, .5, .5, 1}, Cbad[4] = {1, 2, 2, 1}, C[4] = {1, 0, 0, 1};
   sgdl_algo_params p = params(0.2, 0);
-  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_SGD, 2, Hn, C, &p, &q) != 0 && strstr(ctx.msg, "--H is not symmetric"), "msg: %s", ctx.msg);
+  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_SGD, 2, Hn, C, &p, &q) != 0 && strstr(ctx.msg, "--H is not symmetric"), "msg: %s", ctx.msg);
   sgdl_stat_quad_free(&q);
-  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_SGD, 2, H, Cbad, &p, &q) == SGDL_ENOTPD && strstr(ctx.msg, "--C is not positive semidefinite"),
+  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_SGD, 2, H, Cbad, &p, &q) == SGDL_ENOTPD && strstr(ctx.msg, "--C is not positive semidefinite"),
         "msg: %s", ctx.msg);
   sgdl_stat_quad_free(&q);
   p.momentum = 1.0;
-  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_HB, 2, H, C, &p, &q) == SGDL_EINVAL && strstr(ctx.msg, "--momentum"), "msg: %s", ctx.msg);
+  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_HB, 2, H, C, &p, &q) == SGDL_EINVAL && strstr(ctx.msg, "--momentum"), "msg: %s", ctx.msg);
   sgdl_stat_quad_free(&q);
   p = params(1.0, 0);
-  int rc = sgdl_stat_quad_solve(&ctx, SGDL_STAT_SGD, 2, H, C, &p, &q);
+  int rc = sgdl_stat_quad_solve(&ctx, SGDL_OPT_SGD, 2, H, C, &p, &q);
   CHECK(rc == SGDL_EUNSTABLE && strstr(ctx.msg, "--lr 1 is beyond the stability limit") && strstr(ctx.msg, "0.906"), "msg: %s",
         ctx.msg);
   CHECK_REL(q.lr_max, 2 / 2.2071067811865475, 1e-14, "lr_max still reported on failure");
   sgdl_stat_quad_free(&q);
   const double Hneg[4] = {1, 0, 0, -0.5};
   p = params(0.1, 0);
-  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_STAT_SGD, 2, Hneg, C, &p, &q) == SGDL_ENOTPD && strstr(ctx.msg, "--H is not positive definite"),
+  CHECK(sgdl_stat_quad_solve(&ctx, SGDL_OPT_SGD, 2, Hneg, C, &p, &q) == SGDL_ENOTPD && strstr(ctx.msg, "--H is not positive definite"),
         "msg: %s", ctx.msg);
   sgdl_stat_quad_free(&q);
 }

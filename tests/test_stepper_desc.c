@@ -1,7 +1,8 @@
 /* Stepper descriptors: every registered name resolves and its descriptor is consistent with its
  * kind; the SME coefficient object accepts every one-particle model by descriptor (smf's law is
  * sme's, gf has no diffusion) and refuses the momentum models and discrete algorithms; the
- * descriptor form of sme1/sme2 gives bitwise the coefficients of the order form. */
+ * descriptor form of sme1/sme2 gives bitwise the coefficients of the order form; the discrete rules'
+ * names (SGDL_OPT_*) round-trip through the registry. */
 #include <string.h>
 
 #include "check.h"
@@ -27,6 +28,15 @@ int main(void) {
   CHECK(sgdl_stepper_find("smf2")->desc.noise == SGDL_NOISE_SMF && sgdl_stepper_find("usme")->desc.momentum == SGDL_MOMENTUM_UNDERDAMPED &&
             sgdl_stepper_find("ngd")->desc.rule == SGDL_OPT_NGD,
         "descriptors of smf2, usme, ngd");
+  /* The one enumeration of discrete rules: names round-trip through the registry, in the order of SGDL_OPT_*. */
+  const char *rule_names[] = {"sgd", "hb", "nag", "adam", "newton", "ngd"};
+  for (int r = SGDL_OPT_SGD; r <= SGDL_OPT_NGD; r++)
+    CHECK(!strcmp(sgdl_opt_rule_name(r), rule_names[r]) && sgdl_opt_rule_from_name(rule_names[r]) == r, "rule %d is %s", r,
+          sgdl_opt_rule_name(r));
+  CHECK(sgdl_opt_rule_from_name("sme1") == SGDL_OPT_NONE && sgdl_opt_rule_from_name("nope") == SGDL_OPT_NONE &&
+            sgdl_opt_rule_from_name(NULL) == SGDL_OPT_NONE && !strcmp(sgdl_opt_rule_name(SGDL_OPT_NONE), "?") &&
+            !strcmp(sgdl_opt_rule_name(SGDL_OPT_NGD + 1), "?"),
+        "models and unknown names have no rule");
 
   sgdl_problem_spec spec;
   sgdl_problem_spec_init(&spec);

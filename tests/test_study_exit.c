@@ -25,7 +25,7 @@ static void count_progress(void *user, double f) {
 static void base_spec(sgdl_exit_spec *sp, const sgdl_problem *p, const double *lr, int n_lr) {
   memset(sp, 0, sizeof *sp);
   sp->prob = p;
-  sp->order = 1;
+  sp->model = "sme1";
   sp->n_lr = n_lr;
   sp->lrs = lr;
   sp->cB = 1;

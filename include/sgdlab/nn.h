@@ -174,7 +174,8 @@ int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, ui
                      double *loss_sum);
 /* Steps in one epoch: ceil(n / batch). */
 uint64_t sgdl_trainer_epoch_steps(const sgdl_trainer *t, size_t n);
-/* "sgd" | "hb" | "nag" | "adam" -> SGDL_OPT_*, or -1. */
+/* The rules the trainer runs (those of sgdl_optim_update), in the shared enumeration of sgdlab/stepper.h:
+ * "sgd" | "hb" | "nag" | "adam" -> SGDL_OPT_*, or -1 for any other name (newton, ngd, models, unknown). */
 int sgdl_optim_rule_parse(const char *name);
 const char *sgdl_optim_rule_name(int rule);
 

@@ -39,6 +39,14 @@ typedef struct sgdl_sme_model {
  * for a modified drift. Errors name --model, --lr, --batch, --noisy. */
 int sgdl_sme_model_init_desc(sgdl_ctx *ctx, sgdl_sme_model *m, const sgdl_problem *p, const sgdl_stepper_desc *desc,
                              double lr, double cB, double extra_diffusion);
+/* The same by model name (the --model of exit and fpe): any registered name whose descriptor has a
+ * drift and a diffusion, i.e. gf, sme1, sme2, smf1, smf2. Any other name fails with SGDL_EUSAGE naming
+ * --model and what is accepted. */
+int sgdl_sme_model_init_name(sgdl_ctx *ctx, sgdl_sme_model *m, const sgdl_problem *p, const char *name,
+                             double lr, double cB, double extra_diffusion);
+/* 1 if D is not identically zero: a noisy model (sme, smf) or extra diffusion beta^{-1} > 0;
+ * 0 for gf without --noisy, a deterministic flow. */
+int sgdl_sme_model_diffuses(const sgdl_sme_model *m);
 /* The same for sme1 (order 1) or sme2 (order 2). */
 int sgdl_sme_model_init(sgdl_ctx *ctx, sgdl_sme_model *m, const sgdl_problem *p, int order,
                         double lr, double cB, double extra_diffusion);

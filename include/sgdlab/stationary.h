@@ -35,14 +35,13 @@
 extern "C" {
 #endif
 
-enum { SGDL_STAT_SGD = 0, SGDL_STAT_HB, SGDL_STAT_NAG, SGDL_STAT_ADAM, SGDL_STAT_NEWTON, SGDL_STAT_NGD };
-/* "sgd" .. "ngd" -> SGDL_STAT_*, or -1. */
-int sgdl_stat_algo_from_name(const char *name);
-const char *sgdl_stat_algo_name(int algo);
+/* Algorithms are the discrete rules SGDL_OPT_SGD .. SGDL_OPT_NGD of sgdlab/stepper.h (names through
+ * sgdl_opt_rule_from_name / sgdl_opt_rule_name). SGDL_OPT_ADAM is solved in its frozen-preconditioner
+ * approximation (exact = 0 below). */
 
 /* Result for the quadratic model. All matrices d x d row-major unless stated. */
 typedef struct sgdl_stat_quad {
-  int d, algo;
+  int d, algo;           /* algo: SGDL_OPT_SGD .. SGDL_OPT_NGD */
   double lr;             /* the alpha the user gave */
   double lr_eff;         /* alpha' of the reduced iteration (adam: alpha (1 - beta1)) */
   double mu;             /* momentum of the reduced iteration (0, mu, beta1) */

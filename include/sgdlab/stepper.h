@@ -73,6 +73,13 @@ typedef struct sgdl_lanes {
  * sgdl_optim_update below. NEWTON and NGD are SGD on a preconditioned gradient (lane steppers
  * only); NONE marks a continuous model. */
 enum { SGDL_OPT_NONE = -1, SGDL_OPT_SGD = 0, SGDL_OPT_HB, SGDL_OPT_NAG, SGDL_OPT_ADAM, SGDL_OPT_NEWTON, SGDL_OPT_NGD };
+/* The one enumeration of discrete rules, shared by the steppers, the exact stationary solvers and the
+ * network trainer. A rule's name is the name of the discrete stepper that runs it ("sgd", "hb", "nag",
+ * "adam", "newton", "ngd"), read off the stepper registry, so there is one spelling of each.
+ * sgdl_opt_rule_from_name: SGDL_OPT_* of a discrete stepper's name; SGDL_OPT_NONE for a continuous
+ * model, an unknown name or NULL. sgdl_opt_rule_name: the name of a rule; "?" for anything else. */
+int sgdl_opt_rule_from_name(const char *name);
+const char *sgdl_opt_rule_name(int rule);
 /* Drift of a continuous model: none (discrete algorithms), -grad L, or the modified
  * -(grad L + modc alpha Hess L grad L) = -grad (L + modc alpha/2 |grad L|^2) (SPEC 3.1). */
 enum { SGDL_DRIFT_NONE = 0, SGDL_DRIFT_PLAIN, SGDL_DRIFT_MODIFIED };

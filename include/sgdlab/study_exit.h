@@ -47,7 +47,8 @@ int sgdl_exit_method_find(const char *name);
 
 typedef struct sgdl_exit_spec {
   const sgdl_problem *prob;  /* borrowed; dimension 1 or 2 */
-  int order;                 /* SME order of quadrature, pde and kramers: 1 or 2 */
+  const char *model;         /* model of quadrature, pde and kramers (NULL = "sme1"): sme1, sme2, smf1, smf2
+                              * (smf's one-particle law is sme's), or gf with noisy > 0 (gf alone never exits) */
   int n_lr;                  /* >= 1: one rate is a plain run, more the Arrhenius scan */
   const double *lrs;         /* [n_lr], borrowed */
   double cB;                 /* minibatch factor c_B */

@@ -1,5 +1,5 @@
-/* sgdlab study (fpe): the orchestration behind `sgdlab fpe`. How does the density of SME1/SME2
- * evolve, and what is its stationary law?
+/* sgdlab study (fpe): the orchestration behind `sgdlab fpe`. How does the density of a one-particle
+ * model (SME1/SME2, the flows' one-particle law, gf with extra diffusion) evolve, and what is its stationary law?
  *
  * On a 1-D or 2-D grid with reflecting walls (given box, or where the stationary weight falls
  * below e^-30 around the minimum reached from x0, widened to contain x0):
@@ -30,7 +30,8 @@ extern "C" {
 
 typedef struct sgdl_fpe_spec {
   const sgdl_problem *prob; /* borrowed; dimension 1 or 2 */
-  int order;                /* SME1 or SME2 */
+  const char *model;        /* NULL = "sme1"; sme1, sme2, smf1, smf2 (smf's one-particle law is sme's), or
+                             * gf with noisy > 0 (without diffusion the density never spreads) */
   double lr, cB, noisy;     /* learning rate, minibatch factor, beta^-1 added to D */
   double x0[2];             /* centre of the initial Gaussian (x0[1] unused in 1-D) */
   int cells[2];             /* grid cells per axis (cells[1] = 1 in 1-D) */

@@ -102,7 +102,7 @@ typedef struct sgdl_stationary_study_result {
   /* quadratic */
   int has_quad;
   sgdl_stat_quad quad;
-  int algo;                          /* SGDL_STAT_* */
+  int algo;                          /* SGDL_OPT_* (sgdlab/stepper.h) */
   double *ratio;                     /* [2][d]: var_discrete / var_sme1, var_discrete / var_sme2 per eigendirection */
   double sme_expansion_parameter;    /* alpha' h_max / (1 - mu)^2 (SPEC 3.2b) */
   int has_finite;

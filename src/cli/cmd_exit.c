@@ -120,7 +120,6 @@ static int exit_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_proble
   if (!rc) rc = sgdl_opt_int(ctx, opts, "substeps", &sub);
   if (!rc && sgdl_opt_str(opts, "max-steps")) rc = sgdl_opt_num(ctx, opts, "max-steps", &maxs);
   if (!rc && d > 2) rc = sgdl_fail(ctx, SGDL_ENOTSUP, "--problem %s has d = %d: exit times need a 1-D or 2-D problem", p->type->name, d);
-  if (!rc && strcmp(model, "sme1") && strcmp(model, "sme2")) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--model: '%s' is not sme1 or sme2", model);
   if (!rc && (batch < 1 || (p->n_data && (size_t)batch > p->n_data)))
     rc = sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %lld is not a valid batch size", batch);
   if (!rc && (coord < 1 || coord > d)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--coord: %lld is not an axis of the %d-D problem", coord, d);
@@ -128,7 +127,7 @@ static int exit_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_proble
   if (!rc && sub < 1) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--substeps: %lld is not positive", sub);
   if (!rc && maxs < 0) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--max-steps: %g is negative", maxs);
   if (!rc) rc = parse_point(ctx, opts, "from", d, sp->x0);
-  sp->order = model[3] == '2' ? 2 : 1;
+  sp->model = model; /* any one-particle model; the study validates it */
   sp->cB = sgdl_minibatch_factor(p->n_data, (int)batch, 0);
   sp->coord = (int)coord - 1;
   sp->paths = (long)paths;
@@ -169,7 +168,7 @@ int sgdl_cmd_exit(int argc, char **argv) {
       SGDL_PROBLEM_OPTS,
       {"lr", OPT_NUM, "0.1", "learning rate alpha", NULL, 0},
       {"batch", OPT_INT, "1", "minibatch size B (noise factor c_B)", NULL, 0},
-      {"model", OPT_STR, "sme1", "continuous model for quadrature, pde and kramers: sme1 | sme2", NULL, 0},
+      {"model", OPT_STR, "sme1", "continuous model for quadrature, pde and kramers: sme1 | sme2 | smf1 | smf2 (one-particle law = sme's) | gf (needs --noisy > 0)", NULL, 0},
       {"from", OPT_LIST, NULL, "start point x0 (default -1, or -1,0 in 2-D)", NULL, 0},
       {"to", OPT_NUM, "0.5", "exit when coordinate --coord reaches this value", NULL, 0},
       {"coord", OPT_INT, "1", "2-D: which coordinate --to refers to (1 or 2)", NULL, 0},

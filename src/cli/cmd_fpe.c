@@ -82,7 +82,6 @@ static int fpe_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem
   const char *model = sgdl_opt_str(opts, "model");
   int rc = SGDL_OK;
   if (d > 2) rc = sgdl_fail(ctx, SGDL_ENOTSUP, "--problem %s has d = %d: the Fokker-Planck solver needs d = 1 or 2", p->type->name, d);
-  if (!rc && strcmp(model, "sme1") && strcmp(model, "sme2")) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--model: '%s' is not sme1 or sme2", model);
   if (!rc) rc = sgdl_opt_num(ctx, opts, "lr", &sp->lr);
   if (!rc) rc = sgdl_opt_int(ctx, opts, "batch", &batch);
   if (!rc) rc = sgdl_opt_num(ctx, opts, "T", &sp->T);
@@ -97,7 +96,7 @@ static int fpe_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem
   if (!rc && (batch < 1 || (p->n_data && (size_t)batch > p->n_data)))
     rc = sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %lld is not a valid batch size", batch);
   if (rc) return rc;
-  sp->order = model[3] == '2' ? 2 : 1;
+  sp->model = model; /* any one-particle model; the study validates it */
   sp->cB = sgdl_minibatch_factor(p->n_data, (int)batch, 0);
   sp->paths = (long)paths;
   sp->snapshots = (int)nsnap;
@@ -127,7 +126,7 @@ int sgdl_cmd_fpe(int argc, char **argv) {
       SGDL_PROBLEM_OPTS,
       {"lr", OPT_NUM, "0.1", "learning rate alpha", NULL, 0},
       {"batch", OPT_INT, "1", "minibatch size B (noise factor c_B)", NULL, 0},
-      {"model", OPT_STR, "sme1", "sme1 | sme2", NULL, 0},
+      {"model", OPT_STR, "sme1", "sme1 | sme2 | smf1 | smf2 (one-particle law = sme's) | gf (needs --noisy > 0)", NULL, 0},
       {"x0", OPT_LIST, NULL, "centre of the initial Gaussian (default -1, or -1,0 in 2-D)", NULL, 0},
       {"init-sd", OPT_NUM, NULL, "standard deviation of the initial Gaussian (default max(0.05, 2 cells))", NULL, 0},
       {"T", OPT_NUM, "10", "final time (SME time; SGD runs T / alpha steps)", NULL, 0},

@@ -215,7 +215,7 @@ static int quad_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl_
     return scan_output(ctx, v, label, res, json);
   }
   const sgdl_stat_quad *q = &res->quad;
-  const char *approx = res->algo == SGDL_STAT_ADAM ? "frozen preconditioner P = (diag(C)^1/2 + eps)^-1, bias corrections -> 1 (SPEC 5.4)"
+  const char *approx = res->algo == SGDL_OPT_ADAM ? "frozen preconditioner P = (diag(C)^1/2 + eps)^-1, bias corrections -> 1 (SPEC 5.4)"
                                                    : "Fisher frozen at the minimum: F = C (SPEC 5.4)";
   cJSON_AddBoolToObject(json, "stable", 1);
   sgdl_json_add_number(json, "lr", res->lr);

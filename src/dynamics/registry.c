@@ -1,4 +1,5 @@
-/* The stepper registry (the list is steppers.def): names, lookup, creation with validation of the shared parameters
+/* The stepper registry (the list is steppers.def): names, lookup, the names of the discrete rules
+ * (SGDL_OPT_*), creation with validation of the shared parameters
  * (learning rate, batch size against the data set, substeps), and destruction. */
 #include <math.h>
 #include <stdlib.h>
@@ -35,6 +36,18 @@ const sgdl_stepper_type *sgdl_stepper_find(const char *name) {
   for (int i = 0; all_types[i]; i++)
     if (!strcmp(all_types[i]->name, name)) return all_types[i];
   return NULL;
+}
+
+int sgdl_opt_rule_from_name(const char *name) {
+  const sgdl_stepper_type *t = name ? sgdl_stepper_find(name) : NULL;
+  return t ? t->desc.rule : SGDL_OPT_NONE;
+}
+
+const char *sgdl_opt_rule_name(int rule) {
+  if (rule == SGDL_OPT_NONE) return "?";
+  for (int i = 0; all_types[i]; i++)
+    if (all_types[i]->desc.rule == rule) return all_types[i]->name;
+  return "?";
 }
 
 int sgdl_stepper_create(sgdl_ctx *ctx, const char *name, const sgdl_problem *prob,

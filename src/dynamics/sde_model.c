@@ -42,6 +42,17 @@ int sgdl_sme_model_init_desc(sgdl_ctx *ctx, sgdl_sme_model *m, const sgdl_proble
   return SGDL_OK;
 }
 
+int sgdl_sme_model_init_name(sgdl_ctx *ctx, sgdl_sme_model *m, const sgdl_problem *p, const char *name,
+                             double lr, double cB, double extra_diffusion) {
+  const sgdl_stepper_type *t = name ? sgdl_stepper_find(name) : NULL;
+  if (!t || t->desc.rule != SGDL_OPT_NONE || t->desc.momentum != SGDL_MOMENTUM_NONE) /* a usage error of the flag */
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--model: '%s' is not a one-particle SDE model (gf, sme1, sme2, smf1, smf2)",
+                     name ? name : "(none)");
+  return sgdl_sme_model_init_desc(ctx, m, p, &t->desc, lr, cB, extra_diffusion);
+}
+
+int sgdl_sme_model_diffuses(const sgdl_sme_model *m) { return m->noisy || m->extra_diffusion > 0; }
+
 int sgdl_sme_model_init(sgdl_ctx *ctx, sgdl_sme_model *m, const sgdl_problem *p, int order,
                         double lr, double cB, double extra_diffusion) {
   if (!p) return sgdl_fail(ctx, SGDL_EINVAL, "sme model: no problem");

@@ -16,21 +16,12 @@
 #include "sgdlab/linalg.h"
 #include "sgdlab/stationary.h"
 
-static const char *const algo_names[] = {"sgd", "hb", "nag", "adam", "newton", "ngd"};
-
-int sgdl_stat_algo_from_name(const char *name) {
-  for (int k = 0; k < 6; k++)
-    if (name && !strcmp(name, algo_names[k])) return k;
-  return -1;
-}
-const char *sgdl_stat_algo_name(int algo) { return algo >= 0 && algo < 6 ? algo_names[algo] : "?"; }
-
 /* Reduced iteration kinds. */
 enum { KIND_SGD = 0, KIND_HB = 1, KIND_NAG = 2 };
 
 static int kind_of(int algo) {
-  if (algo == SGDL_STAT_HB || algo == SGDL_STAT_ADAM) return KIND_HB;
-  if (algo == SGDL_STAT_NAG) return KIND_NAG;
+  if (algo == SGDL_OPT_HB || algo == SGDL_OPT_ADAM) return KIND_HB;
+  if (algo == SGDL_OPT_NAG) return KIND_NAG;
   return KIND_SGD;
 }
 
@@ -120,7 +111,7 @@ typedef struct {
 
 static int validate_and_reduce(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
                                const sgdl_algo_params *par, sgdl_stat_quad *q, reduced *rd) {
-  if (algo < 0 || algo > SGDL_STAT_NGD) return sgdl_fail(ctx, SGDL_EINVAL, "--algo: unknown algorithm (sgd, hb, nag, adam, newton, ngd)");
+  if (algo < SGDL_OPT_SGD || algo > SGDL_OPT_NGD) return sgdl_fail(ctx, SGDL_EINVAL, "--algo: unknown algorithm (sgd, hb, nag, adam, newton, ngd)");
   if (d < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--H: empty matrix");
   if (!(par->lr > 0) || !isfinite(par->lr)) return sgdl_fail(ctx, SGDL_EINVAL, "--lr: %g is not a positive number", par->lr);
   int rc = sgdl_check_symmetric(ctx, d, H, 1e-12, "--H");
@@ -151,27 +142,27 @@ static int validate_and_reduce(sgdl_ctx *ctx, int algo, int d, const double *H, 
   rd->mu = 0;
   rd->kind = kind_of(algo);
   rd->exact = 1;
-  if (!rc && (algo == SGDL_STAT_HB || algo == SGDL_STAT_NAG)) {
+  if (!rc && (algo == SGDL_OPT_HB || algo == SGDL_OPT_NAG)) {
     if (!(par->momentum >= 0 && par->momentum < 1))
       rc = sgdl_fail(ctx, SGDL_EINVAL, "--momentum: %g is outside [0, 1)", par->momentum);
     rd->mu = par->momentum;
   }
-  if (!rc && algo == SGDL_STAT_ADAM) {
+  if (!rc && algo == SGDL_OPT_ADAM) {
     if (!(par->beta1 >= 0 && par->beta1 < 1)) rc = sgdl_fail(ctx, SGDL_EINVAL, "--beta1: %g is outside [0, 1)", par->beta1);
     else if (!(par->eps >= 0)) rc = sgdl_fail(ctx, SGDL_EINVAL, "--eps: %g is negative", par->eps);
     rd->mu = par->beta1;
     rd->lr_eff = par->lr * (1 - par->beta1);
     rd->exact = 0;
   }
-  if (!rc && (algo == SGDL_STAT_NEWTON || algo == SGDL_STAT_NGD) && !(par->damping >= 0))
+  if (!rc && (algo == SGDL_OPT_NEWTON || algo == SGDL_OPT_NGD) && !(par->damping >= 0))
     rc = sgdl_fail(ctx, SGDL_EINVAL, "--damping: %g is negative", par->damping);
   /* Preconditioner L and S = L^{1/2}. */
-  if (!rc && algo >= SGDL_STAT_ADAM) {
+  if (!rc && algo >= SGDL_OPT_ADAM) {
     q->precond = sgdl_alloc(ctx, nn, sizeof(double));
     q->S = sgdl_alloc(ctx, nn, sizeof(double));
     if (!q->precond || !q->S) rc = SGDL_ENOMEM;
   }
-  if (!rc && algo == SGDL_STAT_ADAM) {
+  if (!rc && algo == SGDL_OPT_ADAM) {
     for (int i = 0; i < d && !rc; i++) {
       double p = 1.0 / (sqrt(fmax(C[(size_t)i * d + i], 0.0)) + par->eps);
       if (!isfinite(p))
@@ -179,10 +170,10 @@ static int validate_and_reduce(sgdl_ctx *ctx, int algo, int d, const double *H, 
       q->precond[(size_t)i * d + i] = p;
       q->S[(size_t)i * d + i] = sqrt(p);
     }
-  } else if (!rc && (algo == SGDL_STAT_NEWTON || algo == SGDL_STAT_NGD)) {
+  } else if (!rc && (algo == SGDL_OPT_NEWTON || algo == SGDL_OPT_NGD)) {
     const double *M = H;
     const char *what = "--H + --damping";
-    if (algo == SGDL_STAT_NGD) {
+    if (algo == SGDL_OPT_NGD) {
       M = par->fisher ? par->fisher : C;
       what = par->fisher ? "--fisher + --damping" : "the Fisher at the minimum (= --C) + --damping";
       if (par->fisher) rc = sgdl_check_symmetric(ctx, d, par->fisher, 1e-12, "--fisher");
@@ -279,7 +270,7 @@ int sgdl_stat_quad_solve(sgdl_ctx *ctx, int algo, int d, const double *H, const 
     return sgdl_fail(ctx, SGDL_EUNSTABLE,
                      "--lr %g is beyond the stability limit lr_max = %.10g of %s on this H (SPEC 2: linear stability); "
                      "use --lr below %.6g",
-                     par->lr, q->lr_max, sgdl_stat_algo_name(algo), q->lr_max);
+                     par->lr, q->lr_max, sgdl_opt_rule_name(algo), q->lr_max);
   const int kind = rd.kind, m = kind == KIND_SGD ? 1 : 2;
   const double a = rd.lr_eff, mu = rd.mu, kap = sme2_kappa(kind, mu);
   size_t nn = (size_t)d * d;
@@ -338,7 +329,7 @@ int sgdl_stat_quad_solve(sgdl_ctx *ctx, int algo, int d, const double *H, const 
     if (m == 2) {
       /* state s: hb/adam m = S^-1 m_y (adam: times 1 - beta1), nag v = v_y (S = I). */
       double *Sinv = NULL;
-      double sc = algo == SGDL_STAT_ADAM ? 1 - par->beta1 : 1.0;
+      double sc = algo == SGDL_OPT_ADAM ? 1 - par->beta1 : 1.0;
       if (q->S) {
         Sinv = sgdl_alloc(ctx, nn, sizeof(double));
         if (!Sinv) rc = SGDL_ENOMEM;

@@ -19,15 +19,16 @@
 int openblas_get_num_threads(void);
 void openblas_set_num_threads(int num_threads);
 
-static const char *const rule_names[] = {"sgd", "hb", "nag", "adam"};
+/* The trainer's rules are those of sgdl_optim_update (SGDL_OPT_SGD .. SGDL_OPT_ADAM), named through
+ * the one shared enumeration of discrete rules (sgdl_opt_rule_from_name, sgdlab/stepper.h). */
+static int trainer_has_rule(int rule) { return rule >= SGDL_OPT_SGD && rule <= SGDL_OPT_ADAM; }
 
 int sgdl_optim_rule_parse(const char *name) {
-  for (int i = 0; i < 4; i++)
-    if (name && strcmp(name, rule_names[i]) == 0) return i;
-  return -1;
+  const int rule = sgdl_opt_rule_from_name(name);
+  return trainer_has_rule(rule) ? rule : -1;
 }
 
-const char *sgdl_optim_rule_name(int rule) { return rule >= 0 && rule < 4 ? rule_names[rule] : "?"; }
+const char *sgdl_optim_rule_name(int rule) { return trainer_has_rule(rule) ? sgdl_opt_rule_name(rule) : "?"; }
 
 int sgdl_trainer_create(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_mlp *m, int rule,
                         const sgdl_algo_params *par, uint32_t seed, uint32_t stream) {

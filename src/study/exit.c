@@ -245,7 +245,7 @@ static int run_mc(exit_run *r, int k) {
   sgdl_ctx *ctx = r->ctx;
   const sgdl_exit_spec *sp = r->sp;
   const double lr = r->pt->lr, est = first_deterministic_steps(r->pt);
-  const char *stepper = k == SGDL_EXIT_MC_SGD ? "sgd" : k == SGDL_EXIT_MC_SME1 ? "sme1" : "sme2";
+  const char *stepper = method_names[k] + 3; /* "mc-<stepper name>" */
   sgdl_algo_params par;
   sgdl_algo_params_init(&par);
   par.lr = lr;
@@ -290,7 +290,7 @@ static int run_mc(exit_run *r, int k) {
 /* All wanted methods at one learning rate. */
 static int run_point(exit_run *r) {
   const sgdl_exit_spec *sp = r->sp;
-  int rc = sgdl_sme_model_init(r->ctx, &r->m, sp->prob, sp->order, r->pt->lr, sp->cB, sp->noisy);
+  int rc = sgdl_sme_model_init_name(r->ctx, &r->m, sp->prob, sp->model ? sp->model : "sme1", r->pt->lr, sp->cB, sp->noisy);
   if (!rc) rc = exit_domain(r);
   if (rc) return rc;
   run_kramers(r); /* first: it also feeds the saddle warning */
@@ -319,7 +319,14 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_exit_spec *sp) {
   for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2; k++) any_mc |= sp->want[k];
   if (any_mc && sp->paths < 2) return sgdl_fail(ctx, SGDL_EUSAGE, "--paths: %ld, need at least 2", sp->paths);
   if (any_mc && sp->substeps < 1) return sgdl_fail(ctx, SGDL_EUSAGE, "--substeps: %d is not positive", sp->substeps);
-  return SGDL_OK;
+  /* Any one-particle model with a diffusion (checked at the first rate; run_point builds each rate's). */
+  sgdl_sme_model m;
+  const char *model = sp->model ? sp->model : "sme1";
+  int rc = sgdl_sme_model_init_name(ctx, &m, sp->prob, model, sp->lrs[0], sp->cB, sp->noisy);
+  if (!rc && !sgdl_sme_model_diffuses(&m))
+    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--model %s: a deterministic flow never leaves a basin (its exit time is infinite); "
+                   "give --noisy > 0 for Langevin noise, or use sme1, sme2, smf1 or smf2", model);
+  return rc;
 }
 
 /* Boundary at the saddle: discrete monitoring misses excursions there (SPEC section 4). */

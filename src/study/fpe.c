@@ -242,7 +242,11 @@ int sgdl_fpe_study_run(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, sgdl_fpe_result *
   sgdl_fp_op *op = NULL;
   double dt = 0;
   int rc = check_spec(ctx, sp);
-  if (!rc) rc = sgdl_sme_model_init(ctx, &m, sp->prob, sp->order, sp->lr, sp->cB, sp->noisy);
+  const char *model = sp->model ? sp->model : "sme1";
+  if (!rc) rc = sgdl_sme_model_init_name(ctx, &m, sp->prob, model, sp->lr, sp->cB, sp->noisy);
+  if (!rc && !sgdl_sme_model_diffuses(&m))
+    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--model %s: without diffusion the density is only transported, never spreads, and its "
+                   "stationary law is a point mass the grid cannot resolve; give --noisy > 0, or use sme1, sme2, smf1 or smf2", model);
   if (!rc) rc = setup_grid(ctx, sp, &m, res, &dt);
   if (!rc) rc = sgdl_fp_assemble(ctx, &m, &res->grid, &op);
   if (!rc) rc = stationary_law(ctx, sp, &m, op, res);

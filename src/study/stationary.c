@@ -147,9 +147,9 @@ static int quad_solve(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, int algo, c
 static int run_quadratic(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgdl_stationary_study_result *res) {
   const int d = sp->dim;
   const char *aname = sgdl_stationary_algo(sp);
-  const int algo = sgdl_stat_algo_from_name(aname);
+  const int algo = sgdl_opt_rule_from_name(aname);
   if (d < 1 || !sp->H) return sgdl_fail(ctx, SGDL_EUSAGE, "--problem quadratic needs --H (matrix) or --H-eig (eigenvalues)");
-  if (algo < 0) return sgdl_fail(ctx, SGDL_EUSAGE, "--algo: '%s' is not one of sgd, hb, nag, adam, newton, ngd", aname);
+  if (algo == SGDL_OPT_NONE) return sgdl_fail(ctx, SGDL_EUSAGE, "--algo: '%s' is not one of sgd, hb, nag, adam, newton, ngd", aname);
   /* On the quadratic the gradient noise is the given C (the minibatch is already in C). */
   if (sp->par.batch != 1)
     return sgdl_fail(ctx, SGDL_EUSAGE, "--batch: the quadratic model takes its noise from --C (put c_B into C); --batch is for linreg/gauss-linreg");

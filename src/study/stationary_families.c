@@ -24,7 +24,7 @@ int sgdl_stationary_run_linreg(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sg
   const sgdl_problem *p = sp->prob;
   const sgdl_algo_params *par = &sp->par;
   const int d = p->dim;
-  if (strcmp(sgdl_stationary_algo(sp), "sgd"))
+  if (sgdl_opt_rule_from_name(sgdl_stationary_algo(sp)) != SGDL_OPT_SGD)
     return sgdl_fail(ctx, SGDL_EUSAGE, "--algo %s: the exact linreg fixed point is for minibatch SGD (--algo sgd)", sgdl_stationary_algo(sp));
   if (sp->n_scan > 0) {
     sgdl_stat_linreg L;
@@ -74,7 +74,7 @@ static int gauss_solve(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, double *S,
 
 int sgdl_stationary_run_gauss(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgdl_stationary_study_result *res) {
   const int d = sp->dim;
-  if (strcmp(sgdl_stationary_algo(sp), "sgd"))
+  if (sgdl_opt_rule_from_name(sgdl_stationary_algo(sp)) != SGDL_OPT_SGD)
     return sgdl_fail(ctx, SGDL_EUSAGE, "--algo %s: the Gaussian-input closed form is for minibatch SGD (--algo sgd)", sgdl_stationary_algo(sp));
   if (d < 1 || !sp->A) return sgdl_fail(ctx, SGDL_EUSAGE, "--problem gauss-linreg needs --A (input covariance matrix)");
   if (!(sp->noise_sd >= 0)) return sgdl_fail(ctx, SGDL_EUSAGE, "--noise: %g is not a standard deviation", sp->noise_sd);

@@ -225,12 +225,8 @@ static void nested_report(void *user, double f) {
   np->outer(np->outer_user, np->base + np->span * f);
 }
 
-int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *r) {
-  memset(r, 0, sizeof *r);
-  const double t0 = sgdl_now();
-  r->n_models = sp->n_models;
-  r->n_lr = sp->n_lr;
-  r->n_stat = sp->n_obs + sp->n_cov;
+/* Validation of the spec before anything is allocated; errors name the flag. */
+static int check_spec(sgdl_ctx *ctx, const sgdl_study_spec *sp) {
   for (int i = 0; i < sp->n_lr; i++)
     if (!(sp->lrs[i] > 0) || !isfinite(sp->lrs[i]))
       return sgdl_fail(ctx, SGDL_EINVAL, "--lr: %g is not a positive learning rate", sp->lrs[i]);
@@ -266,18 +262,35 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
     if (sp->exact && t->desc.momentum == SGDL_MOMENTUM_MSME)
       return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for %s", sp->models[m]);
   }
+  return SGDL_OK;
+}
+
+/* One study's working state: the raw observable lists (plain and coupled), the coupled
+ * differences per (model, statistic), the affine extraction for exact runs, and the progress nesting. */
+typedef struct {
+  sgdl_ctx *ctx;
+  const sgdl_study_spec *sp;
+  sgdl_study_result *r;
+  raw_list rl, rlp;          /* plain runs; coupled pairs */
+  sgdl_study_series *diff;   /* [n_models][n_stat]: SGD - model differences of the coupled runs */
+  sgdl_affine aff;           /* exact runs only */
+  nested_progress np;
+} weak_run;
+
+/* Allocate the result arrays and prepare the raw lists, coupling flags, affine data and statistic names. */
+static int prepare(weak_run *w) {
+  sgdl_ctx *ctx = w->ctx;
+  const sgdl_study_spec *sp = w->sp;
+  sgdl_study_result *r = w->r;
   const size_t nser = (size_t)(sp->n_models + 1) * sp->n_lr * r->n_stat;
   r->series = calloc(nser, sizeof *r->series);
   r->errors = calloc((size_t)sp->n_models * sp->n_lr * r->n_stat + 1, sizeof *r->errors);
   r->orders = calloc((size_t)sp->n_models * r->n_stat + 1, sizeof *r->orders);
   r->stat_names = calloc((size_t)r->n_stat + 1, sizeof *r->stat_names);
-  raw_list rl = {0, NULL, NULL}, rlp = {0, NULL, NULL};
-  sgdl_study_series *diff = calloc((size_t)sp->n_models * r->n_stat + 1, sizeof *diff);
-  sgdl_affine aff;
-  memset(&aff, 0, sizeof aff);
+  w->diff = calloc((size_t)sp->n_models * r->n_stat + 1, sizeof *w->diff);
   int rc = (r->series && r->errors && r->orders && r->stat_names) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
-  if (!rc && !diff) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
-  if (!rc) rc = build_raw(ctx, sp, 0, &rl);
+  if (!rc && !w->diff) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  if (!rc) rc = build_raw(ctx, sp, 0, &w->rl);
   r->coupled = calloc((size_t)sp->n_models + 1, sizeof(int));
   if (!rc && !r->coupled) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   int any_coupled = 0;
@@ -285,109 +298,147 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
     r->coupled[m] = sp->coupling && !sp->exact && sgdl_coupling_possible(sp->prob, sp->models[m], sp->P, &sp->par);
     any_coupled |= r->coupled[m];
   }
-  if (!rc && any_coupled) rc = build_raw(ctx, sp, 1, &rlp);
-  if (!rc && sp->exact) rc = sgdl_affine_extract(ctx, sp->prob, &aff);
+  if (!rc && any_coupled) rc = build_raw(ctx, sp, 1, &w->rlp);
+  if (!rc && sp->exact) rc = sgdl_affine_extract(ctx, sp->prob, &w->aff);
   for (int s = 0; s < r->n_stat && !rc; s++) {
     if (s < sp->n_obs) snprintf(r->stat_names[s], 48, "%s", sp->obs[s].name);
     else snprintf(r->stat_names[s], 48, "cov[%d,%d]", sp->cov_pairs[2 * (s - sp->n_obs)], sp->cov_pairs[2 * (s - sp->n_obs) + 1]);
   }
-  sgdl_progress_fn outer = ctx->progress;
-  void *outer_user = ctx->progress_user;
-  nested_progress np = {outer, outer_user, 0, 0};
-  for (int li = 0; li < sp->n_lr && !rc; li++) {
-    const double lr = sp->lrs[li];
-    for (int m = 0; m <= sp->n_models && !rc; m++) {
-      const char *name = m == 0 ? (sp->algo ? sp->algo : "sgd") : sp->models[m - 1];
-      sgdl_study_series *out = SGDL_STUDY_SERIES(r, m, li, 0);
-      if (outer) { /* the inner ensemble's fraction becomes a slice of the whole study */
-        const double runs = (double)sp->n_lr * (sp->n_models + 1);
-        np.base = (li * (sp->n_models + 1) + m) / runs;
-        np.span = 1.0 / runs;
-        ctx->progress = nested_report;
-        ctx->progress_user = &np;
+  return rc;
+}
+
+/* Talay-Tubaro extrapolation of model m (1-based): 2 E_{2m} - E_m with independent streams at m and
+ * 2m substeps; standard errors combine in quadrature. Coupled: the differences combine the same
+ * way, 2 D_{2m} - D_m. */
+static int run_talay_tubaro(weak_run *w, const char *name, double lr, int m, sgdl_study_series *out) {
+  sgdl_ctx *ctx = w->ctx;
+  const sgdl_study_spec *sp = w->sp;
+  const int ns = w->r->n_stat;
+  sgdl_study_series *coarse = calloc((size_t)ns, sizeof *coarse);
+  const int cpl = w->r->coupled[m - 1];
+  sgdl_study_series *dc = cpl ? calloc((size_t)ns, sizeof *dc) : NULL;
+  sgdl_study_series *df = cpl ? w->diff + (size_t)(m - 1) * ns : NULL;
+  const raw_list *use = cpl ? &w->rlp : &w->rl;
+  int rc = (coarse && (!cpl || dc)) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  w->np.span /= 3; /* the coarse run costs a third of the pair, the fine run two thirds */
+  if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse, dc);
+  w->np.base += w->np.span;
+  w->np.span *= 2;
+  if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out, df);
+  for (int s = 0; s < ns && !rc; s++)
+    for (uint64_t t = 0; t < out[s].n_times; t++) {
+      out[s].mean[t] = 2 * out[s].mean[t] - coarse[s].mean[t];
+      out[s].se[t] = sqrt(4 * out[s].se[t] * out[s].se[t] + coarse[s].se[t] * coarse[s].se[t]);
+      if (df) {
+        df[s].mean[t] = 2 * df[s].mean[t] - dc[s].mean[t];
+        df[s].se[t] = sqrt(4 * df[s].se[t] * df[s].se[t] + dc[s].se[t] * dc[s].se[t]);
       }
-      if (sp->exact) {
-        rc = run_exact(ctx, sp, &aff, name, lr, out);
-      } else if (m > 0 && sp->talay_tubaro) {
-        /* 2 E_{2m} - E_m with independent streams; standard errors combine in quadrature.
-         * Coupled: the differences combine the same way, 2 D_{2m} - D_m. */
-        const int ns = r->n_stat;
-        sgdl_study_series *coarse = calloc((size_t)ns, sizeof *coarse);
-        const int cpl = r->coupled[m - 1];
-        sgdl_study_series *dc = cpl ? calloc((size_t)ns, sizeof *dc) : NULL;
-        sgdl_study_series *df = cpl ? diff + (size_t)(m - 1) * ns : NULL;
-        const raw_list *use = cpl ? &rlp : &rl;
-        rc = (coarse && (!cpl || dc)) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
-        np.span /= 3; /* the coarse run costs a third of the pair, the fine run two thirds */
-        if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse, dc);
-        np.base += np.span;
-        np.span *= 2;
-        if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out, df);
-        for (int s = 0; s < ns && !rc; s++)
-          for (uint64_t t = 0; t < out[s].n_times; t++) {
-            out[s].mean[t] = 2 * out[s].mean[t] - coarse[s].mean[t];
-            out[s].se[t] = sqrt(4 * out[s].se[t] * out[s].se[t] + coarse[s].se[t] * coarse[s].se[t]);
-            if (df) {
-              df[s].mean[t] = 2 * df[s].mean[t] - dc[s].mean[t];
-              df[s].se[t] = sqrt(4 * df[s].se[t] * df[s].se[t] + dc[s].se[t] * dc[s].se[t]);
-            }
-          }
-        free_series(coarse, ns);
-        free_series(dc, cpl ? ns : 0);
-      } else if (m > 0 && r->coupled[m - 1]) {
-        rc = run_mc(ctx, sp, &rlp, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, diff + (size_t)(m - 1) * r->n_stat);
-      } else {
-        rc = run_mc(ctx, sp, &rl, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
-      }
-      ctx->progress = outer;
-      ctx->progress_user = outer_user;
     }
-    for (int m = 1; m <= sp->n_models && !rc; m++)
-      for (int s = 0; s < r->n_stat; s++) {
-        const sgdl_study_series *a = SGDL_STUDY_SERIES(r, 0, li, s), *b = SGDL_STUDY_SERIES(r, m, li, s);
-        sgdl_sup_error *e = &r->errors[((size_t)(m - 1) * sp->n_lr + li) * r->n_stat + s];
-        if (r->coupled[m - 1]) {
-          sgdl_study_series *dd = &diff[(size_t)(m - 1) * r->n_stat + s];
-          /* zero, then the rounding scale |E f(SGD)| + |E f(model)| of the per-path differences */
-          double *zero = calloc(2 * dd->n_times, sizeof(double)), *scale = zero ? zero + dd->n_times : NULL;
-          if (!zero) {
-            rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
-            break;
-          }
-          for (uint64_t t = 0; t < dd->n_times && t < a->n_times && t < b->n_times; t++)
-            scale[t] = fabs(a->mean[t]) + fabs(b->mean[t]);
-          sgdl_sup_error_eval_scaled(dd->mean, dd->se, zero, NULL, scale, dd->n_times, e);
-          free(zero);
-          free(dd->mean);
-          free(dd->se);
-          dd->mean = dd->se = NULL;
-        } else {
-          sgdl_sup_error_eval(a->mean, sp->exact ? NULL : a->se, b->mean, sp->exact ? NULL : b->se, a->n_times, e);
-        }
-      }
+  free_series(coarse, ns);
+  free_series(dc, cpl ? ns : 0);
+  return rc;
+}
+
+/* Run m (0 = the discrete algorithm, m >= 1 = model m - 1) at learning rate li: exact moments,
+ * Talay-Tubaro, a coupled pair, or a plain Monte Carlo ensemble. Its progress is a slice of the study's. */
+static int run_one(weak_run *w, int li, int m) {
+  sgdl_ctx *ctx = w->ctx;
+  const sgdl_study_spec *sp = w->sp;
+  sgdl_study_result *r = w->r;
+  const double lr = sp->lrs[li];
+  const char *name = m == 0 ? (sp->algo ? sp->algo : "sgd") : sp->models[m - 1];
+  sgdl_study_series *out = SGDL_STUDY_SERIES(r, m, li, 0);
+  if (w->np.outer) { /* the inner ensemble's fraction becomes a slice of the whole study */
+    const double runs = (double)sp->n_lr * (sp->n_models + 1);
+    w->np.base = (li * (sp->n_models + 1) + m) / runs;
+    w->np.span = 1.0 / runs;
+    ctx->progress = nested_report;
+    ctx->progress_user = &w->np;
   }
-  if (!rc) {
-    double *err = calloc((size_t)sp->n_lr, sizeof(double));
-    int *use = calloc((size_t)sp->n_lr, sizeof(int));
-    for (int m = 0; m < sp->n_models && err && use; m++)
-      for (int s = 0; s < r->n_stat; s++) {
-        for (int li = 0; li < sp->n_lr; li++) {
-          const sgdl_sup_error *e = &r->errors[((size_t)m * sp->n_lr + li) * r->n_stat + s];
-          err[li] = e->value;
-          use[li] = e->resolved || sp->exact;
-        }
-        sgdl_fit_order(sp->lrs, err, use, sp->n_lr, &r->orders[(size_t)m * r->n_stat + s]);
+  int rc;
+  if (sp->exact) rc = run_exact(ctx, sp, &w->aff, name, lr, out);
+  else if (m > 0 && sp->talay_tubaro) rc = run_talay_tubaro(w, name, lr, m, out);
+  else if (m > 0 && r->coupled[m - 1])
+    rc = run_mc(ctx, sp, &w->rlp, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, w->diff + (size_t)(m - 1) * r->n_stat);
+  else rc = run_mc(ctx, sp, &w->rl, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
+  ctx->progress = w->np.outer;
+  ctx->progress_user = w->np.outer_user;
+  return rc;
+}
+
+/* Weak errors at learning rate li: sup over time of |E f(SGD) - E f(model)| per model and
+ * statistic, from the coupled differences (freed here) or from the two separate series. */
+static int weak_errors_at(weak_run *w, int li) {
+  const sgdl_study_spec *sp = w->sp;
+  sgdl_study_result *r = w->r;
+  for (int m = 1; m <= sp->n_models; m++)
+    for (int s = 0; s < r->n_stat; s++) {
+      const sgdl_study_series *a = SGDL_STUDY_SERIES(r, 0, li, s), *b = SGDL_STUDY_SERIES(r, m, li, s);
+      sgdl_sup_error *e = &r->errors[((size_t)(m - 1) * sp->n_lr + li) * r->n_stat + s];
+      if (r->coupled[m - 1]) {
+        sgdl_study_series *dd = &w->diff[(size_t)(m - 1) * r->n_stat + s];
+        /* zero, then the rounding scale |E f(SGD)| + |E f(model)| of the per-path differences */
+        double *zero = calloc(2 * dd->n_times, sizeof(double)), *scale = zero ? zero + dd->n_times : NULL;
+        if (!zero) return sgdl_fail(w->ctx, SGDL_ENOMEM, "out of memory");
+        for (uint64_t t = 0; t < dd->n_times && t < a->n_times && t < b->n_times; t++)
+          scale[t] = fabs(a->mean[t]) + fabs(b->mean[t]);
+        sgdl_sup_error_eval_scaled(dd->mean, dd->se, zero, NULL, scale, dd->n_times, e);
+        free(zero);
+        free(dd->mean);
+        free(dd->se);
+        dd->mean = dd->se = NULL;
+      } else {
+        sgdl_sup_error_eval(a->mean, sp->exact ? NULL : a->se, b->mean, sp->exact ? NULL : b->se, a->n_times, e);
       }
-    free(err);
-    free(use);
+    }
+  return SGDL_OK;
+}
+
+/* Order fits: log error against log lr per model and statistic, over the resolved errors (all when exact). */
+static void fit_orders(const sgdl_study_spec *sp, sgdl_study_result *r) {
+  double *err = calloc((size_t)sp->n_lr, sizeof(double));
+  int *use = calloc((size_t)sp->n_lr, sizeof(int));
+  for (int m = 0; m < sp->n_models && err && use; m++)
+    for (int s = 0; s < r->n_stat; s++) {
+      for (int li = 0; li < sp->n_lr; li++) {
+        const sgdl_sup_error *e = &r->errors[((size_t)m * sp->n_lr + li) * r->n_stat + s];
+        err[li] = e->value;
+        use[li] = e->resolved || sp->exact;
+      }
+      sgdl_fit_order(sp->lrs, err, use, sp->n_lr, &r->orders[(size_t)m * r->n_stat + s]);
+    }
+  free(err);
+  free(use);
+}
+
+int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *r) {
+  memset(r, 0, sizeof *r);
+  const double t0 = sgdl_now();
+  r->n_models = sp->n_models;
+  r->n_lr = sp->n_lr;
+  r->n_stat = sp->n_obs + sp->n_cov;
+  int rc = check_spec(ctx, sp);
+  if (rc) return rc;
+  weak_run w;
+  memset(&w, 0, sizeof w);
+  w.ctx = ctx;
+  w.sp = sp;
+  w.r = r;
+  w.np.outer = ctx->progress;
+  w.np.outer_user = ctx->progress_user;
+  rc = prepare(&w);
+  for (int li = 0; li < sp->n_lr && !rc; li++) {
+    for (int m = 0; m <= sp->n_models && !rc; m++) rc = run_one(&w, li, m);
+    if (!rc) rc = weak_errors_at(&w, li);
   }
+  if (!rc) fit_orders(sp, r);
   sgdl_progress(ctx, 1.0);
-  free(rl.raw);
-  free(rl.cov_idx);
-  free(rlp.raw);
-  free(rlp.cov_idx);
-  free_series(diff, rc && diff ? sp->n_models * r->n_stat : 0);
-  sgdl_affine_free(&aff);
+  free(w.rl.raw);
+  free(w.rl.cov_idx);
+  free(w.rlp.raw);
+  free(w.rlp.cov_idx);
+  free_series(w.diff, rc && w.diff ? sp->n_models * r->n_stat : 0);
+  sgdl_affine_free(&w.aff);
   r->seconds = sgdl_now() - t0;
   if (rc) sgdl_study_result_free(r);
   return rc;
