@@ -2,11 +2,15 @@
 #   make demo    install what is missing, build, run the default weak-error study
 #   make test    install what is missing, build, run the test suite, then again under ASan/UBSan
 #   make bench   benchmarks against NumPy / PyTorch / SciPy peers (bench/RESULTS.md)
+#   make install PREFIX=/usr/local   install libsgdlab.so, headers, sgdlab, sgdlab.pc, the CMake
+#                package and the Python package under PREFIX
+#   make deb     build the Debian package (build/sgdlab_<version>_<arch>.deb) with CPack
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
+PREFIX ?= /usr/local
 
-.PHONY: all setup build demo test test-release test-asan bench clean
+.PHONY: all setup build demo test test-release test-asan bench install deb clean
 
 all: build
 
@@ -37,6 +41,15 @@ test-asan: setup
 
 bench: build
 	bash bench/run_all.sh
+
+# ldconfig (as root) so that the system's loader finds the new libsgdlab.so.0 under PREFIX.
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+	@if [ "$$(id -u)" = 0 ] && [ -w /etc/ld.so.cache ]; then ldconfig; fi
+
+deb: build
+	cd $(BUILD) && cpack -G DEB
+	@ls $(BUILD)/*.deb
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

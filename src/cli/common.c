@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "sgdlab/ensemble.h"
 
 int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
@@ -186,9 +187,10 @@ int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results) {
     if (!rc && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) printf("wrote %s\n", path);
   }
   if (!rc && sgdl_opt_flag(opts, "json")) sgdl_json_print(stdout, results);
+  if (!rc) sgdl_cli_capture_results(results); /* an in-process run (run_json.c) takes the results */
   cJSON_Delete(results);
   if (rc) {
-    fprintf(stderr, "sgdlab: error: %s\n", ctx->msg);
+    if (!sgdl_cli_capture_error(ctx->msg)) fprintf(stderr, "sgdlab: error: %s\n", ctx->msg);
     return 1;
   }
   return 0;
@@ -196,6 +198,7 @@ int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results) {
 
 int sgdl_cli_error(const sgdl_ctx *ctx, const char *command, int rc) {
   if (rc == -1) return 0; /* --help */
-  fprintf(stderr, "sgdlab %s: error: %s\n", command, ctx->msg[0] ? ctx->msg : sgdl_strerror(rc));
+  const char *msg = ctx->msg[0] ? ctx->msg : sgdl_strerror(rc);
+  if (!sgdl_cli_capture_error(msg)) fprintf(stderr, "sgdlab %s: error: %s\n", command, msg);
   return rc == SGDL_EUSAGE ? 2 : 1;
 }

@@ -1,30 +1,16 @@
-/* sgdlab: command-line entry point. Dispatches to one subcommand per job (DESIGN.md). */
+/* sgdlab: command-line entry point. Dispatches to one subcommand per job (DESIGN.md; the table is
+ * commands.c, shared with libsgdlab.so's in-process entry point run_json.c). */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "sgdlab/ensemble.h"
-
-typedef struct {
-  const char *name;
-  int (*run)(int argc, char **argv);
-  const char *summary;
-} command;
-
-static const command commands[] = {
-    {"weak", sgdl_cmd_weak, "weak error of SDE/SMF models against SGD over learning rates, and its order"},
-    {"npoint", sgdl_cmd_npoint, "multi-point statistics: runs from several starts sharing samples or noise"},
-    {"stationary", sgdl_cmd_stationary, "exact stationary covariance of discrete SGD-type algorithms"},
-    {"fpe", sgdl_cmd_fpe, "Fokker-Planck density of the SME in 1-D and 2-D"},
-    {"exit", sgdl_cmd_exit, "mean exit time from a basin: PDE, quadrature, chain, Monte Carlo, Kramers"},
-    {"train", sgdl_cmd_train, "train a multilayer network on IDX image data and measure noise geometry"},
-    {"meanfield", sgdl_cmd_meanfield, "two-layer mean-field networks: particle SGD against the DD-SMF"},
-};
 
 static void usage(FILE *f) {
   fprintf(f, "usage: sgdlab <command> [flags]   (sgdlab <command> --help for its flags)\n\ncommands:\n");
-  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-    fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+  for (size_t i = 0; i < sgdl_cli_n_commands; i++)
+    fprintf(f, "  %-11s %s\n", sgdl_cli_commands[i].name, sgdl_cli_commands[i].summary);
   fprintf(f, "\nsgdlab %s\n", SGDL_VERSION);
 }
 
@@ -41,8 +27,8 @@ static int dispatch(int argc, char **argv) {
     printf("sgdlab %s\n", SGDL_VERSION);
     return 0;
   }
-  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  const sgdl_cli_command *cmd = sgdl_cli_command_find(argv[1]);
+  if (cmd) return cmd->run(argc - 1, argv + 1);
   fprintf(stderr, "sgdlab: error: unknown command '%s'\n", argv[1]);
   usage(stderr);
   return 2;

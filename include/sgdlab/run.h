@@ -1,0 +1,37 @@
+/* sgdlab run: any sgdlab command, run in-process, from a JSON object of its flags, returning the
+ * text of its results.json. Only in libsgdlab.so (the shared library); the Python package is built
+ * on it. The numbers are those of the sgdlab binary for the same flags, bit for bit: the same
+ * option tables, checks and code run, only the output goes to the caller.
+ *
+ * args_json: a JSON object whose keys are the command's flags without dashes, as in --config:
+ * strings are taken as written on the command line ("0.1", "gf,sme1"), numbers as %.17g,
+ * arrays as comma-separated items, true / false for boolean flags, null as "not given".
+ * NULL or "" means {}. "quiet" defaults to true (no progress bar, no summary on stdout); give
+ * "quiet": false to have them. "out" writes the usual files into a folder, as with the binary.
+ *
+ * Threads: one run at a time per process (later callers wait); each run may use OpenMP threads
+ * (flag "threads"). Without mpirun nothing MPI is touched.
+ */
+#ifndef SGDLAB_RUN_H
+#define SGDLAB_RUN_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Run `command` (weak, npoint, stationary, fpe, exit, train, meanfield). On success returns 0 and
+ * *results_json receives results.json as text (free it with sgdl_run_json_free). On failure
+ * returns the binary's exit status (2: bad flags or values, 1: anything else), *results_json is
+ * NULL and err (errlen bytes, may be NULL) receives the message the binary would print after
+ * "sgdlab <command>: error: ". */
+int sgdl_run_json(const char *command, const char *args_json, char **results_json, char *err, size_t errlen);
+void sgdl_run_json_free(char *results_json);
+/* The library's version, "MAJOR.MINOR.PATCH" (results.json's "version"). */
+const char *sgdl_library_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,153 @@
+"""Finding and calling libsgdlab.so (ctypes), and writing keyword arguments as the command's flags.
+Nothing here computes: sgdl_run_json runs the command (include/sgdlab/run.h)."""
+import ctypes
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+_ERRLEN = 4096
+_lock = threading.Lock()
+_lib = None
+_lib_path = None
+
+
+class Error(Exception):
+    """A failed sgdlab run. `message` is the library's message (what the binary prints after
+    "sgdlab <command>: error: "), `status` the binary's exit status (2: bad flags or values)."""
+
+    def __init__(self, message, command=None, status=1):
+        super().__init__(message)
+        self.message = message
+        self.command = command
+        self.status = status
+
+
+def _candidates():
+    env = os.environ.get("SGDLAB_LIB")
+    if env:
+        yield env
+        return
+    here = Path(__file__).resolve().parent
+    yield here / "libsgdlab.so.0"
+    yield here / "libsgdlab.so"
+    try:
+        from . import _installed  # written by `make install`
+        yield here / _installed.LIBDIR_FROM_PACKAGE / _installed.SONAME
+    except ImportError:
+        pass
+    yield here.parent.parent / "build" / "libsgdlab.so.0"  # python/sgdlab in a built source tree
+    yield "libsgdlab.so.0"  # the system's loader (ld.so.cache, LD_LIBRARY_PATH)
+
+
+def _load():
+    global _lib, _lib_path
+    if _lib is not None:
+        return _lib
+    tried = []
+    for cand in _candidates():
+        cand = str(cand)
+        if os.sep in cand and not os.path.exists(cand):
+            tried.append(cand + " (missing)")
+            continue
+        try:
+            lib = ctypes.CDLL(cand)
+        except OSError as e:
+            tried.append(f"{cand} ({e})")
+            continue
+        lib.sgdl_run_json.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p),
+                                      ctypes.c_char_p, ctypes.c_size_t]
+        lib.sgdl_run_json.restype = ctypes.c_int
+        lib.sgdl_run_json_free.argtypes = [ctypes.c_void_p]
+        lib.sgdl_run_json_free.restype = None
+        lib.sgdl_library_version.argtypes = []
+        lib.sgdl_library_version.restype = ctypes.c_char_p
+        _lib, _lib_path = lib, cand
+        return lib
+    raise Error("cannot load libsgdlab.so; set SGDLAB_LIB to its path. Tried: " + "; ".join(tried))
+
+
+def library_path():
+    """The path of the libsgdlab.so in use (loading it if needed)."""
+    _load()
+    return _lib_path
+
+
+def library_version():
+    """The library's version, as results.json's "version"."""
+    return _load().sgdl_library_version().decode()
+
+
+def _number(x):
+    if isinstance(x, (bool, np.bool_)):
+        return "1" if x else "0"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        return repr(float(x))  # the shortest text that reads back as the same double
+    return str(x)
+
+
+def _value(key, v):
+    """One keyword value as the command line writes it (JSON true/false for booleans)."""
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, os.PathLike):
+        return os.fspath(v)
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (list, tuple, np.ndarray)):
+        a = np.asarray(v, dtype=object)
+        if a.ndim == 2:
+            return ";".join(",".join(_number(x) for x in row) for row in a)
+        if a.ndim == 1:
+            return ",".join(_number(x) for x in a)
+        raise Error(f"--{key}: give a number, a text, a list or a matrix, not a {a.ndim}-D array", status=2)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return _number(v)
+    raise Error(f"--{key}: cannot pass a {type(v).__name__} as a flag value", status=2)
+
+
+def _args(flags):
+    """{flag: JSON value} from keyword arguments: underscores become dashes, a trailing underscore
+    (lambda_) is dropped, None means "not given"."""
+    out = {}
+    for k, v in flags.items():
+        if v is None:
+            continue
+        name = k[:-1] if k.endswith("_") else k
+        out[name.replace("_", "-")] = _value(name, v)
+    return out
+
+
+def flags(**kw):
+    """The command-line flags equivalent to keyword arguments: flags(lr=[0.1, 0.05], exact=True)
+    == ["--lr", "0.1,0.05", "--exact"]."""
+    argv = []
+    for k, v in _args(kw).items():
+        if v is True:
+            argv.append("--" + k)
+        elif v is not False:
+            argv += ["--" + k, v]
+    return argv
+
+
+def run(command, **kw):
+    """Run one sgdlab command with the given flags; returns a Result (results.json)."""
+    from .result import Result
+
+    lib = _load()
+    args = json.dumps(_args(kw))
+    out = ctypes.c_void_p()
+    err = ctypes.create_string_buffer(_ERRLEN)
+    with _lock:
+        status = lib.sgdl_run_json(command.encode(), args.encode(), ctypes.byref(out), err, _ERRLEN)
+    if status != 0:
+        raise Error(err.value.decode(errors="replace"), command=command, status=status)
+    try:
+        text = ctypes.string_at(out.value).decode()
+    finally:
+        lib.sgdl_run_json_free(out)
+    return Result(command, text, flags(**kw))

@@ -1,0 +1,159 @@
+/* The in-process entry point of libsgdlab.so (include/sgdlab/run.h): a JSON object of flags is
+ * turned into the argument vector the binary would get (--key=value for each key, in order), the
+ * command runs exactly as from main.c, and its results.json and error message come back through the
+ * capture of commands.c instead of stdout and stderr. It parses no option itself: the command's
+ * table checks every key and value and names what was wrong. It does not initialise MPI. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "sgdlab/core.h"
+#include "sgdlab/run.h"
+
+/* Commands share process state (OpenMP thread count, --config strings): one run at a time. */
+static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* An argument vector under construction; every string is owned. */
+typedef struct argv_buf {
+  char **v;
+  int n, cap;
+} argv_buf;
+
+static int argv_push(argv_buf *a, char *s) {
+  if (!s) return -1;
+  if (a->n + 2 > a->cap) {
+    int cap = a->cap ? 2 * a->cap : 16;
+    char **v = realloc(a->v, sizeof *v * (size_t)cap);
+    if (!v) {
+      free(s);
+      return -1;
+    }
+    a->v = v;
+    a->cap = cap;
+  }
+  a->v[a->n++] = s;
+  a->v[a->n] = NULL;
+  return 0;
+}
+
+static void argv_free(argv_buf *a) {
+  for (int i = 0; i < a->n; i++) free(a->v[i]);
+  free(a->v);
+}
+
+/* "--key=value" as a new string. */
+static char *flag_text(const char *key, const char *value) {
+  size_t n = strlen(key) + strlen(value) + 4;
+  char *s = malloc(n);
+  if (s) snprintf(s, n, "--%s=%s", key, value);
+  return s;
+}
+
+/* The text of one scalar JSON value as --config reads it (strings as written, numbers %.17g,
+ * booleans 1 / 0) into buf; 0 if the item is no scalar. */
+static int scalar_text(const cJSON *it, char *buf, size_t size) {
+  if (cJSON_IsString(it)) snprintf(buf, size, "%s", it->valuestring);
+  else if (cJSON_IsNumber(it)) snprintf(buf, size, "%.17g", it->valuedouble);
+  else if (cJSON_IsBool(it)) snprintf(buf, size, "%s", cJSON_IsTrue(it) ? "1" : "0");
+  else return 0;
+  return 1;
+}
+
+/* One key of args_json as "--key=value" onto a; null adds nothing. Errors name the key. */
+static int push_key(argv_buf *a, const cJSON *it, char *err, size_t errlen) {
+  if (cJSON_IsNull(it)) return 0;
+  if (cJSON_IsArray(it)) { /* [0.1, 0.05] -> "0.1,0.05", as on the command line */
+    size_t cap = 64, len = 0;
+    char *text = calloc(1, cap), item[4096];
+    for (const cJSON *x = it->child; x && text; x = x->next) {
+      if (!scalar_text(x, item, sizeof item)) {
+        free(text);
+        snprintf(err, errlen, "args: key \"%s\": list items must be numbers or strings", it->string);
+        return SGDL_EUSAGE;
+      }
+      size_t need = len + strlen(item) + 2;
+      char *t = need > cap ? realloc(text, cap = 2 * need) : text;
+      if (!t) free(text);
+      text = t;
+      if (text) len += (size_t)snprintf(text + len, cap - len, "%s%s", len ? "," : "", item);
+    }
+    char *flag = text ? flag_text(it->string, text) : NULL;
+    free(text);
+    return argv_push(a, flag) ? SGDL_ENOMEM : 0;
+  }
+  char value[4096];
+  if (!scalar_text(it, value, sizeof value)) {
+    snprintf(err, errlen, "args: key \"%s\" has an unsupported type (an object)", it->string);
+    return SGDL_EUSAGE;
+  }
+  return argv_push(a, flag_text(it->string, value)) ? SGDL_ENOMEM : 0;
+}
+
+/* The argument vector for `command` with the flags of args (a JSON object). */
+static int build_argv(const char *command, const cJSON *args, argv_buf *a, char *err, size_t errlen) {
+  int rc = argv_push(a, strdup(command)) ? SGDL_ENOMEM : 0;
+  if (!rc && !cJSON_GetObjectItemCaseSensitive(args, "quiet")) rc = argv_push(a, strdup("--quiet")) ? SGDL_ENOMEM : 0;
+  for (const cJSON *it = args->child; it && !rc; it = it->next) rc = push_key(a, it, err, errlen);
+  if (rc == SGDL_ENOMEM) snprintf(err, errlen, "out of memory");
+  return rc;
+}
+
+/* Exit status of the binary for a library error code (2 for usage, 1 otherwise). */
+static int status_of(int rc) { return rc == SGDL_EUSAGE ? 2 : 1; }
+
+int sgdl_run_json(const char *command, const char *args_json, char **results_json, char *err, size_t errlen) {
+  char scratch[8];
+  if (!err || !errlen) {
+    err = scratch;
+    errlen = sizeof scratch;
+  }
+  err[0] = 0;
+  if (results_json) *results_json = NULL;
+  const sgdl_cli_command *cmd = command ? sgdl_cli_command_find(command) : NULL;
+  if (!results_json) {
+    snprintf(err, errlen, "sgdl_run_json: results_json must not be NULL");
+    return 2;
+  }
+  if (!cmd) {
+    snprintf(err, errlen, "unknown command '%s' (weak, npoint, stationary, fpe, exit, train, meanfield)",
+             command ? command : "(null)");
+    return 2;
+  }
+  cJSON *args = args_json && args_json[0] ? cJSON_Parse(args_json) : cJSON_CreateObject();
+  if (!args || !cJSON_IsObject(args)) {
+    cJSON_Delete(args);
+    snprintf(err, errlen, "args: not a JSON object");
+    return 2;
+  }
+  argv_buf a = {0};
+  int rc = build_argv(command, args, &a, err, errlen);
+  cJSON_Delete(args);
+  if (rc) {
+    argv_free(&a);
+    return status_of(rc);
+  }
+  pthread_mutex_lock(&run_lock);
+  sgdl_cli_capture_open();
+  int status = cmd->run(a.n, a.v);
+  fflush(stdout);
+  char *results = sgdl_cli_capture_close(err, errlen);
+  pthread_mutex_unlock(&run_lock);
+  argv_free(&a);
+  if (status == 0 && !results) {
+    snprintf(err, errlen, "%s: the command produced no results (was \"help\" given?)", command);
+    status = 2;
+  }
+  if (status != 0) {
+    free(results);
+    if (!err[0]) snprintf(err, errlen, "%s failed with exit status %d", command, status);
+    return status;
+  }
+  *results_json = results;
+  return 0;
+}
+
+void sgdl_run_json_free(char *results_json) { free(results_json); }
+
+const char *sgdl_library_version(void) { return SGDL_VERSION; }
