@@ -50,7 +50,9 @@ typedef struct sgdl_exit_spec {
   int order;                 /* SME order of quadrature, pde and kramers: 1 or 2 */
   int n_lr;                  /* >= 1: one rate is a plain run, more the Arrhenius scan */
   const double *lrs;         /* [n_lr], borrowed */
-  double cB;                 /* minibatch factor c_B */
+  int batch;                 /* minibatch size B (>= 1; at most the data set's size) */
+  int without_replacement;   /* minibatch sampling; with batch, gives the noise factor c_B
+                                (sgdl_minibatch_factor) of the models and SGD's own batches */
   double noisy;              /* beta^-1 added to D */
   double x0[2];              /* start (x0[1] unused in 1-D) */
   double to;                 /* exit when x[coord] reaches this (ignored when two_sided) */
