@@ -50,7 +50,7 @@ expect_ok "T18 to 0, smf1" -- $S exit --problem double-well --lr 0.1 --sigma2 2 
 check "smf1 methods equal sme1's bitwise" $PY -c "import json,sys; a=json.load(open('$TMP/t18a/results.json')); b=json.load(open('$TMP/t18f/results.json')); sys.exit(0 if a['methods'] == b['methods'] and b['model'] == 'smf1' else 1)"
 expect_fail "gf alone never exits" "never leaves a basin" -- $S exit --problem double-well --model gf --methods quadrature
 expect_ok "gf with --noisy" -- $S exit --problem double-well --model gf --noisy 0.1 --sigma2 0 --from -1 --to 0 --methods quadrature --quiet
-expect_fail "momentum model refused" "not a one-particle SDE model" -- $S exit --problem double-well --model usme
+expect_fail "momentum model refused" "--model: 'usme' is not one of sme1|sme2|smf1|smf2|gf" -- $S exit --problem double-well --model usme
 
 # Bad input, and nothing already written is lost.
 cp "$TMP/t18b/results.json" "$TMP/keep.json"

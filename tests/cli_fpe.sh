@@ -46,6 +46,6 @@ for f in density.csv stationary.csv; do check "smf2 $f equals sme2's bitwise" cm
 expect_fail "gf without diffusion" "without diffusion" -- $S fpe --problem double-well --model gf --stationary
 expect_ok "gf with --noisy" -- $S fpe --problem double-well --model gf --noisy 0.2 --stationary --quiet
 expect_fail "bad model" "--model" -- $S fpe --model sme3
-expect_fail "discrete algorithm as model" "not a one-particle SDE model" -- $S fpe --model sgd
+expect_fail "discrete algorithm as model" "--model: 'sgd' is not one of sme1|sme2|smf1|smf2|gf" -- $S fpe --model sgd
 expect_fail "init sd below a cell" "--init-sd" -- $S fpe --problem double-well --init-sd 0.0001
 finish

@@ -28,7 +28,7 @@ static void base_spec(sgdl_exit_spec *sp, const sgdl_problem *p, const double *l
   sp->model = "sme1";
   sp->n_lr = n_lr;
   sp->lrs = lr;
-  sp->cB = 1;
+  sp->batch = 1;
   sp->x0[0] = -1;
   sp->to = 0.5;
   sp->grid[0] = 2000;

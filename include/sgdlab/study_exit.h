@@ -51,7 +51,9 @@ typedef struct sgdl_exit_spec {
                               * (smf's one-particle law is sme's), or gf with noisy > 0 (gf alone never exits) */
   int n_lr;                  /* >= 1: one rate is a plain run, more the Arrhenius scan */
   const double *lrs;         /* [n_lr], borrowed */
-  double cB;                 /* minibatch factor c_B */
+  int batch;                 /* minibatch size B (>= 1; at most the data set's size) */
+  int without_replacement;   /* minibatch sampling; with batch, gives the noise factor c_B
+                                (sgdl_minibatch_factor) of the models and SGD's own batches */
   double noisy;              /* beta^-1 added to D */
   double x0[2];              /* start (x0[1] unused in 1-D) */
   double to;                 /* exit when x[coord] reaches this (ignored when two_sided) */

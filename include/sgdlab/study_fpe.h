@@ -32,7 +32,10 @@ typedef struct sgdl_fpe_spec {
   const sgdl_problem *prob; /* borrowed; dimension 1 or 2 */
   const char *model;        /* NULL = "sme1"; sme1, sme2, smf1, smf2 (smf's one-particle law is sme's), or
                              * gf with noisy > 0 (without diffusion the density never spreads) */
-  double lr, cB, noisy;     /* learning rate, minibatch factor, beta^-1 added to D */
+  double lr, noisy;         /* learning rate, beta^-1 added to D */
+  int batch;                /* minibatch size B (>= 1; at most the data set's size) */
+  int without_replacement;  /* minibatch sampling; with batch, gives the noise factor c_B
+                               (sgdl_minibatch_factor) of the SME and of the SGD ensemble's batches */
   double x0[2];             /* centre of the initial Gaussian (x0[1] unused in 1-D) */
   int cells[2];             /* grid cells per axis (cells[1] = 1 in 1-D) */
   int have_box;             /* box_lo/hi given; else the automatic box */

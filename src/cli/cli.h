@@ -26,7 +26,8 @@ enum { OPT_GE = 1, OPT_GT = 2, OPT_LE = 4, OPT_LT = 8, OPT_WHOLE = 16 };
  * a valid value is, and sgdl_cli_parse checks every value once, right after parsing (command line,
  * --config and defaults alike), with exit status 2 and an error naming the flag, the value and
  * the allowed range or choices. Rows that constrain nothing stop after `given`: the trailing fields
- * are then zero, meaning "no constraint". Commands read values with the getters below and do not
+ * are then zero, meaning "no constraint" (CMakeLists.txt turns off -Wmissing-field-initializers for
+ * the CLI target, the only one that includes this header). Commands read values with the getters below and do not
  * repeat these checks; what depends on several flags or on the problem stays in the command or the
  * library (whose *_create functions validate for C callers too). */
 typedef struct sgdl_opt {
@@ -53,12 +54,6 @@ typedef struct sgdl_opt {
 #define OPT_ITEMS(lo, hi, bounds, n_min, n_max) (lo), (hi), (bounds), NULL, (n_min), (n_max)
 
 #define OPT_END {NULL, 0, NULL, NULL, NULL, 0, OPT_RANGE(0, 0, 0)}
-
-/* Rows without constraints end after `given` by design (see above); GCC's -Wextra would flag each
- * of them as a missing initialiser, so that one warning is off wherever option tables are written. */
-#if defined(__GNUC__)
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#endif
 
 /* Options every command has. */
 #define SGDL_COMMON_OPTS                                                                      \

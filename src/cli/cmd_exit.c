@@ -6,7 +6,6 @@
  * plot (log MET against 1/(alpha c_B sigma^2)).
  * This file: the option table and the flags -> sgdl_exit_spec mapping; exit_out.c prints and
  * writes. Does not: compute anything (the study layer does, include/sgdlab/study_exit.h). */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +46,7 @@ static int parse_box(sgdl_ctx *ctx, const char *flag, const char *text, int d, d
   return SGDL_OK;
 }
 
+/* --grid: cell counts (integers in [3, 1e7], 1 or 2 of them: the table declares it), one per axis. */
 static int parse_grid(sgdl_ctx *ctx, sgdl_opt *opts, int d, int *grid) {
   grid[0] = d == 1 ? 2000 : 200;
   grid[1] = d == 1 ? 1 : 160;
@@ -55,10 +55,7 @@ static int parse_grid(sgdl_ctx *ctx, sgdl_opt *opts, int d, int *grid) {
   int n = 0;
   int rc = sgdl_opt_list(ctx, opts, "grid", &v, &n);
   if (!rc && n != d) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--grid: %d numbers given for a %d-D problem", n, d);
-  for (int a = 0; !rc && a < d; a++) {
-    if (!(v[a] >= 3 && v[a] <= 1e7)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--grid: %g cells is not a grid size (>= 3)", v[a]);
-    else grid[a] = (int)v[a];
-  }
+  for (int a = 0; !rc && a < d; a++) grid[a] = (int)v[a];
   free(v);
   return rc;
 }
@@ -102,36 +99,31 @@ static int parse_domain(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_exit_spec *sp) {
   return rc;
 }
 
-/* Flags -> spec. *lrs is allocated (free()): --lr, or the --lr-scan range. */
+/* Flags -> spec. *lrs is allocated (free()): --lr, or the --lr-scan range. Ranges and choices were
+ * checked by sgdl_cli_parse (the table); what depends on the problem (batch against the data set,
+ * --coord against its dimension) is checked by the study. */
 static int exit_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem *p, uint32_t seed, sgdl_exit_spec *sp, double **lrs) {
   memset(sp, 0, sizeof *sp);
   sp->prob = p;
   sp->seed = seed;
   const int d = p->dim;
-  long long batch = 1, coord = 1, sub = 8;
-  double paths = 0, maxs = 0, lr = 0;
-  const char *model = sgdl_opt_str(opts, "model");
-  int rc = sgdl_opt_num(ctx, opts, "lr", &lr);
-  if (!rc) rc = sgdl_opt_int(ctx, opts, "batch", &batch);
+  long long coord = 1, paths = 0;
+  double maxs = 0;
+  sgdl_algo_params par;
+  int rc = sgdl_cli_algo_params(ctx, opts, p, &par, NULL); /* --lr, --batch, --substeps */
   if (!rc) rc = sgdl_opt_num(ctx, opts, "to", &sp->to);
   if (!rc) rc = sgdl_opt_int(ctx, opts, "coord", &coord);
-  if (!rc) rc = sgdl_opt_num(ctx, opts, "paths", &paths);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "paths", &paths);
   if (!rc) rc = sgdl_opt_num(ctx, opts, "noisy", &sp->noisy);
-  if (!rc) rc = sgdl_opt_int(ctx, opts, "substeps", &sub);
   if (!rc && sgdl_opt_str(opts, "max-steps")) rc = sgdl_opt_num(ctx, opts, "max-steps", &maxs);
   if (!rc && d > 2) rc = sgdl_fail(ctx, SGDL_ENOTSUP, "--problem %s has d = %d: exit times need a 1-D or 2-D problem", p->type->name, d);
-  if (!rc && (batch < 1 || (p->n_data && (size_t)batch > p->n_data)))
-    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %lld is not a valid batch size", batch);
-  if (!rc && (coord < 1 || coord > d)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--coord: %lld is not an axis of the %d-D problem", coord, d);
-  if (!rc && !(paths >= 2 && paths <= 1e10)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--paths: %g, need at least 2", paths);
-  if (!rc && sub < 1) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--substeps: %lld is not positive", sub);
-  if (!rc && maxs < 0) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--max-steps: %g is negative", maxs);
   if (!rc) rc = parse_point(ctx, opts, "from", d, sp->x0);
-  sp->model = model; /* any one-particle model; the study validates it */
-  sp->cB = sgdl_minibatch_factor(p->n_data, (int)batch, 0);
+  sp->model = sgdl_opt_str(opts, "model"); /* any one-particle model; the study validates it */
+  sp->batch = par.batch;
+  sp->without_replacement = par.without_replacement;
   sp->coord = (int)coord - 1;
   sp->paths = (long)paths;
-  sp->substeps = (int)sub;
+  sp->substeps = par.substeps;
   sp->bridge = !sgdl_opt_flag(opts, "no-bridge");
   sp->max_steps = (long long)maxs;
   if (!rc) rc = parse_domain(ctx, opts, sp);
@@ -142,7 +134,7 @@ static int exit_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_proble
   } else if (!rc) {
     *lrs = malloc(sizeof **lrs);
     if (!*lrs) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
-    (*lrs)[0] = lr;
+    (*lrs)[0] = par.lr;
     sp->n_lr = 1;
   }
   sp->lrs = *lrs;
@@ -166,21 +158,24 @@ int sgdl_cmd_exit(int argc, char **argv) {
   sgdl_opt opts[] = {
       SGDL_COMMON_OPTS,
       SGDL_PROBLEM_OPTS,
-      {"lr", OPT_NUM, "0.1", "learning rate alpha", NULL, 0},
-      {"batch", OPT_INT, "1", "minibatch size B (noise factor c_B)", NULL, 0},
-      {"model", OPT_STR, "sme1", "continuous model for quadrature, pde and kramers: sme1 | sme2 | smf1 | smf2 (one-particle law = sme's) | gf (needs --noisy > 0)", NULL, 0},
-      {"from", OPT_LIST, NULL, "start point x0 (default -1, or -1,0 in 2-D)", NULL, 0},
+      {"lr", OPT_NUM, "0.1", "learning rate alpha", NULL, 0, OPT_POSITIVE},
+      {"batch", OPT_INT, "1", "minibatch size B (noise factor c_B)", NULL, 0, OPT_RANGE(1, 1e9, OPT_GE | OPT_LE)},
+      {"model", OPT_STR, "sme1", "continuous model for quadrature, pde and kramers (smf1/smf2: one-particle law = sme's; gf needs --noisy > 0)", NULL, 0, OPT_CHOICES("sme1|sme2|smf1|smf2|gf")},
+      {"from", OPT_LIST, NULL, "start point x0 (default -1, or -1,0 in 2-D)", NULL, 0, OPT_ITEMS(0, 0, 0, 1, 2)},
       {"to", OPT_NUM, "0.5", "exit when coordinate --coord reaches this value", NULL, 0},
-      {"coord", OPT_INT, "1", "2-D: which coordinate --to refers to (1 or 2)", NULL, 0},
+      {"coord", OPT_INT, "1", "2-D: which coordinate --to refers to", NULL, 0, OPT_RANGE(1, 2, OPT_GE | OPT_LE)},
       {"interval", OPT_STR, NULL, "1-D: a:b, exit from (a, b) through either end (instead of --to)", NULL, 0},
       {"methods", OPT_STR, NULL, "comma list of quadrature,pde,chain,kramers,mc-sgd,mc-sme1,mc-sme2 (default: the deterministic ones)", NULL, 0},
-      {"grid", OPT_LIST, NULL, "PDE cells: N (1-D, default 2000) or Nx,Ny (2-D, default 200,160)", NULL, 0},
+      {"grid", OPT_LIST, NULL, "PDE cells: N (1-D, default 2000) or Nx,Ny (2-D, default 200,160)", NULL, 0,
+       OPT_ITEMS(3, 1e7, OPT_GE | OPT_LE | OPT_WHOLE, 1, 2)},
       {"box", OPT_STR, NULL, "2-D PDE box lo:hi,lo:hi (default: where the stationary weight falls below e^-30)", NULL, 0},
-      {"paths", OPT_NUM, "10000", "Monte Carlo paths (e.g. 1e5)", NULL, 0},
-      {"substeps", OPT_INT, "8", "mc-sme1/mc-sme2: Euler-Maruyama substeps per learning-rate step", NULL, 0},
+      {"paths", OPT_INT, "10000", "Monte Carlo paths (e.g. 1e5)", NULL, 0, OPT_RANGE(2, 1e10, OPT_GE | OPT_LE)},
+      {"substeps", OPT_INT, "8", "mc-sme1/mc-sme2: Euler-Maruyama substeps per learning-rate step", NULL, 0,
+       OPT_RANGE(1, 100000, OPT_GE | OPT_LE)},
       {"no-bridge", OPT_FLAG, NULL, "mc-sme1/mc-sme2: plain per-step monitoring (no Brownian-bridge correction)", NULL, 0},
-      {"max-steps", OPT_NUM, NULL, "Monte Carlo horizon in steps (default 100 x the deterministic estimate)", NULL, 0},
-      {"noisy", OPT_NUM, "0", "Noisy SGD regularisation beta^-1: D -> D + beta^-1 I", NULL, 0},
+      {"max-steps", OPT_NUM, NULL, "Monte Carlo horizon in steps (default 100 x the deterministic estimate)", NULL, 0,
+       OPT_NONNEGATIVE},
+      {"noisy", OPT_NUM, "0", "Noisy SGD regularisation beta^-1: D -> D + beta^-1 I", NULL, 0, OPT_NONNEGATIVE},
       {"lr-scan", OPT_STR, NULL, "lo:hi:n: repeat over learning rates, Arrhenius plot of log MET vs 1/(alpha c_B sigma^2)", NULL, 0},
       OPT_END};
   sgdl_ctx ctx;

@@ -36,7 +36,8 @@ static int parse_box(sgdl_ctx *ctx, const char *text, int d, double *lo, double 
   return SGDL_OK;
 }
 
-/* --x0, --grid and --box: the coordinates, cells per axis and the box when given. */
+/* --x0, --grid and --box: the coordinates, cells per axis (integers in [3, 1e7]: the table declares
+ * it) and the box when given. */
 static int parse_geometry(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_fpe_spec *sp) {
   const int d = sp->prob->dim;
   int rc = SGDL_OK;
@@ -57,10 +58,7 @@ static int parse_geometry(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_fpe_spec *sp) {
     int nv = 0;
     rc = sgdl_opt_list(ctx, opts, "grid", &v, &nv);
     if (!rc && nv != d) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--grid: %d numbers given for a %d-D problem", nv, d);
-    for (int a = 0; !rc && a < d; a++) {
-      if (!(v[a] >= 3 && v[a] <= 1e7)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--grid: %g cells is not a grid size (>= 3)", v[a]);
-      else sp->cells[a] = (int)v[a];
-    }
+    for (int a = 0; !rc && a < d; a++) sp->cells[a] = (int)v[a];
     free(v);
   }
   if (!rc && sgdl_opt_str(opts, "box")) {
@@ -70,34 +68,30 @@ static int parse_geometry(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_fpe_spec *sp) {
   return rc;
 }
 
-/* Flags -> spec. */
+/* Flags -> spec. Ranges and choices were checked by sgdl_cli_parse (the table); what depends on the
+ * problem (batch against the data set) or on several values (--paths 1, --dt beyond --T) is checked
+ * by the study. */
 static int fpe_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem *p, uint32_t seed, sgdl_fpe_spec *sp) {
   memset(sp, 0, sizeof *sp);
   sp->prob = p;
   sp->seed = seed;
   sp->init_sd = sp->dt = NAN;
   const int d = p->dim;
-  double paths = 0;
-  long long batch = 1, nsnap = 5;
-  const char *model = sgdl_opt_str(opts, "model");
+  long long paths = 0, nsnap = 5;
+  sgdl_algo_params par;
   int rc = SGDL_OK;
   if (d > 2) rc = sgdl_fail(ctx, SGDL_ENOTSUP, "--problem %s has d = %d: the Fokker-Planck solver needs d = 1 or 2", p->type->name, d);
-  if (!rc) rc = sgdl_opt_num(ctx, opts, "lr", &sp->lr);
-  if (!rc) rc = sgdl_opt_int(ctx, opts, "batch", &batch);
+  if (!rc) rc = sgdl_cli_algo_params(ctx, opts, p, &par, NULL); /* --lr, --batch */
   if (!rc) rc = sgdl_opt_num(ctx, opts, "T", &sp->T);
-  if (!rc) rc = sgdl_opt_num(ctx, opts, "paths", &paths);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "paths", &paths);
   if (!rc) rc = sgdl_opt_num(ctx, opts, "noisy", &sp->noisy);
   if (!rc) rc = sgdl_opt_int(ctx, opts, "snapshots", &nsnap);
   if (!rc && sgdl_opt_str(opts, "region-radius")) rc = sgdl_opt_num(ctx, opts, "region-radius", &sp->region_radius);
-  if (!rc && !(sp->T > 0)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--T: %g is not a positive time", sp->T);
-  if (!rc && !(paths >= 0 && paths <= 1e9)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--paths: %g is not a path count", paths);
-  if (!rc && paths > 0 && paths < 2) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--paths: need at least 2 (or 0 to skip)");
-  if (!rc && (nsnap < 1 || nsnap > 50)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--snapshots: %lld is outside 1 .. 50", nsnap);
-  if (!rc && (batch < 1 || (p->n_data && (size_t)batch > p->n_data)))
-    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %lld is not a valid batch size", batch);
   if (rc) return rc;
-  sp->model = model; /* any one-particle model; the study validates it */
-  sp->cB = sgdl_minibatch_factor(p->n_data, (int)batch, 0);
+  sp->model = sgdl_opt_str(opts, "model"); /* any one-particle model; the study validates it */
+  sp->lr = par.lr;
+  sp->batch = par.batch;
+  sp->without_replacement = par.without_replacement;
   sp->paths = (long)paths;
   sp->snapshots = (int)nsnap;
   sp->stationary_only = sgdl_opt_flag(opts, "stationary");
@@ -124,19 +118,21 @@ int sgdl_cmd_fpe(int argc, char **argv) {
   sgdl_opt opts[] = {
       SGDL_COMMON_OPTS,
       SGDL_PROBLEM_OPTS,
-      {"lr", OPT_NUM, "0.1", "learning rate alpha", NULL, 0},
-      {"batch", OPT_INT, "1", "minibatch size B (noise factor c_B)", NULL, 0},
-      {"model", OPT_STR, "sme1", "sme1 | sme2 | smf1 | smf2 (one-particle law = sme's) | gf (needs --noisy > 0)", NULL, 0},
-      {"x0", OPT_LIST, NULL, "centre of the initial Gaussian (default -1, or -1,0 in 2-D)", NULL, 0},
-      {"init-sd", OPT_NUM, NULL, "standard deviation of the initial Gaussian (default max(0.05, 2 cells))", NULL, 0},
-      {"T", OPT_NUM, "10", "final time (SME time; SGD runs T / alpha steps)", NULL, 0},
-      {"dt", OPT_NUM, NULL, "implicit Euler time step (default T / 1000 in 1-D, T / 200 in 2-D)", NULL, 0},
-      {"grid", OPT_LIST, NULL, "cells: N (1-D, default 1000) or Nx,Ny (2-D, default 160,128)", NULL, 0},
+      {"lr", OPT_NUM, "0.1", "learning rate alpha", NULL, 0, OPT_POSITIVE},
+      {"batch", OPT_INT, "1", "minibatch size B (noise factor c_B)", NULL, 0, OPT_RANGE(1, 1e9, OPT_GE | OPT_LE)},
+      {"model", OPT_STR, "sme1", "the continuous model (smf1/smf2: one-particle law = sme's; gf needs --noisy > 0)", NULL, 0, OPT_CHOICES("sme1|sme2|smf1|smf2|gf")},
+      {"x0", OPT_LIST, NULL, "centre of the initial Gaussian (default -1, or -1,0 in 2-D)", NULL, 0, OPT_ITEMS(0, 0, 0, 1, 2)},
+      {"init-sd", OPT_NUM, NULL, "standard deviation of the initial Gaussian (default max(0.05, 2 cells))", NULL, 0, OPT_POSITIVE},
+      {"T", OPT_NUM, "10", "final time (SME time; SGD runs T / alpha steps)", NULL, 0, OPT_POSITIVE},
+      {"dt", OPT_NUM, NULL, "implicit Euler time step (default T / 1000 in 1-D, T / 200 in 2-D)", NULL, 0, OPT_POSITIVE},
+      {"grid", OPT_LIST, NULL, "cells: N (1-D, default 1000) or Nx,Ny (2-D, default 160,128)", NULL, 0,
+       OPT_ITEMS(3, 1e7, OPT_GE | OPT_LE | OPT_WHOLE, 1, 2)},
       {"box", OPT_STR, NULL, "lo:hi (1-D) or lo:hi,lo:hi (2-D); default: where the stationary weight falls below e^-30", NULL, 0},
       {"stationary", OPT_FLAG, NULL, "only the stationary density (direct solve)", NULL, 0},
-      {"snapshots", OPT_INT, "5", "1-D: density snapshots written to density.csv", NULL, 0},
-      {"paths", OPT_NUM, "10000", "SGD ensemble size for the histogram comparison (0: skip)", NULL, 0},
-      {"noisy", OPT_NUM, "0", "Noisy SGD regularisation beta^-1: D -> D + beta^-1 I", NULL, 0},
+      {"snapshots", OPT_INT, "5", "1-D: density snapshots written to density.csv", NULL, 0, OPT_RANGE(1, 50, OPT_GE | OPT_LE)},
+      {"paths", OPT_INT, "10000", "SGD ensemble size for the histogram comparison (0: skip; else at least 2)", NULL, 0,
+       OPT_RANGE(0, 1e9, OPT_GE | OPT_LE)},
+      {"noisy", OPT_NUM, "0", "Noisy SGD regularisation beta^-1: D -> D + beta^-1 I", NULL, 0, OPT_NONNEGATIVE},
       {"region-radius", OPT_NUM, NULL, "drift-regime bound: radius of the ball around the minimum (default: half the convexity radius)", NULL, 0},
       OPT_END};
   sgdl_ctx ctx;

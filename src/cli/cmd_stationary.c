@@ -52,25 +52,6 @@ static int parse_diagonal(sgdl_ctx *ctx, sgdl_opt *o, const char *name, int *n, 
   return rc;
 }
 
-static int algo_params(sgdl_ctx *ctx, sgdl_opt *o, sgdl_algo_params *par) {
-  long long b;
-  sgdl_algo_params_init(par);
-  int rc = sgdl_opt_num(ctx, o, "lr", &par->lr);
-  if (!rc) rc = sgdl_opt_num(ctx, o, "momentum", &par->momentum);
-  if (!rc) rc = sgdl_opt_num(ctx, o, "beta1", &par->beta1);
-  if (!rc) rc = sgdl_opt_num(ctx, o, "beta2", &par->beta2);
-  if (!rc) rc = sgdl_opt_num(ctx, o, "eps", &par->eps);
-  if (!rc) rc = sgdl_opt_num(ctx, o, "damping", &par->damping);
-  if (!rc) rc = sgdl_opt_int(ctx, o, "batch", &b);
-  if (!rc && (b < 1 || b > 1000000000)) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %lld must be a positive integer", b);
-  if (!rc) par->batch = (int)b;
-  const char *s = sgdl_opt_str(o, "sampling");
-  if (!rc && strcmp(s, "with") && strcmp(s, "without"))
-    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--sampling: '%s' is not 'with' or 'without'", s);
-  if (!rc) par->without_replacement = !strcmp(s, "without");
-  return rc;
-}
-
 /* --H | --H-eig, --C | --C-eig, --fisher, --steps/--x0, --bayes-n. */
 static int quadratic_flags(sgdl_ctx *ctx, sgdl_opt *o, sgdl_stationary_spec *sp, stationary_inputs *in) {
   int d = 0, dc = 0, rc;
@@ -119,7 +100,9 @@ static int gauss_flags(sgdl_ctx *ctx, sgdl_opt *o, sgdl_stationary_spec *sp, sta
   return rc;
 }
 
-/* Flags -> spec. The problem family from --problem, or from --H/--H-eig or --A when it is not given. */
+/* Flags -> spec. The problem family from --problem, or from --H/--H-eig or --A when it is not given.
+ * Ranges and choices were checked by sgdl_cli_parse (the table); the algorithm parameters come
+ * from the shared mapper; what depends on the problem or the algorithm is the study's to check. */
 static int spec_from_flags(sgdl_ctx *ctx, sgdl_opt *o, uint32_t seed, sgdl_stationary_spec *sp, stationary_inputs *in) {
   sgdl_stationary_spec_init(sp);
   sp->seed = seed;
@@ -133,7 +116,7 @@ static int spec_from_flags(sgdl_ctx *ctx, sgdl_opt *o, uint32_t seed, sgdl_stati
                : !strcmp(pname, "gauss-linreg") ? SGDL_STATIONARY_GAUSS_LINREG
                : !strcmp(pname, "linreg")       ? SGDL_STATIONARY_LINREG
                                                 : SGDL_STATIONARY_1D;
-  int rc = algo_params(ctx, o, &sp->par);
+  int rc = sgdl_cli_algo_params(ctx, o, NULL, &sp->par, NULL);
   if (rc) return rc;
   if (sp->family == SGDL_STATIONARY_QUADRATIC) rc = quadratic_flags(ctx, o, sp, in);
   else if (sp->family == SGDL_STATIONARY_GAUSS_LINREG) rc = gauss_flags(ctx, o, sp, in);
@@ -155,27 +138,30 @@ int sgdl_cmd_stationary(int argc, char **argv) {
   sgdl_opt opts[] = {
       SGDL_COMMON_OPTS,
       SGDL_PROBLEM_OPTS,
-      {"algo", OPT_STR, "sgd", "sgd | hb | nag | adam | newton | ngd", NULL, 0},
-      {"lr", OPT_NUM, "0.1", "learning rate alpha", NULL, 0},
-      {"momentum", OPT_NUM, "0.9", "hb, nag: momentum mu in [0, 1)", NULL, 0},
-      {"beta1", OPT_NUM, "0.9", "adam: first-moment decay", NULL, 0},
-      {"beta2", OPT_NUM, "0.999", "adam: second-moment decay (only --simulate uses it)", NULL, 0},
-      {"eps", OPT_NUM, "1e-8", "adam: epsilon", NULL, 0},
-      {"damping", OPT_NUM, "0", "newton, ngd: delta in (M + delta I)^-1", NULL, 0},
+      {"algo", OPT_STR, "sgd", "the discrete algorithm", NULL, 0, OPT_CHOICES("sgd|hb|nag|adam|newton|ngd")},
+      {"lr", OPT_NUM, "0.1", "learning rate alpha", NULL, 0, OPT_POSITIVE},
+      {"momentum", OPT_NUM, "0.9", "hb, nag: momentum mu", NULL, 0, OPT_RANGE(0, 1, OPT_GE | OPT_LT)},
+      {"beta1", OPT_NUM, "0.9", "adam: first-moment decay", NULL, 0, OPT_RANGE(0, 1, OPT_GE | OPT_LT)},
+      {"beta2", OPT_NUM, "0.999", "adam: second-moment decay (only --simulate uses it)", NULL, 0, OPT_RANGE(0, 1, OPT_GE | OPT_LT)},
+      {"eps", OPT_NUM, "1e-8", "adam: epsilon", NULL, 0, OPT_NONNEGATIVE},
+      {"damping", OPT_NUM, "0", "newton, ngd: delta in (M + delta I)^-1", NULL, 0, OPT_NONNEGATIVE},
       {"fisher", OPT_STR, NULL, "ngd: Fisher matrix F (default: the problem's own, F = C at the minimum)", NULL, 0},
       {"H-eig", OPT_LIST, NULL, "quadratic: H = diag(values), instead of --H", NULL, 0},
       {"C-eig", OPT_LIST, NULL, "quadratic: C = diag(values) in the same basis, instead of --C", NULL, 0},
       {"A", OPT_STR, NULL, "gauss-linreg: input covariance A (x ~ N(0, A))", NULL, 0},
-      {"noise", OPT_NUM, "1", "gauss-linreg: label-noise standard deviation sigma", NULL, 0},
-      {"batch", OPT_INT, "1", "minibatch size B (linreg, gauss-linreg, 1-D problems)", NULL, 0},
-      {"sampling", OPT_STR, "with", "minibatch sampling: with | without (replacement)", NULL, 0},
-      {"simulate", OPT_INT, NULL, "Monte Carlo check with N samples in all (replicas x steps after burn-in), e.g. 1e6", NULL, 0},
-      {"replicas", OPT_INT, "256", "--simulate: independent replicas (standard errors from their spread)", NULL, 0},
-      {"burn", OPT_INT, NULL, "--simulate: burn-in steps (default: from the spectral radius)", NULL, 0},
+      {"noise", OPT_NUM, "1", "gauss-linreg: label-noise standard deviation sigma", NULL, 0, OPT_NONNEGATIVE},
+      {"batch", OPT_INT, "1", "minibatch size B (linreg, gauss-linreg, 1-D problems)", NULL, 0, OPT_RANGE(1, 1e9, OPT_GE | OPT_LE)},
+      {"sampling", OPT_STR, "with", "minibatch sampling (replacement)", NULL, 0, OPT_CHOICES("with|without")},
+      {"simulate", OPT_INT, NULL, "Monte Carlo check with N samples in all (replicas x steps after burn-in), e.g. 1e6", NULL, 0,
+       OPT_RANGE(2, 0, OPT_GE)},
+      {"replicas", OPT_INT, "256", "--simulate: independent replicas (standard errors from their spread)", NULL, 0,
+       OPT_RANGE(2, 0, OPT_GE)},
+      {"burn", OPT_INT, NULL, "--simulate: burn-in steps (default: from the spectral radius)", NULL, 0, OPT_NONNEGATIVE},
       {"scan-lr", OPT_STR, NULL, "lo:hi:n: curves (exact discrete, SME1, SME2) against alpha, CSV + plot in --out", NULL, 0},
-      {"steps", OPT_INT, NULL, "quadratic: also the exact mean and covariance after k steps from --x0", NULL, 0},
+      {"steps", OPT_INT, NULL, "quadratic: also the exact mean and covariance after k steps from --x0", NULL, 0, OPT_NONNEGATIVE},
       {"x0", OPT_LIST, NULL, "quadratic: starting point for --steps (default 1,...,1)", NULL, 0},
-      {"bayes-n", OPT_NUM, NULL, "quadratic: data-set size N for the Bayes-optimal learning rate 2S/(N+S)", NULL, 0},
+      {"bayes-n", OPT_NUM, NULL, "quadratic: data-set size N for the Bayes-optimal learning rate 2S/(N+S)", NULL, 0,
+       OPT_RANGE(1, 0, OPT_GE)},
       OPT_END};
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);

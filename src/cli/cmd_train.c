@@ -28,14 +28,6 @@ static int parse_hidden(sgdl_ctx *ctx, const char *text, int *hidden, int *n) {
   return SGDL_OK;
 }
 
-
-static int get_int(sgdl_ctx *ctx, sgdl_opt *opts, const char *name, long long lo, long long hi, long long *v) {
-  int rc = sgdl_opt_int(ctx, opts, name, v);
-  if (!rc && (*v < lo || *v > hi))
-    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--%s: %lld is outside %lld .. %lld", name, *v, lo, hi);
-  return rc;
-}
-
 /* What the command shows while the study runs: header, epoch lines, one progress bar per phase. */
 typedef struct {
   int talk;
@@ -80,29 +72,23 @@ static void view_event(void *u, int event, const sgdl_train_study_result *r) {
   }
 }
 
-/* Flags -> spec (everything but the resume-dependent choices). */
+/* Flags -> spec (everything but the resume-dependent choices). Ranges and choices were checked by
+ * sgdl_cli_parse (the table); the optimiser's parameters come from the shared mapper. */
 static int build_spec(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t seed, sgdl_train_spec *spec) {
-  long long ntrain, ntest, batch, epochs, K, gsteps, gevery, giters;
+  long long ntrain, ntest, epochs, K, gsteps, gevery, giters;
   sgdl_train_spec_init(spec);
   spec->seed = seed;
-  sgdl_algo_params *par = &spec->par;
-  int rc = get_int(ctx, opts, "train", -1, 1LL << 31, &ntrain);
-  if (!rc) rc = get_int(ctx, opts, "test", -1, 1LL << 31, &ntest);
-  if (!rc) rc = get_int(ctx, opts, "batch", 1, 1 << 20, &batch);
-  if (!rc) rc = get_int(ctx, opts, "epochs", 0, 1000000, &epochs);
-  if (!rc) rc = get_int(ctx, opts, "geometry", 0, 1000, &K);
-  if (!rc) rc = get_int(ctx, opts, "geometry-steps", 0, 1LL << 40, &gsteps);
-  if (!rc) rc = get_int(ctx, opts, "geometry-every", 0, 1LL << 30, &gevery);
-  if (!rc) rc = get_int(ctx, opts, "geometry-iters", 0, 100000, &giters);
-  if (!rc) rc = sgdl_opt_num(ctx, opts, "lr", &par->lr);
-  if (!rc) rc = sgdl_opt_num(ctx, opts, "momentum", &par->momentum);
-  if (!rc) rc = sgdl_opt_num(ctx, opts, "beta1", &par->beta1);
-  if (!rc) rc = sgdl_opt_num(ctx, opts, "beta2", &par->beta2);
-  if (!rc) rc = sgdl_opt_num(ctx, opts, "eps", &par->eps);
+  int rc = sgdl_cli_algo_params(ctx, opts, NULL, &spec->par, NULL); /* --lr, --batch, --without-replacement, ... */
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "train", &ntrain);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "test", &ntest);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "epochs", &epochs);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "geometry", &K);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "geometry-steps", &gsteps);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "geometry-every", &gevery);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "geometry-iters", &giters);
   if (!rc) rc = sgdl_opt_num(ctx, opts, "geometry-tol", &spec->geometry_tol);
   if (rc) return rc;
-  if (!(spec->geometry_tol > 0 && spec->geometry_tol < 1))
-    return sgdl_fail(ctx, SGDL_EUSAGE, "--geometry-tol: %g is not in (0, 1)", spec->geometry_tol);
+  /* the names are the table's choices; the parsers map them to the library's enums */
   spec->rule = sgdl_optim_rule_parse(sgdl_opt_str(opts, "algo"));
   if (spec->rule < 0)
     return sgdl_fail(ctx, SGDL_EUSAGE, "--algo: \"%s\" is not one of sgd, hb, nag, adam", sgdl_opt_str(opts, "algo"));
@@ -115,8 +101,6 @@ static int build_spec(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t seed, sgdl_train_s
   if (!spec->data) return sgdl_fail(ctx, SGDL_EUSAGE, "--data: required (a folder holding IDX files, e.g. data/mnist)");
   spec->n_train = (long)ntrain;
   spec->n_test = (long)ntest;
-  par->batch = (int)batch;
-  par->without_replacement = sgdl_opt_flag(opts, "without-replacement");
   spec->epochs = (int)epochs;
   spec->geometry_k = (int)K;
   spec->geometry_steps = (uint64_t)gsteps;
@@ -169,40 +153,41 @@ int sgdl_cmd_train(int argc, char **argv) {
   sgdl_opt opts[] = {
       SGDL_COMMON_OPTS,
       {"data", OPT_STR, NULL, "folder with train-/t10k- images and labels (IDX, raw or .gz)", NULL, 0},
-      {"train", OPT_INT, "-1", "training examples (-1: all; t10k-only folders: 8000, the first ones)", NULL, 0},
-      {"test", OPT_INT, "-1", "held-out examples (-1: all; t10k-only folders: 2000, the last ones)", NULL, 0},
+      {"train", OPT_INT, "-1", "training examples (-1: all; t10k-only folders: 8000, the first ones)", NULL, 0,
+       OPT_RANGE(-1, 2147483648.0, OPT_GE | OPT_LE)},
+      {"test", OPT_INT, "-1", "held-out examples (-1: all; t10k-only folders: 2000, the last ones)", NULL, 0,
+       OPT_RANGE(-1, 2147483648.0, OPT_GE | OPT_LE)},
       {"hidden", OPT_STR, "128,64", "hidden layer widths, comma-separated (0: none)", NULL, 0},
-      {"act", OPT_STR, "relu", "hidden activation: relu | tanh | sigmoid", NULL, 0},
-      {"algo", OPT_STR, "sgd", "optimiser: sgd | hb | nag | adam", NULL, 0},
-      {"lr", OPT_NUM, "0.02", "learning rate", NULL, 0},
-      {"batch", OPT_INT, "1", "minibatch size", NULL, 0},
+      {"act", OPT_STR, "relu", "hidden activation", NULL, 0, OPT_CHOICES("relu|tanh|sigmoid")},
+      {"algo", OPT_STR, "sgd", "optimiser", NULL, 0, OPT_CHOICES("sgd|hb|nag|adam")},
+      {"lr", OPT_NUM, "0.02", "learning rate", NULL, 0, OPT_POSITIVE},
+      {"batch", OPT_INT, "1", "minibatch size", NULL, 0, OPT_RANGE(1, 1048576, OPT_GE | OPT_LE)},
       {"without-replacement", OPT_FLAG, NULL, "draw each minibatch as a uniform subset (default: i.i.d. indices)", NULL, 0},
-      {"momentum", OPT_NUM, "0.9", "hb/nag momentum", NULL, 0},
-      {"beta1", OPT_NUM, "0.9", "adam beta1", NULL, 0},
-      {"beta2", OPT_NUM, "0.999", "adam beta2", NULL, 0},
-      {"eps", OPT_NUM, "1e-8", "adam epsilon", NULL, 0},
-      {"epochs", OPT_INT, "10", "epochs to train (after --resume: further epochs)", NULL, 0},
+      {"momentum", OPT_NUM, "0.9", "hb/nag momentum", NULL, 0, OPT_RANGE(0, 1, OPT_GE | OPT_LT)},
+      {"beta1", OPT_NUM, "0.9", "adam beta1", NULL, 0, OPT_RANGE(0, 1, OPT_GE | OPT_LT)},
+      {"beta2", OPT_NUM, "0.999", "adam beta2", NULL, 0, OPT_RANGE(0, 1, OPT_GE | OPT_LT)},
+      {"eps", OPT_NUM, "1e-8", "adam epsilon", NULL, 0, OPT_POSITIVE},
+      {"epochs", OPT_INT, "10", "epochs to train (after --resume: further epochs)", NULL, 0, OPT_RANGE(0, 1000000, OPT_GE | OPT_LE)},
       {"resume", OPT_STR, NULL, "continue from a weight file written by an earlier run", NULL, 0},
       {"save", OPT_STR, NULL, "write the weights here (default: OUT/weights.bin with --out)", NULL, 0},
-      {"geometry", OPT_INT, "0", "top-K Hessian and noise eigenpairs at the final weights, and the fluctuation test", NULL, 0},
-      {"geometry-steps", OPT_INT, "0", "SGD steps of the fluctuation measurement (0: two epochs)", NULL, 0},
-      {"geometry-every", OPT_INT, "0", "record the loss every this many steps (0: steps/200)", NULL, 0},
-      {"geometry-iters", OPT_INT, "0", "Lanczos steps per operator (0: 3K + 30)", NULL, 0},
-      {"geometry-tol", OPT_NUM, "1e-6", "Lanczos relative residual tolerance", NULL, 0},
+      {"geometry", OPT_INT, "0", "top-K Hessian and noise eigenpairs at the final weights, and the fluctuation test", NULL, 0,
+       OPT_RANGE(0, 1000, OPT_GE | OPT_LE)},
+      {"geometry-steps", OPT_INT, "0", "SGD steps of the fluctuation measurement (0: two epochs)", NULL, 0,
+       OPT_RANGE(0, 1099511627776.0, OPT_GE | OPT_LE)},
+      {"geometry-every", OPT_INT, "0", "record the loss every this many steps (0: steps/200)", NULL, 0,
+       OPT_RANGE(0, 1073741824, OPT_GE | OPT_LE)},
+      {"geometry-iters", OPT_INT, "0", "Lanczos steps per operator (0: 3K + 30)", NULL, 0, OPT_RANGE(0, 100000, OPT_GE | OPT_LE)},
+      {"geometry-tol", OPT_NUM, "1e-6", "Lanczos relative residual tolerance", NULL, 0, OPT_RANGE(0, 1, OPT_GT | OPT_LT)},
       OPT_END};
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
-  int rc = sgdl_cli_parse(&ctx, "train",
-                          "Train a multilayer perceptron on IDX image data (MNIST, Fashion-MNIST) with SGD, and with\n"
-                          "--geometry K measure the gradient-noise geometry where it lands.",
-                          opts, argc, argv);
-  if (rc) return sgdl_cli_error(&ctx, "train", rc);
   uint32_t seed;
   sgdl_train_spec spec;
-  rc = sgdl_cli_common(&ctx, opts, &seed);
+  int rc = sgdl_cli_begin(&ctx, "train",
+                          "Train a multilayer perceptron on IDX image data (MNIST, Fashion-MNIST) with SGD, and with\n"
+                          "--geometry K measure the gradient-noise geometry where it lands.",
+                          opts, argc, argv, &seed);
   if (!rc) rc = build_spec(&ctx, opts, seed, &spec);
-  const char *out = sgdl_opt_str(opts, "out");
-  if (!rc && out) rc = sgdl_cli_out_open(&ctx, opts);
   if (rc) return sgdl_cli_error(&ctx, "train", rc);
 
   train_view view;

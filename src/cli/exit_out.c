@@ -60,7 +60,8 @@ static void print_rows(const sgdl_exit_spec *sp, const sgdl_exit_point *pt) {
 static void print_header(const sgdl_exit_spec *sp, const sgdl_exit_point *pt, const char *model) {
   const sgdl_problem *p = sp->prob;
   const sgdl_interval *iv = &pt->domain;
-  printf("sgdlab exit: %s, %s, lr %g (c_B %g), from ", p->desc, model, pt->lr, sp->cB);
+  printf("sgdlab exit: %s, %s, lr %g (c_B %g), from ", p->desc, model, pt->lr,
+         sgdl_minibatch_factor(p->n_data, sp->batch, sp->without_replacement));
   if (p->dim == 1) printf("%g", sp->x0[0]);
   else printf("(%g, %g)", sp->x0[0], sp->x0[1]);
   if (p->dim == 1)

@@ -53,6 +53,7 @@ typedef struct {
   sgdl_exit_result *res;
   sgdl_progress_slice *mc_slice; /* the Monte Carlo runs' share of the progress bar */
   int *mc_done, mc_total;
+  double cB;                     /* minibatch factor of the spec's batch and sampling */
 } exit_run;
 
 static void set_det(sgdl_exit_row *w, double time, double err, double lr) {
@@ -218,7 +219,7 @@ static int run_chain(exit_run *r) {
   sgdl_chain_met ch;
   sgdl_ctx cctx;
   sgdl_ctx_init(&cctx);
-  int crc = sgdl_met_chain(&cctx, sp->prob, r->pt->lr, sp->cB, &r->pt->domain, sp->x0[0], 0, &ch);
+  int crc = sgdl_met_chain(&cctx, sp->prob, r->pt->lr, r->cB, &r->pt->domain, sp->x0[0], 0, &ch);
   if (!crc) {
     w->available = 1;
     w->steps = ch.steps;
@@ -249,7 +250,8 @@ static int run_mc(exit_run *r, int k) {
   sgdl_algo_params par;
   sgdl_algo_params_init(&par);
   par.lr = lr;
-  par.batch = (int)(sp->cB > 0 ? lround(1.0 / sp->cB) : 1);
+  par.batch = sp->batch;
+  par.without_replacement = sp->without_replacement;
   par.substeps = k == SGDL_EXIT_MC_SGD ? 1 : sp->substeps;
   sgdl_exit_region reg = {sp->coord, -INFINITY, INFINITY, k != SGDL_EXIT_MC_SGD && sp->bridge};
   if (sp->prob->dim == 1) {
@@ -290,7 +292,7 @@ static int run_mc(exit_run *r, int k) {
 /* All wanted methods at one learning rate. */
 static int run_point(exit_run *r) {
   const sgdl_exit_spec *sp = r->sp;
-  int rc = sgdl_sme_model_init_name(r->ctx, &r->m, sp->prob, sp->model ? sp->model : "sme1", r->pt->lr, sp->cB, sp->noisy);
+  int rc = sgdl_sme_model_init_name(r->ctx, &r->m, sp->prob, sp->model ? sp->model : "sme1", r->pt->lr, r->cB, sp->noisy);
   if (!rc) rc = exit_domain(r);
   if (rc) return rc;
   run_kramers(r); /* first: it also feeds the saddle warning */
@@ -310,6 +312,8 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_exit_spec *sp) {
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--problem %s has d = %d: exit times need a 1-D or 2-D problem",
                      sp->prob ? sp->prob->type->name : "(none)", d);
   if (sp->n_lr < 1 || !sp->lrs) return sgdl_fail(ctx, SGDL_EINVAL, "--lr: no learning rate given");
+  if (sp->batch < 1 || (sp->prob->n_data && (size_t)sp->batch > sp->prob->n_data))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %d is not a valid batch size", sp->batch);
   if (sp->coord < 0 || sp->coord >= d) return sgdl_fail(ctx, SGDL_EUSAGE, "--coord: %d is not an axis of the %d-D problem", sp->coord + 1, d);
   if (sp->two_sided && d != 1) return sgdl_fail(ctx, SGDL_EUSAGE, "--interval is for 1-D problems; in 2-D use --to and --box");
   if ((sp->want[SGDL_EXIT_QUADRATURE] || sp->want[SGDL_EXIT_CHAIN]) && d != 1)
@@ -322,7 +326,8 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_exit_spec *sp) {
   /* Any one-particle model with a diffusion (checked at the first rate; run_point builds each rate's). */
   sgdl_sme_model m;
   const char *model = sp->model ? sp->model : "sme1";
-  int rc = sgdl_sme_model_init_name(ctx, &m, sp->prob, model, sp->lrs[0], sp->cB, sp->noisy);
+  int rc = sgdl_sme_model_init_name(ctx, &m, sp->prob, model, sp->lrs[0],
+                                    sgdl_minibatch_factor(sp->prob->n_data, sp->batch, sp->without_replacement), sp->noisy);
   if (!rc && !sgdl_sme_model_diffuses(&m))
     rc = sgdl_fail(ctx, SGDL_EUSAGE, "--model %s: a deterministic flow never leaves a basin (its exit time is infinite); "
                    "give --noisy > 0 for Langevin noise, or use sme1, sme2, smf1 or smf2", model);
@@ -360,11 +365,12 @@ int sgdl_exit_study_run(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_resul
   int mc_per_point = 0, mc_done = 0;
   for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2; k++) mc_per_point += sp->want[k] != 0;
   sgdl_progress_slice slice;
-  exit_run r = {ctx, sp, {0}, NULL, res, &slice, &mc_done, mc_per_point * sp->n_lr};
+  exit_run r = {ctx, sp, {0}, NULL, res, &slice, &mc_done, mc_per_point * sp->n_lr,
+                sgdl_minibatch_factor(sp->prob->n_data, sp->batch, sp->without_replacement)};
   for (int i = 0; i < sp->n_lr && !rc; i++) {
     r.pt = &res->points[i];
     r.pt->lr = sp->lrs[i];
-    r.pt->inv_temperature = 1.0 / (r.pt->lr * sp->cB * res->sigma2_eff);
+    r.pt->inv_temperature = 1.0 / (r.pt->lr * r.cB * res->sigma2_eff);
     res->n_points = i + 1;
     rc = run_point(&r);
   }

@@ -201,7 +201,8 @@ static int sgd_histogram(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme_
   sgdl_algo_params par;
   sgdl_algo_params_init(&par);
   par.lr = m->lr;
-  par.batch = (int)lround(m->cB > 0 ? 1.0 / m->cB : 1);
+  par.batch = sp->batch;
+  par.without_replacement = sp->without_replacement;
   const uint64_t K = (uint64_t)llround(sp->T / m->lr);
   double *X = sgdl_alloc(ctx, (size_t)paths * (size_t)g->dim, sizeof(double));
   sgdl_first_exit fe;
@@ -231,6 +232,8 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_fpe_spec *sp) {
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--problem %s has d = %d: the Fokker-Planck solver needs d = 1 or 2",
                      sp->prob ? sp->prob->type->name : "(none)", d);
   if (!(sp->T > 0)) return sgdl_fail(ctx, SGDL_EUSAGE, "--T: %g is not a positive time", sp->T);
+  if (sp->batch < 1 || (sp->prob->n_data && (size_t)sp->batch > sp->prob->n_data))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %d is not a valid batch size", sp->batch);
   if (sp->paths < 0 || (sp->paths > 0 && sp->paths < 2)) return sgdl_fail(ctx, SGDL_EUSAGE, "--paths: need at least 2 (or 0 to skip)");
   if (sp->snapshots < 1 || sp->snapshots > 50) return sgdl_fail(ctx, SGDL_EUSAGE, "--snapshots: %d is outside 1 .. 50", sp->snapshots);
   return SGDL_OK;
@@ -243,7 +246,8 @@ int sgdl_fpe_study_run(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, sgdl_fpe_result *
   double dt = 0;
   int rc = check_spec(ctx, sp);
   const char *model = sp->model ? sp->model : "sme1";
-  if (!rc) rc = sgdl_sme_model_init_name(ctx, &m, sp->prob, model, sp->lr, sp->cB, sp->noisy);
+  if (!rc) rc = sgdl_sme_model_init_name(ctx, &m, sp->prob, model, sp->lr,
+                                         sgdl_minibatch_factor(sp->prob->n_data, sp->batch, sp->without_replacement), sp->noisy);
   if (!rc && !sgdl_sme_model_diffuses(&m))
     rc = sgdl_fail(ctx, SGDL_EUSAGE, "--model %s: without diffusion the density is only transported, never spreads, and its "
                    "stationary law is a point mass the grid cannot resolve; give --noisy > 0, or use sme1, sme2, smf1 or smf2", model);
