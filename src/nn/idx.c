@@ -3,7 +3,8 @@
  * Reads gzip-compressed or raw files through zlib's gzread (which passes raw files through),
  * validates the header (magic 0x0000 08 NN: unsigned bytes, NN dimensions), refuses zero
  * dimensions and sizes that overflow, and checks that the payload is exactly as long as the
- * header says (truncated and over-long files are errors). Only unsigned-byte IDX files are
+ * header says (truncated and over-long files are errors); the buffer grows with the bytes actually
+ * read, so a header announcing more than the file holds costs no memory. Only unsigned-byte IDX files are
  * supported: that is what MNIST and Fashion-MNIST use. Errors always name the file.
  */
 #include <errno.h>
@@ -26,6 +27,32 @@ static long long gz_read_full(gzFile f, uint8_t *buf, size_t n) {
     got += (size_t)r;
   }
   return (long long)got;
+}
+
+/* Read up to `total` payload bytes into *buf (sgdl_alloc'd, owned by the caller even on a short
+ * read). The buffer grows with the data actually read, so a tiny file whose header announces
+ * gigabytes costs no more memory than it holds. Returns the bytes read, -1 on a zlib error,
+ * -2 when out of memory (*buf is then NULL and ctx holds the message). */
+static long long read_payload(sgdl_ctx *ctx, gzFile f, size_t total, uint8_t **buf) {
+  size_t cap = total < ((size_t)1 << 20) ? total : (size_t)1 << 20, got = 0;
+  uint8_t *b = sgdl_alloc(ctx, cap, 1);
+  for (;;) {
+    if (!b) {
+      *buf = NULL;
+      return -2;
+    }
+    long long r = gz_read_full(f, b + got, cap - got);
+    *buf = b;
+    if (r < 0) return -1;
+    got += (size_t)r;
+    if (got < cap || cap == total) return (long long)got;
+    size_t grown = cap > total / 2 ? total : 2 * cap;
+    uint8_t *nb = sgdl_alloc(ctx, grown, 1);
+    if (nb) memcpy(nb, b, got);
+    sgdl_free(b);
+    b = nb;
+    cap = grown;
+  }
 }
 
 int sgdl_idx_read(sgdl_ctx *ctx, const char *path, int want_ndim, uint8_t **data, uint32_t dims[3]) {
@@ -71,12 +98,12 @@ int sgdl_idx_read(sgdl_ctx *ctx, const char *path, int want_ndim, uint8_t **data
     }
     total *= dims[i];
   }
-  uint8_t *buf = sgdl_alloc(ctx, total, 1);
-  if (!buf) {
+  uint8_t *buf = NULL;
+  got = read_payload(ctx, f, total, &buf);
+  if (got == -2) {
     rc = SGDL_ENOMEM;
     goto out;
   }
-  got = gz_read_full(f, buf, total);
   if (got < 0 || (size_t)got != total) {
     sgdl_free(buf);
     if (got < 0)
