@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const uint8_t *args = nul ? nul + 1 : data;
   size_t nargs = size - (size_t)(args - data);
   char *text = fuzz_string(args, nargs);
-  char **argv = malloc(sizeof *argv * (nargs + 4));
+  char **argv = malloc(sizeof *argv * (nargs + 5)); /* tokens <= nargs + 1, plus 4 */
   if (!argv) abort();
   int argc = 0;
   argv[argc++] = "fuzz";

@@ -405,6 +405,10 @@ int sgdl_parse_matrix(sgdl_ctx *ctx, const char *what, const char *text, int *ro
     const char *q = strchr(p, rowsep);
     size_t len = q ? (size_t)(q - p) : strlen(p);
     char *line = malloc(len + 1);
+    if (!line) {
+      rc = sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory", what);
+      break;
+    }
     memcpy(line, p, len);
     line[len] = 0;
     char *s = line;
@@ -424,9 +428,14 @@ int sgdl_parse_matrix(sgdl_ctx *ctx, const char *what, const char *text, int *ro
         while ((r + 1) * c > cap) {
           cap *= 2;
           double *t = realloc(M, sizeof(double) * (size_t)cap);
-          if (!t) break;
+          if (!t) {
+            rc = sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory", what);
+            break;
+          }
           M = t;
         }
+      }
+      if (!rc) {
         memcpy(M + (size_t)r * c, v, sizeof(double) * (size_t)n);
         r++;
       }
@@ -457,6 +466,10 @@ int sgdl_parse_range(sgdl_ctx *ctx, const char *what, const char *text, int geom
   if (k != 3 || parts[2] < 1 || parts[2] != floor(parts[2])) {
     free(parts);
     return sgdl_fail(ctx, SGDL_EUSAGE, "%s: expected lo:hi:n with n a positive integer, got '%s'", what, text);
+  }
+  if (parts[2] > SGDL_CLI_RANGE_MAX) { /* also keeps the conversion to int defined */
+    free(parts);
+    return sgdl_fail(ctx, SGDL_EUSAGE, "%s: '%s' asks for more than %d values", what, text, SGDL_CLI_RANGE_MAX);
   }
   double lo = parts[0], hi = parts[1];
   int m = (int)parts[2];
