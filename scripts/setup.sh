@@ -4,10 +4,11 @@
 set -euo pipefail
 
 # build: compiler, cmake, libraries of the field; plots: gnuplot; data: Fashion-MNIST;
-# reference checks and benchmark peers: numpy/scipy (python3-torch is installed by `make bench`).
+# reference checks and benchmark peers: numpy/scipy (python3-torch is installed by `make bench`);
+# fuzzing (make fuzz, tests/cli_fuzz_smoke.sh): clang with libFuzzer and its OpenMP runtime.
 PKGS=(build-essential cmake pkg-config librandom123-dev libopenblas-dev liblapacke-dev zlib1g-dev
       libcjson-dev libsuitesparse-dev libopenmpi-dev openmpi-bin gnuplot-nox dataset-fashion-mnist
-      python3-numpy python3-scipy)
+      python3-numpy python3-scipy clang libclang-rt-14-dev libomp-dev)
 if [ -n "${SGDL_EXTRA_PKGS:-}" ]; then read -r -a extra <<<"$SGDL_EXTRA_PKGS"; PKGS+=("${extra[@]}"); fi
 
 missing=()

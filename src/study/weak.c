@@ -349,6 +349,10 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
         if (r->coupled[m - 1]) {
           sgdl_study_series *dd = &diff[(size_t)(m - 1) * r->n_stat + s];
           double *zero = calloc(dd->n_times, sizeof(double));
+          if (!zero) {
+            rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+            break;
+          }
           sgdl_sup_error_eval(dd->mean, dd->se, zero, NULL, dd->n_times, e);
           free(zero);
           free(dd->mean);
@@ -362,6 +366,7 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   if (!rc) {
     double *err = calloc((size_t)sp->n_lr, sizeof(double));
     int *use = calloc((size_t)sp->n_lr, sizeof(int));
+    if (!err || !use) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
     for (int m = 0; m < sp->n_models && err && use; m++)
       for (int s = 0; s < r->n_stat; s++) {
         for (int li = 0; li < sp->n_lr; li++) {
