@@ -67,6 +67,8 @@ sweep() {
           bad "$name: allocation $k of $n: killed (exit $rc), allocation made for ${owner:-?}: $(tail -3 "$err" | tr '\n' ' ')"
           ;;
       esac
+    elif grep -q '^libgomp: Out of memory' "$err"; then
+      EXCLUDED="$EXCLUDED $name:k=$k(libgomp exits)" # OpenMP's runtime ends the process itself
     elif ! grep -qiE 'error: .*(memory|cannot|failed|could not)' "$err"; then
       failures=$((failures + 1))
       bad "$name: allocation $k of $n: exit $rc without a clear error: '$(tr '\n' ' ' <"$err" | cut -c1-200)'"
