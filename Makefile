@@ -1,6 +1,7 @@
 # sgdlab: a top-level Makefile for people; CMake does the building underneath.
 #   make demo    install what is missing, build, run the default weak-error study
 #   make test    install what is missing, build, run the test suite, then again under ASan/UBSan
+#   make fuzz    fuzz every parser for FUZZ_SECONDS each (libFuzzer, needs clang; see fuzz/README.md)
 #   make bench   benchmarks against NumPy / PyTorch / SciPy peers (bench/RESULTS.md)
 #   make install PREFIX=/usr/local   install libsgdlab.so, headers, sgdlab, sgdlab.pc, the CMake
 #                package and the Python package under PREFIX
@@ -10,7 +11,10 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 
-.PHONY: all setup build demo test test-release test-asan bench install deb clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: all setup build demo test test-release test-asan fuzz bench install deb clean
 
 all: build
 
@@ -32,12 +36,16 @@ test: test-release test-asan
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j 1
 
-# The sanitizer build runs the suite once more, skipping only the long Monte Carlo tests and the
-# mpirun test (Open MPI's own allocations are not ours to check); both run above.
+# The sanitizer build runs the suite once more, skipping only the long Monte Carlo tests, the
+# mpirun test (Open MPI's own allocations are not ours to check) and the fuzz smoke test (its
+# harnesses carry their own sanitizers); all run above.
 test-asan: setup
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGDL_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 1 -LE "slow|mpi"
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 1 -LE "slow|mpi|fuzz"
+
+fuzz: setup
+	$(MAKE) -C fuzz run OUT=$(abspath $(FUZZ_BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) -j $(JOBS)
 
 bench: build
 	bash bench/run_all.sh
@@ -52,4 +60,4 @@ deb: build
 	@ls $(BUILD)/*.deb
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

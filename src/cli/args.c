@@ -469,7 +469,7 @@ int sgdl_parse_range(sgdl_ctx *ctx, const char *what, const char *text, int geom
     free(parts);
     return sgdl_fail(ctx, SGDL_EUSAGE, "%s: expected lo:hi:n with n a positive integer, got '%s'", what, text);
   }
-  const double max_points = 1e6; /* each point is a whole study; also keeps n an int */
+  const double max_points = SGDL_CLI_RANGE_MAX; /* each point is a whole study; also keeps n an int */
   if (!(parts[2] <= max_points)) {
     const double asked = parts[2];
     free(parts);

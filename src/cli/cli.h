@@ -107,7 +107,9 @@ int sgdl_opt_list(sgdl_ctx *ctx, sgdl_opt *opts, const char *name, double **v, i
 int sgdl_parse_num(sgdl_ctx *ctx, const char *what, const char *text, double *out);
 /* "a,b;c,d" (rows separated by ';') or "@file.csv" (rows on lines). *A allocated (free()). */
 int sgdl_parse_matrix(sgdl_ctx *ctx, const char *what, const char *text, int *rows, int *cols, double **A);
-/* "lo:hi:n" -> n values; geometric if geometric != 0, else linear. *v allocated. */
+/* "lo:hi:n" -> n values (n at most SGDL_CLI_RANGE_MAX); geometric if geometric != 0, else linear.
+ * *v allocated. */
+#define SGDL_CLI_RANGE_MAX 1000000
 int sgdl_parse_range(sgdl_ctx *ctx, const char *what, const char *text, int geometric, double **v, int *n);
 
 /* The start every subcommand shares: parse (-1 after --help), apply --seed/--threads/--quiet,
@@ -145,6 +147,9 @@ int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed);
 /* All options as a JSON object {name: value-text} for results.json "params". */
 cJSON *sgdl_cli_params_json(sgdl_opt *opts);
 
+/* Route cJSON's allocations through a hook that remembers a failure (main calls it once), so that
+ * sgdl_cli_emit fails with "out of memory" instead of writing a results tree with entries missing. */
+void sgdl_cli_json_guard(void);
 /* Finish a run: if --out, write results.json (with the "output_files" manifest) and publish the
  * set; if --json print results (without the manifest); returns exit code 0/1. */
 int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results);

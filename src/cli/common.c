@@ -157,6 +157,22 @@ const char *sgdl_cli_out_member(char *buf, size_t n, const char *path) {
   return sgdl_outset_member(cli_set, path, buf, n);
 }
 
+/* cJSON reports a failed allocation only by returning NULL, which its Add* functions swallow: a
+ * results tree could silently lose entries. Its allocations go through this hook, which
+ * remembers a failure so that sgdl_cli_emit refuses to write an incomplete results.json. */
+static int json_alloc_failed;
+
+static void *json_malloc(size_t size) {
+  void *p = malloc(size);
+  if (!p) json_alloc_failed = 1;
+  return p;
+}
+
+void sgdl_cli_json_guard(void) {
+  cJSON_Hooks hooks = {json_malloc, free};
+  cJSON_InitHooks(&hooks);
+}
+
 int sgdl_cli_begin(sgdl_ctx *ctx, const char *command, const char *summary, sgdl_opt *opts, int argc,
                    char **argv, uint32_t *seed) {
   int rc = sgdl_cli_parse(ctx, command, summary, opts, argc, argv);
@@ -180,7 +196,8 @@ int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results) {
   int rc = SGDL_OK;
   if (!cJSON_GetObjectItemCaseSensitive(results, "mpi_ranks")) cJSON_AddNumberToObject(results, "mpi_ranks", ctx->ranks);
   const char *out = sgdl_opt_str(opts, "out");
-  if (out) {
+  if (json_alloc_failed) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory building results.json");
+  if (!rc && out) {
     char path[4096];
     sgdl_path_join(path, sizeof path, out, "results.json");
     rc = cli_set ? sgdl_outset_commit(ctx, cli_set, results) : sgdl_json_write(ctx, path, results);

@@ -45,6 +45,7 @@ int main(int argc, char **argv) {
   sgdl_ctx_init(&probe);
   sgdl_mpi_identify(&probe);
   if (probe.rank != 0 && !freopen("/dev/null", "w", stdout)) return 1;
+  sgdl_cli_json_guard();
   int rc = dispatch(argc, argv);
   fflush(stdout);
   sgdl_mpi_finalize();

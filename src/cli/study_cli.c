@@ -17,12 +17,17 @@ static int split_names(sgdl_ctx *ctx, const char *flag, const char *text, char *
   int cap = 1;
   for (const char *c = text; *c; c++) cap += *c == ',';
   char **v = calloc((size_t)cap, sizeof *v);
-  int k = 0;
-  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  int k = 0, oom = !copy || !v;
+  for (char *save = NULL, *tok = oom ? NULL : strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     while (*tok == ' ') tok++;
-    if (*tok) v[k++] = strdup(tok);
+    if (*tok && !(v[k++] = strdup(tok))) oom = 1;
   }
   free(copy);
+  if (oom) {
+    for (int i = 0; i < k; i++) free(v[i]);
+    free(v);
+    return sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory", flag);
+  }
   if (!k) {
     free(v);
     return sgdl_fail(ctx, SGDL_EUSAGE, "%s: empty list", flag);
@@ -195,10 +200,10 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
         cJSON_AddStringToObject(row, "model", m ? sp->models[m - 1] : (sp->algo ? sp->algo : "sgd"));
         cJSON_AddNumberToObject(row, "lr", sp->lrs[li]);
         cJSON_AddStringToObject(row, "observable", r->stat_names[s]);
-        double *t = malloc(sizeof(double) * se->n_times);
-        for (uint64_t k = 0; k < se->n_times; k++) t[k] = (double)k * sgdl_study_dt(sp, sp->lrs[li]);
-        cJSON_AddItemToObject(row, "t", sgdl_json_doubles(t, se->n_times));
-        free(t);
+        double *t = cJSON_malloc(sizeof(double) * se->n_times); /* a failure stops sgdl_cli_emit */
+        for (uint64_t k = 0; t && k < se->n_times; k++) t[k] = (double)k * sgdl_study_dt(sp, sp->lrs[li]);
+        if (t) cJSON_AddItemToObject(row, "t", sgdl_json_doubles(t, se->n_times));
+        cJSON_free(t);
         cJSON_AddItemToObject(row, "mean", sgdl_json_doubles(se->mean, se->n_times));
         cJSON_AddItemToObject(row, "stderr", sgdl_json_doubles(se->se, se->n_times));
         cJSON_AddItemToArray(rows, row);

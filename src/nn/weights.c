@@ -124,6 +124,7 @@ int sgdl_weights_load(sgdl_ctx *ctx, const char *path, sgdl_weights *out) {
   if (n != out->m.n_params)
     BAD("--resume: %s: header says %llu parameters, the layer sizes give %zu", path, (unsigned long long)n,
         out->m.n_params);
+  if (n > ((uint64_t)1 << 40)) BAD("--resume: %s: corrupt layer sizes (%llu parameters)", path, (unsigned long long)n);
   const size_t need = header_bytes((int)L) + 8 * (size_t)n * (1 + naux) + 8;
   if (len < need) BAD("--resume: %s is truncated: %zu of %zu bytes", path, len, need);
   if (len > need) BAD("--resume: %s has %zu trailing bytes after the checksum", path, len - need);

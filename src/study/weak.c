@@ -395,9 +395,10 @@ static int weak_errors_at(weak_run *w, int li) {
 }
 
 /* Order fits: log error against log lr per model and statistic, over the resolved errors (all when exact). */
-static void fit_orders(const sgdl_study_spec *sp, sgdl_study_result *r) {
+static int fit_orders(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *r) {
   double *err = calloc((size_t)sp->n_lr, sizeof(double));
   int *use = calloc((size_t)sp->n_lr, sizeof(int));
+  const int rc = err && use ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory for the order fits");
   for (int m = 0; m < sp->n_models && err && use; m++)
     for (int s = 0; s < r->n_stat; s++) {
       for (int li = 0; li < sp->n_lr; li++) {
@@ -409,6 +410,7 @@ static void fit_orders(const sgdl_study_spec *sp, sgdl_study_result *r) {
     }
   free(err);
   free(use);
+  return rc;
 }
 
 int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *r) {
@@ -431,7 +433,7 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
     for (int m = 0; m <= sp->n_models && !rc; m++) rc = run_one(&w, li, m);
     if (!rc) rc = weak_errors_at(&w, li);
   }
-  if (!rc) fit_orders(sp, r);
+  if (!rc) rc = fit_orders(ctx, sp, r);
   sgdl_progress(ctx, 1.0);
   free(w.rl.raw);
   free(w.rl.cov_idx);
