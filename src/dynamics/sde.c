@@ -47,7 +47,9 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
       if (!s->par.no_initial_layer) m->shift = s->par.lr * mu / ((1 - mu) * (1 - mu));
     }
   }
-  m->nz = m->smf ? K : d;
+  s->noise_form = sgdl_noise_form(p, n, &s->par);
+  m->ncol = s->noise_form && !strcmp(s->noise_form, "n-column");
+  m->nz = m->smf || m->ncol ? K : d;
   if (s->par.substeps < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--substeps: %d is not positive", s->par.substeps);
   if (m->modified && !p->type->hvp)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "%s needs a Hessian-vector product, which problem %s lacks", n, p->type->name);
@@ -91,6 +93,28 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
   (void)P;
   s->work_per_lane = (int)((total + SGDL_LANES - 1) / SGDL_LANES);
   return SGDL_OK;
+}
+
+/* Cost rule of the SME noise forms on a finite data set (N samples, d parameters), in
+ * nanoseconds per lane and substep, fitted to timings of both forms on linreg and logreg
+ * (bench/bench_finite.sh, AMD EPYC, see bench/RESULTS.md):
+ *   sqrt-sigma: N (C_SAMPLE + C_OUTER d^2) per-sample calls and outer products, a LAPACK
+ *               eigen-decomposition C_EIG0 + C_EIG3 d^3 when d > 1, d normals;
+ *   n-column:   N (C_NORMAL + C_PASS d) normals and the vectorised weighted pass.
+ * Deterministic (a formula, not a timing), so a run's numbers never depend on machine load. */
+enum { NS_SAMPLE = 12, NS_NORMAL = 5 };
+static double sqrt_sigma_cost(double N, double d) {
+  return N * (NS_SAMPLE + 0.6 * d * d) + (d > 1 ? 600 + 8 * d * d * d : 0) + NS_NORMAL * d;
+}
+static double n_column_cost(double N, double d) { return N * (NS_NORMAL + 0.4 * d); }
+
+const char *sgdl_noise_form(const sgdl_problem *p, const char *model, const sgdl_algo_params *par) {
+  const sgdl_stepper_type *t = sgdl_stepper_find(model);
+  if (!t || t->desc.noise != SGDL_NOISE_SME || !p->n_data || p->noise_constant) return NULL;
+  if (par->noise_form == SGDL_NOISE_FORM_SQRT_SIGMA) return "sqrt-sigma";
+  if (par->noise_form == SGDL_NOISE_FORM_N_COLUMN) return "n-column";
+  const double N = (double)p->n_data, d = p->dim;
+  return n_column_cost(N, d) < sqrt_sigma_cost(N, d) ? "n-column" : "sqrt-sigma";
 }
 
 static void model_destroy(sgdl_stepper *s) {
