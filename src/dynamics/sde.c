@@ -96,17 +96,20 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
 }
 
 /* Cost rule of the SME noise forms on a finite data set (N samples, d parameters), in
- * nanoseconds per lane and substep, fitted to timings of both forms on linreg and logreg
- * (bench/bench_finite.sh, AMD EPYC, see bench/RESULTS.md):
- *   sqrt-sigma: N (C_SAMPLE + C_OUTER d^2) per-sample calls and outer products, a LAPACK
- *               eigen-decomposition C_EIG0 + C_EIG3 d^3 when d > 1, d normals;
- *   n-column:   N (C_NORMAL + C_PASS d) normals and the vectorised weighted pass.
- * Deterministic (a formula, not a timing), so a run's numbers never depend on machine load. */
-enum { NS_SAMPLE = 12, NS_NORMAL = 5 };
+ * nanoseconds per lane and substep, from timings of both forms (EM, drift included) on linreg and
+ * logreg with N = 4 .. 256, d = 1 .. 4 (AMD EPYC, one thread; bench/RESULTS.md):
+ *   sqrt-sigma: N (NS_SAMPLE + d^2) per-sample calls and outer products, a LAPACK eigen-
+ *               decomposition (~2.5 us, growing as d^3) when d > 1, d normals;
+ *   n-column:   N (NS_NORMAL + d/2) normals and the vectorised weighted pass.
+ * Measured, the N-column form was 2.4x (logreg N = 64, d = 1) to 100x (d = 3, 4) cheaper, and the
+ * formula agrees, so sqrt-sigma is kept where memory decides: the N-column form holds about 4 N
+ * doubles per lane (normals, their cache, weights), so above N_COLUMN_MAX samples (~134 MB per
+ * thread) the O(d^2) form is used. A formula, not a timing: a run's numbers never depend on load. */
+enum { NS_SAMPLE = 10, NS_NORMAL = 5, N_COLUMN_MAX = 16384 };
 static double sqrt_sigma_cost(double N, double d) {
-  return N * (NS_SAMPLE + 0.6 * d * d) + (d > 1 ? 600 + 8 * d * d * d : 0) + NS_NORMAL * d;
+  return N * (NS_SAMPLE + d * d) + (d > 1 ? 2500 + 8 * d * d * d : 0) + NS_NORMAL * d;
 }
-static double n_column_cost(double N, double d) { return N * (NS_NORMAL + 0.4 * d); }
+static double n_column_cost(double N, double d) { return N * (NS_NORMAL + 0.5 * d); }
 
 const char *sgdl_noise_form(const sgdl_problem *p, const char *model, const sgdl_algo_params *par) {
   const sgdl_stepper_type *t = sgdl_stepper_find(model);
@@ -114,7 +117,7 @@ const char *sgdl_noise_form(const sgdl_problem *p, const char *model, const sgdl
   if (par->noise_form == SGDL_NOISE_FORM_SQRT_SIGMA) return "sqrt-sigma";
   if (par->noise_form == SGDL_NOISE_FORM_N_COLUMN) return "n-column";
   const double N = (double)p->n_data, d = p->dim;
-  return n_column_cost(N, d) < sqrt_sigma_cost(N, d) ? "n-column" : "sqrt-sigma";
+  return N <= N_COLUMN_MAX && n_column_cost(N, d) < sqrt_sigma_cost(N, d) ? "n-column" : "sqrt-sigma";
 }
 
 static void model_destroy(sgdl_stepper *s) {
