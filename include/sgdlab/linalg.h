@@ -29,6 +29,11 @@ int sgdl_sym_sqrt_clip(int n, const double *A, double *S, double *work);
 /* Solve A X = B (A n x n, B n x nrhs, both row-major), overwriting B. LU with pivoting. */
 int sgdl_solve(sgdl_ctx *ctx, int n, int nrhs, const double *A, double *B);
 
+/* Set the BLAS/LAPACK library's own thread count to n and return the previous count. Callers
+ * that run BLAS inside their own OpenMP threads (the lane driver) hold it at 1 meanwhile, so no
+ * BLAS worker threads spin or oversubscribe the cores. Not thread-safe: call outside parallel regions. */
+int sgdl_blas_threads(int n);
+
 /* C = alpha * op(A) op(B) + beta * C, row-major (cblas_dgemm). */
 void sgdl_gemm(int transA, int transB, int m, int n, int k, double alpha, const double *A,
                const double *B, double beta, double *C);

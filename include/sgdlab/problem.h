@@ -56,6 +56,19 @@ typedef struct sgdl_problem_type {
    * noise needs exactly this product. NULL means the generic path (noise columns, or per-sample
    * gradients streamed for finite data). */
   void (*noise_apply)(const sgdl_problem *p, const double *x, const double *z, double *out);
+  /* Optional batched finite-data kernel (NULL: sgdl_problem_grad_sum_lanes loops over grad_sample
+   * lane by lane). Over a block of W lanes (X[i*W + l]) it writes
+   *   out[i*W + l] = sum_{b < nb} w_b,l (grad l_{n(b,l)}(x_l))_i,
+   * samples n(b,l) = idx[b*W + l] (a minibatch per lane) or n(b,l) = b when idx is NULL (all N
+   * samples in order, nb = N); weights w[b*W + l], or 1 when w is NULL. With w NULL each term is
+   * formed as grad_sample forms it and the sum runs b = 0, 1, ... from 0, so the result is bitwise
+   * the sum of grad_sample's outputs; with weights the type may fold w into its per-sample
+   * coefficient (rounding differs, the value does not). work: sgdl_problem_lanes_work() doubles. */
+  void (*grad_sum_lanes)(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
+                         const double *w, double *out, double *work);
+  /* 1 if grad_lanes returns, lane by lane, bitwise what grad returns (callers that must
+   * reproduce grad's rounding use sgdl_problem_grad_lanes_exact). */
+  int grad_lanes_exact;
 } sgdl_problem_type;
 
 struct sgdl_problem {
@@ -127,6 +140,15 @@ void sgdl_problem_default_x0(const sgdl_problem *p, uint32_t seed, double *x);
  * work must hold 2*d doubles (used only by the generic per-lane fallback; may be NULL when
  * p->type->grad_lanes is set). */
 void sgdl_problem_grad_lanes(const sgdl_problem *p, int W, const double *X, double *Gout, double *work);
+/* The same, bitwise equal lane by lane to p->type->grad: the fast path only when the type declares
+ * grad_lanes_exact, otherwise grad once per lane (work: 2*d doubles). */
+void sgdl_problem_grad_lanes_exact(const sgdl_problem *p, int W, const double *X, double *Gout, double *work);
+/* Finite data: the weighted per-sample gradient sum of the type's grad_sum_lanes (see there), with
+ * the generic per-lane loop over grad_sample when the type has none. work holds
+ * sgdl_problem_lanes_work(p) doubles (enough for W <= SGDL_LANES). */
+void sgdl_problem_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
+                                 const double *w, double *out, double *work);
+int sgdl_problem_lanes_work(const sgdl_problem *p);
 /* Sigma_1(x) = noise_weight * G G^T -> S[d*d]; Gwork holds d*K doubles. */
 void sgdl_problem_sigma1(const sgdl_problem *p, const double *x, double *S, double *Gwork);
 /* Full Hessian of L at x from d hvp calls (p must have hvp), symmetrised -> H[d*d] (row-major);

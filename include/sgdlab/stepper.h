@@ -49,9 +49,23 @@ typedef struct sgdl_algo_params {
                             * damping 3/t (the stochastic Su-Boyd-Candes ODE) instead of (1-mu)/sqrt(alpha) */
   int no_initial_layer;    /* msme2: start the flow at x0 instead of x0 + alpha mu/(1-mu)^2 grad L(x0) */
   int scheme;              /* SGDL_SCHEME_EM or SGDL_SCHEME_HEUN (weak order 2 for additive noise) */
+  int noise_form;          /* SME noise on a finite data set: SGDL_NOISE_FORM_AUTO (0, the cost rule of
+                            * sgdl_noise_form), or force _SQRT_SIGMA / _N_COLUMN */
   /* Common random numbers between a discrete algorithm and a model are not set here: they are
    * private to the dynamics layer (sgdl_stepper_create_pair sets them on its discrete half). */
 } sgdl_algo_params;
+
+/* How an SME (sme1, sme2, msme*, usme) forms its noise Sigma_1(x)^{1/2} z on a finite data set
+ * with state-dependent noise:
+ *   sqrt-sigma: Sigma_1 and its symmetric square root per lane and substep, z ~ N(0, I_d);
+ *   n-column:   sqrt(1/N) sum_i zeta_i G_i(x), zeta ~ N(0, I_N) per particle: the same law, since
+ *               Sigma_1 = (1/N) G G^T; one weighted per-sample pass, no d x d work, no LAPACK.
+ * The numbers of each form are fixed by (seed, stream); the forms use different random numbers. */
+enum { SGDL_NOISE_FORM_AUTO = 0, SGDL_NOISE_FORM_SQRT_SIGMA = 1, SGDL_NOISE_FORM_N_COLUMN = 2 };
+/* The form model `model` will use on p under par: "n-column" or "sqrt-sigma" for an SME on a finite
+ * data set with state-dependent noise (par->noise_form, or with AUTO the cheaper by the cost rule
+ * in sde.c), NULL otherwise (no noise, flows, constant or additive noise, unknown model). */
+const char *sgdl_noise_form(const sgdl_problem *p, const char *model, const sgdl_algo_params *par);
 
 /* Defaults: lr 0.1, batch 1, mu 0.9, beta1 0.9, beta2 0.999, eps 1e-8, substeps 1, EM. */
 void sgdl_algo_params_init(sgdl_algo_params *par);
@@ -124,6 +138,7 @@ struct sgdl_stepper {
   int particles;              /* P: particles per replica it is driven with */
   int naux;                   /* aux doubles per particle per lane */
   int work_per_lane;          /* scratch doubles needed per lane */
+  const char *noise_form;     /* sgdl_noise_form() as chosen at plan time (static string or NULL) */
   void *impl;
 };
 

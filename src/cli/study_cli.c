@@ -189,6 +189,18 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
   cJSON_AddBoolToObject(root, "coupling", sp->coupling);
   cJSON *cpl = cJSON_AddObjectToObject(root, "coupled");
   for (int m = 0; m < r->n_models; m++) cJSON_AddBoolToObject(cpl, sp->models[m], r->coupled[m]);
+  /* SME noise forms on finite data (sgdl_noise_form), listed when some model uses the N-column form. */
+  for (int m = 0, any = 0; m < r->n_models && !sp->exact; m++) {
+    const char *nf = sgdl_noise_form(A->prob, sp->models[m], &sp->par);
+    any |= nf && !strcmp(nf, "n-column");
+    if (any && m == r->n_models - 1) {
+      cJSON *forms = cJSON_AddObjectToObject(root, "noise_form");
+      for (int k = 0; k < r->n_models; k++) {
+        const char *f = sgdl_noise_form(A->prob, sp->models[k], &sp->par);
+        if (f) cJSON_AddStringToObject(forms, sp->models[k], f);
+      }
+    }
+  }
   cJSON_AddItemToObject(root, "starts", sgdl_json_matrix(A->P, A->prob->dim, A->x0));
   cJSON_AddNumberToObject(root, "seconds", r->seconds);
   cJSON *rows = cJSON_AddArrayToObject(root, "rows");

@@ -5,8 +5,11 @@
  *          smf: sqrt(alpha cB h w) sum_k G_k(x) z_k, z shared by all particles of a replica
  *          (w = noise_weight: the exact N^{-1/2} sum_i G(x, theta_i) dbeta_i form for P_N).
  * Constant noise (additive problems) uses factors precomputed at plan time; state-dependent
- * noise is formed per lane. For finite data sets Sigma_1 and sum_i G_i z_i are accumulated
- * sample by sample, so memory stays O(d^2), never O(d N). */
+ * noise is formed per lane. For finite data sets the flow noise sum_i G_i z_i and the SME's
+ * N-column form sqrt(1/N) sum_i zeta_i G_i (stepper.h) are one weighted pass of the problem's lane
+ * kernel over the samples; the SME's sqrt-sigma form accumulates Sigma_1 sample by sample per
+ * lane (O(d^2) memory) and takes its square root. No BLAS or LAPACK call here is threaded: the
+ * driver holds BLAS at one thread while lanes run. */
 #include <math.h>
 #include <string.h>
 
@@ -17,8 +20,13 @@
 int sgdl_model_work(const sgdl_problem *p) {
   int d = p->dim, K = p->n_data ? 0 : p->n_noise;
   /* drift: x, g, hv (3d) after the generic grad_lanes work (2d); noise: x, gL, gi, acc (4d), S, R
-   * (2d^2), the square-root work (2d^2 + d), noise columns (d K) and one lane's normals (K). */
-  return 8 * d + 4 * d * d + d * K + p->n_noise + 16;
+   * (2d^2), the square-root work (2d^2 + d), noise columns (d K) and one lane's normals (K).
+   * Finite data, lane kernels instead: weights (N), sum and grad L (2d), z sums (1) per lane and
+   * the problem's kernel scratch. */
+  const int per_point = 8 * d + 4 * d * d + d * K + p->n_noise + 16;
+  if (!p->n_data) return per_point;
+  const int lanes = ((int)p->n_data + 2 * d + 1) * SGDL_LANES + sgdl_problem_lanes_work(p);
+  return lanes > per_point ? lanes : per_point;
 }
 
 void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
@@ -65,12 +73,46 @@ static void sigma1_finite(const sgdl_problem *p, const double *x, double *S, dou
   for (size_t i = 0; i < (size_t)d * d; i++) S[i] /= (double)N;
 }
 
+/* Finite data, lane kernels: Xout += amp sqrt(1/N) sum_i z_i G_i(x) over a block, z [N][W].
+ * N-column SME (exact_flow 0): one weighted pass, weights zbar - z_i (zbar = mean z), since
+ * grad L = mean_i grad l_i gives sum_i z_i G_i = sum_i (zbar - z_i) grad l_i.
+ * Flow (exact_flow 1): (sum_i z_i) grad L - sum_i z_i grad l_i with grad L as grad computes it,
+ * rounded exactly as the per-lane loop that preceded it (bitwise the same numbers). */
+static void noise_lanes(const sgdl_problem *p, int exact_flow, int W, const double *X, const double *z, double amp,
+                        double *Xout, double *work) {
+  const int d = p->dim, N = (int)p->n_data;
+  double *u = work, *acc = u + (size_t)N * W, *gL = acc + (size_t)d * W, *zs = gL + (size_t)d * W,
+         *sw = zs + W;
+  for (int l = 0; l < W; l++) zs[l] = 0;
+  for (int n = 0; n < N; n++)
+    for (int l = 0; l < W; l++) zs[l] += z[(size_t)n * W + l];
+  const double rw = sqrt(p->noise_weight);
+  if (!exact_flow) {
+    for (int n = 0; n < N; n++)
+      for (int l = 0; l < W; l++) u[(size_t)n * W + l] = zs[l] / N - z[(size_t)n * W + l];
+    sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, u, acc, sw);
+    for (size_t i = 0; i < (size_t)d * W; i++) Xout[i] += amp * (acc[i] * rw);
+    return;
+  }
+  sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, z, acc, sw);
+  sgdl_problem_grad_lanes_exact(p, W, X, gL, sw);
+  for (int i = 0; i < d; i++)
+    for (int l = 0; l < W; l++) {
+      const size_t il = (size_t)i * W + l;
+      Xout[il] += amp * ((zs[l] * gL[il] - acc[il]) * rw);
+    }
+}
+
 void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
                       double *Xout, double *work) {
   const sgdl_problem *p = s->prob;
   const sgdl_model_impl *m = s->impl;
   const int d = p->dim, K = p->n_noise;
   const double amp = m->c0 * sqrt(s->par.lr * s->cB * h);
+  if (p->n_data && !m->factor && ((!smf && m->ncol) || (smf && !p->type->noise_apply))) {
+    noise_lanes(p, smf, W, X, z, amp, Xout, work);
+    return;
+  }
   if (m->factor) { /* constant noise: Xout += amp * F z, F = Sigma_1^{1/2} (d x d) or sqrt(w) G (d x K) */
     const int cols = m->factor_cols;
     for (int i = 0; i < d; i++)

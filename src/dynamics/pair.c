@@ -94,6 +94,7 @@ int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model,
   int na = pi->sgd->naux + pi->model->naux;
   s->naux = (na + 1) / 2;
   s->work_per_lane = pi->sgd->work_per_lane > pi->model->work_per_lane ? pi->sgd->work_per_lane : pi->model->work_per_lane;
+  s->noise_form = pi->model->noise_form;
   *out = s;
   return SGDL_OK;
 }

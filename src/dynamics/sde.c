@@ -47,7 +47,9 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
       if (!s->par.no_initial_layer) m->shift = s->par.lr * mu / ((1 - mu) * (1 - mu));
     }
   }
-  m->nz = m->smf ? K : d;
+  s->noise_form = sgdl_noise_form(p, n, &s->par);
+  m->ncol = s->noise_form && !strcmp(s->noise_form, "n-column");
+  m->nz = m->smf || m->ncol ? K : d;
   if (s->par.substeps < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--substeps: %d is not positive", s->par.substeps);
   if (m->modified && !p->type->hvp)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "%s needs a Hessian-vector product, which problem %s lacks", n, p->type->name);
@@ -91,6 +93,35 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
   (void)P;
   s->work_per_lane = (int)((total + SGDL_LANES - 1) / SGDL_LANES);
   return SGDL_OK;
+}
+
+/* Cost rule of the SME noise forms on a finite data set (N samples, d parameters), in
+ * nanoseconds per lane and substep, from timings of both forms (EM, drift included) on linreg and
+ * logreg with N = 4 .. 256, d = 1 .. 4 (AMD EPYC, one thread; bench/RESULTS.md):
+ *   sqrt-sigma: N (NS_SAMPLE + d^2) per-sample calls and outer products, a LAPACK eigen-
+ *               decomposition (~2.5 us, growing as d^3) when d > 1, d normals;
+ *   n-column:   N (NS_NORMAL + d/2) normals and the vectorised weighted pass, plus NS_SAMPLE per
+ *               sample for types without a lane kernel (degenerate, plugins: measured a tie at N = 2,
+ *               d = 1, which the rule gives to sqrt-sigma).
+ * Measured, the N-column form was 2.4x (logreg N = 64, d = 1) to 100x (d = 3, 4) cheaper, and the
+ * formula agrees, so sqrt-sigma is kept where memory decides: the N-column form holds about 4 N
+ * doubles per lane (normals, their cache, weights), so above N_COLUMN_MAX samples (~134 MB per
+ * thread) the O(d^2) form is used. A formula, not a timing: a run's numbers never depend on load. */
+enum { NS_SAMPLE = 10, NS_NORMAL = 5, N_COLUMN_MAX = 16384 };
+static double sqrt_sigma_cost(double N, double d) {
+  return N * (NS_SAMPLE + d * d) + (d > 1 ? 2500 + 8 * d * d * d : 0) + NS_NORMAL * d;
+}
+static double n_column_cost(double N, double d, int batched) {
+  return N * (NS_NORMAL + 0.5 * d + (batched ? 0 : NS_SAMPLE)); /* no lane kernel: a call per sample too */
+}
+
+const char *sgdl_noise_form(const sgdl_problem *p, const char *model, const sgdl_algo_params *par) {
+  const sgdl_stepper_type *t = sgdl_stepper_find(model);
+  if (!t || t->desc.noise != SGDL_NOISE_SME || !p->n_data || p->noise_constant) return NULL;
+  if (par->noise_form == SGDL_NOISE_FORM_SQRT_SIGMA) return "sqrt-sigma";
+  if (par->noise_form == SGDL_NOISE_FORM_N_COLUMN) return "n-column";
+  const double N = (double)p->n_data, d = p->dim;
+  return N <= N_COLUMN_MAX && n_column_cost(N, d, p->type->grad_sum_lanes != NULL) < sqrt_sigma_cost(N, d) ? "n-column" : "sqrt-sigma";
 }
 
 static void model_destroy(sgdl_stepper *s) {

@@ -1,6 +1,7 @@
 /* The stochastic gradient of one SGD step on a block of lanes, with the draw shared by all
  * particles of a replica (multi-point runs "with shared samples", SPEC 3.3).
- *   finite data: B indices per lane (i.i.d. or a uniform B-subset), g = (1/B) sum grad l_i;
+ *   finite data: B indices per lane (i.i.d. or a uniform B-subset), g = (1/B) sum grad l_i, summed
+ *                by the problem's lane kernel (sgdl_problem_grad_sum_lanes: no call per sample);
  *   additive Gaussian noise: g = grad L - G theta / sqrt(B), theta ~ N(0, I_K) (the mean of B
  *   i.i.d. draws has exactly this law).
  * With a coupling (sgdl_coupling, set up by discrete.c) the draw is built from the model's
@@ -14,8 +15,9 @@
 /* Doubles of scratch for a block of SGDL_LANES lanes. */
 int sgdl_sgrad_work(const sgdl_problem *p, int batch) {
   int d = p->dim, K = p->n_noise;
-  if (p->n_data) /* indices, gather; when coupled also S, z_j and the pair scratch (4 N per lane) */
-    return (batch * SGDL_LANES + 1) / 2 + 1 + 3 * d + (p->n_data <= 1024 ? 4 * (int)p->n_data * SGDL_LANES : 0);
+  if (p->n_data) /* indices, the lane kernel's scratch; when coupled also S, z_j and the pair scratch (4 N per lane) */
+    return (batch * SGDL_LANES + 1) / 2 + 1 + sgdl_problem_lanes_work(p) +
+           (p->n_data <= 1024 ? 4 * (int)p->n_data * SGDL_LANES : 0);
   const int nz = K > d ? K : d;
   return 4 * nz * SGDL_LANES + d * K + 3 * d;
 }
@@ -51,24 +53,15 @@ void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_coupling *cp, const 
   const uint32_t purpose = SGDL_PURPOSE(p->n_data ? SGDL_RNG_INDEX : SGDL_RNG_NORMAL, s->stream, 0);
   if (p->n_data) {
     uint32_t *idx = (uint32_t *)work; /* [B][W] */
-    double *v = work + ((size_t)B * SGDL_LANES + 1) / 2 + 1, *g = v + d, *acc = g + d;
-    if (cp) coupled_indices(s, cp, L, acc + d, idx);
+    double *sw = work + ((size_t)B * SGDL_LANES + 1) / 2 + 1, *buf = sw + sgdl_problem_lanes_work(p);
+    if (cp) coupled_indices(s, cp, L, buf, idx);
     else
       sgdl_rng_indices(s->seed, L->replica0, W, L->k, purpose, (uint32_t)p->n_data, (uint32_t)B,
                        s->par.without_replacement, idx);
-    for (int q = 0; q < P; q++) {
-      const double *Yq = Y + (size_t)q * d * W;
+    for (int q = 0; q < P; q++) { /* (1/B) sum_b grad l_{idx_b}: one lane kernel, summed in b order then divided */
       double *Gq = Gout + (size_t)q * d * W;
-      for (int l = 0; l < W; l++) {
-        lane_get(d, W, Yq, l, v);
-        memset(acc, 0, sizeof(double) * d);
-        for (int b = 0; b < B; b++) {
-          p->type->grad_sample(p, v, idx[(size_t)b * W + l], g);
-          for (int i = 0; i < d; i++) acc[i] += g[i];
-        }
-        for (int i = 0; i < d; i++) acc[i] /= B;
-        lane_put(d, W, Gq, l, acc);
-      }
+      sgdl_problem_grad_sum_lanes(p, W, Y + (size_t)q * d * W, B, idx, NULL, Gq, sw);
+      for (size_t i = 0; i < (size_t)d * W; i++) Gq[i] /= B;
     }
   } else if (cp) {
     /* Common random numbers: the draw is sum_j z_j / sqrt(m) over the model's m substep normals. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sgdlab/driver.h"
+#include "sgdlab/linalg.h"
 
 #ifdef SGDL_HAVE_MPI
 #include <mpi.h>
@@ -111,6 +112,7 @@ static void run_chunks(sgdl_ctx *ctx, const sgdl_drive_plan *pl, const sgdl_obse
   const sgdl_observer_type *ot = o->type;
   int stop = 0, failed = 0;
   uint64_t blocks_done = 0;
+  const int blas_threads = sgdl_blas_threads(1); /* lanes are the parallelism: no BLAS threads inside */
 #pragma omp parallel num_threads(sgdl_ctx_threads(ctx))
   {
     thread_bufs t;
@@ -152,6 +154,7 @@ static void run_chunks(sgdl_ctx *ctx, const sgdl_drive_plan *pl, const sgdl_obse
     }
     bufs_free(&t);
   }
+  sgdl_blas_threads(blas_threads);
   *oom = failed;
 }
 

@@ -8,6 +8,8 @@
  *   linreg: y_i = u^T x_i + nu eps_i;   logreg: y_i = 1 if u^T x_i + nu eps_i > 0, else 0.
  * Row i depends only on (s, i, d), so a larger N extends the same data set. The unit-norm u makes
  * the signal u^T x ~ N(0, 1), so nu is directly the noise-to-signal ratio.
+ * Also here: the lane kernels linreg and logreg share (a dot product and a weighted update per
+ * sample over a block of lanes, see problem_impl.h).
  * Does not: shuffle, standardise, or add an intercept column (append a column of ones). */
 #include <math.h>
 #include <stdio.h>
@@ -79,4 +81,43 @@ void sgdl_problem_dataset_free(sgdl_dataset *ds) {
   sgdl_free(ds->X);
   sgdl_free(ds->y);
   ds->X = ds->y = NULL;
+}
+
+void sgdl_dataset_dot_lanes(const sgdl_dataset *ds, int W, const double *X, int b, const uint32_t *idx, int minus_y,
+                            double *z) {
+  const int d = ds->d;
+  const double *restrict Xd = ds->X;
+  const uint32_t *restrict ib = idx ? idx + (size_t)b * W : NULL;
+  if (!ib) {
+    const double *xn = Xd + (size_t)b * d, z0 = minus_y ? -ds->y[b] : 0.0;
+    for (int l = 0; l < W; l++) z[l] = z0;
+    for (int j = 0; j < d; j++) {
+      const double a = xn[j];
+      const double *restrict xj = X + (size_t)j * W;
+      for (int l = 0; l < W; l++) z[l] += a * xj[l];
+    }
+    return;
+  }
+  for (int l = 0; l < W; l++) z[l] = minus_y ? -ds->y[ib[l]] : 0.0;
+  for (int j = 0; j < d; j++) {
+    const double *restrict xj = X + (size_t)j * W;
+    for (int l = 0; l < W; l++) z[l] += Xd[(size_t)ib[l] * d + j] * xj[l];
+  }
+}
+
+void sgdl_dataset_add_lanes(const sgdl_dataset *ds, int W, const double *X, int b, const uint32_t *idx,
+                            const double *c, const double *wb, int ridge, double l2, double *out) {
+  const int d = ds->d;
+  const double *restrict Xd = ds->X;
+  const uint32_t *restrict ib = idx ? idx + (size_t)b * W : NULL;
+  for (int j = 0; j < d; j++) {
+    const double *restrict xj = X + (size_t)j * W;
+    double *restrict oj = out + (size_t)j * W;
+    const double a = ib ? 0.0 : Xd[(size_t)b * d + j];
+    for (int l = 0; l < W; l++) {
+      const double xn = ib ? Xd[(size_t)ib[l] * d + j] : a;
+      const double g = ridge ? c[l] * xn + l2 * xj[l] : c[l] * xn;
+      oj[l] += wb ? wb[l] * g : g;
+    }
+  }
 }

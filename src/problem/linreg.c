@@ -4,8 +4,10 @@
  * Noise: G_i(w) = grad L(w) - grad l_i(w), Sigma_1 = (1/N) sum_i G_i G_i^T (noise_weight 1/N).
  * The full gradient and Hessian use the precomputed moments H = X^T X / N and b = X^T y / N
  * (O(d^2) per call instead of O(N d)); the loss is summed from the residuals for accuracy.
+ * Weighted per-sample sums over a block of lanes (minibatches, noise) are dense lane loops.
  * Does not: fit an intercept (add a column of ones to the data) or regularise. */
 #include <stdio.h>
+#include <string.h>
 
 #include "problem/problem_impl.h"
 
@@ -95,6 +97,18 @@ static void linreg_grad_lanes(const sgdl_problem *p, int W, const double *X, dou
   }
 }
 
+/* Weighted per-sample gradient sum over a block of lanes: g_n = r_n x_n, r_n = x_n . w - y_n. */
+static void linreg_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
+                                  const double *w, double *out, double *work) {
+  const linreg_impl *m = p->impl;
+  double *r = work;
+  memset(out, 0, sizeof(double) * (size_t)p->dim * (size_t)W);
+  for (int b = 0; b < nb; b++) {
+    sgdl_dataset_dot_lanes(&m->ds, W, X, b, idx, 1, r);
+    sgdl_dataset_add_lanes(&m->ds, W, X, b, idx, r, w ? w + (size_t)b * W : NULL, 0, 0.0, out);
+  }
+}
+
 static void linreg_destroy(sgdl_problem *p) {
   linreg_impl *m = p->impl;
   if (!m) return;
@@ -115,6 +129,8 @@ const sgdl_problem_type sgdl_linreg_type = {
     .loss_sample = linreg_loss_sample,
     .grad_lanes = linreg_grad_lanes,
     .destroy = linreg_destroy,
+    .grad_sum_lanes = linreg_grad_sum_lanes,
+    .grad_lanes_exact = 0, /* grad_lanes sums H w - b in another order than grad */
 };
 
 int sgdl_linreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p) {

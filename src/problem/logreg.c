@@ -3,11 +3,15 @@
  * Computed stably for any margin: log(1 + e^t) = max(t, 0) + log1p(e^{-|t|}) and the logistic
  * function from whichever exponential is <= 1, so no overflow for |x^T w| up to DBL_MAX.
  * Noise: G_i = grad L - grad l_i (the ridge term cancels), noise_weight 1/N; not affine.
+ * Lane kernels (full gradient, weighted per-sample sums) vectorise the margins and updates over
+ * lanes; the logistic stays a scalar libm call per (sample, lane), so values are bitwise the scalar ones.
  * Does not: fit an intercept (add a column of ones) or accept labels other than 0/1. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "problem/problem_impl.h"
+#include "sgdlab/rng.h" /* SGDL_LANES */
 
 typedef struct {
   sgdl_dataset ds; /* first member: see sgdl_problem_data */
@@ -111,6 +115,45 @@ static void logreg_noise_cols(const sgdl_problem *p, const double *w, double *G)
   }
 }
 
+/* Per-lane coefficient a = -s sigma(-m) from the unsigned margins z (as coef() forms it). */
+static void coef_lanes(const logreg_impl *m, int W, int b, const uint32_t *idx, double *z) {
+  for (int l = 0; l < W; l++) {
+    const size_t n = idx ? idx[(size_t)b * W + l] : (size_t)b;
+    const int pos = m->ds.y[n] > 0.5;
+    const double a = logistic(-(pos ? z[l] : -z[l]));
+    z[l] = pos ? -a : a;
+  }
+}
+
+/* Weighted per-sample gradient sum over a block of lanes: g_n = a_n x_n + l2 w. */
+static void logreg_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
+                                  const double *w, double *out, double *work) {
+  const logreg_impl *m = p->impl;
+  double *c = work;
+  memset(out, 0, sizeof(double) * (size_t)p->dim * (size_t)W);
+  for (int b = 0; b < nb; b++) {
+    sgdl_dataset_dot_lanes(&m->ds, W, X, b, idx, 0, c);
+    coef_lanes(m, W, b, idx, c);
+    sgdl_dataset_add_lanes(&m->ds, W, X, b, idx, c, w ? w + (size_t)b * W : NULL, 1, m->l2, out);
+  }
+}
+
+/* grad L over a block of lanes, bitwise logreg_grad per lane: (sum_i a_i x_i)/N + l2 w. */
+static void logreg_grad_lanes(const sgdl_problem *p, int W, const double *X, double *Gout) {
+  const logreg_impl *m = p->impl;
+  const int d = m->ds.d;
+  double c[SGDL_LANES];
+  memset(Gout, 0, sizeof(double) * (size_t)d * (size_t)W);
+  for (size_t i = 0; i < m->ds.N; i++) {
+    sgdl_dataset_dot_lanes(&m->ds, W, X, (int)i, NULL, 0, c);
+    coef_lanes(m, W, (int)i, NULL, c);
+    sgdl_dataset_add_lanes(&m->ds, W, X, (int)i, NULL, c, NULL, 0, 0.0, Gout);
+  }
+  for (int j = 0; j < d; j++)
+    for (int l = 0; l < W; l++)
+      Gout[(size_t)j * W + l] = Gout[(size_t)j * W + l] / (double)m->ds.N + m->l2 * X[(size_t)j * W + l];
+}
+
 static void logreg_destroy(sgdl_problem *p) {
   logreg_impl *m = p->impl;
   if (!m) return;
@@ -127,8 +170,10 @@ const sgdl_problem_type sgdl_logreg_type = {
     .noise_cols = logreg_noise_cols,
     .grad_sample = logreg_grad_sample,
     .loss_sample = logreg_loss_sample,
-    .grad_lanes = NULL,
+    .grad_lanes = logreg_grad_lanes,
     .destroy = logreg_destroy,
+    .grad_sum_lanes = logreg_grad_sum_lanes,
+    .grad_lanes_exact = 1,
 };
 
 int sgdl_logreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p) {

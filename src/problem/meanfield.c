@@ -8,7 +8,8 @@
  *   and SMF2 on it is the distribution-dependent SMF of GKK for the empirical measure
  *     (the drift identity of SPEC 3.4, test T23).
  * The loss observable is therefore n R_n; divide by n for the risk. Hessian-vector products are
- * exact (R-operator). Does not: other activations or losses, biases, or a hidden width of its own. */
+ * exact (R-operator). Lane kernels (full gradient, weighted per-sample sums) vectorise the
+ * neuron sums over a block of lanes; tanh stays a scalar libm call. Does not: other activations or losses, biases, or a hidden width of its own. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,6 +130,77 @@ static void mf_noise_apply(const sgdl_problem *pr, const double *X, const double
   mf_weighted(pr, X, w, 0, out);
 }
 
+/* The lane form of the sums above over a block of W lanes (X[i*W + l]): for samples n(b, l)
+ * (idx[b*W + l], or b when idx is NULL) out = sum_b coef_b,l dPhi_b with coef = r (weighted 0:
+ * bitwise the sum of mf_grad_sample), or coef = w_b,l r (w given) or wconst r (w NULL), as
+ * mf_weighted forms it. work: t[n][W], f, a, coef [W] (n <= dim, see sgdl_problem_lanes_work). */
+static void mf_sum_lanes(const sgdl_problem *pr, int W, const double *X, int nb, const uint32_t *idx, int weighted,
+                         const double *w, double wconst, double *out, double *work) {
+  const mf_impl *m = pr->impl;
+  const int n = m->n, p = m->p, per = 1 + p;
+  const double *restrict Z = m->ds.X;
+  double *restrict t = work, *restrict f = t + (size_t)n * W, *restrict a = f + W, *restrict cf = a + W;
+  memset(out, 0, sizeof(double) * (size_t)pr->dim * W);
+  for (int b = 0; b < nb; b++) {
+    const uint32_t *ib = idx ? idx + (size_t)b * W : NULL;
+#define MF_SAMPLE(l) (ib ? (size_t)ib[l] : (size_t)b)
+    for (int l = 0; l < W; l++) f[l] = 0;
+    for (int k = 0; k < n; k++) {
+      const double *restrict ck = X + (size_t)k * per * W;
+      double *restrict tk = t + (size_t)k * W;
+      for (int l = 0; l < W; l++) a[l] = 0;
+      for (int i = 0; i < p; i++) {
+        const double *restrict wi = X + ((size_t)k * per + 1 + i) * W;
+        for (int l = 0; l < W; l++) a[l] += wi[l] * Z[MF_SAMPLE(l) * p + i];
+      }
+      for (int l = 0; l < W; l++) {
+        tk[l] = tanh(a[l]);
+        f[l] += ck[l] * tk[l];
+      }
+    }
+    for (int l = 0; l < W; l++) {
+      const double r = f[l] / n - m->ds.y[MF_SAMPLE(l)];
+      cf[l] = !weighted ? r : (w ? w[(size_t)b * W + l] : wconst) * r;
+    }
+    for (int k = 0; k < n; k++) {
+      const double *restrict ck = X + (size_t)k * per * W, *restrict tk = t + (size_t)k * W;
+      double *restrict ok = out + (size_t)k * per * W;
+      for (int l = 0; l < W; l++) {
+        ok[l] += cf[l] * tk[l];
+        a[l] = cf[l] * ck[l] * (1 - tk[l] * tk[l]);
+      }
+      for (int i = 0; i < p; i++) {
+        double *restrict oi = ok + (size_t)(1 + i) * W;
+        for (int l = 0; l < W; l++) oi[l] += a[l] * Z[MF_SAMPLE(l) * p + i];
+      }
+    }
+#undef MF_SAMPLE
+  }
+}
+
+static void mf_grad_sum_lanes(const sgdl_problem *pr, int W, const double *X, int nb, const uint32_t *idx,
+                              const double *w, double *out, double *work) {
+  mf_sum_lanes(pr, W, X, nb, idx, w != NULL, w, 0, out, work);
+}
+
+/* grad of n R_n over a block of lanes, bitwise mf_grad per lane. The activations need n W
+ * doubles: on the stack for up to 16 neurons per 256 lanes, otherwise one lane at a time. */
+static void mf_grad_lanes(const sgdl_problem *pr, int W, const double *X, double *G) {
+  const mf_impl *m = pr->impl;
+  double work[(16 + 3) * 256];
+  if ((long)(m->n + 3) * W <= (long)(sizeof work / sizeof work[0])) {
+    mf_sum_lanes(pr, W, X, (int)m->ds.N, NULL, 1, NULL, 1.0 / (double)m->ds.N, G, work);
+    return;
+  }
+  const int d = pr->dim;
+  double x[4096] = {0}, g[4096];
+  for (int l = 0; l < W; l++) {
+    for (int i = 0; i < d; i++) x[i] = X[(size_t)i * W + l];
+    mf_grad(pr, x, g);
+    for (int i = 0; i < d; i++) G[(size_t)i * W + l] = g[i];
+  }
+}
+
 /* Exact Hessian-vector product of n R_n (R-operator on the forward pass). */
 static void mf_hvp(const sgdl_problem *pr, const double *X, const double *V, double *out) {
   const mf_impl *m = pr->impl;
@@ -168,9 +240,11 @@ static const sgdl_problem_type meanfield_type = {
     .noise_cols = mf_noise_cols,
     .grad_sample = mf_grad_sample,
     .loss_sample = mf_loss_sample,
-    .grad_lanes = NULL,
+    .grad_lanes = mf_grad_lanes,
     .destroy = mf_destroy,
     .noise_apply = mf_noise_apply,
+    .grad_sum_lanes = mf_grad_sum_lanes,
+    .grad_lanes_exact = 1,
 };
 
 int sgdl_meanfield_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *pr) {

@@ -9,6 +9,7 @@
 
 #include "problem/problem_impl.h"
 #include "sgdlab/linalg.h"
+#include "sgdlab/rng.h" /* SGDL_LANES */
 
 const char *const sgdl_problem_names[] = {"quadratic", "linreg", "logreg", "double-well", "double-well-2d",
                                           "degenerate", "meanfield", NULL};
@@ -105,6 +106,50 @@ void sgdl_problem_grad_lanes(const sgdl_problem *p, int W, const double *X, doub
     for (int i = 0; i < d; i++) x[i] = X[(size_t)i * (size_t)W + (size_t)l];
     p->type->grad(p, x, g);
     for (int i = 0; i < d; i++) Gout[(size_t)i * (size_t)W + (size_t)l] = g[i];
+  }
+}
+
+void sgdl_problem_grad_lanes_exact(const sgdl_problem *p, int W, const double *X, double *Gout, double *work) {
+  if (p->type->grad_lanes && p->type->grad_lanes_exact) {
+    p->type->grad_lanes(p, W, X, Gout);
+    return;
+  }
+  const int d = p->dim;
+  double *x = work, *g = work + d;
+  for (int l = 0; l < W; l++) {
+    for (int i = 0; i < d; i++) x[i] = X[(size_t)i * (size_t)W + (size_t)l];
+    p->type->grad(p, x, g);
+    for (int i = 0; i < d; i++) Gout[(size_t)i * (size_t)W + (size_t)l] = g[i];
+  }
+}
+
+/* Scratch of the batched kernels: margins and coefficients (linreg, logreg), the hidden
+ * activations of every neuron (meanfield: at most dim of them) per lane; the generic loop needs
+ * one point and one gradient. */
+int sgdl_problem_lanes_work(const sgdl_problem *p) {
+  return 2 * p->dim + (p->n_data ? (4 + p->dim) * SGDL_LANES : 0);
+}
+
+void sgdl_problem_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
+                                 const double *w, double *out, double *work) {
+  if (p->type->grad_sum_lanes) {
+    p->type->grad_sum_lanes(p, W, X, nb, idx, w, out, work);
+    return;
+  }
+  const int d = p->dim;
+  double *x = work, *g = work + d;
+  memset(out, 0, sizeof(double) * (size_t)d * (size_t)W);
+  for (int l = 0; l < W; l++) {
+    for (int i = 0; i < d; i++) x[i] = X[(size_t)i * (size_t)W + (size_t)l];
+    for (int b = 0; b < nb; b++) {
+      const size_t bl = (size_t)b * (size_t)W + (size_t)l;
+      p->type->grad_sample(p, x, idx ? idx[bl] : (size_t)b, g);
+      double *o = out + l;
+      if (w)
+        for (int i = 0; i < d; i++) o[(size_t)i * W] += w[bl] * g[i];
+      else
+        for (int i = 0; i < d; i++) o[(size_t)i * W] += g[i];
+    }
   }
 }
 

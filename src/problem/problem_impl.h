@@ -35,6 +35,17 @@ typedef struct sgdl_dataset {
 int sgdl_problem_dataset_load(sgdl_ctx *ctx, const sgdl_problem_spec *spec, int logistic, sgdl_dataset *ds);
 void sgdl_problem_dataset_free(sgdl_dataset *ds);
 
+/* Lane kernels shared by linreg and logreg (a block of W lanes, X[j*W + l]); sample n(b, l) is
+ * idx[b*W + l], or b for every lane when idx is NULL.
+ * sgdl_dataset_dot_lanes: z[l] = (minus_y ? -y_n : 0) + sum_j X_nj x_jl, summed j = 0, 1, ...
+ * (the order of the scalar residual and margin, so the value is bitwise theirs).
+ * sgdl_dataset_add_lanes: out[j*W + l] += wb[l] (c[l] X_nj + l2 x_jl), without the factor when wb
+ * is NULL and without the ridge term when ridge is 0 (each term rounded as grad_sample rounds it). */
+void sgdl_dataset_dot_lanes(const sgdl_dataset *ds, int W, const double *X, int b, const uint32_t *idx, int minus_y,
+                            double *z);
+void sgdl_dataset_add_lanes(const sgdl_dataset *ds, int W, const double *X, int b, const uint32_t *idx,
+                            const double *c, const double *wb, int ridge, double l2, double *out);
+
 /* The finite-data types; their impl structs start with an sgdl_dataset (sgdl_problem_data). */
 extern const sgdl_problem_type sgdl_linreg_type;
 extern const sgdl_problem_type sgdl_logreg_type;

@@ -1,0 +1,145 @@
+/* Finite data sets at lane speed:
+ * ctest-label: slow (Monte Carlo; skipped by the sanitizer pass)
+ *   - the batched kernels (grad_sum_lanes, grad_lanes) of linreg, logreg and meanfield against
+ *     the scalar per-sample calls: bitwise with unit weights and for the full gradient, to
+ *     rounding with weights; the generic per-lane fallback is the reference;
+ *   - the SME noise form chosen at plan time (sgdl_noise_form, stepper->noise_form);
+ *   - the law of the N-column SME noise and of the lane flow noise: SME1, SME2 and SMF2 on linreg
+ *     with N = 256, d = 3 against exact moments (within 4.5 standard errors at every time). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "sgdlab/moments.h"
+#include "sgdlab/rng.h"
+#include "sgdlab/study.h"
+
+static sgdl_problem *make(sgdl_ctx *ctx, const char *name, size_t N, int d, int neurons) {
+  sgdl_problem_spec sp;
+  sgdl_problem_spec_init(&sp);
+  sp.name = name;
+  sp.gen_n = N;
+  sp.gen_d = d;
+  sp.neurons = neurons;
+  sp.l2 = 0.01;
+  sgdl_problem *p = NULL;
+  if (sgdl_problem_create(ctx, &sp, &p)) fprintf(stderr, "%s\n", ctx->msg);
+  return p;
+}
+
+/* The kernels of p on W lanes at random points against per-lane scalar calls. */
+static void check_kernels(sgdl_problem *p, int W) {
+  const int d = p->dim, N = (int)p->n_data, B = 3;
+  double *X = malloc(sizeof(double) * d * W), *out = malloc(sizeof(double) * d * W),
+         *w = malloc(sizeof(double) * N * W), *work = malloc(sizeof(double) * sgdl_problem_lanes_work(p)),
+         *x = malloc(sizeof(double) * d), *g = malloc(sizeof(double) * d), *acc = malloc(sizeof(double) * d);
+  uint32_t *idx = malloc(sizeof(uint32_t) * B * W);
+  sgdl_rng_normals(7, 0, W, 0, 0, (size_t)d, X);
+  for (int i = 0; i < d * W; i++) X[i] *= 0.7;
+  sgdl_rng_normals(7, 0, W, 1, 0, (size_t)N, w);
+  for (int b = 0; b < B; b++)
+    for (int l = 0; l < W; l++) idx[b * W + l] = (uint32_t)((b * 7 + l * 13) % N);
+  int bitwise_mb = 1, bitwise_grad = 1;
+  double werr = 0;
+  for (int pass = 0; pass < 3; pass++) {
+    if (pass == 0) sgdl_problem_grad_sum_lanes(p, W, X, B, idx, NULL, out, work);
+    if (pass == 1) sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, w, out, work);
+    if (pass == 2) sgdl_problem_grad_lanes_exact(p, W, X, out, work);
+    for (int l = 0; l < W; l++) {
+      for (int i = 0; i < d; i++) x[i] = X[i * W + l];
+      memset(acc, 0, sizeof(double) * d);
+      if (pass == 2) p->type->grad(p, x, acc);
+      for (int b = 0; pass < 2 && b < (pass == 0 ? B : N); b++) {
+        p->type->grad_sample(p, x, pass == 0 ? idx[b * W + l] : (size_t)b, g);
+        for (int i = 0; i < d; i++) acc[i] += pass == 0 ? g[i] : w[b * W + l] * g[i];
+      }
+      for (int i = 0; i < d; i++) {
+        const double got = out[i * W + l];
+        if (pass == 0 && got != acc[i]) bitwise_mb = 0;
+        if (pass == 2 && got != acc[i]) bitwise_grad = 0;
+        if (pass == 1) werr = fmax(werr, fabs(got - acc[i]) / (1 + fabs(acc[i])));
+      }
+    }
+  }
+  CHECK(bitwise_mb, "%s: minibatch sum of the lane kernel is not bitwise the sum of grad_sample", p->type->name);
+  CHECK(bitwise_grad, "%s: grad_lanes_exact is not bitwise grad", p->type->name);
+  CHECK(werr < 1e-12, "%s: weighted lane sum off by %g", p->type->name, werr);
+  printf("%-9s W %3d: minibatch and grad bitwise, weighted rel err %.2g\n", p->type->name, W, werr);
+  free(X), free(out), free(w), free(work), free(x), free(g), free(acc), free(idx);
+}
+
+/* MC of `model` with the given noise form against the exact moments (cf. test_ensemble_mc). */
+static void law(sgdl_problem *p, const char *model, int form, const char *want_form, uint64_t paths, uint32_t stream) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  ctx.threads = 2;
+  sgdl_algo_params par;
+  sgdl_algo_params_init(&par);
+  par.lr = 0.1;
+  par.substeps = 16;
+  par.scheme = SGDL_SCHEME_HEUN;
+  par.noise_form = form;
+  const int d = p->dim, P = 1;
+  const uint64_t K = 5;
+  const double x0[3] = {0.5, -0.5, 0};
+  sgdl_stepper *st;
+  CHECK(sgdl_stepper_create(&ctx, model, p, &par, 4242, stream, P, &st) == 0, "create %s: %s", model, ctx.msg);
+  const char *form_got = st->noise_form ? st->noise_form : "(none)";
+  CHECK(!strcmp(form_got, want_form), "%s: noise form %s, expected %s", model, form_got, want_form);
+  const char *names[] = {"x0", "x1", "x2", "x0^2", "x1^2", "norm2", "loss"};
+  const int nobs = 7;
+  sgdl_observable obs[8];
+  for (int i = 0; i < nobs; i++) CHECK(sgdl_observable_parse(&ctx, names[i], d, P, &obs[i]) == 0, "obs");
+  sgdl_ensemble_plan plan = {st, P, x0, paths, K, nobs, obs};
+  sgdl_ensemble_result er;
+  CHECK(sgdl_ensemble_run(&ctx, &plan, &er) == 0, "run: %s", ctx.msg);
+  sgdl_affine a;
+  sgdl_affine_extract(&ctx, p, &a);
+  double *m = malloc(sizeof(double) * d * (K + 1)), *M = malloc(sizeof(double) * d * d * (K + 1));
+  CHECK(sgdl_affine_moments(&ctx, &a, model, par.lr, 1.0, P, x0, K, m, M) == 0, "exact");
+  double worst = 0;
+  for (int o = 0; o < nobs; o++)
+    for (uint64_t t = 1; t <= K; t++) {
+      const double ex = sgdl_affine_observable(&a, &obs[o], P, m + t * d, M + t * d * d);
+      const double z = (er.mean[o * (K + 1) + t] - ex) / er.se[o * (K + 1) + t];
+      if (fabs(z) > worst) worst = fabs(z);
+    }
+  CHECK(worst < 4.5, "%s (%s): MC vs exact worst |z| = %.2f", model, want_form, worst);
+  printf("%-5s %-10s paths %-6llu worst |z| %.2f\n", model, want_form, (unsigned long long)paths, worst);
+  free(m);
+  free(M);
+  sgdl_affine_free(&a);
+  sgdl_ensemble_result_free(&er);
+  sgdl_stepper_destroy(st);
+}
+
+int main(void) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  sgdl_problem *lin = make(&ctx, "linreg", 256, 3, 0), *log = make(&ctx, "logreg", 40, 5, 0),
+               *mf = make(&ctx, "meanfield", 12, 2, 5);
+  CHECK(lin && log && mf, "problems");
+  if (!lin || !log || !mf) return check_done();
+  for (int W = 1; W <= SGDL_LANES; W += SGDL_LANES - 1) {
+    check_kernels(lin, W);
+    check_kernels(log, W);
+    check_kernels(mf, W);
+  }
+  sgdl_algo_params par;
+  sgdl_algo_params_init(&par);
+  CHECK(sgdl_noise_form(lin, "smf2", &par) == NULL, "flows have no SME noise form");
+  CHECK(sgdl_noise_form(lin, "gf", &par) == NULL, "gf has no noise form");
+  CHECK(!strcmp(sgdl_noise_form(lin, "sme1", &par), "n-column"), "N = 256, d = 3 takes the N-column form");
+  CHECK(!strcmp(sgdl_noise_form(log, "sme2", &par), "n-column"), "logreg N = 40, d = 5 takes the N-column form");
+  par.noise_form = SGDL_NOISE_FORM_SQRT_SIGMA;
+  CHECK(!strcmp(sgdl_noise_form(lin, "sme1", &par), "sqrt-sigma"), "forced sqrt-sigma");
+  law(lin, "sme1", SGDL_NOISE_FORM_AUTO, "n-column", 20000, 1);
+  law(lin, "sme2", SGDL_NOISE_FORM_N_COLUMN, "n-column", 20000, 2);
+  law(lin, "smf2", SGDL_NOISE_FORM_AUTO, "(none)", 20000, 3);
+  law(lin, "sme1", SGDL_NOISE_FORM_SQRT_SIGMA, "sqrt-sigma", 6000, 4);
+  sgdl_problem_destroy(lin);
+  sgdl_problem_destroy(log);
+  sgdl_problem_destroy(mf);
+  return check_done();
+}
