@@ -31,6 +31,9 @@ typedef struct sgdl_sup_error {
 /* a, b: means over T output times; sa, sb: their standard errors (NULL = exact). */
 void sgdl_sup_error_eval(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
                          sgdl_sup_error *out);
+/* The same at simultaneous level 1 - alpha (z = Phi^{-1}(1 - alpha/2/T)); alpha = 0.05 is the above. */
+void sgdl_sup_error_eval_level(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
+                               double alpha, sgdl_sup_error *out);
 
 typedef struct sgdl_order_fit {
   int n;           /* points used */

@@ -36,7 +36,12 @@ double sgdl_norm_quantile(double p) {
 
 void sgdl_sup_error_eval(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
                          sgdl_sup_error *out) {
-  const double z = sgdl_norm_quantile(1 - 0.025 / (double)(T > 0 ? T : 1));
+  sgdl_sup_error_eval_level(a, sa, b, sb, T, 0.05, out);
+}
+
+void sgdl_sup_error_eval_level(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
+                               double alpha, sgdl_sup_error *out) {
+  const double z = sgdl_norm_quantile(1 - alpha / 2 / (double)(T > 0 ? T : 1));
   out->value = 0;
   out->lo = 0;
   out->hi = 0;

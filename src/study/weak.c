@@ -9,6 +9,7 @@
 
 #include "sgdlab/moments.h"
 #include "sgdlab/report.h"
+#include "sgdlab/study_rounds.h"
 
 double sgdl_study_dt(const sgdl_study_spec *sp, double lr) { return sp->critical_lambda > 0 || sp->sbc ? sqrt(lr) : lr; }
 
@@ -132,9 +133,9 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
     return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   }
   for (int h = 0; h < P / sp->P; h++) memcpy(x0 + (size_t)h * sp->P * sp->prob->dim, sp->x0, sizeof(double) * sp->P * sp->prob->dim);
-  sgdl_ensemble_plan plan = {st, P, x0, sp->paths, K, rl->n_raw, rl->raw};
+  sgdl_ensemble_plan plan = {st, P, x0, sp->paths, K, rl->n_raw, rl->raw, 0};
   sgdl_ensemble_result er;
-  rc = sgdl_ensemble_run(ctx, &plan, &er);
+  rc = sp->rounds ? sgdl_study_rounds_ensemble(ctx, sp->rounds, lr, stream, &plan, &er) : sgdl_ensemble_run(ctx, &plan, &er);
   sgdl_stepper_destroy(st);
   free(x0);
   if (rc) return rc;
@@ -349,13 +350,14 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
         if (r->coupled[m - 1]) {
           sgdl_study_series *dd = &diff[(size_t)(m - 1) * r->n_stat + s];
           double *zero = calloc(dd->n_times, sizeof(double));
-          sgdl_sup_error_eval(dd->mean, dd->se, zero, NULL, dd->n_times, e);
+          sgdl_sup_error_eval_level(dd->mean, dd->se, zero, NULL, dd->n_times, sp->alpha > 0 ? sp->alpha : 0.05, e);
           free(zero);
           free(dd->mean);
           free(dd->se);
           dd->mean = dd->se = NULL;
         } else {
-          sgdl_sup_error_eval(a->mean, sp->exact ? NULL : a->se, b->mean, sp->exact ? NULL : b->se, a->n_times, e);
+          sgdl_sup_error_eval_level(a->mean, sp->exact ? NULL : a->se, b->mean, sp->exact ? NULL : b->se, a->n_times,
+                                    sp->alpha > 0 ? sp->alpha : 0.05, e);
         }
       }
   }
