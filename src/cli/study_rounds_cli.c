@@ -8,7 +8,10 @@
 
 #include "cli/study_rounds_cli.h"
 
-int sgdl_study_rounds_wanted(sgdl_opt *opts) { return sgdl_opt_given(opts, "precision") || sgdl_opt_given(opts, "checkpoint"); }
+int sgdl_study_rounds_wanted(sgdl_opt *opts) {
+  return sgdl_opt_given(opts, "precision") || sgdl_opt_given(opts, "checkpoint") || sgdl_opt_given(opts, "floor") ||
+         sgdl_opt_given(opts, "max-paths");
+}
 
 /* The arguments that decide the numbers, as one JSON line: every recorded option but where the
  * checkpoint lives and how many threads run (neither changes a bit of the result). */

@@ -20,7 +20,7 @@
   {"checkpoint", OPT_STR, NULL, "append completed ensembles to this file and resume from it on a rerun with the same arguments", \
    NULL, 0}
 
-/* 1 if the run goes through rounds (--precision or --checkpoint given). */
+/* 1 if any of the four flags is given (the run goes through rounds, or is refused by sgdl_study_rounds_spec). */
 int sgdl_study_rounds_wanted(sgdl_opt *opts);
 /* Flags -> *rs; *args_text (allocated, free()) is the canonical argument JSON kept in the checkpoint
  * header. An existing checkpoint from another version or other arguments is refused here, with the
