@@ -97,20 +97,20 @@ void sgdl_study_rounds_print(const sgdl_study_spec *sp, const sgdl_study_result 
   }
   else printf("\none round of %llu paths\n", (unsigned long long)rr->round_paths);
   if (rs->checkpoint) printf("  checkpoint %s: %d ensemble%s resumed from it\n", rs->checkpoint, rr->resumed, rr->resumed == 1 ? "" : "s");
-  printf("  %-6s %-9s %-12s %s\n", "model", "lr", "paths", "open errors (projected paths)");
+  printf("  %-6s %-9s %-12s %s\n", "model", "lr", "paths", rs->precision > 0 ? "open errors (projected paths)" : "");
   for (int m = 0; m <= rr->n_models; m++)
     for (int li = 0; li < rr->n_lr; li++) {
       printf("  %-6s %-9g %-12llu", m ? sp->models[m - 1] : (sp->algo ? sp->algo : "sgd"), sp->lrs[li],
              (unsigned long long)SGDL_ROUNDS_PATHS(rr, m, li));
       int open = 0;
-      for (int s = 0; m > 0 && s < rr->n_stat; s++) {
+      for (int s = 0; m > 0 && rs->precision > 0 && s < rr->n_stat; s++) {
         const size_t k = ((size_t)(m - 1) * rr->n_lr + li) * rr->n_stat + s;
         if (rr->status[k] != SGDL_ROUNDS_OPEN) continue;
         if (isfinite(rr->projected[k])) printf(" %s (%.3g)", r->stat_names[s], rr->projected[k]);
         else printf(" %s (no projection)", r->stat_names[s]);
         open++;
       }
-      printf("%s\n", m == 0 ? " (reference)" : open ? "" : " none");
+      printf("%s\n", m == 0 ? " (reference)" : open || !(rs->precision > 0) ? "" : " none");
     }
 }
 
@@ -131,7 +131,7 @@ void sgdl_study_rounds_json(cJSON *root, const sgdl_study_spec *sp, const sgdl_r
       cJSON_AddNumberToObject(u, "paths", (double)SGDL_ROUNDS_PATHS(rr, m, li));
       cJSON_AddItemToArray(runs, u);
     }
-  cJSON *errs = cJSON_GetObjectItemCaseSensitive(root, "errors");
+  cJSON *errs = rs->precision > 0 ? cJSON_GetObjectItemCaseSensitive(root, "errors") : NULL; /* no target, no status */
   const cJSON *e = errs ? errs->child : NULL;
   for (int m = 0; m < rr->n_models; m++)
     for (int li = 0; li < rr->n_lr; li++)

@@ -30,8 +30,8 @@ int sgdl_study_rounds_spec(sgdl_ctx *ctx, sgdl_opt *opts, const char *command, u
 /* Summary lines after the weak-error table: paths per (model, lr) and projections for open errors. */
 void sgdl_study_rounds_print(const sgdl_study_spec *sp, const sgdl_study_result *r, const sgdl_rounds_result *rr,
                              const sgdl_rounds_spec *rs);
-/* results.json: a "rounds" object and, in each "errors" entry (in their order), paths, status and
- * projected_paths. */
+/* results.json: a "rounds" object and, with --precision, in each "errors" entry (in their order),
+ * paths, status and projected_paths. */
 void sgdl_study_rounds_json(cJSON *root, const sgdl_study_spec *sp, const sgdl_rounds_result *rr, const sgdl_rounds_spec *rs);
 
 #endif
