@@ -42,4 +42,14 @@ check "fpe under mpirun used three ranks ($(head -c 300 "$TMP/fmpi.err"))" grep 
 check "fpe reported the SGD ensemble" grep -q '"sgd_histogram"' "$TMP/fmpi/results.json"
 "$S" "${FARGS[@]}" --out "$TMP/fone"
 check "fpe: 3 ranks and 1 process give identical results.json" same_json "$TMP/fmpi/results.json" "$TMP/fone/results.json"
+# weak --precision: the rounds' stopping decisions come from rank-summed statistics, so 3 ranks run
+# the same rounds as 1 process; a checkpoint written under 3 ranks (by rank 0) replays to the same.
+PARGS=(weak --problem double-well --lr 0.2,0.1 --T 1 --paths 3000 --models sme1,gf --coupling off --precision 0.1 --max-paths 30000 --threads 1 --quiet)
+mpirun -np 3 "$S" "${PARGS[@]}" --checkpoint "$TMP/p.ck" --out "$TMP/pmpi" 2>"$TMP/pmpi.err"
+check "weak --precision under mpirun used three ranks ($(head -c 300 "$TMP/pmpi.err"))" grep -q '"mpi_ranks":[[:space:]]*3' "$TMP/pmpi/results.json"
+"$S" "${PARGS[@]}" --out "$TMP/pone"
+same_rounds() { diff <(grep -v -e '"seconds"' -e '"mpi_ranks"' -e '"checkpoint"' "$1") <(grep -v -e '"seconds"' -e '"mpi_ranks"' -e '"checkpoint"' "$2") >/dev/null; }
+check "weak --precision: 3 ranks and 1 process give identical results.json" same_rounds "$TMP/pmpi/results.json" "$TMP/pone/results.json"
+mpirun -np 3 "$S" "${PARGS[@]}" --checkpoint "$TMP/p.ck" --out "$TMP/pres" 2>>"$TMP/pmpi.err"
+check "weak --precision: a 3-rank checkpoint replays to the same numbers" same_rounds "$TMP/pres/results.json" "$TMP/pone/results.json"
 finish

@@ -46,6 +46,12 @@ void sgdl_sup_error_eval(const double *a, const double *sa, const double *b, con
  * scale carries |E f(SGD)| + |E f(model)|. */
 void sgdl_sup_error_eval_scaled(const double *a, const double *sa, const double *b, const double *sb, const double *scale,
                                 uint64_t T, sgdl_sup_error *out);
+/* The same at simultaneous level 1 - alpha (z = Phi^{-1}(1 - alpha/2/T)); alpha = 0.05 is the above. */
+void sgdl_sup_error_eval_level(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
+                               double alpha, sgdl_sup_error *out);
+/* Both: rounding scale (NULL = none) and level alpha; the others call this one. */
+void sgdl_sup_error_eval_full(const double *a, const double *sa, const double *b, const double *sb, const double *scale,
+                              uint64_t T, double alpha, sgdl_sup_error *out);
 
 typedef struct sgdl_order_fit {
   int n;           /* points used */

@@ -105,6 +105,9 @@ typedef struct sgdl_drive_plan {
   uint64_t steps;              /* at most this many learning-rate steps per block */
   int halt_on_divergence;      /* 1: a diverged block ends its chunk and skips the chunks not begun */
   const char *what;            /* names the run in out-of-memory and no-MPI messages */
+  uint64_t replica0;           /* replica offset: block b runs replicas replica0 + b*SGDL_LANES ..., so
+                                * consecutive runs (rounds) can cover fresh replica ids; 0 = from the start.
+                                * replica0 + paths must stay <= 2^32 (replica ids are 32-bit). */
 } sgdl_drive_plan;
 
 typedef struct sgdl_drive_report {

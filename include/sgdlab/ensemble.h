@@ -58,6 +58,8 @@ typedef struct sgdl_ensemble_plan {
   uint64_t steps;              /* K: learning-rate steps; outputs at k = 0..K */
   int n_obs;
   const sgdl_observable *obs;  /* borrowed */
+  uint64_t replica0;           /* first replica id (0 by default): a later round of the same ensemble
+                                * starts where the previous ended (driver.h) */
 } sgdl_ensemble_plan;
 
 typedef struct sgdl_ensemble_result {
@@ -87,6 +89,14 @@ void sgdl_mpi_finalize(void);
  * returns SGDL_EDIVERGED with a message naming the step and time. */
 int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *plan, sgdl_ensemble_result *res);
 void sgdl_ensemble_result_free(sgdl_ensemble_result *res);
+/* Deep copy of src into *dst (allocates; free with sgdl_ensemble_result_free). */
+int sgdl_ensemble_result_copy(sgdl_ctx *ctx, const sgdl_ensemble_result *src, sgdl_ensemble_result *dst);
+/* Merge the ensemble `add` (disjoint replicas of the same plan) into `acc`: means and variances
+ * by Chan's update, standard errors from the merged variance, and chunk c's sums and counts added
+ * to acc's chunk c (the merged chunks stay disjoint groups for the jackknife). Deterministic:
+ * merging the same results in the same order gives the same bits. acc with paths == 0 (zeroed)
+ * becomes a copy of add. Returns SGDL_EINVAL if the shapes (observables, times, chunks) differ. */
+int sgdl_ensemble_result_merge(sgdl_ctx *ctx, sgdl_ensemble_result *acc, const sgdl_ensemble_result *add);
 
 /* Jackknife over chunks for a derived statistic f(means of several observables at one time):
  * idx[n] are observable indices (any number); f maps their chunk-deleted means to a value.

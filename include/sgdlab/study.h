@@ -25,6 +25,8 @@
 extern "C" {
 #endif
 
+typedef struct sgdl_study_rounds sgdl_study_rounds; /* study_rounds.h */
+
 typedef struct sgdl_study_spec {
   const sgdl_problem *prob;
   const char *algo;            /* the discrete reference: "sgd" (default when NULL), "hb" or "nag" */
@@ -52,6 +54,10 @@ typedef struct sgdl_study_spec {
                                 * (sgdl_coupling_possible): errors from per-path differences; SGD
                                 * rows still from an independent reference run */
   uint32_t seed;
+  double alpha;                /* level of the weak-error intervals: 0 = the usual 0.05 (95%) */
+  sgdl_study_rounds *rounds;   /* NULL: one ensemble of `paths` replicas per run. Set only by
+                                * sgdl_study_run_rounds (study_rounds.h): each run's ensemble is then
+                                * this round's (or a checkpointed one) merged into the earlier rounds */
 } sgdl_study_spec;
 
 typedef struct sgdl_study_series {

@@ -405,7 +405,15 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
   ctx->progress_user = &bar;
   sgdl_study_result r;
   memset(&r, 0, sizeof r);
-  if (!rc) rc = sgdl_study_run(ctx, &sp, &r);
+  /* --precision / --checkpoint: the study in rounds (study_rounds.h) */
+  const int rounds = sgdl_study_rounds_wanted(opts);
+  sgdl_rounds_spec rspec;
+  sgdl_rounds_result rr;
+  char *rargs = NULL;
+  memset(&rspec, 0, sizeof rspec);
+  memset(&rr, 0, sizeof rr);
+  if (!rc && rounds) rc = sgdl_study_rounds_spec(ctx, opts, command, sp.paths, &rspec, &rargs);
+  if (!rc) rc = rounds ? sgdl_study_run_rounds(ctx, &sp, &rspec, &r, &rr) : sgdl_study_run(ctx, &sp, &r);
   sgdl_progress_bar_finish(&bar);
   int exit_code;
   if (rc) {
@@ -415,15 +423,20 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
     if (rc) exit_code = sgdl_cli_error(ctx, command, rc);
     else {
       if (ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) print_summary(&A, &sp, &r, command);
+      if (rounds && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) sgdl_study_rounds_print(&sp, &r, &rr, &rspec);
       if (out && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) {
         char p[4096];
         printf("\nplot: %s  (script %s.gp)\n", sgdl_path_join(p, sizeof p, out, ""), command);
         printf("  %s/%s.png\n", out, command);
       }
-      exit_code = sgdl_cli_emit(ctx, opts, results_json(&A, opts, &sp, &r, command));
+      cJSON *root = results_json(&A, opts, &sp, &r, command);
+      if (rounds) sgdl_study_rounds_json(root, &sp, &rr, &rspec);
+      exit_code = sgdl_cli_emit(ctx, opts, root);
     }
   }
   sgdl_study_result_free(&r);
+  sgdl_rounds_result_free(&rr);
+  free(rargs);
   sgdl_problem_destroy(A.prob);
   free(A.lrs);
   free(A.x0);

@@ -4,6 +4,7 @@
 #define SGDLAB_STUDY_CLI_H
 
 #include "cli/cli.h"
+#include "cli/study_rounds_cli.h"
 
 /* Options the study commands share (after SGDL_COMMON_OPTS and SGDL_PROBLEM_OPTS), with their
  * declared ranges and choices (checked by sgdl_cli_parse; see cli.h). */
@@ -29,7 +30,8 @@
   {"schedule", OPT_STR, "constant", "nag momentum: constant, or sbc (mu_k = (k-1)/(k+2), model usme with damping 3/t)", NULL, 0, \
    OPT_CHOICES("constant|sbc")},                                                                               \
   {"initial-layer", OPT_STR, "on", "msme2: start the flow at x0 + alpha mu/(1-mu)^2 grad L(x0) (on) or at x0 (off)", NULL, 0, \
-   OPT_CHOICES("on|off")}
+   OPT_CHOICES("on|off")},                                                                                    \
+  SGDL_ROUNDS_OPTS
 
 /* The whole of `sgdlab weak`, `npoint` and `meanfield` after their option tables: the command
  * preamble (sgdl_cli_begin), then the study. npoint = 1 for `sgdlab npoint`. Returns the exit code. */

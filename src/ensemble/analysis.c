@@ -35,9 +35,9 @@ double sgdl_norm_quantile(double p) {
   return x - u / (1 + x * u / 2);
 }
 
-void sgdl_sup_error_eval_scaled(const double *a, const double *sa, const double *b, const double *sb, const double *scale,
-                                uint64_t T, sgdl_sup_error *out) {
-  const double z = sgdl_norm_quantile(1 - 0.025 / (double)(T > 0 ? T : 1));
+void sgdl_sup_error_eval_full(const double *a, const double *sa, const double *b, const double *sb, const double *scale,
+                              uint64_t T, double alpha, sgdl_sup_error *out) {
+  const double z = sgdl_norm_quantile(1 - alpha / 2 / (double)(T > 0 ? T : 1));
   out->value = 0;
   out->lo = 0;
   out->hi = 0;
@@ -59,7 +59,17 @@ void sgdl_sup_error_eval_scaled(const double *a, const double *sa, const double 
 
 void sgdl_sup_error_eval(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
                          sgdl_sup_error *out) {
-  sgdl_sup_error_eval_scaled(a, sa, b, sb, NULL, T, out);
+  sgdl_sup_error_eval_full(a, sa, b, sb, NULL, T, 0.05, out);
+}
+
+void sgdl_sup_error_eval_scaled(const double *a, const double *sa, const double *b, const double *sb, const double *scale,
+                                uint64_t T, sgdl_sup_error *out) {
+  sgdl_sup_error_eval_full(a, sa, b, sb, scale, T, 0.05, out);
+}
+
+void sgdl_sup_error_eval_level(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
+                               double alpha, sgdl_sup_error *out) {
+  sgdl_sup_error_eval_full(a, sa, b, sb, NULL, T, alpha, out);
 }
 
 double sgdl_t975(int dof) {

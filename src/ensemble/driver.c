@@ -64,7 +64,7 @@ static void run_block(const sgdl_drive_plan *pl, const sgdl_observer *o, uint64_
     for (int i = 0; i < d; i++)
       for (int l = 0; l < W; l++) t->x[((size_t)q * d + i) * W + l] = pl->x0[(size_t)q * d + i];
   memset(t->aux, 0, sizeof(double) * (size_t)P * (s->naux ? s->naux : 1) * W);
-  sgdl_lanes L = {W, (uint32_t)r0, P, d, t->x, t->aux, 0, t->work};
+  sgdl_lanes L = {W, (uint32_t)(pl->replica0 + r0), P, d, t->x, t->aux, 0, t->work};
   b->L = L;
   b->index = blk;
   b->chunk = chunk;
@@ -160,6 +160,9 @@ static void run_chunks(sgdl_ctx *ctx, const sgdl_drive_plan *pl, const sgdl_obse
 
 int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_drive_report *rep) {
   memset(rep, 0, sizeof *rep);
+  if (pl->replica0 + pl->paths > 0x100000000ULL)
+    return sgdl_fail(ctx, SGDL_EINVAL, "%s: replicas %llu..%llu exceed the 2^32 replica ids", pl->what,
+                     (unsigned long long)pl->replica0, (unsigned long long)(pl->replica0 + pl->paths - 1));
   sgdl_drive_layout lay;
   sgdl_drive_layout_init(&lay, pl->paths);
   o->layout = &lay;

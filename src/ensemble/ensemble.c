@@ -37,6 +37,48 @@ void sgdl_ensemble_result_free(sgdl_ensemble_result *r) {
   memset(r, 0, sizeof *r);
 }
 
+int sgdl_ensemble_result_copy(sgdl_ctx *ctx, const sgdl_ensemble_result *src, sgdl_ensemble_result *dst) {
+  *dst = *src;
+  const size_t stat = (size_t)src->n_obs * src->n_times, G = (size_t)src->n_chunks;
+  dst->mean = sgdl_alloc(ctx, stat, sizeof(double));
+  dst->var = sgdl_alloc(ctx, stat, sizeof(double));
+  dst->se = sgdl_alloc(ctx, stat, sizeof(double));
+  dst->chunk_sum = sgdl_alloc(ctx, stat * G + 1, sizeof(double));
+  dst->chunk_n = sgdl_alloc(ctx, G + 1, sizeof(double));
+  if (!dst->mean || !dst->var || !dst->se || !dst->chunk_sum || !dst->chunk_n) {
+    sgdl_ensemble_result_free(dst);
+    return SGDL_ENOMEM;
+  }
+  memcpy(dst->mean, src->mean, sizeof(double) * stat);
+  memcpy(dst->var, src->var, sizeof(double) * stat);
+  memcpy(dst->se, src->se, sizeof(double) * stat);
+  memcpy(dst->chunk_sum, src->chunk_sum, sizeof(double) * stat * G);
+  memcpy(dst->chunk_n, src->chunk_n, sizeof(double) * G);
+  return SGDL_OK;
+}
+
+int sgdl_ensemble_result_merge(sgdl_ctx *ctx, sgdl_ensemble_result *acc, const sgdl_ensemble_result *add) {
+  if (acc->paths == 0) {
+    sgdl_ensemble_result_free(acc);
+    return sgdl_ensemble_result_copy(ctx, add, acc);
+  }
+  if (acc->n_obs != add->n_obs || acc->n_times != add->n_times || acc->n_chunks != add->n_chunks)
+    return sgdl_fail(ctx, SGDL_EINVAL, "ensemble merge: the two ensembles have different shapes");
+  const size_t stat = (size_t)acc->n_obs * acc->n_times, G = (size_t)acc->n_chunks;
+  const double na = (double)acc->paths, nb = (double)add->paths;
+  for (size_t k = 0; k < stat; k++) {
+    double n = na, mu = acc->mean[k], m2 = acc->var[k] * (na - 1);
+    merge(&n, &mu, &m2, nb, add->mean[k], add->var[k] * (nb - 1));
+    acc->mean[k] = mu;
+    acc->var[k] = n > 1 ? m2 / (n - 1) : 0;
+    acc->se[k] = sqrt(acc->var[k] / n);
+  }
+  for (size_t i = 0; i < stat * G; i++) acc->chunk_sum[i] += add->chunk_sum[i];
+  for (size_t c = 0; c < G; c++) acc->chunk_n[c] += add->chunk_n[c];
+  acc->paths += add->paths;
+  return SGDL_OK;
+}
+
 /* The moments observer. Per chunk c and (observable, time) k = o*T + t: shifted sums
  * S1 = sum (v - s), S2 = sum (v - s)^2 with the shift s = the chunk's first block mean (one
  * vectorisable pass per block, numerically stable); turned into mean and M2 when the chunk is done. */
@@ -181,7 +223,7 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
   int rc = SGDL_ENOMEM;
   if (res->mean && res->var && res->se && res->chunk_sum && res->chunk_n && m.mean && m.m2 && m.s2 && m.n) {
     sgdl_observer o = {&moments_type, NULL, &m};
-    sgdl_drive_plan dp = {s, P, pl->x0, M, pl->steps, 1, "ensemble"};
+    sgdl_drive_plan dp = {s, P, pl->x0, M, pl->steps, 1, "ensemble", pl->replica0};
     sgdl_drive_report rep;
     rc = sgdl_drive(ctx, &dp, &o, &rep);
     if (rc == SGDL_EDIVERGED) {

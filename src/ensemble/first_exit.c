@@ -219,7 +219,7 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
   if (final_x) memset(final_x, 0, sizeof(double) * (size_t)paths * (size_t)d);
   exit_obs e = {s, reg, x0, reg->bridge && !s->type->is_discrete, steps, exited, final_x, res};
   sgdl_observer o = {&exit_type, NULL, &e};
-  sgdl_drive_plan dp = {s, 1, x0, (uint64_t)paths, max_steps, 0, "first exit"};
+  sgdl_drive_plan dp = {s, 1, x0, (uint64_t)paths, max_steps, 0, "first exit", 0};
   sgdl_drive_report rep;
   rc = sgdl_drive(ctx, &dp, &o, &rep);
   if (rc == SGDL_EDIVERGED)

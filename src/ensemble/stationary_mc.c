@@ -196,7 +196,7 @@ int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, c
   }
   timeavg_obs a = {d, nsym, burn, burn + steps, x0, hess, S1, S2, out};
   sgdl_observer o = {&timeavg_type, NULL, &a};
-  sgdl_drive_plan dp = {st, 1, x0, (uint64_t)R, burn + steps, 1, "--simulate"};
+  sgdl_drive_plan dp = {st, 1, x0, (uint64_t)R, burn + steps, 1, "--simulate", 0};
   sgdl_drive_report rep;
   rc = sgdl_drive(ctx, &dp, &o, &rep);
   sgdl_stepper_destroy(st);

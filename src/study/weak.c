@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sgdlab/moments.h"
+#include "sgdlab/study_rounds.h"
 #include "sgdlab/report.h"
 
 double sgdl_study_dt(const sgdl_study_spec *sp, double lr) { return sp->critical_lambda > 0 || sp->sbc ? sqrt(lr) : lr; }
@@ -132,9 +133,9 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
     return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   }
   for (int h = 0; h < P / sp->P; h++) memcpy(x0 + (size_t)h * sp->P * sp->prob->dim, sp->x0, sizeof(double) * sp->P * sp->prob->dim);
-  sgdl_ensemble_plan plan = {st, P, x0, sp->paths, K, rl->n_raw, rl->raw};
+  sgdl_ensemble_plan plan = {st, P, x0, sp->paths, K, rl->n_raw, rl->raw, 0};
   sgdl_ensemble_result er;
-  rc = sgdl_ensemble_run(ctx, &plan, &er);
+  rc = sp->rounds ? sgdl_study_rounds_ensemble(ctx, sp->rounds, lr, stream, &plan, &er) : sgdl_ensemble_run(ctx, &plan, &er);
   sgdl_stepper_destroy(st);
   free(x0);
   if (rc) return rc;
@@ -382,13 +383,14 @@ static int weak_errors_at(weak_run *w, int li) {
         if (!zero) return sgdl_fail(w->ctx, SGDL_ENOMEM, "out of memory");
         for (uint64_t t = 0; t < dd->n_times && t < a->n_times && t < b->n_times; t++)
           scale[t] = fabs(a->mean[t]) + fabs(b->mean[t]);
-        sgdl_sup_error_eval_scaled(dd->mean, dd->se, zero, NULL, scale, dd->n_times, e);
+        sgdl_sup_error_eval_full(dd->mean, dd->se, zero, NULL, scale, dd->n_times, sp->alpha > 0 ? sp->alpha : 0.05, e);
         free(zero);
         free(dd->mean);
         free(dd->se);
         dd->mean = dd->se = NULL;
       } else {
-        sgdl_sup_error_eval(a->mean, sp->exact ? NULL : a->se, b->mean, sp->exact ? NULL : b->se, a->n_times, e);
+        sgdl_sup_error_eval_full(a->mean, sp->exact ? NULL : a->se, b->mean, sp->exact ? NULL : b->se, NULL, a->n_times,
+                                 sp->alpha > 0 ? sp->alpha : 0.05, e);
       }
     }
   return SGDL_OK;

@@ -1,0 +1,145 @@
+/* The command-line side of the study rounds (study_rounds_cli.h): flags, the checkpoint's
+ * canonical arguments and the refusal naming what differs, summary lines and results.json keys.
+ * Does not: run rounds or read records (the study layer's rounds.c does). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/study_rounds_cli.h"
+
+int sgdl_study_rounds_wanted(sgdl_opt *opts) {
+  return sgdl_opt_given(opts, "precision") || sgdl_opt_given(opts, "checkpoint") || sgdl_opt_given(opts, "floor") ||
+         sgdl_opt_given(opts, "max-paths");
+}
+
+/* The arguments that decide the numbers, as one JSON line: every recorded option but where the
+ * checkpoint lives and how many threads run (neither changes a bit of the result). */
+static char *canonical_args(sgdl_opt *opts, const char *command) {
+  cJSON *p = sgdl_cli_params_json(opts);
+  cJSON_DeleteItemFromObjectCaseSensitive(p, "checkpoint");
+  cJSON_DeleteItemFromObjectCaseSensitive(p, "threads");
+  cJSON_AddStringToObject(p, "command", command);
+  char *text = cJSON_PrintUnformatted(p);
+  cJSON_Delete(p);
+  return text;
+}
+
+/* "--lr 0.1 (checkpoint) / 0.2 (now)" for each key that differs. */
+static int refuse_args(sgdl_ctx *ctx, const char *path, const char *stored, const char *now) {
+  cJSON *a = cJSON_Parse(stored), *b = cJSON_Parse(now);
+  char msg[900] = "";
+  size_t len = 0;
+  for (int pass = 0; pass < 2 && a && b; pass++) {
+    const cJSON *it, *side = pass ? b : a;
+    cJSON_ArrayForEach(it, side) {
+      const cJSON *other = cJSON_GetObjectItemCaseSensitive(pass ? a : b, it->string);
+      if (pass && other) continue; /* both sides seen in the first pass */
+      char *x = cJSON_PrintUnformatted(pass ? other : it), *y = cJSON_PrintUnformatted(pass ? it : other);
+      if (!x || !y || strcmp(x, y))
+        len += (size_t)snprintf(msg + len, len < sizeof msg ? sizeof msg - len : 0, "%s--%s %s in the checkpoint, %s now",
+                                len ? "; " : "", it->string, x ? x : "unset", y ? y : "unset");
+      free(x);
+      free(y);
+      if (len >= sizeof msg) break;
+    }
+  }
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  return sgdl_fail(ctx, SGDL_EUSAGE, "--checkpoint %s: written with other arguments (%s); refusing to continue from it "
+                   "(use another file, or delete it to start over)", path, len ? msg : "unreadable argument record");
+}
+
+int sgdl_study_rounds_spec(sgdl_ctx *ctx, sgdl_opt *opts, const char *command, uint64_t paths, sgdl_rounds_spec *rs,
+                           char **args_text) {
+  memset(rs, 0, sizeof *rs);
+  *args_text = NULL;
+  int rc = SGDL_OK;
+  if (sgdl_opt_given(opts, "precision")) rc = sgdl_opt_num(ctx, opts, "precision", &rs->precision);
+  if (!rc && sgdl_opt_given(opts, "floor")) rc = sgdl_opt_num(ctx, opts, "floor", &rs->floor);
+  if (!rc && (sgdl_opt_given(opts, "floor") || sgdl_opt_given(opts, "max-paths")) && !(rs->precision > 0))
+    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--floor/--max-paths: only with --precision");
+  long long maxp = (long long)(paths * 64 < 0x100000000ULL ? paths * 64 : 0x100000000ULL);
+  if (!rc && sgdl_opt_given(opts, "max-paths")) rc = sgdl_opt_int(ctx, opts, "max-paths", &maxp);
+  if (rc) return rc;
+  rs->max_paths = rs->precision > 0 ? (uint64_t)maxp : paths;
+  rs->checkpoint = sgdl_opt_str(opts, "checkpoint");
+  rs->version = SGDL_VERSION;
+  if (!rs->checkpoint) return SGDL_OK;
+  *args_text = canonical_args(opts, command);
+  if (!*args_text) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  rs->args = *args_text;
+  char *version = NULL, *stored = NULL;
+  rc = sgdl_study_checkpoint_header(ctx, rs->checkpoint, &version, &stored);
+  if (!rc && version && strcmp(version, SGDL_VERSION))
+    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--checkpoint %s: written by sgdlab %s, this is sgdlab %s; refusing to continue from it",
+                   rs->checkpoint, version, SGDL_VERSION);
+  else if (!rc && stored && strcmp(stored, *args_text)) rc = refuse_args(ctx, rs->checkpoint, stored, *args_text);
+  free(version);
+  free(stored);
+  return rc;
+}
+
+static const char *status_name(int s) {
+  return s == SGDL_ROUNDS_PRECISE ? "precise" : s == SGDL_ROUNDS_BELOW_FLOOR ? "below-floor" : "unresolved";
+}
+
+void sgdl_study_rounds_print(const sgdl_study_spec *sp, const sgdl_study_result *r, const sgdl_rounds_result *rr,
+                             const sgdl_rounds_spec *rs) {
+  if (rs->precision > 0)
+  {
+    char fl[64] = "";
+    if (rs->floor > 0) snprintf(fl, sizeof fl, " or below floor %.3g", rs->floor);
+    printf("\nrounds of %llu paths to relative half-width %g%s (alpha-spent intervals, level %.3g after %d round%s), "
+           "at most %llu paths\n",
+           (unsigned long long)rr->round_paths, rs->precision, fl, rr->alpha, rr->rounds, rr->rounds == 1 ? "" : "s",
+           (unsigned long long)rs->max_paths);
+  }
+  else printf("\none round of %llu paths\n", (unsigned long long)rr->round_paths);
+  if (rs->checkpoint) printf("  checkpoint %s: %d ensemble%s resumed from it\n", rs->checkpoint, rr->resumed, rr->resumed == 1 ? "" : "s");
+  printf("  %-6s %-9s %-12s %s\n", "model", "lr", "paths", rs->precision > 0 ? "open errors (projected paths)" : "");
+  for (int m = 0; m <= rr->n_models; m++)
+    for (int li = 0; li < rr->n_lr; li++) {
+      printf("  %-6s %-9g %-12llu", m ? sp->models[m - 1] : (sp->algo ? sp->algo : "sgd"), sp->lrs[li],
+             (unsigned long long)SGDL_ROUNDS_PATHS(rr, m, li));
+      int open = 0;
+      for (int s = 0; m > 0 && rs->precision > 0 && s < rr->n_stat; s++) {
+        const size_t k = ((size_t)(m - 1) * rr->n_lr + li) * rr->n_stat + s;
+        if (rr->status[k] != SGDL_ROUNDS_OPEN) continue;
+        if (isfinite(rr->projected[k])) printf(" %s (%.3g)", r->stat_names[s], rr->projected[k]);
+        else printf(" %s (no projection)", r->stat_names[s]);
+        open++;
+      }
+      printf("%s\n", m == 0 ? " (reference)" : open || !(rs->precision > 0) ? "" : " none");
+    }
+}
+
+void sgdl_study_rounds_json(cJSON *root, const sgdl_study_spec *sp, const sgdl_rounds_result *rr, const sgdl_rounds_spec *rs) {
+  cJSON *o = cJSON_AddObjectToObject(root, "rounds");
+  cJSON_AddNumberToObject(o, "round_paths", (double)rr->round_paths);
+  cJSON_AddNumberToObject(o, "rounds", rr->rounds);
+  cJSON_AddNumberToObject(o, "precision", rs->precision);
+  cJSON_AddNumberToObject(o, "floor", rs->floor);
+  cJSON_AddNumberToObject(o, "max_paths", (double)rs->max_paths);
+  cJSON_AddNumberToObject(o, "alpha", rr->alpha);
+  cJSON *runs = cJSON_AddArrayToObject(o, "paths");
+  for (int m = 0; m <= rr->n_models; m++)
+    for (int li = 0; li < rr->n_lr; li++) {
+      cJSON *u = cJSON_CreateObject();
+      cJSON_AddStringToObject(u, "model", m ? sp->models[m - 1] : (sp->algo ? sp->algo : "sgd"));
+      cJSON_AddNumberToObject(u, "lr", sp->lrs[li]);
+      cJSON_AddNumberToObject(u, "paths", (double)SGDL_ROUNDS_PATHS(rr, m, li));
+      cJSON_AddItemToArray(runs, u);
+    }
+  cJSON *errs = rs->precision > 0 ? cJSON_GetObjectItemCaseSensitive(root, "errors") : NULL; /* no target, no status */
+  const cJSON *e = errs ? errs->child : NULL;
+  for (int m = 0; m < rr->n_models; m++)
+    for (int li = 0; li < rr->n_lr; li++)
+      for (int s = 0; s < rr->n_stat && e; s++, e = e->next) {
+        const size_t k = ((size_t)m * rr->n_lr + li) * rr->n_stat + s;
+        cJSON *item = (cJSON *)e;
+        cJSON_AddNumberToObject(item, "paths", (double)SGDL_ROUNDS_PATHS(rr, m + 1, li));
+        cJSON_AddStringToObject(item, "status", status_name(rr->status[k]));
+        if (rr->status[k] == SGDL_ROUNDS_OPEN) sgdl_json_add_number(item, "projected_paths", rr->projected[k]);
+      }
+}

@@ -1,0 +1,43 @@
+/* Internal to the study rounds (rounds.c, rounds_checkpoint.c): the checkpoint store.
+ *
+ * File layout: a text header of four lines
+ *   sgdlab-checkpoint 1
+ *   version <program version>
+ *   args-crc32 <8 hex digits: crc32 of the args line's JSON>
+ *   args <canonical JSON of the arguments, one line>
+ * then binary records, one per completed ensemble (round, lr index, stream): a fixed head
+ * (magic, round, lr, stream, n_obs, n_chunks, n_times, paths), the doubles mean, var, se [stat],
+ * chunk_sum [chunks][stat], chunk_n [chunks], and the zlib crc32 of head and doubles.
+ * Reading keeps the records up to the first torn or corrupt one; the first append cuts the file
+ * there. Does not: decide what to run (rounds.c) or write from any rank but 0 (the caller checks). */
+#ifndef SGDL_ROUNDS_INTERNAL_H
+#define SGDL_ROUNDS_INTERNAL_H
+
+#include <stdio.h>
+
+#include "sgdlab/ensemble.h"
+
+typedef struct ckpt_record {
+  uint32_t round, lr, stream;
+  sgdl_ensemble_result er; /* owned */
+} ckpt_record;
+
+typedef struct ckpt_store {
+  char *path;         /* NULL: no checkpoint */
+  ckpt_record *rec;   /* records read at open, in file order */
+  int n, cap;
+  long good_end;      /* byte offset after the last good record */
+  FILE *append;       /* opened (and the file cut at good_end) by the first append */
+  int writer;         /* 1 on the rank that writes */
+} ckpt_store;
+
+/* Open `path` (created with the header if absent, on the writer) and read its records; a header
+ * with another version or arguments is refused (SGDL_EINVAL naming the file). */
+int ckpt_open(sgdl_ctx *ctx, ckpt_store *cs, const char *path, const char *version, const char *args, int writer);
+/* The stored ensemble for (round, lr, stream), or NULL. */
+const sgdl_ensemble_result *ckpt_find(const ckpt_store *cs, int round, int lr, uint32_t stream);
+/* Append one record and flush it (writer only; a no-op elsewhere). */
+int ckpt_append(sgdl_ctx *ctx, ckpt_store *cs, int round, int lr, uint32_t stream, const sgdl_ensemble_result *er);
+void ckpt_close(ckpt_store *cs);
+
+#endif
