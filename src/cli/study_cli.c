@@ -8,6 +8,7 @@
 
 #include "cli/study_cli.h"
 #include "sgdlab/study.h"
+#include "sgdlab/study_estimate.h"
 
 static int split_names(sgdl_ctx *ctx, const char *flag, const char *text, char ***out, int *n) {
   *out = NULL;
@@ -388,6 +389,9 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
   ctx->progress_user = &bar;
   sgdl_study_result r;
   memset(&r, 0, sizeof r);
+  sgdl_estimate est;
+  if (!rc) sgdl_estimate_study(&sp, &est);
+  if (!rc) rc = sgdl_cli_estimate_begin(ctx, opts, &est);
   if (!rc) rc = sgdl_study_run(ctx, &sp, &r);
   sgdl_progress_bar_finish(&bar);
   int exit_code;
@@ -398,12 +402,14 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
     if (rc) exit_code = sgdl_cli_error(ctx, command, rc);
     else {
       if (ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) print_summary(&A, &sp, &r, command);
+      cJSON *json = results_json(&A, opts, &sp, &r, command);
+      sgdl_cli_estimate_record(ctx, opts, &est, json, 1);
       if (out && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) {
         char p[4096];
         printf("\nplot: %s  (script %s.gp)\n", sgdl_path_join(p, sizeof p, out, ""), command);
         printf("  %s/%s.png\n", out, command);
       }
-      exit_code = sgdl_cli_emit(ctx, opts, results_json(&A, opts, &sp, &r, command));
+      exit_code = sgdl_cli_emit(ctx, opts, json);
     }
   }
   sgdl_study_result_free(&r);

@@ -158,8 +158,12 @@ static int train_epochs(sgdl_ctx *ctx, const sgdl_train_spec *spec, const sgdl_i
     h->test_loss[e] = sgdl_mlp_evaluate(&r->m, t->params, te, ew, NULL, &ok, r->confusion);
     h->test_accuracy[e] = (double)ok / (double)te->n;
     if (!isfinite(h->train_loss[e]))
-      return sgdl_fail(ctx, SGDL_EDIVERGED, "--lr: training loss is %g after epoch %d; try a smaller learning rate",
-                       h->train_loss[e], t->epoch);
+      return sgdl_fail(ctx, SGDL_EDIVERGED, "--lr %g: training loss is %g after epoch %d; try a smaller learning rate",
+                       t->par.lr, h->train_loss[e], t->epoch);
+    if (h->train_loss[e] > sgdl_trainer_divergence_threshold(t)) /* the trainer's rule, on the whole set (nn.h) */
+      return sgdl_fail(ctx, SGDL_EDIVERGED,
+                       "--lr %g: training diverged by epoch %d: the training loss %.4g is more than %g x its start %.4g; "
+                       "try a smaller learning rate", t->par.lr, t->epoch, h->train_loss[e], SGDL_DIVERGENCE_FACTOR, t->loss_start);
     r->n_done = e + 1;
     emit(spec, SGDL_TRAIN_EVENT_EPOCH, r);
   }

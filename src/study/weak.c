@@ -9,6 +9,7 @@
 
 #include "sgdlab/moments.h"
 #include "sgdlab/report.h"
+#include "sgdlab/study_estimate.h"
 
 double sgdl_study_dt(const sgdl_study_spec *sp, double lr) { return sp->critical_lambda > 0 || sp->sbc ? sqrt(lr) : lr; }
 
@@ -266,6 +267,9 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
     if (sp->exact && t->desc.momentum == SGDL_MOMENTUM_MSME)
       return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for %s", sp->models[m]);
   }
+  sgdl_estimate est; /* refuse what cannot fit in memory or finish (study_estimate.h) */
+  sgdl_estimate_study(sp, &est);
+  if (sgdl_estimate_check(ctx, &est)) return ctx->status;
   const size_t nser = (size_t)(sp->n_models + 1) * sp->n_lr * r->n_stat;
   r->series = calloc(nser, sizeof *r->series);
   r->errors = calloc((size_t)sp->n_models * sp->n_lr * r->n_stat + 1, sizeof *r->errors);
