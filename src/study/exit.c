@@ -353,7 +353,7 @@ static int noise_at_minimum(sgdl_ctx *ctx, const sgdl_exit_spec *sp, double *G) 
   if (tr > 0) return SGDL_OK;
   return sgdl_fail(ctx, SGDL_EINVAL,
                    "--problem %s: the gradient noise vanishes at the minimum x* = %g%s of the basin of --from (tr Sigma_1 = %g there), "
-                   "so SGD and the SMEs settle at x* and never leave: the mean exit time is infinite",
+                   "so SGD and the SMEs settle at x* and never leave: the exit target is unreachable and the mean exit time is infinite",
                    sp->prob->type->name, xmin[0], d == 2 ? ",..." : "", tr);
 }
 
