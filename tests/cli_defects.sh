@@ -35,6 +35,9 @@ check "fpe results.json has cell_steps" $PY -c "
 import json, sys; e = json.load(open('$TMP/f/results.json'))['estimate']
 sys.exit(0 if e['cell_steps'] >= 1000 and e['path_steps'] == 1000 * 20 else 1)"
 
+check "train records its estimate" bash -c \
+  "$S train --data $MNIST --train 500 --test 200 --hidden 8 --epochs 1 --json | grep -q '\"estimate\"'"
+
 # ---- 2. divergence of training
 expect_fail "train --lr 10 diverges" "--lr 10: training diverged by step" -- \
   $S train --data "$MNIST" --train 2000 --test 500 --hidden 32 --epochs 1 --lr 10 --quiet
