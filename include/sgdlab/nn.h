@@ -161,15 +161,33 @@ typedef struct sgdl_trainer {
   sgdl_mlp_work w;           /* batch buffers */
   uint64_t step;             /* steps taken so far (continues across --resume) */
   int epoch;                 /* epochs completed */
+  /* divergence watch (sgdl_trainer_run): the first batch loss this trainer saw (0 until then),
+   * and the running window of batch losses */
+  double loss_start, window_sum;
+  int window_n;
 } sgdl_trainer;
+
+/* Divergence of a discrete algorithm: a NaN or Inf loss, or a loss that grows past
+ * SGDL_DIVERGENCE_FACTOR x max(start, SGDL_DIVERGENCE_FLOOR), where the start is the loss before
+ * the first step. The trainer compares the mean of each window of SGDL_DIVERGENCE_WINDOW batch
+ * losses; the train study compares each epoch's training loss. For cross-entropy the start of a
+ * fresh network is about log(classes), chance level, and the floor is about half of it for 10
+ * classes: a mean loss three times that no longer learns (a network driven to confident wrong
+ * answers, e.g. --lr 10 with 9 against a start of 2.3). A run that only collapses to one class
+ * (loss near chance, accuracy near 1 / classes) is not caught by this rule. */
+#define SGDL_DIVERGENCE_FACTOR 3.0
+#define SGDL_DIVERGENCE_WINDOW 64
+#define SGDL_DIVERGENCE_FLOOR 1.0
+/* The loss above which a trainer counts as diverged (+inf while its start is unknown). */
+double sgdl_trainer_divergence_threshold(const sgdl_trainer *t);
 
 /* Validates lr > 0, batch >= 1, 0 <= momentum < 1, Adam betas in [0,1) (errors name the flag),
  * allocates, and initialises the weights from `seed`. */
 int sgdl_trainer_create(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_mlp *m, int rule,
                         const sgdl_algo_params *par, uint32_t seed, uint32_t stream);
 void sgdl_trainer_free(sgdl_trainer *t);
-/* Take `steps` optimiser steps on ds. Returns SGDL_EDIVERGED (naming --lr) if the batch loss
- * becomes NaN/Inf. *loss_sum (may be NULL) receives the sum of the batch-mean losses seen. */
+/* Take `steps` optimiser steps on ds. Returns SGDL_EDIVERGED (naming --lr, the step and the
+ * learning rate) if the batch loss becomes NaN/Inf or a window's mean passes the threshold above. *loss_sum (may be NULL) receives the sum of the batch-mean losses seen. */
 int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, uint64_t steps,
                      double *loss_sum);
 /* Steps in one epoch: ceil(n / batch). */

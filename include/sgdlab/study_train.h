@@ -20,6 +20,7 @@
 #define SGDLAB_STUDY_TRAIN_H
 
 #include "sgdlab/nn.h"
+#include "sgdlab/study_estimate.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -94,6 +95,7 @@ typedef struct sgdl_train_study_result {
   double *var_pred_sme1;       /* [k] SME1 stationary variance ct_i alpha / (2 h_i), NAN where h_i <= 0 */
   uint64_t geometry_steps;     /* continuation steps used */
   double geometry_seconds;
+  sgdl_estimate estimate;      /* work and memory, checked before the first epoch (study_estimate.h) */
 } sgdl_train_study_result;
 
 /* Run the study. On failure (bad spec or data, resume mismatch naming the flag, divergence

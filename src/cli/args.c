@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 
@@ -119,9 +120,22 @@ static sgdl_opt *find(sgdl_opt *opts, const char *name, size_t len) {
   return NULL;
 }
 
+int sgdl_cli_regular_file(sgdl_ctx *ctx, const char *what, const char *path, FILE *f) {
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0) return sgdl_fail(ctx, SGDL_EUSAGE, "%s %s: cannot inspect (%s)", what, path, strerror(errno));
+  if (S_ISDIR(st.st_mode)) return sgdl_fail(ctx, SGDL_EUSAGE, "%s %s: is a folder, not a file", what, path);
+  if (!S_ISREG(st.st_mode))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "%s %s: is not a regular file (a device, pipe or socket has no end to read to)", what, path);
+  return SGDL_OK;
+}
+
 static int merge_config(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) return sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: cannot open (%s)", path, strerror(errno));
+  if (sgdl_cli_regular_file(ctx, "--config", path, f)) {
+    fclose(f);
+    return ctx->status;
+  }
   fseek(f, 0, SEEK_END);
   long n = ftell(f);
   fseek(f, 0, SEEK_SET);
@@ -145,6 +159,10 @@ static int merge_config(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, cons
     }
     char tmp[64];
     if (cJSON_IsString(it)) o->value = keep(it->valuestring);
+    else if (cJSON_IsBool(it) && o->kind != OPT_FLAG)
+      rc = sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: key \"%s\" is %s, but --%s takes %s, not true/false", path, it->string,
+                     cJSON_IsTrue(it) ? "true" : "false", it->string,
+                     o->kind == OPT_NUM || o->kind == OPT_INT ? "a number" : o->kind == OPT_LIST ? "a list" : "text");
     else if (cJSON_IsBool(it)) o->value = cJSON_IsTrue(it) ? "1" : NULL;
     else if (cJSON_IsNumber(it)) {
       snprintf(tmp, sizeof tmp, "%.17g", it->valuedouble);
@@ -359,6 +377,10 @@ static char *read_text_file(sgdl_ctx *ctx, const char *what, const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     sgdl_fail(ctx, SGDL_EUSAGE, "%s: cannot open file %s (%s)", what, path, strerror(errno));
+    return NULL;
+  }
+  if (sgdl_cli_regular_file(ctx, what, path, f)) {
+    fclose(f);
     return NULL;
   }
   size_t cap = 4096, len = 0;

@@ -6,6 +6,7 @@
 #define SGDLAB_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sgdlab/core.h"
 #include "sgdlab/problem.h"
@@ -103,6 +104,9 @@ int sgdl_opt_int(sgdl_ctx *ctx, sgdl_opt *opts, const char *name, long long *out
 /* Comma-separated numbers; *v allocated (free with free()). */
 int sgdl_opt_list(sgdl_ctx *ctx, sgdl_opt *opts, const char *name, double **v, int *n);
 
+/* SGDL_OK if the open file f (named path, given to flag `what`) is a regular file; otherwise an
+ * error naming the flag and the path: a folder, or a device, pipe or socket with no end to read to. */
+int sgdl_cli_regular_file(sgdl_ctx *ctx, const char *what, const char *path, FILE *f);
 /* Parse a number with full validation; `what` names it in the error. */
 int sgdl_parse_num(sgdl_ctx *ctx, const char *what, const char *text, double *out);
 /* "a,b;c,d" (rows separated by ';') or "@file.csv" (rows on lines). *A allocated (free()). */
@@ -155,6 +159,14 @@ void sgdl_cli_json_guard(void);
 int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results);
 /* Print "sgdlab <command>: error: <msg>" to stderr and return the exit status (2 usage, 1 other). */
 int sgdl_cli_error(const sgdl_ctx *ctx, const char *command, int rc);
+
+/* Work and memory estimates (sgdlab/study_estimate.h) on the command line: _begin refuses a run that
+ * cannot fit or finish (error naming the flag) and prints a long run's estimate to stderr before it
+ * starts; _record adds results.json "estimate" {bytes, path_steps, cell_steps, seconds} and, with
+ * summary != 0 and a summary shown, prints it as one line. */
+struct sgdl_estimate;
+int sgdl_cli_estimate_begin(sgdl_ctx *ctx, sgdl_opt *opts, const struct sgdl_estimate *e);
+void sgdl_cli_estimate_record(const sgdl_ctx *ctx, sgdl_opt *opts, const struct sgdl_estimate *e, cJSON *results, int summary);
 
 /* Subcommands. */
 int sgdl_cmd_weak(int argc, char **argv);

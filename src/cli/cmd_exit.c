@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "sgdlab/study_estimate.h"
 #include "cli/exit_out.h"
 #include "sgdlab/study_exit.h"
 
@@ -198,6 +199,7 @@ int sgdl_cmd_exit(int argc, char **argv) {
   sgdl_exit_result res;
   memset(&res, 0, sizeof res);
   rc = exit_spec_from_flags(&ctx, opts, p, seed, &sp, &lrs);
+  sgdl_estimate est;
   cJSON *results = sgdl_results_new(CMD, seed, sgdl_cli_params_json(opts));
   if (!rc) {
     cJSON_AddStringToObject(results, "problem", p->desc);
@@ -205,7 +207,9 @@ int sgdl_cmd_exit(int argc, char **argv) {
     cJSON_AddItemToObject(results, "from", sgdl_json_doubles(sp.x0, (size_t)p->dim));
     if (scan && verbose)
       printf("sgdlab exit: %s, %s, from %g%s, exit at x%d = %g\n", p->desc, model, sp.x0[0], p->dim == 2 ? ", ..." : "", sp.coord + 1, sp.to);
-    rc = run_study(&ctx, &sp, verbose, &res);
+    sgdl_estimate_exit(&sp, &est);
+    rc = sgdl_cli_estimate_begin(&ctx, opts, &est);
+    if (!rc) rc = run_study(&ctx, &sp, verbose, &res);
   }
   if (!rc) {
     if (verbose) sgdl_exit_out_print_warnings(&res, 0);
@@ -214,6 +218,7 @@ int sgdl_cmd_exit(int argc, char **argv) {
   }
   if (!rc) {
     cJSON_AddItemToObject(results, "warnings", sgdl_exit_out_warnings_json(&res));
+    sgdl_cli_estimate_record(&ctx, opts, &est, results, !scan);
     if (!sgdl_opt_flag(opts, "quiet")) sgdl_exit_out_print_warnings(&res, 1);
   }
   sgdl_exit_result_free(&res);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "sgdlab/study_estimate.h"
 #include "cli/fpe_out.h"
 #include "sgdlab/study_fpe.h"
 
@@ -153,6 +154,9 @@ int sgdl_cmd_fpe(int argc, char **argv) {
   sgdl_fpe_result res;
   memset(&res, 0, sizeof res);
   rc = fpe_spec_from_flags(&ctx, opts, p, seed, &sp);
+  sgdl_estimate est;
+  if (!rc) sgdl_estimate_fpe(&sp, &est);
+  if (!rc) rc = sgdl_cli_estimate_begin(&ctx, opts, &est);
   if (!rc) rc = run_study(&ctx, &sp, verbose, &res);
   cJSON *results = sgdl_results_new(CMD, seed, sgdl_cli_params_json(opts));
   if (!rc) {
@@ -160,6 +164,7 @@ int sgdl_cmd_fpe(int argc, char **argv) {
     cJSON_AddStringToObject(results, "model", model);
     sgdl_fpe_out_json(&sp, &res, results);
     if (verbose) sgdl_fpe_out_print(&sp, &res, model);
+    sgdl_cli_estimate_record(&ctx, opts, &est, results, 1);
     if (out) rc = sgdl_fpe_out_files(&ctx, &res, out);
   }
   sgdl_fpe_result_free(&res);

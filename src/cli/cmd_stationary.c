@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/stationary_out.h"
+#include "sgdlab/study_estimate.h"
 #include "sgdlab/study_stationary.h"
 
 #define CMD "stationary"
@@ -130,6 +131,9 @@ static int spec_from_flags(sgdl_ctx *ctx, sgdl_opt *o, uint32_t seed, sgdl_stati
     rc = sgdl_opt_int(ctx, o, "simulate", &sp->samples);
     if (!rc) rc = sgdl_opt_int(ctx, o, "replicas", &sp->replicas);
     if (!rc && sgdl_opt_given(o, "burn")) rc = sgdl_opt_int(ctx, o, "burn", &sp->burn);
+    if (!rc && sgdl_opt_given(o, "burn") && sp->burn < 0) /* the spec's -1 means "default": not a user's value */
+      rc = sgdl_fail(ctx, SGDL_EUSAGE, "--burn: %lld is negative; give burn-in steps >= 0, or leave --burn out for the "
+                     "default from the spectral radius", sp->burn);
   }
   return rc;
 }
@@ -186,7 +190,14 @@ int sgdl_cmd_stationary(int argc, char **argv) {
     spec.progress = sgdl_progress_bar_update;
     spec.progress_user = &bar;
   }
+  sgdl_estimate est; /* before the run the burn-in is the given one or a default (estimate.h) */
+  const int est_dim = spec.family == SGDL_STATIONARY_QUADRATIC || spec.family == SGDL_STATIONARY_GAUSS_LINREG ? spec.dim
+                      : in.prob                                                                          ? in.prob->dim
+                                                                                                         : 1;
+  if (!rc) sgdl_estimate_stationary(&spec, est_dim, -1, &est);
+  if (!rc) rc = sgdl_cli_estimate_begin(&ctx, opts, &est);
   if (!rc) rc = sgdl_stationary_study_run(&ctx, &spec, &res);
+  if (!rc && spec.simulate && res.mc.replicas > 0) sgdl_estimate_stationary(&spec, est_dim, (long long)res.mc.burn, &est);
   if (bar_on) sgdl_progress_bar_finish(&bar);
   cJSON *json = NULL;
   if (!rc) {
@@ -196,6 +207,7 @@ int sgdl_cmd_stationary(int argc, char **argv) {
                                                                         : "quadratic";
     sgdl_stationary_view view = {sgdl_opt_str(opts, "out"), !quiet, problem};
     rc = sgdl_stationary_output(&ctx, &view, &spec, &res, json);
+    if (!rc) sgdl_cli_estimate_record(&ctx, opts, &est, json, spec.simulate);
   }
   sgdl_stationary_study_result_free(&res);
   inputs_free(&in);

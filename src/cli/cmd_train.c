@@ -206,6 +206,7 @@ int sgdl_cmd_train(int argc, char **argv) {
     printf("no training: train loss %.4f  held-out loss %.4f  accuracy %.2f%%\n", r.final_train_loss,
            r.final_test_loss, 100 * r.final_test_accuracy);
   cJSON *res = rc ? NULL : sgdl_train_results_json(&r, sgdl_cli_params_json(opts));
+  if (!rc) sgdl_cli_estimate_record(&ctx, opts, &r.estimate, res, 0);
   if (!rc) rc = write_outputs(&ctx, opts, &spec, &r, view.talk, res);
   sgdl_train_study_result_free(&r);
   if (rc) {

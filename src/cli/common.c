@@ -5,6 +5,7 @@
  * --out is one output set (report.h): opened (locked, staged) at the start, its files written into
  * the staging folder (sgdl_cli_out_dir / _path / _member), published by sgdl_cli_emit, and
  * discarded at exit when the run failed. A process runs one command, so the set is held here. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,34 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "sgdlab/ensemble.h"
+#include "sgdlab/study_estimate.h"
+
+/* --data must name a regular file: a folder or a device such as /dev/zero would otherwise read
+ * as "empty" or without end. */
+static int data_file_check(sgdl_ctx *ctx, const char *path) {
+  if (!path) return SGDL_OK;
+  FILE *f = fopen(path, "rb");
+  if (!f) return sgdl_fail(ctx, SGDL_EUSAGE, "--data %s: cannot open (%s)", path, strerror(errno));
+  int rc = sgdl_cli_regular_file(ctx, "--data", path, f);
+  fclose(f);
+  return rc;
+}
+
+/* Generated data (--gen-n x --gen-d without --data) is refused before it is generated when it
+ * cannot fit in the machine's memory (sgdl_estimate_data). */
+static int generated_data_check(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_opt *opts) {
+  const char *p = spec->name;
+  const int generates = !spec->data_path && p && (!strcmp(p, "linreg") || !strcmp(p, "logreg") || !strcmp(p, "meanfield"));
+  if (!generates || !sgdl_opt_find(opts, "gen-n")) return SGDL_OK;
+  /* meanfield's parameter vector has neurons x (1 + gen-d) entries, at most 4096 (src/problem/meanfield.c) */
+  const double mf_dim = (double)spec->neurons * (1.0 + spec->gen_d);
+  if (!strcmp(p, "meanfield") && mf_dim > 4096)
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--gen-d %d with --neurons %d: %.0f network parameters exceed 4096 (refused before generating the data)",
+                     spec->gen_d, spec->neurons, mf_dim);
+  sgdl_estimate e;
+  sgdl_estimate_data(spec->gen_n, spec->gen_d, &e);
+  return sgdl_estimate_check(ctx, &e);
+}
 
 int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
   sgdl_problem_spec spec;
@@ -54,7 +83,9 @@ int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
     spec.neurons = (int)neurons;
     spec.data_path = sgdl_opt_str(opts, "data");
     spec.plugin_params = sgdl_opt_str(opts, "plugin-params");
-    rc = sgdl_problem_create(ctx, &spec, out);
+    rc = data_file_check(ctx, spec.data_path);
+    if (!rc) rc = generated_data_check(ctx, &spec, opts);
+    if (!rc) rc = sgdl_problem_create(ctx, &spec, out);
   }
   free(H);
   free(C);
@@ -194,6 +225,9 @@ cJSON *sgdl_cli_params_json(sgdl_opt *opts) {
 
 int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results) {
   int rc = SGDL_OK;
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(results, "command");
+  char command[64];
+  snprintf(command, sizeof command, "%s", cJSON_IsString(name) ? name->valuestring : "");
   if (!cJSON_GetObjectItemCaseSensitive(results, "mpi_ranks")) cJSON_AddNumberToObject(results, "mpi_ranks", ctx->ranks);
   const char *out = sgdl_opt_str(opts, "out");
   if (json_alloc_failed) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory building results.json");
@@ -206,8 +240,8 @@ int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results) {
   if (!rc && sgdl_opt_flag(opts, "json")) sgdl_json_print(stdout, results);
   if (!rc) sgdl_cli_capture_results(results); /* an in-process run (run_json.c) takes the results */
   cJSON_Delete(results);
-  if (rc) {
-    if (!sgdl_cli_capture_error(ctx->msg)) fprintf(stderr, "sgdlab: error: %s\n", ctx->msg);
+  if (rc) { /* the command's name is in results.json (sgdl_results_new) */
+    if (!sgdl_cli_capture_error(ctx->msg)) fprintf(stderr, "sgdlab %s: error: %s\n", command, ctx->msg);
     return 1;
   }
   return 0;
@@ -218,4 +252,27 @@ int sgdl_cli_error(const sgdl_ctx *ctx, const char *command, int rc) {
   const char *msg = ctx->msg[0] ? ctx->msg : sgdl_strerror(rc);
   if (!sgdl_cli_capture_error(msg)) fprintf(stderr, "sgdlab %s: error: %s\n", command, msg);
   return rc == SGDL_EUSAGE ? 2 : 1;
+}
+
+int sgdl_cli_estimate_begin(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_estimate *e) {
+  int rc = sgdl_estimate_check(ctx, e);
+  if (!rc && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json") && sgdl_estimate_seconds(ctx, e) > SGDL_ESTIMATE_ANNOUNCE_SECONDS) {
+    char line[256];
+    sgdl_estimate_describe(ctx, e, line, sizeof line);
+    fprintf(stderr, "sgdlab: this run needs %s\n", line);
+  }
+  return rc;
+}
+
+void sgdl_cli_estimate_record(const sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_estimate *e, cJSON *results, int summary) {
+  cJSON *o = cJSON_AddObjectToObject(results, "estimate");
+  cJSON_AddNumberToObject(o, "bytes", e->bytes);
+  sgdl_json_add_number(o, "path_steps", e->path_steps);
+  cJSON_AddNumberToObject(o, "cell_steps", e->cell_steps);
+  cJSON_AddNumberToObject(o, "seconds", sgdl_estimate_seconds(ctx, e));
+  if (summary && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) {
+    char line[256];
+    sgdl_estimate_describe(ctx, e, line, sizeof line);
+    printf("estimate: %s\n", line);
+  }
 }

@@ -8,6 +8,7 @@
 
 #include "cli/study_cli.h"
 #include "sgdlab/study.h"
+#include "sgdlab/study_estimate.h"
 
 static int split_names(sgdl_ctx *ctx, const char *flag, const char *text, char ***out, int *n) {
   *out = NULL;
@@ -413,6 +414,9 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
   memset(&rspec, 0, sizeof rspec);
   memset(&rr, 0, sizeof rr);
   if (!rc && rounds) rc = sgdl_study_rounds_spec(ctx, opts, command, sp.paths, &rspec, &rargs);
+  sgdl_estimate est;
+  if (!rc) sgdl_estimate_study(&sp, &est);
+  if (!rc) rc = sgdl_cli_estimate_begin(ctx, opts, &est);
   if (!rc) rc = rounds ? sgdl_study_run_rounds(ctx, &sp, &rspec, &r, &rr) : sgdl_study_run(ctx, &sp, &r);
   sgdl_progress_bar_finish(&bar);
   int exit_code;
@@ -430,6 +434,7 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
         printf("  %s/%s.png\n", out, command);
       }
       cJSON *root = results_json(&A, opts, &sp, &r, command);
+      sgdl_cli_estimate_record(ctx, opts, &est, root, 1);
       if (rounds) sgdl_study_rounds_json(root, &sp, &rr, &rspec);
       exit_code = sgdl_cli_emit(ctx, opts, root);
     }

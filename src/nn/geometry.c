@@ -79,7 +79,7 @@ int sgdl_spectra_compute(sgdl_ctx *ctx, long n, sgdl_matvec_fn hess_mv, void *he
   /* noise in the Hessian directions: ct_i = u_i^T Sigma_B u_i */
   for (int i = 0; !rc && i < k; i++) {
     rc = cov_mv(cov_user, sp->U + (size_t)i * n, tmp);
-    sp->ct[i] = cblas_ddot((int)n, sp->U + (size_t)i * n, 1, tmp, 1);
+    sp->ct[i] = sgdl_nn_dot(n, sp->U + (size_t)i * n, tmp);
   }
   sgdl_free(tmp);
   if (rc) {
@@ -89,7 +89,7 @@ int sgdl_spectra_compute(sgdl_ctx *ctx, long n, sgdl_matvec_fn hess_mv, void *he
   double fro = 0.0;
   for (int i = 0; i < k; i++)
     for (int j = 0; j < k; j++) {
-      double c = cblas_ddot((int)n, sp->U + (size_t)i * n, 1, sp->W + (size_t)j * n, 1);
+      double c = sgdl_nn_dot(n, sp->U + (size_t)i * n, sp->W + (size_t)j * n);
       sp->overlap[(size_t)i * k + j] = c * c;
       fro += c * c;
     }
@@ -149,7 +149,7 @@ int sgdl_geometry_network(sgdl_ctx *ctx, const sgdl_trainer *t, const sgdl_image
     return SGDL_ENOMEM;
   }
   fl->loss_start = sgdl_mlp_evaluate(m, t->params, ds, &w, gbar, NULL, NULL);
-  double gn = cblas_dnrm2((int)n, gbar, 1);
+  double gn = sgdl_nn_nrm2(n, gbar);
   fl->grad_norm = gn;
   sgdl_mlp_op hop = {m, t->params, ds, &w, gbar, 1.0};
   sgdl_mlp_op cop = {m, t->params, ds, &w, gbar, cB};
@@ -187,7 +187,7 @@ int sgdl_geometry_network(sgdl_ctx *ctx, const sgdl_trainer *t, const sgdl_image
     }
     fl->loss[r] = sgdl_mlp_evaluate(m, c.params, ds, &w, NULL, NULL, NULL);
     for (long i = 0; i < n; i++) dx[i] = c.params[i] - t->params[i];
-    for (int i = 0; i < k; i++) fl->proj[(size_t)r * k + i] = cblas_ddot((int)n, sp->U + (size_t)i * n, 1, dx, 1);
+    for (int i = 0; i < k; i++) fl->proj[(size_t)r * k + i] = sgdl_nn_dot(n, sp->U + (size_t)i * n, dx);
     if (r >= burn) cblas_daxpy((int)n, 1.0, c.params, 1, xsum, 1);
     sgdl_progress(ctx, 0.9 + 0.1 * (r + 1) / nrec);
   }

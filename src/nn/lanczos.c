@@ -2,7 +2,7 @@
  * covariance-vector products of a network with ~10^5 parameters: the matrix is never formed).
  *
  * Lanczos with full reorthogonalisation (two classical Gram-Schmidt passes against the whole
- * basis, by dgemv), so the basis stays orthonormal to rounding and no spurious copies of
+ * basis, in a fixed order that does not depend on threads), so the basis stays orthonormal to rounding and no spurious copies of
  * converged eigenvalues appear. The small tridiagonal problems go to LAPACK (dstev). Memory
  * is max_iter * n doubles for the basis. On breakdown (an invariant subspace was found) the
  * iteration restarts with a fresh random vector orthogonal to the basis, so operators of low
@@ -13,16 +13,17 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn_internal.h"
 #include "sgdlab/nn.h"
 #include "sgdlab/rng.h"
 
-static double nrm(long n, const double *v) { return cblas_dnrm2((int)n, v, 1); }
+static double nrm(long n, const double *v) { return sgdl_nn_nrm2(n, v); } /* fixed order: nn_internal.h */
 
 /* w -= Q[0..j]^T (Q[0..j] w), twice (classical Gram-Schmidt, reorthogonalised). */
 static void orthogonalise(long n, int j, const double *Q, double *w, double *c) {
   for (int pass = 0; pass < 2; pass++) {
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, j, (int)n, 1.0, Q, (int)n, w, 1, 0.0, c, 1);
-    cblas_dgemv(CblasRowMajor, CblasTrans, j, (int)n, -1.0, Q, (int)n, c, 1, 1.0, w, 1);
+    sgdl_nn_gemv_n(j, n, Q, w, c);
+    sgdl_nn_gemv_t(j, n, -1.0, Q, c, 1.0, w);
   }
 }
 
@@ -60,7 +61,7 @@ int sgdl_lanczos_top(sgdl_ctx *ctx, long n, sgdl_matvec_fn mv, void *user, int k
     rc = mv(user, q, w);
     if (rc) goto out;
     steps = j + 1;
-    alpha[j] = cblas_ddot((int)n, q, 1, w, 1);
+    alpha[j] = sgdl_nn_dot(n, q, w);
     if (!isfinite(alpha[j])) {
       rc = sgdl_fail(ctx, SGDL_EDIVERGED, "eigen-solver: the operator returned NaN/Inf");
       goto out;
@@ -122,7 +123,7 @@ int sgdl_lanczos_top(sgdl_ctx *ctx, long n, sgdl_matvec_fn mv, void *user, int k
     maxres = fmax(maxres, r);
     conv += r <= tol * fmax(anorm, 1e-300);
     for (int t = 0; t < steps; t++) c[t] = S[(size_t)t * steps + col];
-    cblas_dgemv(CblasRowMajor, CblasTrans, steps, (int)n, 1.0, Q, (int)n, c, 1, 0.0, evecs + (size_t)i * n, 1);
+    sgdl_nn_gemv_t(steps, n, 1.0, Q, c, 0.0, evecs + (size_t)i * n);
   }
   if (info) {
     info->iters = steps;

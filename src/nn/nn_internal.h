@@ -8,6 +8,16 @@
 
 /* C[M][N] = alpha * op(A) op(B) + beta * C, row-major with leading dimensions; op = transpose
  * when trans* is nonzero. kernel NAIVE: plain loops (the reference); FAST: cblas_dgemm. */
+/* Reductions over parameter vectors in one fixed order (four interleaved partial sums, added
+ * in order), whatever the thread count: threaded BLAS (ddot, dnrm2, dgemv) splits a vector over
+ * its threads and sums the parts in a thread-dependent order, which made the geometry figures
+ * differ between --threads 1 and 2 in the last bits. dot = x.y; nrm2 = sqrt(x.x) (no scaling:
+ * the vectors here are weights, gradients and unit Lanczos vectors); gemv_n: c[i] = A_i . w for
+ * rows i < m of A (m x n, row-major); gemv_t: w = beta w + alpha sum_i c[i] A_i, rows in order. */
+double sgdl_nn_dot(long n, const double *x, const double *y);
+double sgdl_nn_nrm2(long n, const double *x);
+void sgdl_nn_gemv_n(int m, long n, const double *A, const double *w, double *c);
+void sgdl_nn_gemv_t(int m, long n, double alpha, const double *A, const double *c, double beta, double *w);
 void sgdl_nn_mm(int kernel, int transA, int transB, int M, int N, int K, double alpha,
                 const double *A, int lda, const double *B, int ldb, double beta, double *C, int ldc);
 

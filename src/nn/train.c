@@ -101,6 +101,27 @@ static void sgd_sparse_update(sgdl_trainer *t) {
   }
 }
 
+double sgdl_trainer_divergence_threshold(const sgdl_trainer *t) {
+  if (!(t->loss_start > 0)) return INFINITY;
+  return SGDL_DIVERGENCE_FACTOR * fmax(t->loss_start, SGDL_DIVERGENCE_FLOOR);
+}
+
+/* One batch loss into the divergence watch: the first sets the start, the mean of every full
+ * window is compared with the threshold (nn.h). */
+static int watch_divergence(sgdl_ctx *ctx, sgdl_trainer *t, double loss) {
+  if (!(t->loss_start > 0)) t->loss_start = loss > 0 ? loss : SGDL_DIVERGENCE_FLOOR;
+  t->window_sum += loss;
+  if (++t->window_n < SGDL_DIVERGENCE_WINDOW) return SGDL_OK;
+  const double mean = t->window_sum / t->window_n;
+  t->window_sum = 0;
+  t->window_n = 0;
+  if (!(mean > sgdl_trainer_divergence_threshold(t))) return SGDL_OK;
+  return sgdl_fail(ctx, SGDL_EDIVERGED,
+                   "--lr %g: training diverged by step %llu: the mean batch loss of the last %d steps, %.4g, is more than "
+                   "%g x its start %.4g; try a smaller learning rate",
+                   t->par.lr, (unsigned long long)t->step + 1, SGDL_DIVERGENCE_WINDOW, mean, SGDL_DIVERGENCE_FACTOR, t->loss_start);
+}
+
 int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, uint64_t steps,
                      double *loss_sum) {
   const sgdl_mlp *m = t->m;
@@ -126,11 +147,13 @@ int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, ui
     const double loss = sgdl_mlp_forward(m, t->params, B, &t->w, t->kernel) / B;
     if (!isfinite(loss)) {
       rc = sgdl_fail(ctx, SGDL_EDIVERGED,
-                     "--lr: training diverged at step %llu (batch loss %g); try a smaller learning rate",
-                     (unsigned long long)t->step, loss);
+                     "--lr %g: training diverged at step %llu (batch loss %g); try a smaller learning rate",
+                     t->par.lr, (unsigned long long)t->step, loss);
       break;
     }
     lsum += loss;
+    rc = watch_divergence(ctx, t, loss);
+    if (rc) break;
     sgdl_mlp_backward(m, t->params, B, &t->w, t->kernel);
     if (sparse_sgd) {
       sgd_sparse_update(t);

@@ -398,6 +398,21 @@ static int publish_moves(sgdl_ctx *ctx, sgdl_outset *s, const cJSON *manifest, c
   return SGDL_OK;
 }
 
+/* A folder of the user's that has the name of a file of this run is never replaced (the exchange
+ * or the moves would delete it with everything in it): the run fails and DIR stays as it was. */
+static int check_no_folder_in_the_way(sgdl_ctx *ctx, const sgdl_outset *s, const cJSON *manifest) {
+  char path[PATH_SIZE];
+  struct stat st;
+  if (lstat(sgdl_path_join(path, sizeof path, s->real, RESULTS_NAME), &st) == 0 && S_ISDIR(st.st_mode))
+    return sgdl_fail(ctx, SGDL_EIO, "--out %s: %s is a folder; it is not replaced by this run's %s", s->dir, RESULTS_NAME,
+                     RESULTS_NAME);
+  for (const cJSON *f = manifest->child; f; f = f->next)
+    if (lstat(sgdl_path_join(path, sizeof path, s->real, f->string), &st) == 0 && S_ISDIR(st.st_mode))
+      return sgdl_fail(ctx, SGDL_EIO, "--out %s: %s is a folder; it is not replaced by this run's file of that name", s->dir,
+                       f->string);
+  return SGDL_OK;
+}
+
 int sgdl_outset_commit(sgdl_ctx *ctx, sgdl_outset *s, cJSON *results) {
   char path[PATH_SIZE];
   if (!s->active) return sgdl_json_write(ctx, sgdl_path_join(path, sizeof path, s->dir, RESULTS_NAME), results);
@@ -405,6 +420,11 @@ int sgdl_outset_commit(sgdl_ctx *ctx, sgdl_outset *s, cJSON *results) {
   cJSON *manifest = NULL;
   int rc = build_manifest(ctx, s, &manifest);
   if (rc) return rc;
+  rc = check_no_folder_in_the_way(ctx, s, manifest);
+  if (rc) {
+    cJSON_Delete(manifest);
+    return rc;
+  }
   cJSON_AddItemToObject(results, MANIFEST_KEY, manifest);
   rc = sgdl_json_write(ctx, sgdl_path_join(path, sizeof path, s->staging, RESULTS_NAME), results);
   cJSON *old = rc ? NULL : folder_manifest(s->real);

@@ -5,6 +5,7 @@
  * Does not: parse, print or write (the CLI does), or implement a method (exact, pde and ensemble
  * layers do). */
 #include "sgdlab/study_exit.h"
+#include "sgdlab/study_estimate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -331,7 +332,10 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_exit_spec *sp) {
   if (!rc && !sgdl_sme_model_diffuses(&m))
     rc = sgdl_fail(ctx, SGDL_EUSAGE, "--model %s: a deterministic flow never leaves a basin (its exit time is infinite); "
                    "give --noisy > 0 for Langevin noise, or use sme1, sme2, smf1 or smf2", model);
-  return rc;
+  if (rc) return rc;
+  sgdl_estimate est; /* refuse what cannot fit in memory or finish (study_estimate.h) */
+  sgdl_estimate_exit(sp, &est);
+  return sgdl_estimate_check(ctx, &est);
 }
 
 /* Boundary at the saddle: discrete monitoring misses excursions there (SPEC section 4). */
@@ -344,6 +348,26 @@ static int saddle_warning(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_res
            "excursions across it (O(sqrt(alpha)) bias in mc-* and the chain vs the SME); put the boundary past the saddle",
            sp->to, last->kramers_offset);
   return add_warning(ctx, res, 1, text);
+}
+
+/* Gradient noise that vanishes at the minimum of the basin (and no --noisy term) holds the models
+ * there for ever: the mean exit time is infinite, and every method would report inf, NaN or an
+ * overflow instead of saying so. G is scratch of d x n_noise. */
+static int noise_at_minimum(sgdl_ctx *ctx, const sgdl_exit_spec *sp, double *G) {
+  const int d = sp->prob->dim;
+  double xmin[2] = {0, 0}, S[4];
+  if (sp->noisy > 0 || sgdl_find_minimum(ctx, sp->prob, sp->x0, xmin) != SGDL_OK) {
+    ctx->msg[0] = 0; /* no minimum found: the methods report on their own */
+    ctx->status = SGDL_OK;
+    return SGDL_OK;
+  }
+  sgdl_problem_sigma1(sp->prob, xmin, S, G);
+  const double tr = d == 1 ? S[0] : S[0] + S[3];
+  if (tr > 0) return SGDL_OK;
+  return sgdl_fail(ctx, SGDL_EINVAL,
+                   "--problem %s: the gradient noise vanishes at the minimum x* = %g%s of the basin of --from (tr Sigma_1 = %g there), "
+                   "so SGD and the SMEs settle at x* and never leave: the exit target is unreachable and the mean exit time is infinite",
+                   sp->prob->type->name, xmin[0], d == 2 ? ",..." : "", tr);
 }
 
 int sgdl_exit_study_run(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_result *res) {
@@ -360,8 +384,13 @@ int sgdl_exit_study_run(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_resul
     return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   }
   sgdl_problem_sigma1(sp->prob, sp->x0, S, G);
-  free(G);
   res->sigma2_eff = d == 1 ? S[0] : 0.5 * (S[0] + S[3]);
+  rc = noise_at_minimum(ctx, sp, G);
+  free(G);
+  if (rc) {
+    sgdl_exit_result_free(res);
+    return rc;
+  }
   int mc_per_point = 0, mc_done = 0;
   for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2; k++) mc_per_point += sp->want[k] != 0;
   sgdl_progress_slice slice;

@@ -5,10 +5,12 @@
 #include "sgdlab/study_fpe.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sgdlab/exit.h"
+#include "sgdlab/study_estimate.h"
 #include "study/progress_slice.h"
 
 void sgdl_fpe_result_free(sgdl_fpe_result *res) {
@@ -25,7 +27,7 @@ void sgdl_fpe_result_free(sgdl_fpe_result *res) {
 static int setup_grid(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme_model *m, sgdl_fpe_result *res, double *dt) {
   const int d = sp->prob->dim;
   double lo[2] = {0, 0}, hi[2] = {1, 1};
-  int rc = SGDL_OK;
+  int rc = SGDL_OK, widened = 0;
   res->have_xstar = sgdl_find_minimum(ctx, sp->prob, sp->x0, res->xstar) == SGDL_OK;
   if (sp->have_box) {
     memcpy(lo, sp->box_lo, sizeof lo);
@@ -34,14 +36,21 @@ static int setup_grid(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme_mod
     if (!res->have_xstar) rc = sgdl_fail(ctx, SGDL_EINVAL, "--box: no minimum found from --x0 to centre an automatic box; give --box");
     else rc = sgdl_pde_auto_box(ctx, m, res->xstar, 30.0, lo, hi);
     for (int a = 0; !rc && a < d; a++) { /* the box must also contain the start */
+      widened |= sp->x0[a] - 0.5 < lo[a] || sp->x0[a] + 0.5 > hi[a];
       lo[a] = fmin(lo[a], sp->x0[a] - 0.5);
       hi[a] = fmax(hi[a], sp->x0[a] + 0.5);
     }
   }
+  /* A box stretched to reach a far --x0 is what makes the grid coarse: name both flags then. */
+  char label[160];
+  if (widened)
+    snprintf(label, sizeof label, "--x0 %g%s (far from the minimum: the automatic box grew to [%g, %g] to hold it) with --grid",
+             sp->x0[0], d == 2 ? ",..." : "", lo[0], hi[0]);
+  else snprintf(label, sizeof label, "--grid");
   const int refl[2][2] = {{SGDL_BC_REFLECT, SGDL_BC_REFLECT}, {SGDL_BC_REFLECT, SGDL_BC_REFLECT}};
   sgdl_grid *g = &res->grid;
   if (!rc) rc = sgdl_grid_init(ctx, g, d, sp->cells, lo, hi, refl);
-  if (!rc && res->have_xstar && sgdl_grid_locate(g, res->xstar) >= 0) rc = sgdl_fp_check_resolution(ctx, m, g, res->xstar, "--grid");
+  if (!rc && res->have_xstar && sgdl_grid_locate(g, res->xstar) >= 0) rc = sgdl_fp_check_resolution(ctx, m, g, res->xstar, label);
   if (!rc && sgdl_grid_locate(g, sp->x0) < 0)
     rc = sgdl_fail(ctx, SGDL_EINVAL, "--x0: start point outside the domain [%g, %g]%s", lo[0], hi[0], d == 2 ? " x ..." : "");
   if (rc) return rc;
@@ -236,7 +245,9 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_fpe_spec *sp) {
     return sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %d is not a valid batch size", sp->batch);
   if (sp->paths < 0 || (sp->paths > 0 && sp->paths < 2)) return sgdl_fail(ctx, SGDL_EUSAGE, "--paths: need at least 2 (or 0 to skip)");
   if (sp->snapshots < 1 || sp->snapshots > 50) return sgdl_fail(ctx, SGDL_EUSAGE, "--snapshots: %d is outside 1 .. 50", sp->snapshots);
-  return SGDL_OK;
+  sgdl_estimate est; /* refuse what cannot fit in memory or finish (study_estimate.h) */
+  sgdl_estimate_fpe(sp, &est);
+  return sgdl_estimate_check(ctx, &est);
 }
 
 int sgdl_fpe_study_run(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, sgdl_fpe_result *res) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sgdlab/study_estimate.h"
 #include "study/stationary_internal.h"
 
 void sgdl_stationary_spec_init(sgdl_stationary_spec *sp) {
@@ -58,6 +59,9 @@ int sgdl_stationary_simulate(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, cons
   long R = 0;
   uint64_t burn = 0, steps = 0;
   int rc = mc_plan(ctx, sp, rho, &R, &burn, &steps);
+  sgdl_estimate est; /* with the burn-in now known: refuse what cannot finish (study_estimate.h) */
+  sgdl_estimate_stationary(sp, p->dim, (long long)burn, &est);
+  if (!rc) rc = sgdl_estimate_check(ctx, &est);
   if (rc) return rc;
   sgdl_progress_fn saved = ctx->progress;
   void *saved_user = ctx->progress_user;

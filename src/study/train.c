@@ -3,6 +3,7 @@
  * weights. Numerics are the nn layer's; this file sequences them and fills the result.
  * It does not print, draw progress bars or write files: progress goes through ctx->progress
  * and the spec's event callback. */
+#include "sgdlab/study_estimate.h"
 #include "sgdlab/study_train.h"
 
 #include <math.h>
@@ -158,8 +159,12 @@ static int train_epochs(sgdl_ctx *ctx, const sgdl_train_spec *spec, const sgdl_i
     h->test_loss[e] = sgdl_mlp_evaluate(&r->m, t->params, te, ew, NULL, &ok, r->confusion);
     h->test_accuracy[e] = (double)ok / (double)te->n;
     if (!isfinite(h->train_loss[e]))
-      return sgdl_fail(ctx, SGDL_EDIVERGED, "--lr: training loss is %g after epoch %d; try a smaller learning rate",
-                       h->train_loss[e], t->epoch);
+      return sgdl_fail(ctx, SGDL_EDIVERGED, "--lr %g: training loss is %g after epoch %d; try a smaller learning rate",
+                       t->par.lr, h->train_loss[e], t->epoch);
+    if (h->train_loss[e] > sgdl_trainer_divergence_threshold(t)) /* the trainer's rule, on the whole set (nn.h) */
+      return sgdl_fail(ctx, SGDL_EDIVERGED,
+                       "--lr %g: training diverged by epoch %d: the training loss %.4g is more than %g x its start %.4g; "
+                       "try a smaller learning rate", t->par.lr, t->epoch, h->train_loss[e], SGDL_DIVERGENCE_FACTOR, t->loss_start);
     r->n_done = e + 1;
     emit(spec, SGDL_TRAIN_EVENT_EPOCH, r);
   }
@@ -194,6 +199,15 @@ static int measure_geometry(sgdl_ctx *ctx, const sgdl_train_spec *spec, const sg
   r->has_geometry = 1;
   r->geometry_seconds = sgdl_now() - g0;
   return SGDL_OK;
+}
+
+/* Weights and optimiser state, and examples to pass (epochs and the geometry's continuation),
+ * refused when they cannot fit or finish (study_estimate.h). */
+static int train_estimate(sgdl_ctx *ctx, const sgdl_train_spec *spec, const sgdl_train_study_result *r, sgdl_estimate *e) {
+  const uint64_t spe = (r->n_train + (size_t)spec->par.batch - 1) / (size_t)(spec->par.batch > 0 ? spec->par.batch : 1);
+  const uint64_t geometry = spec->geometry_k > 0 ? (spec->geometry_steps ? spec->geometry_steps : 2 * spe) : 0;
+  sgdl_estimate_train(r->m.n_params, sgdl_optim_aux(r->rule), r->n_train, spec->epochs, geometry, spec->par.batch, e);
+  return sgdl_estimate_check(ctx, e);
 }
 
 int sgdl_train_study_run(sgdl_ctx *ctx, const sgdl_train_spec *spec, sgdl_train_study_result *r) {
@@ -233,6 +247,7 @@ int sgdl_train_study_run(sgdl_ctx *ctx, const sgdl_train_spec *spec, sgdl_train_
     rc = setup(ctx, spec, &wt, &tr, r);
   }
   sgdl_weights_free(&wt);
+  if (!rc) rc = train_estimate(ctx, spec, r, &r->estimate);
   if (!rc) rc = sgdl_mlp_work_alloc(ctx, &r->m, 256, &ew);
   if (!rc) {
     emit(spec, SGDL_TRAIN_EVENT_READY, r);

@@ -9,7 +9,7 @@
 
 #include "sgdlab/moments.h"
 #include "sgdlab/study_rounds.h"
-#include "sgdlab/report.h"
+#include "sgdlab/study_estimate.h"
 
 double sgdl_study_dt(const sgdl_study_spec *sp, double lr) { return sp->critical_lambda > 0 || sp->sbc ? sqrt(lr) : lr; }
 
@@ -263,6 +263,9 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_study_spec *sp) {
     if (sp->exact && t->desc.momentum == SGDL_MOMENTUM_MSME)
       return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for %s", sp->models[m]);
   }
+  sgdl_estimate est; /* refuse what cannot fit in memory or finish (study_estimate.h) */
+  sgdl_estimate_study(sp, &est);
+  if (sgdl_estimate_check(ctx, &est)) return ctx->status;
   return SGDL_OK;
 }
 

@@ -1,0 +1,202 @@
+/* Work and memory estimates before a run (include/sgdlab/study_estimate.h): what each study's
+ * spec will allocate and how many path-steps or cell-steps it will take, the refusal of runs that
+ * cannot fit in physical memory or finish in SGDL_ESTIMATE_MAX_SECONDS, and the one-line text.
+ * Does not run, time or print anything. */
+#include "sgdlab/study_estimate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sgdlab/driver.h"
+#include "sgdlab/rng.h"
+
+#define F64 8.0 /* bytes of a double */
+
+double sgdl_physical_memory(void) {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? (double)pages * (double)page : 0.0;
+}
+
+static void reset(sgdl_estimate *e, int dim) {
+  memset(e, 0, sizeof *e);
+  e->dim = dim > 0 ? dim : 1;
+}
+
+double sgdl_estimate_seconds(const sgdl_ctx *ctx, const sgdl_estimate *e) {
+  const double threads = (double)sgdl_ctx_threads(ctx) * (ctx->ranks > 1 ? ctx->ranks : 1);
+  const double per_step = e->dim > 4 ? e->dim / 4.0 : 1.0;
+  const double paths = isnan(e->path_steps) ? 0.0 : e->path_steps;
+  return paths * per_step / (SGDL_ESTIMATE_RATE * (threads > 0 ? threads : 1)) + e->cell_steps / SGDL_ESTIMATE_CELL_RATE;
+}
+
+void sgdl_estimate_bytes_text(double bytes, char *buf, size_t len) {
+  static const char *const unit[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 6) {
+    bytes /= 1000;
+    u++;
+  }
+  snprintf(buf, len, u ? "%.3g %s" : "%.0f %s", bytes, unit[u]);
+}
+
+static void seconds_text(double s, char *buf, size_t len) {
+  if (s < 1) snprintf(buf, len, "under a second");
+  else if (s < 120) snprintf(buf, len, "~%.0f s", s);
+  else if (s < 7200) snprintf(buf, len, "~%.0f min", s / 60);
+  else if (s < 3 * 86400) snprintf(buf, len, "~%.1f h", s / 3600);
+  else if (s < 3 * 365 * 86400.0) snprintf(buf, len, "~%.0f days", s / 86400);
+  else snprintf(buf, len, "~%.2g years", s / (365 * 86400.0));
+}
+
+void sgdl_estimate_describe(const sgdl_ctx *ctx, const sgdl_estimate *e, char *buf, size_t len) {
+  char b[32], t[48], w[64] = "";
+  sgdl_estimate_bytes_text(e->bytes, b, sizeof b);
+  seconds_text(sgdl_estimate_seconds(ctx, e), t, sizeof t);
+  if (isnan(e->path_steps)) snprintf(w, sizeof w, "path-steps set during the run");
+  else if (e->cell_steps > 0 && e->path_steps > 0) snprintf(w, sizeof w, "%.2g path-steps and %.2g cell-steps", e->path_steps, e->cell_steps);
+  else if (e->cell_steps > 0) snprintf(w, sizeof w, "%.2g cell-steps", e->cell_steps);
+  else snprintf(w, sizeof w, "%.2g path-steps", e->path_steps);
+  snprintf(buf, len, "about %s, %s, %s on this machine (%d thread%s)", w, b, t, sgdl_ctx_threads(ctx),
+           sgdl_ctx_threads(ctx) == 1 ? "" : "s");
+}
+
+int sgdl_estimate_check(sgdl_ctx *ctx, const sgdl_estimate *e) {
+  const double mem = sgdl_physical_memory();
+  char need[32], have[32], t[48];
+  if (mem > 0 && e->bytes > mem) {
+    sgdl_estimate_bytes_text(e->bytes, need, sizeof need);
+    sgdl_estimate_bytes_text(mem, have, sizeof have);
+    return sgdl_fail(ctx, SGDL_ENOMEM, "%s needs %s of %s; this machine has %s of memory", e->bytes_flag, need, e->bytes_what, have);
+  }
+  const double s = sgdl_estimate_seconds(ctx, e);
+  if (s > SGDL_ESTIMATE_MAX_SECONDS) {
+    seconds_text(s, t, sizeof t);
+    const double work = e->cell_steps > 0 && !(e->path_steps > 0) ? e->cell_steps : e->path_steps;
+    return sgdl_fail(ctx, SGDL_EINVAL, "%s: about %.2g %s, %s on this machine (at the conservative %g per second per thread), "
+                     "beyond the %g-day limit; lower it", e->work_flag, work, e->cell_steps > 0 && !(e->path_steps > 0) ? "cell-steps" : "path-steps",
+                     t, e->cell_steps > 0 && !(e->path_steps > 0) ? SGDL_ESTIMATE_CELL_RATE : SGDL_ESTIMATE_RATE,
+                     SGDL_ESTIMATE_MAX_SECONDS / 86400);
+  }
+  return SGDL_OK;
+}
+
+void sgdl_estimate_data(size_t n, int d, sgdl_estimate *e) {
+  reset(e, d);
+  e->bytes = (double)n * ((double)d + 1) * F64;
+  snprintf(e->bytes_flag, sizeof e->bytes_flag, "--gen-n %zu x --gen-d %d", n, d);
+  snprintf(e->bytes_what, sizeof e->bytes_what, "generated data");
+  snprintf(e->work_flag, sizeof e->work_flag, "--gen-n %zu", n);
+  e->path_steps = (double)n; /* one row drawn per sample */
+}
+
+/* Bytes of the moments observer and result of one ensemble (sgdl_ensemble_run): mean, var, se and
+ * per chunk the sums, shift, M2 and S2 of every (observable, time). */
+static double ensemble_bytes(uint64_t paths, double n_obs, double times) {
+  const double blocks = ceil((double)paths / SGDL_LANES);
+  const double chunks = blocks < SGDL_DRIVE_MAX_CHUNKS ? blocks : SGDL_DRIVE_MAX_CHUNKS;
+  return (3 + 4 * chunks) * n_obs * times * F64;
+}
+
+void sgdl_estimate_study(const sgdl_study_spec *sp, sgdl_estimate *e) {
+  const int d = sp->prob ? sp->prob->dim : 1;
+  reset(e, d * (sp->P > 0 ? sp->P : 1));
+  const double n_stat = sp->n_obs + sp->n_cov, cov_raw = (double)sp->n_cov * (2 * d + 1);
+  const double n_raw = sp->coupling ? 2 * (sp->n_obs + cov_raw) : sp->n_obs + cov_raw;
+  const double model_cost = (sp->par.substeps > 0 ? sp->par.substeps : 1) * (sp->talay_tubaro ? 3 : 1) + (sp->coupling ? 1 : 0);
+  double series = 0, peak_run = 0, K_max = 0, lr_min = 0;
+  for (int i = 0; i < sp->n_lr; i++) {
+    const double dt = sgdl_study_dt(sp, sp->lrs[i]), K = dt > 0 ? floor(sp->T / dt + 0.5) : 0;
+    if (K > K_max) {
+      K_max = K;
+      lr_min = sp->lrs[i];
+    }
+    series += (sp->n_models + 1.0) * n_stat * (K + 1) * 2 * F64 * (sp->coupling ? 2 : 1);
+    if (sp->exact) {
+      const double n = (double)sp->P * d;
+      peak_run = fmax(peak_run, (n + n * n) * (K + 1) * F64);
+    } else {
+      peak_run = fmax(peak_run, ensemble_bytes(sp->paths, n_raw, K + 1));
+      e->path_steps += (double)sp->paths * sp->P * K * (1 + sp->n_models * model_cost);
+    }
+  }
+  e->bytes = series + peak_run;
+  snprintf(e->bytes_flag, sizeof e->bytes_flag, "--T %g at --lr %g (%.3g steps)%s", sp->T, lr_min, K_max,
+           sp->exact ? " with --exact" : "");
+  snprintf(e->bytes_what, sizeof e->bytes_what, sp->exact ? "exact moments" : "chunk statistics and series");
+  snprintf(e->work_flag, sizeof e->work_flag, "--paths %llu (with --T %g, --lr down to %g)", (unsigned long long)sp->paths,
+           sp->T, lr_min);
+}
+
+void sgdl_estimate_stationary(const sgdl_stationary_spec *sp, int dim, long long burn, sgdl_estimate *e) {
+  reset(e, dim);
+  if (!sp->simulate || sp->replicas < 1) return;
+  const double R = (double)sp->replicas, steps = floor((double)sp->samples / R);
+  const double b = burn >= 0 ? (double)burn : sp->burn >= 0 ? (double)sp->burn : 10000.0;
+  const double nsym = dim * (dim + 1.0) / 2;
+  e->path_steps = R * (b + steps);
+  e->bytes = R * (dim + nsym) * F64 + (double)SGDL_LANES * dim * F64 * 4;
+  snprintf(e->bytes_flag, sizeof e->bytes_flag, "--replicas %lld", sp->replicas);
+  snprintf(e->bytes_what, sizeof e->bytes_what, "per-replica sums");
+  snprintf(e->work_flag, sizeof e->work_flag, "--simulate %lld (--replicas %lld, %s%.3g burn-in steps)", sp->samples,
+           sp->replicas, burn < 0 && sp->burn < 0 ? "at least " : "", b);
+}
+
+void sgdl_estimate_fpe(const sgdl_fpe_spec *sp, sgdl_estimate *e) {
+  const int d = sp->prob ? sp->prob->dim : 1;
+  reset(e, d);
+  const double nx = sp->cells[0] > 0 ? sp->cells[0] : 1, ny = d == 2 && sp->cells[1] > 0 ? sp->cells[1] : 1;
+  const double cells = nx * ny;
+  /* the operator, its LU (2-D: fill-in of a band of width nx) and the density records */
+  const double lu = d == 2 ? cells * (2 * nx + 8) : cells * 8;
+  e->bytes = (lu + cells * (sp->snapshots + 12.0)) * F64;
+  if (!sp->stationary_only) {
+    const double steps = isnan(sp->dt) || !(sp->dt > 0) ? (d == 1 ? 1000 : 200) : ceil(sp->T / sp->dt - 1e-9);
+    e->cell_steps = cells * steps * (d == 2 ? nx / 16 + 1 : 1);
+    if (sp->paths > 0 && sp->lr > 0) {
+      e->path_steps = (double)sp->paths * floor(sp->T / sp->lr + 0.5);
+      e->bytes += (double)sp->paths * d * F64;
+    }
+  }
+  if (d == 2) snprintf(e->bytes_flag, sizeof e->bytes_flag, "--grid %.0f,%.0f", nx, ny);
+  else snprintf(e->bytes_flag, sizeof e->bytes_flag, "--grid %.0f", nx);
+  snprintf(e->bytes_what, sizeof e->bytes_what, "grid densities and factors");
+  if (e->path_steps > 0)
+    snprintf(e->work_flag, sizeof e->work_flag, "--T %g / --lr %g with --paths %ld", sp->T, sp->lr, sp->paths);
+  else snprintf(e->work_flag, sizeof e->work_flag, "--T %g with --dt and --grid", sp->T);
+}
+
+void sgdl_estimate_exit(const sgdl_exit_spec *sp, sgdl_estimate *e) {
+  const int d = sp->prob ? sp->prob->dim : 1;
+  reset(e, d);
+  int n_mc = 0, n_sme = 0;
+  for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2; k++) {
+    n_mc += sp->want[k] != 0;
+    n_sme += sp->want[k] != 0 && k != SGDL_EXIT_MC_SGD;
+  }
+  const double cells = (double)(sp->grid[0] > 0 ? sp->grid[0] : 1) * (d == 2 && sp->grid[1] > 0 ? sp->grid[1] : 1);
+  e->bytes = sp->want[SGDL_EXIT_PDE] ? cells * (d == 2 ? 2.0 * (sp->grid[0] > 0 ? sp->grid[0] : 1) + 16 : 16) * F64 : 0;
+  if (n_mc) e->bytes += (double)sp->paths * (d + 2) * F64;
+  if (n_mc && sp->max_steps > 0) {
+    const double per_path = (n_mc - n_sme) + n_sme * (sp->substeps > 0 ? sp->substeps : 1);
+    e->path_steps = (double)sp->n_lr * sp->paths * (double)sp->max_steps * per_path;
+  } else if (n_mc) {
+    e->path_steps = NAN; /* the horizon comes from the first deterministic estimate */
+  }
+  snprintf(e->bytes_flag, sizeof e->bytes_flag, n_mc ? "--paths %ld" : "--grid", sp->paths);
+  snprintf(e->bytes_what, sizeof e->bytes_what, "paths and grid");
+  snprintf(e->work_flag, sizeof e->work_flag, "--paths %ld x --max-steps %lld", sp->paths, sp->max_steps);
+}
+
+void sgdl_estimate_train(size_t n_params, int aux, size_t n_train, int epochs, uint64_t geometry_steps, int batch,
+                         sgdl_estimate *e) {
+  /* one example through a network costs about 3 n_params multiply-adds: the dimension that sets the
+   * cost of a path-step (d / 4 path-steps) is taken as n_params / 16 */
+  reset(e, (int)fmin(n_params / 16.0 + 1, 1e9));
+  e->bytes = (double)n_params * (4.0 + aux) * F64;
+  e->path_steps = (double)n_train * epochs + (double)geometry_steps * (batch > 0 ? batch : 1);
+  snprintf(e->bytes_flag, sizeof e->bytes_flag, "--hidden (%zu weights)", n_params);
+  snprintf(e->bytes_what, sizeof e->bytes_what, "weights, gradients and optimiser state");
+  snprintf(e->work_flag, sizeof e->work_flag, "--epochs %d (x %zu examples)", epochs, n_train);
+}
