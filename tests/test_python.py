@@ -16,7 +16,9 @@ import sgdlab
 
 CLI = os.environ.get("SGDLAB_CLI", "build/sgdlab")
 SRC = Path(os.environ.get("SGDL_SRC", Path(__file__).resolve().parent.parent))
-TIMING = ("seconds", "train_seconds", "version")
+# "blas": numpy loads OpenBLAS before sgdlab is imported here, so the library may run other
+# kernels than the binary (which re-executes itself for better ones; python/sgdlab/_blas.py).
+TIMING = ("seconds", "train_seconds", "version", "blas")
 
 # One small run of every command (a few seconds in all on 2 cores).
 CASES = [
@@ -135,3 +137,31 @@ def test_example_weak_demo_runs(tmp_path):
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "weak.png").stat().st_size > 1000
     assert "order" in p.stdout
+
+
+def test_blas_is_reported():
+    b = sgdlab.weak(problem="double-well", lr=[0.1], T=0.2, paths=200, models="sme1")["blas"]
+    assert b["library"].startswith("OpenBLAS") and b["core"]
+    assert b["chosen_by"] in ("sgdlab", "user", "openblas")
+    assert b["coretype_env"] == os.environ.get("OPENBLAS_CORETYPE")
+
+
+def test_blas_upgrade_rule(monkeypatch):
+    from sgdlab import _blas
+    avx512 = {"avx2", "fma", "avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl"}
+    assert _blas.upgrade("Prescott", avx512) == "SkylakeX"
+    assert _blas.upgrade("Prescott", {"avx2", "fma"}) == "Haswell"
+    assert _blas.upgrade("Prescott", {"sse3"}) is None
+    assert _blas.upgrade("Cooperlake", avx512) is None and _blas.upgrade("Zen", {"avx2", "fma"}) is None
+    # A generic pick of a not-yet-loaded DYNAMIC_ARCH build sets the variable and the marker, once;
+    # a value already set (the user's) is never replaced.
+    monkeypatch.setattr(_blas, "cpu_flags", lambda: avx512)
+    monkeypatch.setattr(_blas, "_loaded_openblas", lambda: None)
+    monkeypatch.setattr(_blas, "_probe", lambda lib: ("Prescott", "OpenBLAS 0.3.21 DYNAMIC_ARCH Prescott"))
+    monkeypatch.delenv(_blas.CORETYPE_ENV, raising=False)
+    monkeypatch.delenv(_blas.MARKER_ENV, raising=False)
+    assert _blas.prefer_kernels() == "SkylakeX"
+    assert os.environ[_blas.CORETYPE_ENV] == os.environ[_blas.MARKER_ENV] == "SkylakeX"
+    monkeypatch.setenv(_blas.CORETYPE_ENV, "Haswell")
+    monkeypatch.delenv(_blas.MARKER_ENV)
+    assert _blas.prefer_kernels() is None and os.environ[_blas.CORETYPE_ENV] == "Haswell"

@@ -17,7 +17,15 @@ the message the binary prints.
 The library is found through SGDLAB_LIB (a path to libsgdlab.so), next to this package, where
 `make install` put it relative to this package, in a build/ folder of the source tree, or by the
 system's loader.
+
+On import, before OpenBLAS is loaded, the package asks for its AVX2/AVX-512 kernels when the build
+would fall back to generic ones and OPENBLAS_CORETYPE is unset (_blas.py; results' "blas" says
+which kernels ran and who chose them).
 """
+from ._blas import prefer_kernels as _prefer_kernels
+
+_prefer_kernels()
+
 from ._lib import Error, library_path, library_version, run, flags
 from .result import Result
 
