@@ -65,6 +65,10 @@ check "npoint: smf1 coupled, sme1 not" bash -c "grep -A3 '\"coupled\"' $TMP/n1.j
 expect_ok "npoint exact" -- $S npoint --problem linreg --data "$TMP/data.csv" --starts "0;2" --lr 0.1,0.05,0.025 --T 1 --exact --out "$TMP/np"
 check "npoint reports cov" grep -q 'cov\[0,1\]' "$TMP/np/results.json"
 expect_ok "config file" -- bash -c "echo '{\"problem\": \"quadratic\", \"H\": \"2\", \"lr\": [0.1, 0.05], \"exact\": true}' > $TMP/ok.json; $S weak --config $TMP/ok.json"
+# svag: at l = 1 its exact moments are SGD's (weak error exactly 0); l = 0 is refused by the flag's range.
+expect_ok "svag exact" -- $S weak --problem linreg --data "$TMP/data.csv" --models svag --svag-l 1 --lr 0.1 --T 1 --exact --out "$TMP/sv"
+check "svag at l = 1 has weak error 0 against SGD" awk -F, 'NR > 1 && $1 == "svag" { n++; if ($4 + 0 != 0) bad = 1 } END { exit !(n == 2 && !bad) }' "$TMP/sv/weak_errors.csv"
+expect_fail "svag l = 0" "--svag-l" -- $S weak --problem quadratic --models svag --svag-l 0
 # A user problem from a shared object (examples/plugin/myloss.c, built by the project).
 PLUGIN="$SGDL_BUILD/examples/myloss.so"
 expect_ok "plugin problem runs" -- $S weak --problem "$PLUGIN" --plugin-params "b=2,sigma2=0.5" --x0 0,0 --lr 0.1,0.05 \

@@ -11,7 +11,8 @@
  *   divergence: a NaN in the start is reported by sgdl_ensemble_run as SGDL_EDIVERGED.
  * Noise-free runs: on the quadratic with C = 0 every stepper must follow its deterministic
  * recursion, written out below (SGD, heavy ball, Nesterov, Adam, Newton, natural gradient, and the
- * EM/Heun discretisations of gf, sme1/2, smf1/2, msme1/2 and usme); gf on every problem must follow
+ * EM/Heun discretisations of gf, sme1/2, smf1/2, msme1/2 and usme, and svag's l gradient steps of
+ * lr/l, which both schemes leave alone); gf on every problem must follow
  * a hand-written Heun/EM recursion on the problem's own gradient.
  * Weak orders: the fitted order of every model against its type's weak_order: gf, sme1/2, smf1/2
  * with exact moments (linreg and a noisy quadratic, E x and E x^2), msme1/2 on the noise-free
@@ -71,6 +72,7 @@ static void battery_params(sgdl_algo_params *par, int scheme) {
   par->damping = 0.1;
   par->substeps = 3; /* odd: the cached second half of a normal pair crosses learning-rate steps */
   par->scheme = scheme;
+  par->svag_l = 3; /* svag: two minibatches per small step, weights (1 +- sqrt 5)/2 */
 }
 
 static int needs_hvp(const char *name) {
@@ -294,6 +296,13 @@ static void reference_step(const char *name, const sgdl_algo_params *par, uint64
       const double F[4] = {g[0] * g[0], g[0] * g[1], g[1] * g[0], g[1] * g[1]};
       solve2(!strcmp(name, "newton") ? H2 : F, par->damping, g, u);
       for (int i = 0; i < 2; i++) x[i] -= lr * u[i];
+    }
+    return;
+  }
+  if (!strcmp(name, "svag")) { /* no noise: both minibatch gradients are grad L, so l GD steps of lr/l */
+    for (int j = 0; j < par->svag_l; j++) {
+      hx(x, g);
+      for (int i = 0; i < 2; i++) x[i] -= lr / par->svag_l * g[i];
     }
     return;
   }

@@ -1,6 +1,6 @@
 /* Stepper descriptors: every registered name resolves and its descriptor is consistent with its
  * kind; the SME coefficient object accepts every one-particle model by descriptor (smf's law is
- * sme's, gf has no diffusion) and refuses the momentum models and discrete algorithms; the
+ * sme's, gf has no diffusion) and refuses the momentum models, svag and discrete algorithms; the
  * descriptor form of sme1/sme2 gives bitwise the coefficients of the order form; the discrete rules'
  * names (SGDL_OPT_*) round-trip through the registry. */
 #include <string.h>
@@ -23,7 +23,7 @@ int main(void) {
           "%s: drift and order match the kind", t->name);
     CHECK((ds->drift == SGDL_DRIFT_MODIFIED) == (ds->modc > 0), "%s: modc set iff the drift is modified", t->name);
   }
-  CHECK(n == 14, "14 steppers, got %d", n);
+  CHECK(n == 15, "15 steppers, got %d", n);
   CHECK(!sgdl_stepper_find("sme3"), "unknown name");
   CHECK(sgdl_stepper_find("smf2")->desc.noise == SGDL_NOISE_SMF && sgdl_stepper_find("usme")->desc.momentum == SGDL_MOMENTUM_UNDERDAMPED &&
             sgdl_stepper_find("ngd")->desc.rule == SGDL_OPT_NGD,
@@ -62,8 +62,8 @@ int main(void) {
     if (i == 0) CHECK(D1[0] == 0 && D2[0] > 0, "gf: no diffusion (sme1's is %g)", D2[0]);
     else CHECK(D1[0] == D2[0], "%s: diffusion equals sme%d's", accepted[i], order);
   }
-  const char *refused[] = {"msme1", "msme2", "usme", "sgd", "hb"};
-  for (int i = 0; i < 5; i++) {
+  const char *refused[] = {"msme1", "msme2", "usme", "sgd", "hb", "svag"};
+  for (int i = 0; i < 6; i++) {
     sgdl_sme_model m;
     CHECK(sgdl_sme_model_init_desc(&ctx, &m, p, &sgdl_stepper_find(refused[i])->desc, 0.1, 1.0, 0.0) == SGDL_EINVAL &&
               strstr(ctx.msg, refused[i]),

@@ -8,6 +8,8 @@
  *   sme1, sme2: moment ODEs of the SME, each particle with independent noise;
  *   smf1, smf2: moment ODEs of the stochastic modified flow, noise shared (cross-covariance
  *          (1/N) sum_i G(x; theta_i) G(y; theta_i)^T between particles, SPEC 3.3).
+ *   svag : SGD's recursion over l small steps of lr/l with noise factor l cB (the amplified
+ *          gradient of two independent shared minibatches; l = par->svag_l);
  * sme2/smf2 use the modified loss L + alpha/4 |grad L|^2. The ODEs are integrated with RK4
  * on a step fine enough for ~1e-12 relative accuracy; time is t = k alpha.
  * These are the oracles the Monte Carlo ensembles are tested against (SPEC T1, T2, T12).
@@ -20,6 +22,7 @@
 #include "sgdlab/core.h"
 #include "sgdlab/ensemble.h"
 #include "sgdlab/problem.h"
+#include "sgdlab/stepper.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,11 +43,16 @@ typedef struct sgdl_affine {
 int sgdl_affine_extract(sgdl_ctx *ctx, const sgdl_problem *prob, sgdl_affine *out);
 void sgdl_affine_free(sgdl_affine *a);
 
-/* Moments at t_k = k lr, k = 0..K, of `model` ("sgd", "gf", "sme1", "sme2", "smf1", "smf2")
+/* Moments at t_k = k lr, k = 0..K, of `model` ("sgd", "gf", "sme1", "sme2", "smf1", "smf2", "svag")
  * for P particles started at x0 [P][d]. cB is the minibatch factor. Outputs (caller-allocated):
  * m [(K+1)][P d], M [(K+1)][P d][P d] (second moments E z z^T, not covariances). */
 int sgdl_affine_moments(sgdl_ctx *ctx, const sgdl_affine *a, const char *model, double lr, double cB, int P,
                         const double *x0, uint64_t K, double *m, double *M);
+
+/* The same with the algorithm's parameters: lr = par->lr, and svag's l = par->svag_l (>= 1);
+ * sgdl_affine_moments is this with sgdl_algo_params_init's defaults (svag_l = 1). */
+int sgdl_affine_moments_par(sgdl_ctx *ctx, const sgdl_affine *a, const char *model, const sgdl_algo_params *par,
+                            double cB, int P, const double *x0, uint64_t K, double *m, double *M);
 
 /* Exact expectation of an observable from the moments at one time (m [Pd], M [Pd x Pd]). */
 double sgdl_affine_observable(const sgdl_affine *a, const sgdl_observable *o, int P, const double *m,

@@ -51,6 +51,7 @@ typedef struct sgdl_algo_params {
   int scheme;              /* SGDL_SCHEME_EM or SGDL_SCHEME_HEUN (weak order 2 for additive noise) */
   int noise_form;          /* SME noise on a finite data set: SGDL_NOISE_FORM_AUTO (0, the cost rule of
                             * sgdl_noise_form), or force _SQRT_SIGMA / _N_COLUMN */
+  int svag_l;              /* svag: small steps per learning-rate step (l >= 1; l = 1 is SGD in law) */
   /* Common random numbers between a discrete algorithm and a model are not set here: they are
    * private to the dynamics layer (sgdl_stepper_create_pair sets them on its discrete half). */
 } sgdl_algo_params;
@@ -67,7 +68,7 @@ enum { SGDL_NOISE_FORM_AUTO = 0, SGDL_NOISE_FORM_SQRT_SIGMA = 1, SGDL_NOISE_FORM
  * in sde.c), NULL otherwise (no noise, flows, constant or additive noise, unknown model). */
 const char *sgdl_noise_form(const sgdl_problem *p, const char *model, const sgdl_algo_params *par);
 
-/* Defaults: lr 0.1, batch 1, mu 0.9, beta1 0.9, beta2 0.999, eps 1e-8, substeps 1, EM. */
+/* Defaults: lr 0.1, batch 1, mu 0.9, beta1 0.9, beta2 0.999, eps 1e-8, substeps 1, EM, svag_l 1. */
 void sgdl_algo_params_init(sgdl_algo_params *par);
 
 typedef struct sgdl_stepper sgdl_stepper;
@@ -97,9 +98,12 @@ const char *sgdl_opt_rule_name(int rule);
 /* Drift of a continuous model: none (discrete algorithms), -grad L, or the modified
  * -(grad L + modc alpha Hess L grad L) = -grad (L + modc alpha/2 |grad L|^2) (SPEC 3.1). */
 enum { SGDL_DRIFT_NONE = 0, SGDL_DRIFT_PLAIN, SGDL_DRIFT_MODIFIED };
-/* Noise of a continuous model: none (gf), SME (independent Sigma_1^{1/2} dW per particle) or
- * SMF (flow noise sqrt(w) G dbeta shared by the particles of a replica; one particle's law = SME's). */
-enum { SGDL_NOISE_NONE = 0, SGDL_NOISE_SME, SGDL_NOISE_SMF };
+/* Noise of a continuous model: none (gf), SME (independent Sigma_1^{1/2} dW per particle),
+ * SMF (flow noise sqrt(w) G dbeta shared by the particles of a replica; one particle's law = SME's),
+ * or SAMPLED: a model of SGD that is itself driven by minibatch draws (svag: the SVAG of Li,
+ * Malladi and Arora, which converges weakly to SME1 as its l grows). A SAMPLED model has no SDE
+ * coefficients (the SME coefficient object refuses it) and no common random numbers with SGD. */
+enum { SGDL_NOISE_NONE = 0, SGDL_NOISE_SME, SGDL_NOISE_SMF, SGDL_NOISE_SAMPLED };
 /* Momentum structure: none, the time-rescaled momentum SMEs (msme: coefficients times 1/(1-mu),
  * msme2's coefficient 2 kappa(mu) and initial layer, SPEC 3.2a/b), or the underdamped (X, V)
  * SDE of the critical scaling (usme, SPEC 3.2c). */
@@ -119,8 +123,9 @@ typedef struct sgdl_stepper_desc {
 
 typedef struct sgdl_stepper_type {
   const char *name;  /* "sgd", "hb", "nag", "adam", "newton", "ngd", "gf", "sme1", "sme2", "smf1", "smf2",
-                      * "msme1", "msme2", "usme" (the list: src/dynamics/steppers.def) */
-  int is_discrete;   /* 1 for algorithms driven by sample draws (desc.rule != SGDL_OPT_NONE) */
+                      * "msme1", "msme2", "usme", "svag" (the list: src/dynamics/steppers.def) */
+  int is_discrete;   /* 1 for the discrete algorithms (desc.rule != SGDL_OPT_NONE); 0 for models,
+                      * svag included (a model of SGD, though it draws minibatches) */
   sgdl_stepper_desc desc;
   const char *summary;
   int (*plan)(sgdl_ctx *ctx, sgdl_stepper *s);

@@ -52,6 +52,7 @@ static int noise_of(const char *model) {
 int sgdl_coupling_possible(const sgdl_problem *prob, const char *model, int P, const sgdl_algo_params *par) {
   const int noise = noise_of(model), smf = noise == SGDL_NOISE_SMF;
   if (noise == SGDL_NOISE_NONE) return 1;
+  if (noise == SGDL_NOISE_SAMPLED) return 0; /* svag draws its own minibatches: nothing to share */
   if (prob->n_data)
     return smf && prob->n_data <= 1024 && (par->batch == 1 || par->without_replacement);
   return prob->noise_constant && (P == 1 || smf);

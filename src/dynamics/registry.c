@@ -30,6 +30,7 @@ void sgdl_algo_params_init(sgdl_algo_params *par) {
   par->eps = 1e-8;
   par->substeps = 1;
   par->scheme = SGDL_SCHEME_EM;
+  par->svag_l = 1;
 }
 
 const sgdl_stepper_type *sgdl_stepper_find(const char *name) {

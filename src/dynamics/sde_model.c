@@ -3,8 +3,8 @@
  * hvp. Every exit-time and Fokker-Planck method evaluates the model only through these, and the
  * model is chosen by its stepper descriptor, so plain/modified drift and the noise normalisation
  * are decided in one place; the modified drift is the lane steppers' (sgdl_modified_grad_point).
- * Does not: evaluate on lanes (the steppers do that), model momentum, or check stability of the
- * learning rate. See include/sgdlab/sde_model.h. */
+ * Does not: evaluate on lanes (the steppers do that), model momentum or svag (no SDE), or
+ * check stability of the learning rate. See include/sgdlab/sde_model.h. */
 #include <math.h>
 #include <string.h>
 
@@ -21,7 +21,7 @@ static const char *name_of(const sgdl_stepper_desc *desc) {
 int sgdl_sme_model_init_desc(sgdl_ctx *ctx, sgdl_sme_model *m, const sgdl_problem *p, const sgdl_stepper_desc *desc,
                              double lr, double cB, double extra_diffusion) {
   if (!p) return sgdl_fail(ctx, SGDL_EINVAL, "sme model: no problem");
-  if (!desc || desc->rule != SGDL_OPT_NONE || desc->momentum != SGDL_MOMENTUM_NONE)
+  if (!desc || desc->rule != SGDL_OPT_NONE || desc->momentum != SGDL_MOMENTUM_NONE || desc->noise == SGDL_NOISE_SAMPLED)
     return sgdl_fail(ctx, SGDL_EINVAL, "--model: %s is not a one-particle SDE model (gf, sme1, sme2, smf1, smf2)",
                      desc ? name_of(desc) : "(none)");
   if (!(lr > 0) || !isfinite(lr)) return sgdl_fail(ctx, SGDL_EINVAL, "--lr: %g is not a positive number", lr);
@@ -45,7 +45,8 @@ int sgdl_sme_model_init_desc(sgdl_ctx *ctx, sgdl_sme_model *m, const sgdl_proble
 int sgdl_sme_model_init_name(sgdl_ctx *ctx, sgdl_sme_model *m, const sgdl_problem *p, const char *name,
                              double lr, double cB, double extra_diffusion) {
   const sgdl_stepper_type *t = name ? sgdl_stepper_find(name) : NULL;
-  if (!t || t->desc.rule != SGDL_OPT_NONE || t->desc.momentum != SGDL_MOMENTUM_NONE) /* a usage error of the flag */
+  if (!t || t->desc.rule != SGDL_OPT_NONE || t->desc.momentum != SGDL_MOMENTUM_NONE ||
+      t->desc.noise == SGDL_NOISE_SAMPLED) /* a usage error of the flag */
     return sgdl_fail(ctx, SGDL_EUSAGE, "--model: '%s' is not a one-particle SDE model (gf, sme1, sme2, smf1, smf2)",
                      name ? name : "(none)");
   return sgdl_sme_model_init_desc(ctx, m, p, &t->desc, lr, cB, extra_diffusion);

@@ -5,7 +5,8 @@
  *   additive Gaussian noise: g = grad L - G theta / sqrt(B), theta ~ N(0, I_K) (the mean of B
  *   i.i.d. draws has exactly this law).
  * With a coupling (sgdl_coupling, set up by discrete.c) the draw is built from the model's
- * substep normals instead. Does not: own the coupling, or apply any update rule (discrete.c
+ * substep normals instead. SVAG (svag.c) takes two independent draws per small step through
+ * sgdl_stochastic_grad_draw, with its own step counter and draw numbers 1 and 2 in the purpose. Does not: own the coupling, or apply any update rule (discrete.c
  * calls this file; this file calls nothing in discrete.c). */
 #include <math.h>
 #include <string.h>
@@ -48,15 +49,20 @@ static void coupled_indices(const sgdl_stepper *s, const sgdl_coupling *cp, cons
 
 void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_coupling *cp, const sgdl_lanes *L, const double *Y,
                           double *Gout, double *work) {
+  sgdl_stochastic_grad_draw(s, cp, L, Y, L->k, 0, Gout, work);
+}
+
+void sgdl_stochastic_grad_draw(const sgdl_stepper *s, const sgdl_coupling *cp, const sgdl_lanes *L, const double *Y,
+                               uint64_t step, int draw, double *Gout, double *work) {
   const sgdl_problem *p = s->prob;
   const int W = L->W, d = L->d, P = L->P, B = s->par.batch, K = p->n_noise;
-  const uint32_t purpose = SGDL_PURPOSE(p->n_data ? SGDL_RNG_INDEX : SGDL_RNG_NORMAL, s->stream, 0);
+  const uint32_t purpose = SGDL_PURPOSE(p->n_data ? SGDL_RNG_INDEX : SGDL_RNG_NORMAL, s->stream, draw);
   if (p->n_data) {
     uint32_t *idx = (uint32_t *)work; /* [B][W] */
     double *sw = work + ((size_t)B * SGDL_LANES + 1) / 2 + 1, *buf = sw + sgdl_problem_lanes_work(p);
     if (cp) coupled_indices(s, cp, L, buf, idx);
     else
-      sgdl_rng_indices(s->seed, L->replica0, W, L->k, purpose, (uint32_t)p->n_data, (uint32_t)B,
+      sgdl_rng_indices(s->seed, L->replica0, W, step, purpose, (uint32_t)p->n_data, (uint32_t)B,
                        s->par.without_replacement, idx);
     for (int q = 0; q < P; q++) { /* (1/B) sum_b grad l_{idx_b}: one lane kernel, summed in b order then divided */
       double *Gq = Gout + (size_t)q * d * W;
@@ -92,7 +98,7 @@ void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_coupling *cp, const 
     double *z = work; /* [K][W] */
     double *Gc = z + (size_t)K * W, *v = Gc + (size_t)d * K, *gw = v + d;
     const double scale = 1.0 / sqrt((double)B);
-    sgdl_rng_normals(s->seed, L->replica0, W, L->k, purpose, (size_t)K, z);
+    sgdl_rng_normals(s->seed, L->replica0, W, step, purpose, (size_t)K, z);
     for (int q = 0; q < P; q++) {
       const double *Yq = Y + (size_t)q * d * W;
       double *Gq = Gout + (size_t)q * d * W;

@@ -24,7 +24,7 @@ typedef struct {
   const sgdl_stepper *s;
   const sgdl_exit_region *reg;
   const double *x0;
-  int bridge;             /* Brownian-bridge correction on (continuous models only) */
+  int bridge;             /* Brownian-bridge correction on (SDE models only: not discrete, not svag) */
   uint64_t *steps;        /* [paths] */
   unsigned char *exited;  /* [paths] */
   double *final_x;        /* [paths][d] or NULL */
@@ -217,7 +217,7 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
   }
   memset(steps, 0, sizeof(uint64_t) * (size_t)paths);
   if (final_x) memset(final_x, 0, sizeof(double) * (size_t)paths * (size_t)d);
-  exit_obs e = {s, reg, x0, reg->bridge && !s->type->is_discrete, steps, exited, final_x, res};
+  exit_obs e = {s, reg, x0, reg->bridge && !s->type->is_discrete && s->type->desc.noise != SGDL_NOISE_SAMPLED, steps, exited, final_x, res};
   sgdl_observer o = {&exit_type, NULL, &e};
   sgdl_drive_plan dp = {s, 1, x0, (uint64_t)paths, max_steps, 0, "first exit", 0};
   sgdl_drive_report rep;

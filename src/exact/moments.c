@@ -1,4 +1,4 @@
-/* Exact moments of SGD (recursion) and of GF/SME/SMF (moment ODEs) for affine-gradient
+/* Exact moments of SGD and SVAG (recursions) and of GF/SME/SMF (moment ODEs) for affine-gradient
  * problems, for P particles in one lifted state. See include/sgdlab/moments.h.
  *
  * With G_i(x) = grad L - grad l_i = -(dA_i x - db_i), the noise operators are
@@ -207,22 +207,52 @@ static void sgd_step(const model_t *md, double *m, double *M, double *m2, double
   add_noise(&sh, m, M, al * al * cB, -al * al * cB, al * al * cB, M2);
 }
 
+/* One SVAG learning-rate step: l SGD steps of the recursion with step lr/l and noise factor l cB.
+ * The amplified gradient a g_1 + b g_2 (a + b = 1, a^2 + b^2 = l) of two independent minibatches,
+ * each shared by all particles, has SGD's mean and l times its (cross-particle) noise covariance,
+ * so each small step is an SGD step of the recursion with cB -> l cB. */
+static void svag_step(const model_t *md, int l, double *m, double *M, double *m2, double *M2) {
+  model_t sm = *md;
+  const size_t n = (size_t)md->n;
+  sm.lr = md->lr / l;
+  sm.cB = md->cB * l;
+  for (int j = 0; j < l; j++) {
+    sgd_step(&sm, m, M, m2, M2);
+    if (j + 1 < l) {
+      memcpy(m, m2, sizeof(double) * n);
+      memcpy(M, M2, sizeof(double) * n * n);
+    }
+  }
+}
+
 int sgdl_affine_moments(sgdl_ctx *ctx, const sgdl_affine *a, const char *model, double lr, double cB, int P,
                         const double *x0, uint64_t K, double *mo, double *Mo) {
+  sgdl_algo_params par;
+  sgdl_algo_params_init(&par);
+  par.lr = lr;
+  return sgdl_affine_moments_par(ctx, a, model, &par, cB, P, x0, K, mo, Mo);
+}
+
+int sgdl_affine_moments_par(sgdl_ctx *ctx, const sgdl_affine *a, const char *model, const sgdl_algo_params *par,
+                            double cB, int P, const double *x0, uint64_t K, double *mo, double *Mo) {
   const int d = a->d, n = P * d;
   const size_t nn = (size_t)n * n;
+  const double lr = par->lr;
   if (n > 64) return sgdl_fail(ctx, SGDL_EINVAL, "--exact: particles x dimension = %d exceeds 64", n);
-  /* The model's descriptor decides: SGD's recursion, or a model without momentum whose drift is
-   * affine on an affine problem (gf, sme1, sme2, smf1, smf2). */
+  /* The model's descriptor decides: SGD's recursion, SVAG's (SGD's over l small steps), or a model
+   * without momentum whose drift is affine on an affine problem (gf, sme1, sme2, smf1, smf2). */
   const sgdl_stepper_type *t = sgdl_stepper_find(model);
   const sgdl_stepper_desc *ds = t ? &t->desc : NULL;
-  const int is_sgd = ds && ds->rule == SGDL_OPT_SGD;
-  const int is_model = ds && ds->rule == SGDL_OPT_NONE && ds->momentum == SGDL_MOMENTUM_NONE;
+  const int is_svag = ds && ds->noise == SGDL_NOISE_SAMPLED;
+  const int is_sgd = ds && (ds->rule == SGDL_OPT_SGD || is_svag);
+  const int is_model = ds && !is_svag && ds->rule == SGDL_OPT_NONE && ds->momentum == SGDL_MOMENTUM_NONE;
   const int is_gf = is_model && ds->noise == SGDL_NOISE_NONE;
   const int modified = is_model && ds->drift == SGDL_DRIFT_MODIFIED;
   const int smf = is_model && ds->noise == SGDL_NOISE_SMF;
   if (!is_sgd && !is_model)
-    return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for model '%s' (have sgd, gf, sme1, sme2, smf1, smf2)", model);
+    return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for model '%s' (have sgd, gf, sme1, sme2, smf1, smf2, svag)",
+                     model);
+  if (is_svag && par->svag_l < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--svag-l: %d is not a positive integer", par->svag_l);
   model_t md = {a, P, n, lr, cB, !is_gf, smf, NULL, NULL, NULL};
   md.Ae = sgdl_alloc(ctx, (size_t)d * d, sizeof(double));
   md.be = sgdl_alloc(ctx, (size_t)d, sizeof(double));
@@ -265,7 +295,8 @@ int sgdl_affine_moments(sgdl_ctx *ctx, const sgdl_affine *a, const char *model, 
          *k4m = k3M + nn, *k4M = k4m + n, *tm = k4M + nn, *tM = tm + n;
   for (uint64_t k = 0; k < K; k++) {
     if (is_sgd) {
-      sgd_step(&md, m, M, tm, tM);
+      if (is_svag) svag_step(&md, par->svag_l, m, M, tm, tM);
+      else sgd_step(&md, m, M, tm, tM);
       memcpy(m, tm, sizeof(double) * n);
       memcpy(M, tM, sizeof(double) * nn);
     } else {

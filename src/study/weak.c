@@ -194,7 +194,9 @@ static int run_exact(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_affine
     free(M);
     return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory for exact moments");
   }
-  int rc = sgdl_affine_moments(ctx, a, name, lr, cB, sp->P, sp->x0, K, m, M);
+  sgdl_algo_params par = sp->par;
+  par.lr = lr;
+  int rc = sgdl_affine_moments_par(ctx, a, name, &par, cB, sp->P, sp->x0, K, m, M);
   for (int s = 0; s < sp->n_obs + sp->n_cov && !rc; s++) {
     rc = alloc_series(ctx, &out[s], K + 1);
     for (uint64_t t = 0; t <= K && !rc; t++) {
@@ -258,7 +260,7 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_study_spec *sp) {
   for (int m = 0; m < sp->n_models; m++) {
     const sgdl_stepper_type *t = sgdl_stepper_find(sp->models[m]);
     if (!t || t->is_discrete)
-      return sgdl_fail(ctx, SGDL_EINVAL, "--models: '%s' is not a continuous model (gf, sme1, sme2, smf1, smf2, msme1, msme2, usme)",
+      return sgdl_fail(ctx, SGDL_EINVAL, "--models: '%s' is not a model (gf, sme1, sme2, smf1, smf2, msme1, msme2, usme, svag)",
                        sp->models[m]);
     if (sp->exact && t->desc.momentum == SGDL_MOMENTUM_MSME)
       return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for %s", sp->models[m]);
@@ -361,7 +363,7 @@ static int run_one(weak_run *w, int li, int m) {
   }
   int rc;
   if (sp->exact) rc = run_exact(ctx, sp, &w->aff, name, lr, out);
-  else if (m > 0 && sp->talay_tubaro) rc = run_talay_tubaro(w, name, lr, m, out);
+  else if (m > 0 && sp->talay_tubaro && sgdl_stepper_find(name)->desc.noise != SGDL_NOISE_SAMPLED) rc = run_talay_tubaro(w, name, lr, m, out);
   else if (m > 0 && r->coupled[m - 1])
     rc = run_mc(ctx, sp, &w->rlp, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, w->diff + (size_t)(m - 1) * r->n_stat);
   else rc = run_mc(ctx, sp, &w->rl, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
