@@ -63,7 +63,7 @@ for ex in "${EXAMPLES[@]}"; do
   if /usr/bin/python3 - "old$i" "new$i" <<'PY'
 import json, os, sys, csv, io
 TIMING = {"seconds", "train_seconds", "examples_per_second", "examples_per_second_per_epoch", "version", "weights",
-          "output_files"}
+          "output_files", "increments"}  # increments: a key added to results.json with --increments
 def strip(v):
     if isinstance(v, dict): return {k: strip(x) for k, x in v.items() if k not in TIMING}
     if isinstance(v, list): return [strip(x) for x in v]
