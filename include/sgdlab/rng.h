@@ -40,6 +40,15 @@ void sgdl_rng_normals(uint32_t seed, uint32_t replica0, int lanes, uint64_t step
 /* n uniforms in (0,1) per lane, same layout and counter scheme (2 per Philox call). */
 void sgdl_rng_uniforms(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
                        uint32_t purpose, size_t n, double *out);
+/* Simplified weak increments, n per lane in the same layout (src/rng/increments.c): four per
+ * Philox call, one from each 32-bit word, no transcendental functions.
+ * two-point:   +-1 with probability 1/2 each (moments 0, 1, 0, 1, 0: weak order 1 schemes);
+ * three-point: -sqrt(3), 0, +sqrt(3) with probabilities 1/6, 2/3, 1/6 (each tail short of 1/6 by
+ *              less than 2^-32; moments 0, 1, 0, 3, 0 as N(0,1)'s: weak order 2 schemes). */
+void sgdl_rng_two_point(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
+                        uint32_t purpose, size_t n, double *out);
+void sgdl_rng_three_point(uint32_t seed, uint32_t replica0, int lanes, uint64_t step,
+                          uint32_t purpose, size_t n, double *out);
 /* Minibatch indices in [0, N): B per lane, out[j*lanes + lane].
  * without_replacement = 0: i.i.d. uniform indices.
  * without_replacement = 1: a uniformly random B-subset (Floyd's algorithm), requires B <= N.

@@ -52,6 +52,8 @@ typedef struct sgdl_algo_params {
   int noise_form;          /* SME noise on a finite data set: SGDL_NOISE_FORM_AUTO (0, the cost rule of
                             * sgdl_noise_form), or force _SQRT_SIGMA / _N_COLUMN */
   int svag_l;              /* svag: small steps per learning-rate step (l >= 1; l = 1 is SGD in law) */
+  int increments;          /* the continuous models' noise increments: SGDL_INCREMENTS_GAUSS (0, the
+                            * default), _TWO_POINT or _THREE_POINT (sgdl_increments_choose) */
   /* Common random numbers between a discrete algorithm and a model are not set here: they are
    * private to the dynamics layer (sgdl_stepper_create_pair sets them on its discrete half). */
 } sgdl_algo_params;
@@ -67,6 +69,23 @@ enum { SGDL_NOISE_FORM_AUTO = 0, SGDL_NOISE_FORM_SQRT_SIGMA = 1, SGDL_NOISE_FORM
  * data set with state-dependent noise (par->noise_form, or with AUTO the cheaper by the cost rule
  * in sde.c), NULL otherwise (no noise, flows, constant or additive noise, unknown model). */
 const char *sgdl_noise_form(const sgdl_problem *p, const char *model, const sgdl_algo_params *par);
+
+/* The increments z of the continuous models' substeps (sgdl_rng.h). Weak schemes need only the
+ * increments' moments (Kloeden-Platen 14.2, 14.3): two-point +-1 (moments of N(0,1) to order 3)
+ * keeps Euler-Maruyama's weak order 1; three-point {-sqrt 3, 0, sqrt 3} w.p. 1/6, 2/3, 1/6 (to
+ * order 5) keeps Heun's weak order 2 for additive noise and Talay-Tubaro's extrapolation. Both come
+ * from raw Philox words (no Box-Muller), several times cheaper than normals. Paths, not laws, then
+ * differ from the Gaussian ones. Discrete algorithms (SGD) always draw their Gaussian noise with
+ * normals, and a model with non-Gaussian increments is never coupled to SGD
+ * (sgdl_coupling_possible): SGD's coupled draw would be a normalised sum of the model's increments,
+ * which is not Gaussian. */
+enum { SGDL_INCREMENTS_GAUSS = 0, SGDL_INCREMENTS_TWO_POINT = 1, SGDL_INCREMENTS_THREE_POINT = 2 };
+/* "gauss", "two-point" or "three-point" for an SGDL_INCREMENTS_* value. */
+const char *sgdl_increments_name(int increments);
+/* --increments TEXT -> par->increments. TEXT: gauss | two-point | three-point | auto, where auto
+ * picks by the scheme `scheme` ("em", "heun", "tt"; NULL: par->scheme): two-point for EM (weak
+ * order 1), three-point for Heun and Talay-Tubaro (weak order 2). Errors name --increments. */
+int sgdl_increments_choose(sgdl_ctx *ctx, const char *text, const char *scheme, sgdl_algo_params *par);
 
 /* Defaults: lr 0.1, batch 1, mu 0.9, beta1 0.9, beta2 0.999, eps 1e-8, substeps 1, EM, svag_l 1. */
 void sgdl_algo_params_init(sgdl_algo_params *par);
@@ -165,7 +184,7 @@ void sgdl_stepper_destroy(sgdl_stepper *s);
  * each half keeps its law. sgdl_coupling_possible says whether it applies: additive constant noise
  * (any model; P = 1 unless the model is a flow or gf, because SGD shares its draw across
  * particles), or a finite data set of at most 1024 samples with a flow (smf1/smf2) or gf and
- * B = 1 or sampling without replacement. */
+ * B = 1 or sampling without replacement; never for a noisy model with non-Gaussian par->increments. */
 int sgdl_coupling_possible(const sgdl_problem *prob, const char *model, int P, const sgdl_algo_params *par);
 int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model, const sgdl_problem *prob,
                              const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P,

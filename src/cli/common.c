@@ -147,6 +147,7 @@ int sgdl_cli_algo_params(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem *prob
   if (!rc && valued(opts, "scheme")) rc = scheme_field(ctx, sgdl_opt_str(opts, "scheme"), prob, par, &resolved);
   if (!rc && valued(opts, "substeps")) rc = int_field(ctx, opts, "substeps", &par->substeps);
   else if (!rc && resolved) par->substeps = !strcmp(resolved, "tt") ? 8 : 4;
+  if (!rc && valued(opts, "increments")) rc = sgdl_increments_choose(ctx, sgdl_opt_str(opts, "increments"), resolved, par);
   if (!rc && scheme) *scheme = resolved;
   return rc;
 }

@@ -155,6 +155,9 @@ static void print_summary(const study_args *A, const sgdl_study_spec *sp, const 
            A->scheme_name, sp->par.substeps,
            coupled_summary(r), sp->seed,
            r->seconds);
+  if (!sp->exact && sp->par.increments != SGDL_INCREMENTS_GAUSS)
+    printf("  SDE increments %s%s\n", sgdl_increments_name(sp->par.increments),
+           sp->coupling ? " (not Gaussian: no common random numbers with SGD, whose draws stay Gaussian)" : "");
   printf("\nweak error  sup_{t_k<=T} |E f(SGD) - E f(model)|  (95%% interval)\n");
   printf("  %-6s %-9s %-16s %-12s %s\n", "model", "lr", "observable", "error", "interval");
   for (int m = 0; m < r->n_models; m++)
@@ -190,6 +193,10 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
   cJSON_AddBoolToObject(root, "coupling", sp->coupling);
   cJSON *cpl = cJSON_AddObjectToObject(root, "coupled");
   for (int m = 0; m < r->n_models; m++) cJSON_AddBoolToObject(cpl, sp->models[m], r->coupled[m]);
+  cJSON_AddStringToObject(root, "increments", sp->exact ? "exact" : sgdl_increments_name(sp->par.increments));
+  if (sp->coupling && sp->par.increments != SGDL_INCREMENTS_GAUSS) /* why the noisy models run uncoupled */
+    cJSON_AddStringToObject(root, "coupling_off", "model increments are not Gaussian: a normalised sum of them would "
+                                                  "change the law of SGD, so noisy models run uncoupled");
   /* SME noise forms on finite data (sgdl_noise_form), listed when some model uses the N-column form. */
   for (int m = 0, any = 0; m < r->n_models && !sp->exact; m++) {
     const char *nf = sgdl_noise_form(A->prob, sp->models[m], &sp->par);

@@ -22,6 +22,7 @@
   {"scheme", OPT_STR, "auto", "SDE scheme (tt: EM + Talay-Tubaro extrapolation)", NULL, 0,                   \
    OPT_CHOICES("auto|em|heun|tt")},                                                                            \
   {"exact", OPT_FLAG, NULL, "exact moments instead of Monte Carlo (affine problems: quadratic, linreg, degenerate)", NULL, 0},           \
+  {"increments", OPT_STR, "gauss", "SDE increments: normals, two-point +-1 (weak order 1), three-point (order 2); auto: cheapest for the scheme", NULL, 0, OPT_CHOICES("gauss|two-point|three-point|auto")}, \
   {"coupling", OPT_STR, "auto", "common random numbers between SGD and each model", NULL, 0, OPT_CHOICES("auto|on|off")}, \
   {"algo", OPT_STR, "sgd", "discrete reference: sgd, hb (heavy ball), nag (Nesterov); hb/nag pair with msme1, msme2", NULL, 0, \
    OPT_CHOICES("sgd|hb|nag")},                                                                                 \

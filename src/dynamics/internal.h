@@ -81,7 +81,8 @@ int sgdl_model_work(const sgdl_problem *p);
  * so one Philox call serves two substeps even when nz = 1.
  * sgdl_model_normals: direct evaluation into out [nz][W] (scratch holds 2 nz W doubles).
  * sgdl_model_normals_cached: the stepper's version; on even c it draws both halves and keeps
- * the odd half in cache [nz][W] (lane state), on odd c it returns the cache. */
+ * the odd half in cache [nz][W] (lane state), on odd c it returns the cache; with par.increments
+ * two- or three-point it draws sgdl_rng_two_point / _three_point in place of the normals. */
 void sgdl_model_normals(uint32_t seed, uint32_t stream, int particle, const sgdl_lanes *L, uint64_t c, int nz,
                         double *out, double *scratch);
 const double *sgdl_model_normals_cached(const sgdl_stepper *s, const sgdl_lanes *L, uint64_t c, int particle, int nz,

@@ -8,8 +8,9 @@
  * noise is formed per lane. For finite data sets the flow noise sum_i G_i z_i and the SME's
  * N-column form sqrt(1/N) sum_i zeta_i G_i (stepper.h) are one weighted pass of the problem's lane
  * kernel over the samples; the SME's sqrt-sigma form accumulates Sigma_1 sample by sample per
- * lane (O(d^2) memory) and takes its square root. No BLAS or LAPACK call here is threaded: the
- * driver holds BLAS at one thread while lanes run. */
+ * lane (O(d^2) memory) and takes its square root. The substep increments z are normals, or two-
+ * or three-point variables with par.increments (sgdl_increments_choose, also here). No BLAS or
+ * LAPACK call here is threaded: the driver holds BLAS at one thread while lanes run. */
 #include <math.h>
 #include <string.h>
 
@@ -172,8 +173,30 @@ const double *sgdl_model_normals_cached(const sgdl_stepper *s, const sgdl_lanes 
                                         double *cache, double *scratch) {
   const int W = L->W;
   if (c % 2) return cache;
-  sgdl_rng_normals(s->seed, L->replica0, W, c / 2, SGDL_PURPOSE(SGDL_RNG_NORMAL, s->stream, particle), (size_t)2 * nz,
-                   scratch);
+  const uint32_t purpose = SGDL_PURPOSE(SGDL_RNG_NORMAL, s->stream, particle);
+  if (s->par.increments == SGDL_INCREMENTS_TWO_POINT)
+    sgdl_rng_two_point(s->seed, L->replica0, W, c / 2, purpose, (size_t)2 * nz, scratch);
+  else if (s->par.increments == SGDL_INCREMENTS_THREE_POINT)
+    sgdl_rng_three_point(s->seed, L->replica0, W, c / 2, purpose, (size_t)2 * nz, scratch);
+  else sgdl_rng_normals(s->seed, L->replica0, W, c / 2, purpose, (size_t)2 * nz, scratch);
   memcpy(cache, scratch + (size_t)nz * W, sizeof(double) * (size_t)nz * W);
   return scratch;
+}
+
+const char *sgdl_increments_name(int increments) {
+  return increments == SGDL_INCREMENTS_TWO_POINT ? "two-point" : increments == SGDL_INCREMENTS_THREE_POINT ? "three-point" : "gauss";
+}
+
+int sgdl_increments_choose(sgdl_ctx *ctx, const char *text, const char *scheme, sgdl_algo_params *par) {
+  if (!strcmp(text, "auto")) { /* the cheapest increments that keep the scheme's weak order */
+    const int order2 = scheme ? strcmp(scheme, "em") != 0 : par->scheme == SGDL_SCHEME_HEUN;
+    par->increments = order2 ? SGDL_INCREMENTS_THREE_POINT : SGDL_INCREMENTS_TWO_POINT;
+    return SGDL_OK;
+  }
+  for (int k = SGDL_INCREMENTS_GAUSS; k <= SGDL_INCREMENTS_THREE_POINT; k++)
+    if (!strcmp(text, sgdl_increments_name(k))) {
+      par->increments = k;
+      return SGDL_OK;
+    }
+  return sgdl_fail(ctx, SGDL_EUSAGE, "--increments: '%s' is not one of gauss|two-point|three-point|auto", text);
 }

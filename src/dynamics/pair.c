@@ -2,7 +2,9 @@
  * with common random numbers, so that E f(SGD) - E f(model) is estimated from per-path
  * differences whose variance is far below that of two independent ensembles. Each half keeps
  * its own law: SGD's Gaussian draw at step k is the normalised sum of the model's substep
- * normals over the same step (sgrad.c), which is again N(0, I). */
+ * normals over the same step (sgrad.c), which is again N(0, I). With two- or three-point model
+ * increments that sum is not Gaussian, so such a model is never coupled (SGD would stop being SGD):
+ * sgdl_coupling_possible says no, and the studies run the pair uncoupled. */
 #include <stdlib.h>
 
 #include "dynamics/internal.h"
@@ -53,6 +55,8 @@ int sgdl_coupling_possible(const sgdl_problem *prob, const char *model, int P, c
   const int noise = noise_of(model), smf = noise == SGDL_NOISE_SMF;
   if (noise == SGDL_NOISE_NONE) return 1;
   if (noise == SGDL_NOISE_SAMPLED) return 0; /* svag draws its own minibatches: nothing to share */
+  /* SGD's coupled draw is the normalised sum of the model's increments: Gaussian only when they are. */
+  if (par->increments != SGDL_INCREMENTS_GAUSS) return 0;
   if (prob->n_data)
     return smf && prob->n_data <= 1024 && (par->batch == 1 || par->without_replacement);
   return prob->noise_constant && (P == 1 || smf);
@@ -65,8 +69,9 @@ int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model,
   const int noise = noise_of(model);
   if (!sgdl_coupling_possible(prob, model, P, par))
     return sgdl_fail(ctx, SGDL_ENOTSUP,
-                     "--coupling: no common random numbers for %s on problem %s (needs additive noise, or a flow on a "
-                     "data set of at most 1024 samples with B = 1 or sampling without replacement; P = 1 for the SME)",
+                     "--coupling: no common random numbers for %s on problem %s (needs Gaussian --increments, and "
+                     "additive noise, or a flow on a data set of at most 1024 samples with B = 1 or sampling without "
+                     "replacement; P = 1 for the SME)",
                      model, prob->type->name);
   pair_impl *pi = calloc(1, sizeof *pi);
   sgdl_stepper *s = calloc(1, sizeof *s);
