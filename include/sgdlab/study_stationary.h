@@ -52,6 +52,9 @@ typedef struct sgdl_stationary_spec {
                               * gauss-linreg need sgd; 1-D problems use it only for the simulation */
   sgdl_algo_params par;      /* --lr, --momentum, --beta1, --beta2, --eps, --damping, --fisher (d x d),
                               * --batch, --sampling */
+  int nag_iterate;           /* --nag-iterate: sgdl_stat_iterate; SGDL_STAT_ITERATE_LOOKAHEAD (torch) reports
+                              * nag's look-ahead point x + mu v, PyTorch's parameter (exact covariance,
+                              * finite-time moments, scan and --simulate alike); needs algo nag */
   /* quadratic */
   int dim;
   const double *H;           /* d x d, symmetric positive definite */
