@@ -110,3 +110,28 @@ def test_nag_iterate_needs_nag():
     cmd = [CLI, "stationary", "--H", "1", "--algo", "hb", "--nag-iterate", "torch"]
     out = subprocess.run(cmd, capture_output=True, text=True)
     assert out.returncode == 2 and "--nag-iterate" in out.stderr
+
+
+def test_simulate_reports_torch_iterate():
+    r = stationary(0.9, 0.1, "torch", "--simulate", "400000", "--replicas", "200")
+    exact = np.array(r["methods"]["discrete"]["covariance"])
+    sim, se = (np.array(r["methods"]["simulated"][k]) for k in ("covariance", "covariance_se"))
+    assert (np.abs(sim - exact) / se).max() < 4
+
+
+@pytest.mark.parametrize("iterate", ["sgdlab", "torch"])
+def test_weak_reports_the_chosen_iterate(iterate):
+    """weak's nag rows against the exact finite-time moments of the same iterate (10 steps from 1)."""
+    mu, lr = 0.5, 0.1
+    cmd = [CLI, "weak", "--problem", "quadratic", "--H", "1", "--C", "1", "--algo", "nag", "--momentum", str(mu),
+           "--models", "msme1", "--lr", str(lr), "--T", "1", "--paths", "100000", "--x0", "1",
+           "--nag-iterate", iterate, "--json", "--quiet"]
+    w = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    H1 = ["--H", "1", "--C", "1"]
+    ft = json.loads(subprocess.run([CLI, "stationary", *H1, "--algo", "nag", "--momentum", str(mu), "--lr", str(lr),
+                                    "--steps", "10", "--x0", "1", "--nag-iterate", iterate, "--json", "--quiet"],
+                                   check=True, capture_output=True, text=True).stdout)["finite_time"]
+    m, v = ft["mean_discrete"][0], ft["covariance_discrete"][0][0]
+    rows = {row["observable"]: row for row in w["rows"] if row["model"] == "nag"}
+    assert abs(rows["x0"]["mean"][-1] - m) < 4 * rows["x0"]["stderr"][-1]
+    assert abs(rows["x0^2"]["mean"][-1] - (v + m * m)) < 4 * rows["x0^2"]["stderr"][-1]
