@@ -138,9 +138,16 @@ typedef struct sgdl_fp1d {
   double tail_left, tail_right; /* fitted power-law exponents p of rho ~ |x|^-p far out (inf if faster) */
   int n;                        /* grid for plotting */
   double *x, *rho;              /* n points, density normalised to 1 */
+  /* what sgdl_fp1d_mass_below needs: centre c of the map, its width, log of the normaliser, and
+   * the model (lr, c_B, order) */
+  double centre, width, log_norm, lr, cB;
+  int order;
 } sgdl_fp1d;
 int sgdl_fp1d_stationary(sgdl_ctx *ctx, const sgdl_problem *p, double lr, double cB, int order, sgdl_fp1d *out);
 void sgdl_fp1d_free(sgdl_fp1d *f);
+/* P(x < cut) under the computed density fp of problem p (the same p): the tail beyond the cut away
+ * from the centre by an exp-sinh trapezoid (exponentially convergent), about 1e-12 absolute. */
+int sgdl_fp1d_mass_below(sgdl_ctx *ctx, const sgdl_problem *p, const sgdl_fp1d *fp, double cut, double *mass);
 
 /* Critical points of a 1-D loss on [lo, hi]: sign changes of L' on an n-point grid, refined by
  * bisection; curvature from the Hessian-vector product. Returns how many were found (<= max). */

@@ -346,6 +346,20 @@ static int one_d_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl
       printf("  escape from x = %.4g over x = %.4g (barrier %.4g), HEURISTIC rate/step: SME1 %.3e, discrete %.3e (~%.3g steps)\n",
              e->minimum, e->saddle, e->barrier, e->rate_sme1, e->rate_discrete, 1 / e->rate_discrete);
   }
+  cJSON *bas = cJSON_AddArrayToObject(json, "basins");
+  for (int k = 0; k < res->n_basin; k++) {
+    const sgdl_stationary_basin *b = &res->basin[k];
+    cJSON *o = cJSON_CreateObject();
+    sgdl_json_add_number(o, "minimum", b->minimum);
+    sgdl_json_add_number(o, "mass", b->mass[0]);
+    sgdl_json_add_number(o, "mass_sme2", b->mass[1]);
+    sgdl_json_add_number(o, "from", b->lo); /* null: -inf / +inf */
+    sgdl_json_add_number(o, "to", b->hi);
+    cJSON_AddItemToArray(bas, o);
+    if (v->say)
+      printf("  basin of x = %.6g (%.6g to %.6g): stationary mass SME1 %.10f, SME2 %.10f\n", b->minimum, b->lo, b->hi, b->mass[0],
+             b->mass[1]);
+  }
   if (res->has_mc) mc_output(v, 1, &res->mc, NULL, methods);
   return SGDL_OK;
 }
