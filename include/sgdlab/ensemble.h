@@ -88,6 +88,10 @@ void sgdl_mpi_finalize(void);
 /* Run the plan. Fills res (allocates; free with sgdl_ensemble_result_free). A diverged run
  * returns SGDL_EDIVERGED with a message naming the step and time. */
 int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *plan, sgdl_ensemble_result *res);
+/* The same with the observables evaluated at nag's look-ahead point x + mu v (v the stepper's
+ * Sutskever velocity): PyTorch's SGD(nesterov=True) parameter. mu = 0 is sgdl_ensemble_run; mu != 0
+ * needs the nag stepper with constant momentum (pass its --momentum). */
+int sgdl_ensemble_run_lookahead(sgdl_ctx *ctx, const sgdl_ensemble_plan *plan, double mu, sgdl_ensemble_result *res);
 void sgdl_ensemble_result_free(sgdl_ensemble_result *res);
 /* Deep copy of src into *dst (allocates; free with sgdl_ensemble_result_free). */
 int sgdl_ensemble_result_copy(sgdl_ctx *ctx, const sgdl_ensemble_result *src, sgdl_ensemble_result *dst);

@@ -39,12 +39,21 @@ extern "C" {
  * sgdl_opt_rule_from_name / sgdl_opt_rule_name). SGDL_OPT_ADAM is solved in its frozen-preconditioner
  * approximation (exact = 0 below). */
 
+/* Which iterate a nag result describes (sgdl_stat_quad_solve_iterate). sgdlab's nag steps the
+ * Sutskever state (x, v): y = x + mu v, v <- mu v - alpha g(y), x <- x + v, and reports x.
+ * PyTorch's SGD(nesterov=True) keeps buf <- mu buf + g(p), p <- p - alpha (g(p) + mu buf); with
+ * buf = -v / alpha its parameter p is exactly the look-ahead point y = x + mu v (same start: v = 0,
+ * p_0 = x_0). LOOKAHEAD reports that point; it is defined for nag only. */
+typedef enum { SGDL_STAT_ITERATE_X = 0, SGDL_STAT_ITERATE_LOOKAHEAD = 1 } sgdl_stat_iterate;
+
 /* Result for the quadratic model. All matrices d x d row-major unless stated. */
 typedef struct sgdl_stat_quad {
   int d, algo;           /* algo: SGDL_OPT_SGD .. SGDL_OPT_NGD */
   double lr;             /* the alpha the user gave */
   double lr_eff;         /* alpha' of the reduced iteration (adam: alpha (1 - beta1)) */
   double mu;             /* momentum of the reduced iteration (0, mu, beta1) */
+  int iterate;           /* sgdl_stat_iterate: what sigma, lag1, var_eig[0], excess[0] and the finite-time
+                            moments describe (x, or nag's look-ahead x + mu v); state_cov is always (x, s) */
   double lr_max;         /* linear stability limit of alpha for this algorithm (SPEC 2) */
   int exact;             /* 1 if the discrete covariance is exact, 0 for an approximation (adam; ngd with the problem's Fisher) */
   double *h, *U;         /* eigenvalues (ascending) and eigenvectors of H: U[i*d+j] = component i of vector j */
@@ -69,12 +78,17 @@ typedef struct sgdl_stat_quad {
  * lr_max fails with SGDL_EUNSTABLE and a message naming --lr and the limit; q->lr_max is still set. */
 int sgdl_stat_quad_solve(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
                          const sgdl_algo_params *par, sgdl_stat_quad *q);
+/* The same for a chosen iterate (sgdl_stat_iterate); LOOKAHEAD with an algorithm other than nag
+ * fails naming --nag-iterate. sgdl_stat_quad_solve is this with SGDL_STAT_ITERATE_X. The SME1/SME2
+ * predictions are the models' own (x and x + mu v differ by O(alpha) there). */
+int sgdl_stat_quad_solve_iterate(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
+                                 const sgdl_algo_params *par, int iterate, sgdl_stat_quad *q);
 void sgdl_stat_quad_free(sgdl_stat_quad *q);
 /* Only the stability limit (used by --scan-lr): no solve. */
 int sgdl_stat_quad_lr_max(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
                           const sgdl_algo_params *par, double *lr_max);
 
-/* Exact finite-time moments after k steps from x_0 (momentum state zero, x_{-1} = x_0):
+/* Exact finite-time moments after k steps from x_0 (momentum state zero, x_{-1} = x_0), of q->iterate:
  *   mean[d] = E x_k, cov[d*d] = Cov x_k of the discrete iteration, and the SME1 values at t = k alpha
  *   (mean_sme1, cov_sme1; may be NULL). Needs a solved q (stable). */
 int sgdl_stat_quad_finite(sgdl_ctx *ctx, const sgdl_stat_quad *q, const double *x0, uint64_t k, double *mean,
@@ -124,9 +138,16 @@ typedef struct sgdl_fp1d {
   double tail_left, tail_right; /* fitted power-law exponents p of rho ~ |x|^-p far out (inf if faster) */
   int n;                        /* grid for plotting */
   double *x, *rho;              /* n points, density normalised to 1 */
+  /* what sgdl_fp1d_mass_below needs: centre c of the map, its width, log of the normaliser, and
+   * the model (lr, c_B, order) */
+  double centre, width, log_norm, lr, cB;
+  int order;
 } sgdl_fp1d;
 int sgdl_fp1d_stationary(sgdl_ctx *ctx, const sgdl_problem *p, double lr, double cB, int order, sgdl_fp1d *out);
 void sgdl_fp1d_free(sgdl_fp1d *f);
+/* P(x < cut) under the computed density fp of problem p (the same p): the tail beyond the cut away
+ * from the centre by an exp-sinh trapezoid (exponentially convergent), about 1e-12 absolute. */
+int sgdl_fp1d_mass_below(sgdl_ctx *ctx, const sgdl_problem *p, const sgdl_fp1d *fp, double cut, double *mass);
 
 /* Critical points of a 1-D loss on [lo, hi]: sign changes of L' on an n-point grid, refined by
  * bisection; curvature from the Hessian-vector product. Returns how many were found (<= max). */
@@ -164,6 +185,11 @@ typedef struct sgdl_stat_mc {
 int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                        uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0,
                        const double *hess, sgdl_stat_mc *out);
+/* The same for a chosen iterate (sgdl_stat_iterate): LOOKAHEAD averages nag's x + mu v, PyTorch's
+ * parameter; it needs algo "nag" with constant momentum (fails naming --nag-iterate otherwise). */
+int sgdl_stat_simulate_iterate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
+                               int iterate, uint32_t seed, long replicas, uint64_t burn, uint64_t steps,
+                               const double *x0, const double *hess, sgdl_stat_mc *out);
 void sgdl_stat_mc_free(sgdl_stat_mc *m);
 
 #ifdef __cplusplus

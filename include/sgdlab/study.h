@@ -55,6 +55,9 @@ typedef struct sgdl_study_spec {
                                 * rows still from an independent reference run */
   uint32_t seed;
   double alpha;                /* level of the weak-error intervals: 0 = the usual 0.05 (95%) */
+  int torch_iterate;           /* --nag-iterate torch: the nag reference's observables at the look-ahead
+                                * point x + mu v, PyTorch's SGD(nesterov=True) parameter (constant mu;
+                                * not with coupling or rounds) */
   sgdl_study_rounds *rounds;   /* NULL: one ensemble of `paths` replicas per run. Set only by
                                 * sgdl_study_run_rounds (study_rounds.h): each run's ensemble is then
                                 * this round's (or a checkpointed one) merged into the earlier rounds */

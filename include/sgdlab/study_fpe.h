@@ -65,6 +65,8 @@ enum {
   SGDL_FPE_COLUMNS
 };
 
+#define SGDL_FPE_MAX_BASINS 32
+
 typedef struct sgdl_fpe_result {
   sgdl_grid grid;
   const char *solver;          /* static: "lapack-tridiagonal", "umfpack" or "lapack-banded" */
@@ -92,6 +94,13 @@ typedef struct sgdl_fpe_result {
   double xstar[2];
   double region_radius, dr_kappa, dr_S; /* drift regime: ball radius, kappa, sup tr Sigma_B */
   int dr_applies;
+  /* basins of the stationary law: every cell joins the grid minimum its steepest-descent path on L
+   * (cell to lowest of itself and its 2 / 8 neighbours) reaches; the minimum is refined by Newton
+   * when that converges inside the box; sinks whose minima coincide (within a cell) merge. */
+  int n_basins;                /* at most SGDL_FPE_MAX_BASINS, in order of the sinks' cell index */
+  double basin_min[SGDL_FPE_MAX_BASINS][2];
+  double basin_mass[SGDL_FPE_MAX_BASINS];
+  int basins_truncated;        /* 1 when more sinks than SGDL_FPE_MAX_BASINS (the rest are not listed) */
   /* SGD histogram at T (have_histogram = 0 when paths = 0 or stationary_only) */
   int have_histogram;
   long hist_paths;

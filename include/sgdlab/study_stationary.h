@@ -52,6 +52,9 @@ typedef struct sgdl_stationary_spec {
                               * gauss-linreg need sgd; 1-D problems use it only for the simulation */
   sgdl_algo_params par;      /* --lr, --momentum, --beta1, --beta2, --eps, --damping, --fisher (d x d),
                               * --batch, --sampling */
+  int nag_iterate;           /* --nag-iterate: sgdl_stat_iterate; SGDL_STAT_ITERATE_LOOKAHEAD (torch) reports
+                              * nag's look-ahead point x + mu v, PyTorch's parameter (exact covariance,
+                              * finite-time moments, scan and --simulate alike); needs algo nag */
   /* quadratic */
   int dim;
   const double *H;           /* d x d, symmetric positive definite */
@@ -89,6 +92,13 @@ typedef struct sgdl_stationary_escape {
   double rate_sme1, rate_discrete;     /* HEURISTIC rates per step (SPEC 5.5) */
 } sgdl_stationary_escape;
 
+/* One basin of attraction of a 1-D problem: the minimum, the interval between the neighbouring
+ * maxima (+-inf at the ends), and its stationary mass under the SME1 and SME2 densities. */
+typedef struct sgdl_stationary_basin {
+  double minimum, lo, hi;
+  double mass[2];                      /* SME1, SME2 */
+} sgdl_stationary_basin;
+
 typedef struct sgdl_stationary_study_result {
   sgdl_stationary_family family;
   int dim;
@@ -123,6 +133,8 @@ typedef struct sgdl_stationary_study_result {
   double cB;                         /* minibatch factor (1-D) */
   int n_escape;
   sgdl_stationary_escape escape[SGDL_STATIONARY_MAX_CRIT];
+  int n_basin;                       /* minima found on [-20, 20]; basins split at the maxima between them */
+  sgdl_stationary_basin basin[SGDL_STATIONARY_MAX_CRIT];
   /* Monte Carlo check */
   int has_mc;
   sgdl_stat_mc mc;

@@ -108,6 +108,7 @@ static int spec_from_flags(sgdl_ctx *ctx, sgdl_opt *o, uint32_t seed, sgdl_stati
   sgdl_stationary_spec_init(sp);
   sp->seed = seed;
   sp->algo = sgdl_opt_str(o, "algo");
+  sp->nag_iterate = !strcmp(sgdl_opt_str(o, "nag-iterate"), "torch") ? SGDL_STAT_ITERATE_LOOKAHEAD : SGDL_STAT_ITERATE_X;
   const char *pname = sgdl_opt_str(o, "problem");
   if (!sgdl_opt_given(o, "problem")) {
     if (sgdl_opt_str(o, "H") || sgdl_opt_str(o, "H-eig")) pname = "quadratic";
@@ -143,6 +144,8 @@ int sgdl_cmd_stationary(int argc, char **argv) {
       SGDL_COMMON_OPTS,
       SGDL_PROBLEM_OPTS,
       {"algo", OPT_STR, "sgd", "the discrete algorithm", NULL, 0, OPT_CHOICES("sgd|hb|nag|adam|newton|ngd")},
+      {"nag-iterate", OPT_STR, "sgdlab", "nag: report x (sgdlab) or the look-ahead x + mu v, PyTorch's SGD(nesterov=True) parameter (torch)",
+       NULL, 0, OPT_CHOICES("sgdlab|torch")},
       {"lr", OPT_NUM, "0.1", "learning rate alpha", NULL, 0, OPT_POSITIVE},
       {"momentum", OPT_NUM, "0.9", "hb, nag: momentum mu", NULL, 0, OPT_RANGE(0, 1, OPT_GE | OPT_LT)},
       {"beta1", OPT_NUM, "0.9", "adam: first-moment decay", NULL, 0, OPT_RANGE(0, 1, OPT_GE | OPT_LT)},

@@ -72,6 +72,15 @@ void sgdl_fpe_out_json(const sgdl_fpe_spec *sp, const sgdl_fpe_result *res, cJSO
   sgdl_json_add_number(st, "mass", res->st_mass);
   sgdl_json_add_number(st, "min_density", res->st_min);
   sgdl_json_add_number(st, "tv_to_gibbs", res->tv_to_gibbs);
+  cJSON *bas = cJSON_AddArrayToObject(results, "basins");
+  for (int k = 0; k < res->n_basins; k++) {
+    cJSON *o = cJSON_CreateObject();
+    if (g->dim == 1) sgdl_json_add_number(o, "minimum", res->basin_min[k][0]);
+    else cJSON_AddItemToObject(o, "minimum", sgdl_json_doubles(res->basin_min[k], 2));
+    sgdl_json_add_number(o, "mass", res->basin_mass[k]);
+    cJSON_AddItemToArray(bas, o);
+  }
+  if (res->basins_truncated) cJSON_AddBoolToObject(results, "basins_truncated", 1);
   if (!res->evolved) return;
   evolution_json(res, results);
   bounds_json(res, results);
@@ -118,6 +127,12 @@ void sgdl_fpe_out_print(const sgdl_fpe_spec *sp, const sgdl_fpe_result *res, con
   if (g->dim == 2) printf(" / %.6g (cov %.3g)", res->st_cov[3], res->st_cov[1]);
   printf(", min %.3g\n", res->st_min);
   if (isfinite(res->tv_to_gibbs)) printf("  TV to the Gibbs density exp(-L_alpha / eps): %.3g (discretisation)\n", res->tv_to_gibbs);
+  for (int k = 0; k < res->n_basins; k++) {
+    printf("  basin of the minimum (%.6g", res->basin_min[k][0]);
+    if (g->dim == 2) printf(", %.6g", res->basin_min[k][1]);
+    printf("): stationary mass %.8f\n", res->basin_mass[k]);
+  }
+  if (res->basins_truncated) printf("  (more than %d basins: the rest are not listed)\n", SGDL_FPE_MAX_BASINS);
   if (!res->evolved) return;
   print_evolution(res);
   if (res->have_histogram)

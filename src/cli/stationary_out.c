@@ -160,6 +160,8 @@ static void quad_summary(const sgdl_stationary_view *v, const char *aname, const
   const double *ratio = res->ratio;
   printf("sgdlab stationary: quadratic d=%d, algo %s, lr %g (stability limit lr_max = %.10g)\n", d, aname, res->lr, q->lr_max);
   if (!q->exact) printf("  note: the discrete value for %s is an APPROXIMATION (%s)\n", aname, approx);
+  if (q->iterate == SGDL_STAT_ITERATE_LOOKAHEAD)
+    printf("  iterate: the look-ahead point x + mu v (PyTorch's SGD(nesterov=True) parameter), not sgdlab's x\n");
   printf("  excess loss 1/2 tr(H Sigma):  discrete %.6e   SME1 %.6e   SME2 %.6e\n", q->excess[0], q->excess[1], q->excess[2]);
   printf("  per eigendirection of H:\n      h_i          var discrete     var SME1       var SME2    discrete/SME1  discrete/SME2\n");
   for (int i = 0; i < d && i < 12; i++)
@@ -223,6 +225,8 @@ static int quad_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl_
   sgdl_json_add_number(json, "spectral_radius", q->rho);
   cJSON_AddBoolToObject(json, "discrete_is_exact", q->exact);
   if (!q->exact) cJSON_AddStringToObject(json, "approximation", approx);
+  if (q->iterate == SGDL_STAT_ITERATE_LOOKAHEAD) /* only then: results of the default stay as they were */
+    cJSON_AddStringToObject(json, "iterate", "look-ahead x + mu v (torch.optim.SGD nesterov=True parameter); state_covariance stays (x, v)");
   cJSON *methods = cJSON_AddObjectToObject(json, "methods");
   add_methods(methods, d, (const double *const[3]){q->sigma, q->sigma_sme1, q->sigma_sme2}, q->excess);
   cJSON *eig = cJSON_AddObjectToObject(json, "eigendirections");
@@ -341,6 +345,20 @@ static int one_d_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl
     if (v->say)
       printf("  escape from x = %.4g over x = %.4g (barrier %.4g), HEURISTIC rate/step: SME1 %.3e, discrete %.3e (~%.3g steps)\n",
              e->minimum, e->saddle, e->barrier, e->rate_sme1, e->rate_discrete, 1 / e->rate_discrete);
+  }
+  cJSON *bas = cJSON_AddArrayToObject(json, "basins");
+  for (int k = 0; k < res->n_basin; k++) {
+    const sgdl_stationary_basin *b = &res->basin[k];
+    cJSON *o = cJSON_CreateObject();
+    sgdl_json_add_number(o, "minimum", b->minimum);
+    sgdl_json_add_number(o, "mass", b->mass[0]);
+    sgdl_json_add_number(o, "mass_sme2", b->mass[1]);
+    sgdl_json_add_number(o, "from", b->lo); /* null: -inf / +inf */
+    sgdl_json_add_number(o, "to", b->hi);
+    cJSON_AddItemToArray(bas, o);
+    if (v->say)
+      printf("  basin of x = %.6g (%.6g to %.6g): stationary mass SME1 %.10f, SME2 %.10f\n", b->minimum, b->lo, b->hi, b->mass[0],
+             b->mass[1]);
   }
   if (res->has_mc) mc_output(v, 1, &res->mc, NULL, methods);
   return SGDL_OK;

@@ -392,8 +392,11 @@ static int study_spec(study_args *A, sgdl_opt *opts, int npoint, sgdl_study_spec
   sp->par.nesterov = !strcmp(sp->algo, "nag");
   sp->sbc = !strcmp(sgdl_opt_str(opts, "schedule"), "sbc");
   sp->seed = A->seed;
-  /* auto (or on): every model that can share SGD's random numbers does (sgdl_coupling_possible). */
-  sp->coupling = strcmp(sgdl_opt_str(opts, "coupling"), "off") ? !sp->exact : 0;
+  sp->torch_iterate = !strcmp(sgdl_opt_str(opts, "nag-iterate"), "torch");
+  /* auto (or on): every model that can share SGD's random numbers does (sgdl_coupling_possible);
+   * auto stays off for the torch iterate, which the coupled pairs do not report. */
+  const char *cpl = sgdl_opt_str(opts, "coupling");
+  sp->coupling = !strcmp(cpl, "on") || (!strcmp(cpl, "auto") && !sp->torch_iterate) ? !sp->exact : 0;
   return SGDL_OK;
 }
 

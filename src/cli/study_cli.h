@@ -28,6 +28,8 @@
    OPT_CHOICES("sgd|hb|nag")},                                                                                 \
   {"momentum", OPT_NUM, "0.9", "hb/nag: momentum mu (also the mu of msme1/msme2)", NULL, 0,                  \
    OPT_RANGE(0, 1, OPT_GE | OPT_LT)},                                                                          \
+  {"nag-iterate", OPT_STR, "sgdlab", "nag: observables of x (sgdlab) or of the look-ahead x + mu v, PyTorch's SGD(nesterov=True) parameter (torch)", \
+   NULL, 0, OPT_CHOICES("sgdlab|torch")},                                                                     \
   {"lambda", OPT_NUM, NULL, "critical momentum scaling (SPEC 3.2c, model usme): mu = 1 - lambda sqrt(lr), model time sqrt(lr) per step", NULL, 0, \
    OPT_POSITIVE},                                                                                              \
   {"schedule", OPT_STR, "constant", "nag momentum: constant, or sbc (mu_k = (k-1)/(k+2), model usme with damping 3/t)", NULL, 0, \

@@ -89,13 +89,15 @@ typedef struct {
   double *s2;        /* [chunks][stat] */
   double *n;         /* [chunks] replicas accumulated */
   sgdl_ensemble_result *res;
+  double lookahead_mu; /* 0: observables of x; else of nag's look-ahead x + lookahead_mu v (v = aux) */
 } moments_obs;
 
 static size_t moments_scratch(const sgdl_observer *o) {
   const moments_obs *m = o->state;
   const sgdl_ensemble_plan *pl = m->plan;
-  /* vals[SGDL_LANES], then one replica's particles xs[P][d] for the loss */
-  return sizeof(double) * (SGDL_LANES + (size_t)pl->P * pl->stepper->prob->dim);
+  /* vals[SGDL_LANES], then one replica's particles xs[P][d] for the loss, then the look-ahead
+   * block y[P][d][W] */
+  return sizeof(double) * (SGDL_LANES + (size_t)pl->P * pl->stepper->prob->dim * (1 + SGDL_LANES));
 }
 
 static int moments_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
@@ -109,6 +111,11 @@ static int moments_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
   const int first = m->n[b->chunk] == 0;
   const double *x = b->L.x;
   double *vals = b->scratch, *xs = vals + SGDL_LANES;
+  if (m->lookahead_mu != 0) { /* nag: aux is the velocity v, laid out like x ([P][d][W]) */
+    double *y = xs + (size_t)P * d;
+    for (size_t i = 0; i < (size_t)P * d * W; i++) y[i] = x[i] + m->lookahead_mu * b->L.aux[i];
+    x = y;
+  }
   for (int o_ = 0; o_ < nobs; o_++) {
     const sgdl_observable *ob = &pl->obs[o_];
     const double *v = vals;
@@ -198,8 +205,15 @@ static const sgdl_observer_type moments_type = {
 };
 
 int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble_result *res) {
+  return sgdl_ensemble_run_lookahead(ctx, pl, 0.0, res);
+}
+
+int sgdl_ensemble_run_lookahead(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, double mu, sgdl_ensemble_result *res) {
   memset(res, 0, sizeof *res);
   const sgdl_stepper *s = pl->stepper;
+  if (mu != 0 && (strcmp(s->type->name, "nag") || s->par.sbc || s->naux != s->prob->dim))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--nag-iterate torch: the look-ahead iterate needs the nag stepper with constant "
+                     "momentum, not %s", s->type->name);
   const int P = pl->P, nobs = pl->n_obs;
   if (pl->paths < 2) return sgdl_fail(ctx, SGDL_EINVAL, "--paths: need at least 2 paths, got %llu", (unsigned long long)pl->paths);
   if (pl->paths > 0xffffffffULL) return sgdl_fail(ctx, SGDL_EINVAL, "--paths: at most 4294967295 paths");
@@ -219,7 +233,7 @@ int sgdl_ensemble_run(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, sgdl_ensemble
   res->chunk_sum = sgdl_alloc(ctx, stat * G, sizeof(double));
   res->chunk_n = sgdl_alloc(ctx, (size_t)G, sizeof(double));
   moments_obs m = {pl, stat, sgdl_alloc(ctx, stat * G, sizeof(double)), sgdl_alloc(ctx, stat * G, sizeof(double)),
-                   sgdl_alloc(ctx, stat * G, sizeof(double)), sgdl_alloc(ctx, (size_t)G, sizeof(double)), res};
+                   sgdl_alloc(ctx, stat * G, sizeof(double)), sgdl_alloc(ctx, (size_t)G, sizeof(double)), res, mu};
   int rc = SGDL_ENOMEM;
   if (res->mean && res->var && res->se && res->chunk_sum && res->chunk_n && m.mean && m.m2 && m.s2 && m.n) {
     sgdl_observer o = {&moments_type, NULL, &m};

@@ -7,6 +7,8 @@
  * The time sums are an observer of the lane-block driver (driver.h), which owns the loop, threads,
  * divergence bookkeeping and the MPI split; per-replica sums land in fixed slots and are reduced in
  * replica order afterwards, so the result is bitwise identical for any thread or rank count.
+ * With SGDL_STAT_ITERATE_LOOKAHEAD (nag only) the averaged iterate is x + mu v, v the stepper's
+ * Sutskever velocity (its aux state): PyTorch's parameter under SGD(nesterov=True).
  * Not here: the exact values (src/exact/stationary_*.c), time-resolved ensembles (ensemble.c). */
 #include <math.h>
 #include <string.h>
@@ -28,6 +30,7 @@ void sgdl_stat_mc_free(sgdl_stat_mc *m) {
  * (sums of y_i y_j, i <= j); per-thread scratch s1[d][W], s2[nsym][W] for the block's lanes. */
 typedef struct {
   int d, nsym;
+  double lookahead_mu; /* 0: average x; else x + lookahead_mu v (nag's aux is v, [naux = d][W]) */
   uint64_t burn, total;
   const double *x0, *hess;
   double *S1, *S2;
@@ -36,7 +39,7 @@ typedef struct {
 
 static size_t timeavg_scratch(const sgdl_observer *o) {
   const timeavg_obs *a = o->state;
-  return sizeof(double) * (size_t)(a->d + a->nsym) * SGDL_LANES;
+  return sizeof(double) * (size_t)(2 * a->d + a->nsym) * SGDL_LANES;
 }
 
 static void timeavg_block_begin(const sgdl_observer *o, sgdl_block *b) {
@@ -51,6 +54,11 @@ static int timeavg_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
   const uint64_t k = t - 1;
   const double *x = b->L.x, *x0 = a->x0;
   double *s1 = b->scratch, *s2 = s1 + (size_t)d * W;
+  if (k >= a->burn && a->lookahead_mu != 0) { /* the look-ahead point into the last scratch block */
+    double *y = s2 + (size_t)a->nsym * W;
+    for (int l = 0; l < W * d; l++) y[l] = x[l] + a->lookahead_mu * b->L.aux[l];
+    x = y;
+  }
   if (k >= a->burn) {
     int q = 0;
     /* sums of y = x - x0 (x0 is near the stationary mean: little cancellation) */
@@ -168,7 +176,15 @@ static const sgdl_observer_type timeavg_type = {
 int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                        uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0,
                        const double *hess, sgdl_stat_mc *out) {
+  return sgdl_stat_simulate_iterate(ctx, p, algo, par, SGDL_STAT_ITERATE_X, seed, replicas, burn, steps, x0, hess, out);
+}
+
+int sgdl_stat_simulate_iterate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
+                               int iterate, uint32_t seed, long replicas, uint64_t burn, uint64_t steps,
+                               const double *x0, const double *hess, sgdl_stat_mc *out) {
   memset(out, 0, sizeof *out);
+  if (iterate != SGDL_STAT_ITERATE_X && !(iterate == SGDL_STAT_ITERATE_LOOKAHEAD && !strcmp(algo, "nag") && !par->sbc))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--nag-iterate: the look-ahead (torch) iterate exists only for --algo nag with constant momentum, not %s", algo);
   if (replicas < 2) return sgdl_fail(ctx, SGDL_EINVAL, "--replicas: %ld must be at least 2 (standard errors need replicas)", replicas);
   if (steps < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: no steps to average");
   sgdl_stepper *st = NULL;
@@ -194,7 +210,7 @@ int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, c
     sgdl_stepper_destroy(st);
     return SGDL_ENOMEM;
   }
-  timeavg_obs a = {d, nsym, burn, burn + steps, x0, hess, S1, S2, out};
+  timeavg_obs a = {d, nsym, iterate == SGDL_STAT_ITERATE_LOOKAHEAD ? par->momentum : 0.0, burn, burn + steps, x0, hess, S1, S2, out};
   sgdl_observer o = {&timeavg_type, NULL, &a};
   sgdl_drive_plan dp = {st, 1, x0, (uint64_t)R, burn + steps, 1, "--simulate", 0};
   sgdl_drive_report rep;

@@ -7,6 +7,9 @@
  * of eigen-directions is an independent 1x1 or 2x2 discrete Lyapunov equation
  *   K_ij = A_i K_ij A_j^T + b b^T,   Cov = Ct_ij K_ij,   Ct = V^T C' V,
  * solved with a 4x4 LAPACK solve (SPEC 7). H and C need not commute.
+ * Which iterate: x itself, or for nag optionally the look-ahead point y = x + mu v (PyTorch's
+ * parameter under SGD(nesterov=True)); either is c^T z for the state z = (x, v) of a 2x2 block,
+ * c = (1, 0) or (1, mu), so its covariance is c^T K c and its lag-1 covariance c^T A K c.
  * Not here: general Lyapunov solvers (src/linalg/lyapunov.c), linear regression (stationary_linreg.c). */
 #include <cblas.h>
 #include <lapacke.h>
@@ -260,12 +263,40 @@ static double sme2_kappa(int kind, double mu) {
   return kind == KIND_HB ? (1 + mu) / (2 * om) : (1 - mu + 2 * mu * mu) / (2 * om);
 }
 
+/* The projection c of the block state onto the reported iterate: (1, 0), or (1, mu) for nag's look-ahead. */
+static void iterate_projection(const sgdl_stat_quad *q, double c[2]) {
+  c[0] = 1;
+  c[1] = q->iterate == SGDL_STAT_ITERATE_LOOKAHEAD ? q->mu : 0;
+}
+
+/* c^T M c and c^T A M c for 2x2 row-major M (A NULL: the first). */
+static double project2(const double c[2], const double *A, const double M[4]) {
+  double AM[4];
+  if (A) {
+    AM[0] = A[0] * M[0] + A[1] * M[2];
+    AM[1] = A[0] * M[1] + A[1] * M[3];
+    AM[2] = A[2] * M[0] + A[3] * M[2];
+    AM[3] = A[2] * M[1] + A[3] * M[3];
+    M = AM;
+  }
+  return c[0] * (c[0] * M[0] + c[1] * M[1]) + c[1] * (c[0] * M[2] + c[1] * M[3]);
+}
+
 int sgdl_stat_quad_solve(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
                          const sgdl_algo_params *par, sgdl_stat_quad *q) {
+  return sgdl_stat_quad_solve_iterate(ctx, algo, d, H, C, par, SGDL_STAT_ITERATE_X, q);
+}
+
+int sgdl_stat_quad_solve_iterate(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
+                                 const sgdl_algo_params *par, int iterate, sgdl_stat_quad *q) {
   memset(q, 0, sizeof *q);
+  if (iterate != SGDL_STAT_ITERATE_X && !(iterate == SGDL_STAT_ITERATE_LOOKAHEAD && algo == SGDL_OPT_NAG))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--nag-iterate: the look-ahead (torch) iterate exists only for --algo nag, not %s",
+                     sgdl_opt_rule_name(algo));
   reduced rd;
   int rc = validate_and_reduce(ctx, algo, d, H, C, par, q, &rd);
   if (rc) return rc;
+  q->iterate = iterate;
   if (!(par->lr < q->lr_max))
     return sgdl_fail(ctx, SGDL_EUNSTABLE,
                      "--lr %g is beyond the stability limit lr_max = %.10g of %s on this H (SPEC 2: linear stability); "
@@ -281,16 +312,17 @@ int sgdl_stat_quad_solve(sgdl_ctx *ctx, int algo, int d, const double *H, const 
   for (int k = 0; k < 3; k++) q->var_eig[k] = sgdl_alloc(ctx, (size_t)d, sizeof(double));
   if (m == 2) q->state_cov = sgdl_alloc(ctx, 4 * nn, sizeof(double));
   /* eigen-coordinate blocks: xx, xs, sx, ss, lag, sme1, sme2; then tmp, tmp2 */
-  double *E = sgdl_alloc(ctx, 9 * nn + 4 * (size_t)d, sizeof(double));
+  double *E = sgdl_alloc(ctx, 10 * nn + 4 * (size_t)d, sizeof(double));
   if (!q->sigma || !q->sigma_sme1 || !q->sigma_sme2 || !q->lag1 || !q->var_eig[0] || !q->var_eig[1] || !q->var_eig[2] ||
       (m == 2 && !q->state_cov) || !E) {
     sgdl_free(E);
     return SGDL_ENOMEM;
   }
   double *Exx = E, *Exs = Exx + nn, *Esx = Exs + nn, *Ess = Esx + nn, *Elag = Ess + nn, *E1 = Elag + nn, *E2 = E1 + nn,
-         *T1 = E2 + nn, *T2 = T1 + nn, *Ab = T2 + nn;
+         *T1 = E2 + nn, *T2 = T1 + nn, *Ex0 = T2 + nn, *Ab = Ex0 + nn; /* Ex0: x itself, for state_cov */
   /* Per-direction blocks A_i (4 doubles each, in Ab). */
-  double b[2];
+  double b[2], cp[2];
+  iterate_projection(q, cp);
   q->rho = 0;
   for (int i = 0; i < d; i++) {
     block(kind, a, mu, q->g[i], Ab + 4 * i, b);
@@ -305,14 +337,21 @@ int sgdl_stat_quad_solve(sgdl_ctx *ctx, int algo, int d, const double *H, const 
       }
       double c = q->Ct[(size_t)i * d + j];
       size_t ij = (size_t)i * d + j, ji = (size_t)j * d + i;
-      Exx[ij] = Exx[ji] = c * K[0];
+      Exx[ij] = Exx[ji] = c * (kind == KIND_SGD ? K[0] : project2(cp, NULL, K));
+      Ex0[ij] = Ex0[ji] = c * K[0];
       Exs[ij] = Esx[ji] = c * K[1];
       Esx[ij] = Exs[ji] = c * K[2];
       Ess[ij] = Ess[ji] = c * K[3];
-      /* E[z'_i z_j^T] = A_i K_ij; its (x, x) entry is the lag-1 autocovariance. */
+      /* E[z'_i z_j^T] = A_i K_ij; its projection c^T A_i K_ij c is the lag-1 autocovariance. */
       const double *Ai = Ab + 4 * i, *Aj = Ab + 4 * j;
-      Elag[ij] = c * (Ai[0] * K[0] + Ai[1] * K[2]);
-      Elag[ji] = c * (Aj[0] * K[0] + Aj[1] * K[1]); /* K_ji = K_ij^T */
+      if (kind == KIND_SGD) {
+        Elag[ij] = c * Ai[0] * K[0];
+        Elag[ji] = c * Aj[0] * K[0];
+      } else {
+        const double Kt[4] = {K[0], K[2], K[1], K[3]}; /* K_ji = K_ij^T */
+        Elag[ij] = c * project2(cp, Ai, K);
+        Elag[ji] = c * project2(cp, Aj, Kt);
+      }
       double gi = q->g[i], gj = q->g[j];
       E1[ij] = E1[ji] = a * c / ((1 - mu) * (gi + gj));
       double gi2 = gi + kap * a * gi * gi, gj2 = gj + kap * a * gj * gj;
@@ -345,8 +384,14 @@ int sgdl_stat_quad_solve(sgdl_ctx *ctx, int algo, int d, const double *H, const 
         for (int i = 0; i < d; i++)
           for (int j = 0; j < d; j++) q->state_cov[(size_t)(r0 + i) * 2 * d + c0 + j] = f * Exx[(size_t)i * d + j];
       }
+      const double *Cx = q->sigma; /* the (x, x) block: sigma, unless sigma is the look-ahead's */
+      if (q->iterate == SGDL_STAT_ITERATE_LOOKAHEAD) {
+        from_eigen(d, q->V, Ex0, T1, T2);
+        sandwich(d, q->S, T1, q->S, Exx, T2);
+        Cx = Exx;
+      }
       for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++) q->state_cov[(size_t)i * 2 * d + j] = q->sigma[(size_t)i * d + j];
+        for (int j = 0; j < d; j++) q->state_cov[(size_t)i * 2 * d + j] = Cx[(size_t)i * d + j];
       sgdl_free(Sinv);
     }
   }
@@ -399,7 +444,8 @@ int sgdl_stat_quad_finite(sgdl_ctx *ctx, const sgdl_stat_quad *q, const double *
   if (!buf) return SGDL_ENOMEM;
   double *Ek = buf, *E1 = Ek + nn, *T1 = E1 + nn, *T2 = T1 + nn, *Ab = T2 + nn, *Pk = Ab + 4 * d, *y0 = Pk + 4 * d,
          *my = y0 + d, *m1 = my + d, *yt = m1 + d;
-  double b[2];
+  double b[2], cp[2];
+  iterate_projection(q, cp);
   const double a = q->lr_eff, mu = q->mu, t = (double)k * a;
   for (int i = 0; i < d; i++) {
     block(kind, a, mu, q->g[i], Ab + 4 * i, b);
@@ -415,20 +461,23 @@ int sgdl_stat_quad_finite(sgdl_ctx *ctx, const sgdl_stat_quad *q, const double *
   }
   cblas_dgemv(CblasRowMajor, CblasTrans, d, d, 1.0, q->V, d, yt, 1, 0.0, y0, 1);
   for (int i = 0; i < d; i++) {
-    my[i] = Pk[4 * i] * y0[i]; /* initial state (y0, 0): momentum buffer / velocity zero */
+    my[i] = (cp[0] * Pk[4 * i] + cp[1] * Pk[4 * i + 2]) * y0[i]; /* initial state (y0, 0): momentum buffer / velocity zero */
     m1[i] = exp(-q->g[i] * t / (1 - mu)) * y0[i];
   }
   for (int i = 0; i < d; i++)
     for (int j = i; j < d; j++) {
       double K[4];
       pair_solve(kind, Ab + 4 * i, Ab + 4 * j, b, K);
-      /* K(k) = K - P_i K P_j^T, entry (0,0) */
+      /* K(k) = K - P_i K P_j^T, projected: c^T K(k) c (the (0,0) entry for x) */
       const double *Pi = Pk + 4 * i, *Pj = Pk + 4 * j;
-      double s = 0;
+      double s = 0, kc = kind == KIND_SGD ? K[0] : project2(cp, NULL, K);
       for (int c = 0; c < 2; c++)
-        for (int e = 0; e < 2; e++) s += Pi[c] * K[c * 2 + e] * Pj[e];
+        for (int e = 0; e < 2; e++) {
+          double ui = cp[0] * Pi[c] + cp[1] * Pi[2 + c], uj = cp[0] * Pj[e] + cp[1] * Pj[2 + e]; /* (c^T P)_c */
+          s += ui * K[c * 2 + e] * uj;
+        }
       double c0 = q->Ct[(size_t)i * d + j];
-      Ek[(size_t)i * d + j] = Ek[(size_t)j * d + i] = c0 * (K[0] - s);
+      Ek[(size_t)i * d + j] = Ek[(size_t)j * d + i] = c0 * (kc - s);
       double e1 = a * c0 / ((1 - mu) * (q->g[i] + q->g[j]));
       E1[(size_t)i * d + j] = E1[(size_t)j * d + i] = e1 * (1 - exp(-(q->g[i] + q->g[j]) * t / (1 - mu)));
     }

@@ -94,6 +94,70 @@ static int gibbs_check(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme_mo
   return SGDL_OK;
 }
 
+/* The index of the cell with the lowest loss among c and its neighbours (2 in 1-D, 8 in 2-D). */
+static size_t steepest_neighbour(const sgdl_grid *g, const double *L, size_t c) {
+  const int n0 = g->n[0], n1 = g->dim == 2 ? g->n[1] : 1, i = (int)(c % (size_t)n0), j = (int)(c / (size_t)n0);
+  size_t best = c;
+  for (int dj = -1; dj <= 1; dj++)
+    for (int di = -1; di <= 1; di++) {
+      int a = i + di, b = j + dj;
+      if (a < 0 || a >= n0 || b < 0 || b >= n1) continue;
+      size_t k = (size_t)a + (size_t)n0 * b;
+      if (L[k] < L[best]) best = k;
+    }
+  return best;
+}
+
+/* Which merged basin the sink cell s belongs to (adding it when new); -1 past the cap. */
+static int basin_of_sink(const sgdl_fpe_spec *sp, sgdl_fpe_result *res, size_t s) {
+  const sgdl_grid *g = &res->grid;
+  double x[2] = {0, 0}, xm[2] = {0, 0};
+  sgdl_grid_center(g, s, x);
+  sgdl_ctx quiet;
+  sgdl_ctx_init(&quiet);
+  int inside = sgdl_find_minimum(&quiet, sp->prob, x, xm) == SGDL_OK;
+  for (int a = 0; a < g->dim; a++) inside = inside && xm[a] >= g->lo[a] && xm[a] <= g->hi[a];
+  if (!inside) memcpy(xm, x, sizeof xm);
+  for (int k = 0; k < res->n_basins; k++) {
+    int same = 1;
+    for (int a = 0; a < g->dim; a++) same = same && fabs(res->basin_min[k][a] - xm[a]) <= g->h[a];
+    if (same) return k;
+  }
+  if (res->n_basins == SGDL_FPE_MAX_BASINS) {
+    res->basins_truncated = 1;
+    return -1;
+  }
+  memcpy(res->basin_min[res->n_basins], xm, sizeof xm);
+  res->basin_mass[res->n_basins] = 0;
+  return res->n_basins++;
+}
+
+/* Basin masses of the stationary density (see sgdl_fpe_result). */
+static int basins_on_grid(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, sgdl_fpe_result *res) {
+  const sgdl_grid *g = &res->grid;
+  const size_t n = sgdl_grid_cells(g);
+  double *L = sgdl_alloc(ctx, n, sizeof *L), x[2];
+  size_t *to = sgdl_alloc(ctx, n, sizeof *to);
+  int *label = sgdl_alloc(ctx, n, sizeof *label);
+  int rc = L && to && label ? SGDL_OK : SGDL_ENOMEM;
+  for (size_t c = 0; c < n && !rc; c++) {
+    sgdl_grid_center(g, c, x);
+    L[c] = sp->prob->type->loss(sp->prob, x);
+  }
+  for (size_t c = 0; c < n && !rc; c++) to[c] = steepest_neighbour(g, L, c);
+  for (size_t c = 0; c < n && !rc; c++) label[c] = to[c] == c ? basin_of_sink(sp, res, c) : -2;
+  const double vol = sgdl_grid_volume(g);
+  for (size_t c = 0; c < n && !rc; c++) {
+    size_t s = c;
+    while (to[s] != s) s = to[s]; /* the loss falls strictly along the path: it ends at a sink */
+    if (label[s] >= 0) res->basin_mass[label[s]] += res->stationary[c] * vol;
+  }
+  sgdl_free(L);
+  sgdl_free(to);
+  sgdl_free(label);
+  return rc;
+}
+
 static int stationary_law(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme_model *m, const sgdl_fp_op *op,
                           sgdl_fpe_result *res) {
   const sgdl_grid *g = &res->grid;
@@ -112,7 +176,8 @@ static int stationary_law(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme
   }
   res->st_mass = sgdl_fp_mass(g, rinf);
   res->st_min = sgdl_fp_min(g, rinf);
-  return gibbs_check(ctx, sp, m, res);
+  rc = basins_on_grid(ctx, sp, res);
+  return rc ? rc : gibbs_check(ctx, sp, m, res);
 }
 
 /* Constants of the Bakry-Emery and drift-regime bounds. */

@@ -69,7 +69,7 @@ int sgdl_stationary_simulate(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, cons
     ctx->progress = sp->progress;
     ctx->progress_user = sp->progress_user;
   }
-  rc = sgdl_stat_simulate(ctx, p, algo, &sp->par, sp->seed, R, burn, steps, x0, hess, &res->mc);
+  rc = sgdl_stat_simulate_iterate(ctx, p, algo, &sp->par, sp->nag_iterate, sp->seed, R, burn, steps, x0, hess, &res->mc);
   ctx->progress = saved;
   ctx->progress_user = saved_user;
   res->has_mc = !rc;
@@ -132,7 +132,7 @@ static int quad_simulate(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, const do
 /* The stationary solve and what is derived from it: ratios per eigendirection, the SME expansion parameter. */
 static int quad_solve(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, int algo, const double *C, sgdl_stationary_study_result *res) {
   const int d = sp->dim;
-  int rc = sgdl_stat_quad_solve(ctx, algo, d, sp->H, C, &sp->par, &res->quad);
+  int rc = sgdl_stat_quad_solve_iterate(ctx, algo, d, sp->H, C, &sp->par, sp->nag_iterate, &res->quad);
   if (rc) return rc;
   res->has_quad = 1;
   const sgdl_stat_quad *q = &res->quad;
@@ -185,6 +185,9 @@ int sgdl_stationary_study_run(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgd
   res->family = sp->family;
   res->lr = sp->par.lr;
   res->lr_max = NAN;
+  if (sp->nag_iterate != SGDL_STAT_ITERATE_X && strcmp(sgdl_stationary_algo(sp), "nag"))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--nag-iterate torch: only --algo nag has a look-ahead iterate (got --algo %s)",
+                     sgdl_stationary_algo(sp));
   switch (sp->family) {
     case SGDL_STATIONARY_QUADRATIC:
       res->dim = sp->dim;

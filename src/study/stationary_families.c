@@ -120,6 +120,37 @@ static void escape_heuristic(const sgdl_problem *p, double lr, double cB, sgdl_s
   free(G);
 }
 
+/* Basin masses P(x in basin) under the SME1 and SME2 densities: minima from the critical points,
+ * each basin bounded by the maxima next to it; masses from the CDF at the maxima. */
+static int basins_1d(sgdl_ctx *ctx, const sgdl_problem *p, sgdl_stationary_study_result *res) {
+  sgdl_crit1d cp[SGDL_STATIONARY_MAX_CRIT];
+  int n = sgdl_stat_critical_points_1d(p, -20, 20, 40001, cp, SGDL_STATIONARY_MAX_CRIT), rc = SGDL_OK;
+  double lo = -INFINITY, below[2] = {0, 0};
+  res->n_basin = 0;
+  for (int k = 0; k < n && !rc; k++) {
+    if (!cp[k].is_min) continue;
+    int cut = -1; /* the maximum before the next minimum */
+    for (int j = k + 1; j < n && cut < 0; j++)
+      if (cp[j].is_min) break;
+      else cut = j;
+    int next_min = 0;
+    for (int j = k + 1; j < n; j++) next_min |= cp[j].is_min;
+    sgdl_stationary_basin *b = &res->basin[res->n_basin++];
+    b->minimum = cp[k].x;
+    b->lo = lo;
+    b->hi = cut >= 0 && next_min ? cp[cut].x : INFINITY;
+    for (int m = 0; m < 2 && !rc; m++) {
+      double F = 1;
+      if (isfinite(b->hi)) rc = sgdl_fp1d_mass_below(ctx, p, &res->fp[m], b->hi, &F);
+      b->mass[m] = F - below[m];
+      below[m] = F;
+    }
+    lo = b->hi;
+    if (!isfinite(lo)) break;
+  }
+  return rc;
+}
+
 int sgdl_stationary_run_1d(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgdl_stationary_study_result *res) {
   const sgdl_problem *p = sp->prob;
   const sgdl_algo_params *par = &sp->par;
@@ -132,6 +163,8 @@ int sgdl_stationary_run_1d(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgdl_s
   int rc = sgdl_stationary_fp_pair(ctx, p, par->lr, res->cB, res);
   if (rc) return rc;
   escape_heuristic(p, par->lr, res->cB, res);
+  rc = basins_1d(ctx, p, res);
+  if (rc) return rc;
   if (sp->simulate) {
     double x0 = res->fp[0].mean; /* start at the SME1 stationary mean */
     rc = sgdl_stationary_simulate(ctx, sp, p, sgdl_stationary_algo(sp), 0, &x0, NULL, res);

@@ -135,7 +135,10 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
   for (int h = 0; h < P / sp->P; h++) memcpy(x0 + (size_t)h * sp->P * sp->prob->dim, sp->x0, sizeof(double) * sp->P * sp->prob->dim);
   sgdl_ensemble_plan plan = {st, P, x0, sp->paths, K, rl->n_raw, rl->raw, 0};
   sgdl_ensemble_result er;
-  rc = sp->rounds ? sgdl_study_rounds_ensemble(ctx, sp->rounds, lr, stream, &plan, &er) : sgdl_ensemble_run(ctx, &plan, &er);
+  if (sp->torch_iterate && !diff && st->type->is_discrete) /* the reference reported where PyTorch does */
+    rc = sgdl_ensemble_run_lookahead(ctx, &plan, par.momentum, &er);
+  else
+    rc = sp->rounds ? sgdl_study_rounds_ensemble(ctx, sp->rounds, lr, stream, &plan, &er) : sgdl_ensemble_run(ctx, &plan, &er);
   sgdl_stepper_destroy(st);
   free(x0);
   if (rc) return rc;
@@ -255,6 +258,9 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_study_spec *sp) {
     return sgdl_fail(ctx, SGDL_EINVAL, "--schedule sbc: needs --algo nag and no --lambda");
   if (sp->critical_lambda > 0 && rule != SGDL_OPT_HB && rule != SGDL_OPT_NAG)
     return sgdl_fail(ctx, SGDL_EINVAL, "--lambda: the critical scaling is for --algo hb or nag");
+  if (sp->torch_iterate && (rule != SGDL_OPT_NAG || sp->sbc || sp->coupling || sp->rounds || sp->exact))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--nag-iterate torch: needs --algo nag with constant momentum, and no --coupling, "
+                     "--precision or --exact");
   if (sp->exact && rule != SGDL_OPT_SGD)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: exact moments are for --algo sgd (use Monte Carlo for %s)", algo);
   for (int m = 0; m < sp->n_models; m++) {
