@@ -94,8 +94,9 @@ typedef struct {
 static size_t moments_scratch(const sgdl_observer *o) {
   const moments_obs *m = o->state;
   const sgdl_ensemble_plan *pl = m->plan;
-  /* vals[SGDL_LANES], then one replica's particles xs[P][d] for the loss */
-  return sizeof(double) * (SGDL_LANES + (size_t)pl->P * pl->stepper->prob->dim);
+  /* vals[SGDL_LANES], then one replica's particles xs[P][d] and a gradient [d] for the loss,
+   * grad_norm2 and the problem's named observables */
+  return sizeof(double) * (SGDL_LANES + ((size_t)pl->P + 1) * pl->stepper->prob->dim);
 }
 
 static int moments_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
