@@ -254,6 +254,10 @@ static int layout(sgdl_ctx *ctx, const sgdl_mlp_problem_spec *spec, const sgdl_i
     return sgdl_mlp_init(ctx, m, tr->dim, spec->hidden, spec->n_hidden, classes, spec->act);
   }
   int rc = sgdl_weights_load(ctx, spec->init, wt);
+  if (rc && !strncmp(ctx->msg, "--resume: ", 10)) { /* the loader speaks for train's flag; this is --init */
+    memmove(ctx->msg + 8, ctx->msg + 10, strlen(ctx->msg + 10) + 1);
+    memcpy(ctx->msg, "--init: ", 8);
+  }
   if (rc) return rc;
   const sgdl_mlp *f = &wt->m;
   int want[SGDL_MLP_MAX_LAYERS + 1], L = spec->n_hidden < 0 ? f->L : spec->n_hidden + 1;
