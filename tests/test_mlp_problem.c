@@ -258,9 +258,18 @@ static void check_least_squares(void) {
     for (uint64_t t = 1; t <= K; t++)
       worst = fmax(worst, fabs(er.mean[j * (K + 1) + t] - m[t * n + j]) / er.se[j * (K + 1) + t]);
   CHECK(worst < 4.5, "sgd on the network vs exact linreg moments: worst |z| %.2f", worst);
+  /* grad_norm2 from exact moments at t = 0 (a point mass at xl) is |grad L(xl)|^2 */
+  sgdl_observable og;
+  double gl[PIX + 1], gn2 = 0;
+  CHECK(sgdl_observable_parse(&ctx, "grad_norm2", n, 1, &og) == 0, "parse grad_norm2");
+  lin->type->grad(lin, xl, gl);
+  for (int j = 0; j < n; j++) gn2 += gl[j] * gl[j];
+  CHECK_REL(sgdl_affine_observable(&a, &og, 1, m, M), gn2, 1e-10, "affine grad_norm2 at t = 0");
   printf("least squares: sgd vs exact worst |z| %.2f\n", worst);
   sgdl_ensemble_result_free(&er);
-  /* SME1 (N-column noise: the weighted lane kernel) against SME1 on linreg, same scheme */
+  /* SME1 (N-column noise: the weighted lane kernel) against SME1 on linreg, same scheme. Same seed
+   * and stream: both draw the same N normals per substep, so class k's coordinates agree path by
+   * path up to rounding (|z| ~ 0); a wrong weight or sample order would show at once. */
   run(net, "sme1", xn, on, n, K, paths, &er);
   run(lin, "sme1", xl, ol, n, K, paths, &el);
   worst = 0;
