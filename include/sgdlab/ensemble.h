@@ -30,7 +30,9 @@ enum {
   SGDL_OBS_LOSS,    /* L(x) of particle p */
   SGDL_OBS_DIST2,   /* |x_p - x_q|^2 */
   SGDL_OBS_DOT,     /* x_p . x_q */
-  SGDL_OBS_PXY      /* x_{p,i} x_{q,i}: building block of Cov(X, Y) */
+  SGDL_OBS_PXY,     /* x_{p,i} x_{q,i}: building block of Cov(X, Y) */
+  SGDL_OBS_GRAD_NORM2, /* |grad L(x)|^2 of particle p */
+  SGDL_OBS_NAMED    /* the problem's own observable i (sgdl_problem_type.observable_names) at particle p */
 };
 
 typedef struct sgdl_observable {
@@ -43,10 +45,16 @@ typedef struct sgdl_observable {
 } sgdl_observable;
 
 /* Parse one observable name for dimension d and P particles: "x0", "x1^2", "x0*x1", "norm2",
- * "loss" (particle 0, or "@p" suffix for particle p), "dist2[p,q]", "dot[p,q]". */
+ * "loss", "grad_norm2" (particle 0, or "@p" suffix for particle p), "dist2[p,q]", "dot[p,q]". */
 int sgdl_observable_parse(sgdl_ctx *ctx, const char *text, int d, int P, sgdl_observable *out);
+/* The same, knowing the problem: first the problem type's own names (observable_names, e.g.
+ * "test_loss" or "test_error@1" for a network), then everything sgdl_observable_parse knows,
+ * including "grad_norm2" (|grad L|^2). */
+int sgdl_observable_parse_for(sgdl_ctx *ctx, const char *text, const sgdl_problem *prob, int P,
+                              sgdl_observable *out);
 /* Values for W lanes straight from the structure-of-arrays state x[(p*d + i)*W + l] -> vals[W]
- * (vectorised for every kind but the loss, which gathers each lane into xs[P][d]). */
+ * (vectorised for every kind but the loss, grad_norm2 and the problem's named ones, which gather
+ * each lane into xs: (P + 1) d doubles). */
 void sgdl_observable_eval_lanes(const sgdl_observable *o, const sgdl_problem *prob, int d, int P, int W,
                                 const double *x, double *vals, double *xs);
 

@@ -10,8 +10,10 @@
  *   for layer l = 0 .. L-1:  W_l [size[l]][size[l+1]]  (row j = weights out of input j)
  *                            b_l [size[l+1]]
  * so a layer computes z = a W_l + b_l for a row vector a, and a batch is Z[B][out] = A[B][in] W_l.
- * Hidden layers use one activation (relu, tanh or sigmoid); the last layer is a softmax with
- * cross-entropy loss l_i = -log p_{y_i}.
+ * Hidden layers use one activation (relu, tanh, sigmoid or softplus); the last layer is either a
+ * softmax with cross-entropy loss l_i = -log p_{y_i} (SGDL_LOSS_CE, the default and the only loss
+ * `sgdlab train` uses) or linear with squared error to the one-hot label,
+ * l_i = 1/2 |z_i - e_{y_i}|^2 (SGDL_LOSS_MSE; with no hidden layer that is linear least squares).
  *
  * Ownership: functions that allocate say so; *_free releases what *_alloc/_load made.
  */
@@ -67,7 +69,8 @@ int sgdl_data_open(sgdl_ctx *ctx, const char *dir, long n_train, long n_test,
 /* ---------------------------------------------------------------- the network */
 
 #define SGDL_MLP_MAX_LAYERS 16
-enum { SGDL_ACT_RELU = 0, SGDL_ACT_TANH = 1, SGDL_ACT_SIGMOID = 2 };
+enum { SGDL_ACT_RELU = 0, SGDL_ACT_TANH = 1, SGDL_ACT_SIGMOID = 2, SGDL_ACT_SOFTPLUS = 3 };
+enum { SGDL_LOSS_CE = 0, SGDL_LOSS_MSE = 1 };
 /* Matrix kernels: NAIVE are plain triple loops kept as the reference; FAST uses CBLAS dgemm
  * for batches and a sparse-input loop for batch 1. Both give the same numbers up to rounding. */
 enum { SGDL_KERNEL_NAIVE = 0, SGDL_KERNEL_FAST = 1 };
@@ -76,14 +79,18 @@ typedef struct sgdl_mlp {
   int L;                                 /* weight layers = hidden layers + 1 */
   int size[SGDL_MLP_MAX_LAYERS + 1];     /* size[0] inputs, size[1..L-1] hidden, size[L] classes */
   int act;                               /* SGDL_ACT_* for the hidden layers */
+  int loss;                              /* SGDL_LOSS_*: CE after sgdl_mlp_init; set MSE afterwards */
   size_t w_off[SGDL_MLP_MAX_LAYERS];     /* offset of W_l in the slab */
   size_t b_off[SGDL_MLP_MAX_LAYERS];     /* offset of b_l in the slab */
   size_t n_params;                       /* slab length */
 } sgdl_mlp;
 
 const char *sgdl_act_name(int act);
-/* "relu" | "tanh" | "sigmoid" -> SGDL_ACT_*, or -1. */
+/* "relu" | "tanh" | "sigmoid" | "softplus" -> SGDL_ACT_*, or -1. */
 int sgdl_act_parse(const char *name);
+const char *sgdl_loss_name(int loss);
+/* "ce" | "mse" -> SGDL_LOSS_*, or -1. */
+int sgdl_loss_parse(const char *name);
 
 /* Lay out a network n_in -> hidden[0] -> ... -> hidden[n_hidden-1] -> n_out. */
 int sgdl_mlp_init(sgdl_ctx *ctx, sgdl_mlp *m, int n_in, const int *hidden, int n_hidden, int n_out,
@@ -114,6 +121,10 @@ typedef struct sgdl_mlp_work {
 
 int sgdl_mlp_work_alloc(sgdl_ctx *ctx, const sgdl_mlp *m, int cap, sgdl_mlp_work *w);
 void sgdl_mlp_work_free(sgdl_mlp_work *w);
+/* The same buffers carved from caller memory (no allocation; never pass a view to _free):
+ * sgdl_mlp_work_doubles(m, cap) doubles at buf (8-byte aligned) hold a work of capacity cap. */
+size_t sgdl_mlp_work_doubles(const sgdl_mlp *m, int cap);
+void sgdl_mlp_work_view(const sgdl_mlp *m, int cap, double *buf, sgdl_mlp_work *w);
 
 /* Copy examples idx[0..B-1] of ds into w->x, w->y (and w->nz when B == 1: the FAST kernel at
  * batch 1 reads the nonzero-input list, so batches must be loaded through these two calls). */
@@ -123,7 +134,8 @@ void sgdl_mlp_load(const sgdl_mlp *m, const sgdl_imageset *ds, const uint32_t *i
 void sgdl_mlp_load_range(const sgdl_mlp *m, const sgdl_imageset *ds, size_t first, int B,
                          sgdl_mlp_work *w);
 
-/* Forward pass over the loaded batch: fills a[], loss[]; returns the SUM of the losses. */
+/* Forward pass over the loaded batch: fills a[] (a[L]: softmax probabilities for CE, the linear
+ * outputs for MSE), loss[]; returns the SUM of the losses. */
 double sgdl_mlp_forward(const sgdl_mlp *m, const double *params, int B, sgdl_mlp_work *w, int kernel);
 /* Backward pass (after forward): fills d[] with per-example dl_i/dz_l. */
 void sgdl_mlp_backward(const sgdl_mlp *m, const double *params, int B, sgdl_mlp_work *w, int kernel);

@@ -16,7 +16,8 @@
  *
  * A problem type is a const vtable (GSL style). Built-ins: quadratic, linreg, logreg,
  * double-well, double-well-2d, degenerate, meanfield; user problems are shared objects (see
- * sgdl_problem_plugin_fn). Ownership: sgdl_problem_create allocates, sgdl_problem_destroy frees.
+ * sgdl_problem_plugin_fn). Networks on image data (mlp) are built one layer up, by the nn layer
+ * (sgdlab/nn.h, sgdl_mlp_problem_create), on this same vtable. Ownership: sgdl_problem_create allocates, sgdl_problem_destroy frees.
  */
 #ifndef SGDLAB_PROBLEM_H
 #define SGDLAB_PROBLEM_H
@@ -69,6 +70,14 @@ typedef struct sgdl_problem_type {
   /* 1 if grad_lanes returns, lane by lane, bitwise what grad returns (callers that must
    * reproduce grad's rounding use sgdl_problem_grad_lanes_exact). */
   int grad_lanes_exact;
+  /* Optional (NULL: the generic rule of sgdl_problem_default_x0): the type's own starting point
+   * drawn from seed (a network's initial weights). */
+  void (*default_x0)(const sgdl_problem *p, uint32_t seed, double *x);
+  /* Optional named observables the ensemble layer does not know itself (a network's test_loss,
+   * test_error): observable_names is NULL-terminated, observe(p, k, x) evaluates name k at x.
+   * Called from several threads at once: observe must not write to p. */
+  const char *const *observable_names;
+  double (*observe)(const sgdl_problem *p, int which, const double *x);
 } sgdl_problem_type;
 
 struct sgdl_problem {
@@ -82,6 +91,8 @@ struct sgdl_problem {
   void *impl;           /* type-specific data, owned by the problem */
   void *dl_handle;      /* dlopen handle of a plugin, closed on destroy */
   char desc[160];       /* one-line human description, e.g. "linreg on data.csv (N=4, d=1)" */
+  const char *hvp_caveat; /* NULL, or why hvp is only almost-everywhere right (ReLU networks): front
+                           * ends warn when a model needing Hessian products runs (borrowed, static) */
 };
 
 /* Everything the command line can say about a problem. Unused fields are ignored. */
@@ -132,7 +143,8 @@ typedef int (*sgdl_problem_plugin_fn)(sgdl_problem *p, const char *params);
  * are 4th order, so correct code gives ~1e-9 at moderate x). */
 int sgdl_problem_check(sgdl_ctx *ctx, const sgdl_problem *p, const double *x, double tol, double err[4]);
 
-/* A sensible default starting point: 0.5 for the double wells (between saddle and minimum), 1 for
+/* A sensible default starting point: the type's default_x0 when it has one (a network's
+ * initialisation); else 0.5 for the double wells (between saddle and minimum), 1 for
  * quadratic and degenerate, the origin for data problems and plugins, and i.i.d. N(0, 1)
  * neurons drawn from `seed` for meanfield. */
 void sgdl_problem_default_x0(const sgdl_problem *p, uint32_t seed, double *x);

@@ -68,7 +68,7 @@ typedef struct sgdl_opt {
 
 /* Options that describe the problem (see sgdl_problem_spec). */
 #define SGDL_PROBLEM_OPTS                                                                                   \
-  {"problem", OPT_STR, "double-well", "quadratic | linreg | logreg | double-well | double-well-2d | degenerate | meanfield | ./plugin.so", NULL, 0}, \
+  {"problem", OPT_STR, "double-well", "quadratic | linreg | logreg | double-well | double-well-2d | degenerate | meanfield | mlp | ./plugin.so", NULL, 0}, \
   {"H", OPT_STR, NULL, "quadratic: Hessian, \"a,b;c,d\" or @file.csv", NULL, 0},                         \
   {"C", OPT_STR, NULL, "quadratic: gradient-noise covariance (default identity)", NULL, 0},              \
   {"sigma2", OPT_NUM, "1", "double-well: additive gradient-noise variance", NULL, 0, OPT_NONNEGATIVE},  \
@@ -77,14 +77,26 @@ typedef struct sgdl_opt {
   {"couple", OPT_NUM, "0", "double-well-2d: coupling couple x^2 y^2 / 2", NULL, 0},                    \
   {"s", OPT_NUM, "0.5", "degenerate: noise scale, l(x;theta) = (1+theta) x^2/2, theta = +-s", NULL, 0}, \
   {"l2", OPT_NUM, "0.01", "logreg: ridge penalty", NULL, 0},                                            \
-  {"data", OPT_STR, NULL, "linreg/logreg/meanfield: CSV file, features then target, header optional", NULL, 0},  \
+  {"data", OPT_STR, NULL, "linreg/logreg/meanfield: CSV file, features then target, header optional; mlp: IDX folder", NULL, 0},  \
   {"gen-n", OPT_INT, "64", "linreg/logreg/meanfield without --data: generated samples", NULL, 0,        \
    OPT_RANGE(1, 1e9, OPT_GE | OPT_LE)},                                                                \
   {"gen-d", OPT_INT, "2", "linreg/logreg/meanfield without --data: generated dimension", NULL, 0,      \
    OPT_RANGE(1, 1e6, OPT_GE | OPT_LE)},                                                                \
   {"gen-noise", OPT_NUM, "0.5", "linreg/logreg/meanfield without --data: label-noise sd", NULL, 0, OPT_NONNEGATIVE}, \
   {"plugin-params", OPT_STR, NULL, "string passed to a plugin problem", NULL, 0},                     \
-  {"neurons", OPT_INT, "20", "meanfield: number of neurons n", NULL, 0, OPT_RANGE(1, 4096, OPT_GE | OPT_LE)}
+  {"neurons", OPT_INT, "20", "meanfield: number of neurons n", NULL, 0, OPT_RANGE(1, 4096, OPT_GE | OPT_LE)}, \
+  SGDL_MLP_PROBLEM_OPTS
+
+/* The mlp problem's flags (sgdlab/mlp_problem.h); `sgdlab train` has its own --train/--test/--hidden/--act. */
+#define SGDL_MLP_PROBLEM_OPTS                                                                              \
+  {"train", OPT_INT, "256", "mlp: training examples N (-1: all)", NULL, 0, OPT_RANGE(-1, 16777216, OPT_GE | OPT_LE)}, \
+  {"test", OPT_INT, "256", "mlp: held-out examples for test_loss/test_error (-1: all)", NULL, 0,         \
+   OPT_RANGE(-1, 16777216, OPT_GE | OPT_LE)},                                                           \
+  {"hidden", OPT_STR, "32", "mlp: hidden layer widths, comma-separated (0: none)", NULL, 0},             \
+  {"act", OPT_STR, "tanh", "mlp: hidden activation", NULL, 0, OPT_CHOICES("tanh|softplus|relu|sigmoid")}, \
+  {"loss", OPT_STR, "ce", "mlp: softmax cross-entropy or squared error to the one-hot label", NULL, 0,   \
+   OPT_CHOICES("ce|mse")},                                                                              \
+  {"init", OPT_STR, NULL, "mlp: starting weights from a file written by sgdlab train (default: --seed)", NULL, 0}
 
 /* Parse argv (argv[0] is the subcommand name) into opts; merges --config first, then checks
  * every value against its row's declared range / choices / list length.
@@ -132,8 +144,10 @@ char *sgdl_cli_out_path(char *buf, size_t n, const char *out, const char *name);
 /* Where to write the file `path` (e.g. train --save): its staging name when it lies directly in
  * the --out folder (it is then part of the set), else path itself. Into buf (size n). */
 const char *sgdl_cli_out_member(char *buf, size_t n, const char *path);
-/* Build a problem from SGDL_PROBLEM_OPTS. */
+/* Build a problem from SGDL_PROBLEM_OPTS (--problem mlp: sgdl_mlp_problem_create). */
 int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out);
+/* --hidden "32,16" (or "0", "none", ""): widths 1..65536 -> hidden[*n] (at most SGDL_MLP_MAX_LAYERS - 1). */
+int sgdl_cli_parse_hidden(sgdl_ctx *ctx, const char *text, int *hidden, int *n);
 /* The one mapping from flags to sgdl_algo_params (initialised first with sgdl_algo_params_init).
  * Each field is set from its flag when this command's table has that flag and it has a value:
  * --lr (OPT_NUM only; a list of rates is the command's to loop over), --batch, --sampling

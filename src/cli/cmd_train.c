@@ -11,23 +11,6 @@
 
 #include "cli/train_output.h"
 
-static int parse_hidden(sgdl_ctx *ctx, const char *text, int *hidden, int *n) {
-  *n = 0;
-  if (!text || !strcmp(text, "0") || !strcmp(text, "") || !strcmp(text, "none")) return SGDL_OK;
-  const char *p = text;
-  while (*p) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > 65536 || (*end && *end != ','))
-      return sgdl_fail(ctx, SGDL_EUSAGE, "--hidden: \"%s\" is not a comma-separated list of widths 1..65536", text);
-    if (*n >= SGDL_MLP_MAX_LAYERS - 1)
-      return sgdl_fail(ctx, SGDL_EUSAGE, "--hidden: at most %d hidden layers", SGDL_MLP_MAX_LAYERS - 1);
-    hidden[(*n)++] = (int)v;
-    p = *end ? end + 1 : end;
-  }
-  return SGDL_OK;
-}
-
 /* What the command shows while the study runs: header, epoch lines, one progress bar per phase. */
 typedef struct {
   int talk;
@@ -95,7 +78,7 @@ static int build_spec(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t seed, sgdl_train_s
   spec->act = sgdl_act_parse(sgdl_opt_str(opts, "act"));
   if (spec->act < 0)
     return sgdl_fail(ctx, SGDL_EUSAGE, "--act: \"%s\" is not one of relu, tanh, sigmoid", sgdl_opt_str(opts, "act"));
-  rc = parse_hidden(ctx, sgdl_opt_str(opts, "hidden"), spec->hidden, &spec->n_hidden);
+  rc = sgdl_cli_parse_hidden(ctx, sgdl_opt_str(opts, "hidden"), spec->hidden, &spec->n_hidden);
   if (rc) return rc;
   spec->data = sgdl_opt_str(opts, "data");
   if (!spec->data) return sgdl_fail(ctx, SGDL_EUSAGE, "--data: required (a folder holding IDX files, e.g. data/mnist)");

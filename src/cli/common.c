@@ -44,7 +44,51 @@ static int generated_data_check(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sg
   return sgdl_estimate_check(ctx, &e);
 }
 
+#include "sgdlab/mlp_problem.h"
+
+int sgdl_cli_parse_hidden(sgdl_ctx *ctx, const char *text, int *hidden, int *n) {
+  *n = 0;
+  if (!text || !strcmp(text, "0") || !strcmp(text, "") || !strcmp(text, "none")) return SGDL_OK;
+  const char *p = text;
+  while (*p) {
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (end == p || v < 1 || v > 65536 || (*end && *end != ','))
+      return sgdl_fail(ctx, SGDL_EUSAGE, "--hidden: \"%s\" is not a comma-separated list of widths 1..65536", text);
+    if (*n >= SGDL_MLP_MAX_LAYERS - 1)
+      return sgdl_fail(ctx, SGDL_EUSAGE, "--hidden: at most %d hidden layers", SGDL_MLP_MAX_LAYERS - 1);
+    hidden[(*n)++] = (int)v;
+    p = *end ? end + 1 : end;
+  }
+  return SGDL_OK;
+}
+
+/* --problem mlp: the network on an IDX folder; with --init, unstated layers come from the file. */
+static int cli_mlp_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
+  sgdl_mlp_problem_spec spec;
+  sgdl_mlp_problem_spec_init(&spec);
+  int hidden[SGDL_MLP_MAX_LAYERS];
+  long long ntrain = 0, ntest = 0, seed = 0;
+  int rc = sgdl_opt_int(ctx, opts, "train", &ntrain);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "test", &ntest);
+  if (!rc) rc = sgdl_opt_int(ctx, opts, "seed", &seed);
+  if (!rc) rc = sgdl_cli_parse_hidden(ctx, sgdl_opt_str(opts, "hidden"), hidden, &spec.n_hidden);
+  if (rc) return rc;
+  spec.data = sgdl_opt_str(opts, "data");
+  spec.n_train = (long)ntrain;
+  spec.n_test = (long)ntest;
+  spec.hidden = hidden;
+  spec.act = sgdl_act_parse(sgdl_opt_str(opts, "act"));
+  spec.loss = sgdl_loss_parse(sgdl_opt_str(opts, "loss"));
+  spec.seed = (uint32_t)seed;
+  spec.init = sgdl_opt_str(opts, "init");
+  if (spec.init && !sgdl_opt_given(opts, "hidden")) spec.n_hidden = -1;
+  if (spec.init && !sgdl_opt_given(opts, "act")) spec.act = -1;
+  return sgdl_mlp_problem_create(ctx, &spec, out);
+}
+
 int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
+  if (!strcmp(sgdl_opt_str(opts, "problem"), "mlp")) return cli_mlp_problem(ctx, opts, out);
   sgdl_problem_spec spec;
   sgdl_problem_spec_init(&spec);
   spec.name = sgdl_opt_str(opts, "problem");

@@ -100,7 +100,7 @@ static int parse_observables(study_args *A, sgdl_opt *opts, int npoint) {
   int n;
   int rc = split_names(ctx, "--observables", sgdl_opt_str(opts, "observables"), &names, &n);
   if (rc) return rc;
-  const int d = A->prob->dim, P = A->P, npairs = P * (P - 1) / 2;
+  const int P = A->P, npairs = P * (P - 1) / 2;
   A->obs = calloc((size_t)n * (npairs + 1) + 1, sizeof *A->obs);
   A->pairs = calloc((size_t)2 * npairs * n + 2, sizeof(int));
   for (int i = 0; i < n && !rc; i++) {
@@ -119,7 +119,7 @@ static int parse_observables(study_args *A, sgdl_opt *opts, int npoint) {
       continue;
     }
     if (!expand) {
-      rc = sgdl_observable_parse(ctx, nm, d, P, &A->obs[A->n_obs++]);
+      rc = sgdl_observable_parse_for(ctx, nm, A->prob, P, &A->obs[A->n_obs++]);
       continue;
     }
     for (int p = 0; p < P; p++)
@@ -131,7 +131,7 @@ static int parse_observables(study_args *A, sgdl_opt *opts, int npoint) {
         } else {
           char buf[48];
           snprintf(buf, sizeof buf, "%s[%d,%d]", nm, p, q);
-          rc = sgdl_observable_parse(ctx, buf, d, P, &A->obs[A->n_obs++]);
+          rc = sgdl_observable_parse_for(ctx, buf, A->prob, P, &A->obs[A->n_obs++]);
         }
       }
   }
@@ -355,6 +355,17 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
   return rc;
 }
 
+/* A warning (not an error) when a model needing Hessian products runs on a problem whose hvp is
+ * only almost-everywhere right (ReLU networks). */
+static void warn_hvp_caveat(const study_args *A) {
+  if (!A->prob->hvp_caveat || A->ctx->verbosity == 0 || A->ctx->rank != 0) return;
+  for (int m = 0; m < A->n_models; m++) {
+    const sgdl_stepper_type *t = sgdl_stepper_find(A->models[m]);
+    if (t && t->desc.drift == SGDL_DRIFT_MODIFIED)
+      fprintf(stderr, "warning: --models %s: %s\n", A->models[m], A->prob->hvp_caveat);
+  }
+}
+
 /* Flags -> study spec. Ranges and choices were checked by sgdl_cli_parse (SGDL_STUDY_OPTS);
  * the algorithm parameters come from the shared mapper; what is left is the study's own. */
 static int study_spec(study_args *A, sgdl_opt *opts, int npoint, sgdl_study_spec *sp) {
@@ -369,6 +380,7 @@ static int study_spec(study_args *A, sgdl_opt *opts, int npoint, sgdl_study_spec
   if (!rc) rc = parse_starts(A, opts, npoint);
   if (!rc) rc = parse_observables(A, opts, npoint);
   if (!rc) rc = sgdl_cli_algo_params(ctx, opts, A->prob, &sp->par, &scheme);
+  if (!rc) warn_hvp_caveat(A);
   if (!rc && sgdl_opt_str(opts, "lambda")) rc = sgdl_opt_num(ctx, opts, "lambda", &sp->critical_lambda);
   if (rc) return rc;
   /* Scheme: auto = Heun (weak order 2) for constant noise, else EM + Talay-Tubaro. */

@@ -97,7 +97,8 @@ static int discrete_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
   const int P = s->particles;
   long total = 2L * P * d * SGDL_LANES                     /* Y, G */
                + sgdl_sgrad_work(s->prob, s->par.batch)     /* draw + gradient */
-               + (long)d * d + (long)d * (s->prob->n_noise + 4) + 4 * d + 8; /* preconditioner */
+               + (rule == SGDL_OPT_NEWTON || rule == SGDL_OPT_NGD    /* preconditioner (only these use it) */
+                      ? (long)d * d + (long)d * (s->prob->n_noise + 4) + 4 * d + 8 : 0);
   s->work_per_lane = (int)((total + SGDL_LANES - 1) / SGDL_LANES);
   return SGDL_OK;
 }

@@ -74,6 +74,10 @@ void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, co
                       double *Xout, double *work);
 /* Doubles of scratch for drift or noise on a block of SGDL_LANES lanes. */
 int sgdl_model_work(const sgdl_problem *p);
+/* The same knowing the noise path: per_lane_noise 0 when a finite data set's noise goes through the
+ * lane kernels (noise_lanes) or there is none, so the per-point d^2 buffers of the sqrt-sigma form
+ * are not reserved (a network has d ~ 10^4). sgdl_model_work(p) = sgdl_model_work_for(p, 1). */
+long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise);
 
 /* The model noise stream: the nz normals per lane of substep c (c = k * substeps + j) for
  * particle stream `particle` are normals [(c % 2) nz, (c % 2) nz + nz) of the draw

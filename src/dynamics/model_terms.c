@@ -18,15 +18,18 @@
 #include "dynamics/models.h"
 #include "sgdlab/linalg.h"
 
-int sgdl_model_work(const sgdl_problem *p) {
-  int d = p->dim, K = p->n_data ? 0 : p->n_noise;
+int sgdl_model_work(const sgdl_problem *p) { return (int)sgdl_model_work_for(p, 1); }
+
+long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise) {
+  long d = p->dim, K = p->n_data ? 0 : p->n_noise;
   /* drift: x, g, hv (3d) after the generic grad_lanes work (2d); noise: x, gL, gi, acc (4d), S, R
    * (2d^2), the square-root work (2d^2 + d), noise columns (d K) and one lane's normals (K).
    * Finite data, lane kernels instead: weights (N), sum and grad L (2d), z sums (1) per lane and
    * the problem's kernel scratch. */
-  const int per_point = 8 * d + 4 * d * d + d * K + p->n_noise + 16;
+  long per_point = 8 * d + 4 * d * d + d * K + p->n_noise + 16;
   if (!p->n_data) return per_point;
-  const int lanes = ((int)p->n_data + 2 * d + 1) * SGDL_LANES + sgdl_problem_lanes_work(p);
+  if (!per_lane_noise) per_point = 5 * d + 16; /* the drift alone: grad_lanes work, x, g, hv */
+  const long lanes = ((long)p->n_data + 2 * d + 1) * SGDL_LANES + sgdl_problem_lanes_work(p);
   return lanes > per_point ? lanes : per_point;
 }
 

@@ -95,9 +95,10 @@ typedef struct {
 static size_t moments_scratch(const sgdl_observer *o) {
   const moments_obs *m = o->state;
   const sgdl_ensemble_plan *pl = m->plan;
-  /* vals[SGDL_LANES], then one replica's particles xs[P][d] for the loss, then the look-ahead
-   * block y[P][d][W] */
-  return sizeof(double) * (SGDL_LANES + (size_t)pl->P * pl->stepper->prob->dim * (1 + SGDL_LANES));
+  /* vals[SGDL_LANES], then one replica's particles xs[P][d] and a gradient [d] for the loss,
+   * grad_norm2 and the problem's named observables, then the look-ahead block y[P][d][W] */
+  return sizeof(double) * (SGDL_LANES + ((size_t)pl->P + 1) * pl->stepper->prob->dim +
+                           (size_t)pl->P * pl->stepper->prob->dim * SGDL_LANES);
 }
 
 static int moments_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
@@ -112,7 +113,7 @@ static int moments_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
   const double *x = b->L.x;
   double *vals = b->scratch, *xs = vals + SGDL_LANES;
   if (m->lookahead_mu != 0) { /* nag: aux is the velocity v, laid out like x ([P][d][W]) */
-    double *y = xs + (size_t)P * d;
+    double *y = xs + (size_t)(P + 1) * d;
     for (size_t i = 0; i < (size_t)P * d * W; i++) y[i] = x[i] + m->lookahead_mu * b->L.aux[i];
     x = y;
   }

@@ -1,5 +1,6 @@
 /* Observables evaluated on one replica's particles: coordinates, squares, products, |x|^2,
- * the loss, and two-point quantities between particles (|X-Y|^2, X.Y, X_i Y_i). */
+ * the loss, |grad L|^2, the problem type's own named observables (a network's held-out loss and
+ * error), and two-point quantities between particles (|X-Y|^2, X.Y, X_i Y_i). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,10 @@ int sgdl_observable_parse(sgdl_ctx *ctx, const char *text, int d, int P, sgdl_ob
       o->kind = SGDL_OBS_NORM2;
       s += 5;
       ok = 1;
+    } else if (!strncmp(s, "grad_norm2", 10)) {
+      o->kind = SGDL_OBS_GRAD_NORM2;
+      s += 10;
+      ok = 1;
     } else if (!strncmp(s, "loss", 4)) {
       o->kind = SGDL_OBS_LOSS;
       s += 4;
@@ -64,7 +69,7 @@ int sgdl_observable_parse(sgdl_ctx *ctx, const char *text, int d, int P, sgdl_ob
   }
   if (!ok)
     return sgdl_fail(ctx, SGDL_EINVAL,
-                     "--observables: unknown observable '%s' (use xI, xI^2, xI*xJ, norm2, loss, optionally @p; "
+                     "--observables: unknown observable '%s' (use xI, xI^2, xI*xJ, norm2, loss, grad_norm2, optionally @p; "
                      "dist2[p,q], dot[p,q], pxyI[p,q])", text);
   if (o->i >= d || o->j >= d)
     return sgdl_fail(ctx, SGDL_EINVAL, "--observables: '%s' refers to coordinate %d but the problem has dimension %d", text,
@@ -73,6 +78,44 @@ int sgdl_observable_parse(sgdl_ctx *ctx, const char *text, int d, int P, sgdl_ob
     return sgdl_fail(ctx, SGDL_EINVAL, "--observables: '%s' refers to particle %d but there are %d", text,
                      o->p > o->q ? o->p : o->q, P);
   return SGDL_OK;
+}
+
+/* The kinds evaluated at one gathered point x (g: d doubles of scratch). */
+static double point_value(const sgdl_observable *o, const sgdl_problem *prob, const double *x, double *g) {
+  if (o->kind == SGDL_OBS_LOSS) return prob->type->loss(prob, x);
+  if (o->kind == SGDL_OBS_NAMED) return prob->type->observe(prob, o->i, x);
+  prob->type->grad(prob, x, g);
+  double s = 0;
+  for (int i = 0; i < prob->dim; i++) s += g[i] * g[i];
+  return s;
+}
+
+int sgdl_observable_parse_for(sgdl_ctx *ctx, const char *text, const sgdl_problem *prob, int P,
+                              sgdl_observable *o) {
+  const char *const *names = prob->type->observe ? prob->type->observable_names : NULL;
+  for (int k = 0; names && names[k]; k++) {
+    const size_t n = strlen(names[k]);
+    if (strncmp(text, names[k], n) || (text[n] != 0 && text[n] != '@')) continue;
+    memset(o, 0, sizeof *o);
+    snprintf(o->name, sizeof o->name, "%s", text);
+    o->kind = SGDL_OBS_NAMED;
+    o->i = k;
+    const char *s = text + n;
+    if (*s == '@' && !(s++, parse_int(&s, &o->p) && *s == 0))
+      return sgdl_fail(ctx, SGDL_EINVAL, "--observables: '%s' must be %s or %s@p", text, names[k], names[k]);
+    if (o->p >= P)
+      return sgdl_fail(ctx, SGDL_EINVAL, "--observables: '%s' refers to particle %d but there are %d", text, o->p, P);
+    return SGDL_OK;
+  }
+  int rc = sgdl_observable_parse(ctx, text, prob->dim, P, o);
+  if (rc && names && names[0] && !strncmp(ctx->msg, "--observables: unknown", 22)) {
+    char list[160] = "";
+    for (int k = 0; names[k]; k++)
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", names[k]);
+    size_t len = strlen(ctx->msg);
+    snprintf(ctx->msg + len, sizeof ctx->msg - len, "; problem %s also knows %s", prob->type->name, list);
+  }
+  return rc;
 }
 
 /* One lane-vectorised kind at particles (p, q) with sign, accumulated into vals. */
@@ -102,9 +145,11 @@ static void lanes_at(const sgdl_observable *o, int p, int q, double sign, const 
         }
       return;
     case SGDL_OBS_LOSS:
+    case SGDL_OBS_GRAD_NORM2:
+    case SGDL_OBS_NAMED:
       for (int l = 0; l < W; l++) {
         for (int i = 0; i < d; i++) xs[i] = xp[(size_t)i * W + l];
-        vals[l] += sign * prob->type->loss(prob, xs);
+        vals[l] += sign * point_value(o, prob, xs, xs + d);
       }
       return;
   }

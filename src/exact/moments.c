@@ -352,6 +352,19 @@ double sgdl_affine_observable(const sgdl_affine *a, const sgdl_observable *o, in
       for (int i = 0; i < d; i++) s += MM(p * d + i, q * d + i);
       return s;
     case SGDL_OBS_PXY: return MM(p * d + o->i, q * d + o->i);
+    case SGDL_OBS_GRAD_NORM2: /* |Abar x - bbar|^2 = tr(Abar^2 M) - 2 bbar^T Abar m + |bbar|^2 */
+      for (int i = 0; i < d; i++) {
+        double ab = 0;
+        for (int k = 0; k < d; k++) ab += a->Abar[(size_t)k * d + i] * a->bbar[k];
+        s += a->bbar[i] * a->bbar[i] - 2 * ab * m[p * d + i];
+        for (int j = 0; j < d; j++) {
+          double aa = 0;
+          for (int k = 0; k < d; k++) aa += a->Abar[(size_t)i * d + k] * a->Abar[(size_t)k * d + j];
+          s += aa * MM(p * d + j, p * d + i);
+        }
+      }
+      return s;
+    case SGDL_OBS_NAMED: return NAN; /* a problem's own observable has no affine formula here */
   }
 #undef MM
   return 0;

@@ -7,13 +7,22 @@
 #include "nn_internal.h"
 #include "sgdlab/rng.h"
 
-static const char *const act_names[] = {"relu", "tanh", "sigmoid"};
+static const char *const act_names[] = {"relu", "tanh", "sigmoid", "softplus"};
+static const char *const loss_names[] = {"ce", "mse"};
 
-const char *sgdl_act_name(int act) { return act >= 0 && act <= 2 ? act_names[act] : "?"; }
+const char *sgdl_act_name(int act) { return act >= 0 && act <= 3 ? act_names[act] : "?"; }
 
 int sgdl_act_parse(const char *name) {
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 4; i++)
     if (name && strcmp(name, act_names[i]) == 0) return i;
+  return -1;
+}
+
+const char *sgdl_loss_name(int loss) { return loss >= 0 && loss <= 1 ? loss_names[loss] : "?"; }
+
+int sgdl_loss_parse(const char *name) {
+  for (int i = 0; i < 2; i++)
+    if (name && strcmp(name, loss_names[i]) == 0) return i;
   return -1;
 }
 
@@ -23,7 +32,7 @@ int sgdl_mlp_init(sgdl_ctx *ctx, sgdl_mlp *m, int n_in, const int *hidden, int n
   if (n_hidden < 0 || n_hidden > SGDL_MLP_MAX_LAYERS - 1)
     return sgdl_fail(ctx, SGDL_EINVAL, "--hidden: %d hidden layers, at most %d", n_hidden,
                      SGDL_MLP_MAX_LAYERS - 1);
-  if (act < 0 || act > 2) return sgdl_fail(ctx, SGDL_EINVAL, "--act: unknown activation %d", act);
+  if (act < 0 || act > 3) return sgdl_fail(ctx, SGDL_EINVAL, "--act: unknown activation %d", act);
   if (n_in < 1 || n_out < 2)
     return sgdl_fail(ctx, SGDL_EINVAL, "network needs at least 1 input and 2 classes (got %d, %d)", n_in, n_out);
   m->L = n_hidden + 1;
@@ -58,7 +67,7 @@ void sgdl_mlp_init_params(const sgdl_mlp *m, uint32_t seed, double *params) {
   for (int l = 0; l < m->L; l++) {
     size_t n = (size_t)m->size[l] * m->size[l + 1];
     /* He initialisation for ReLU keeps the forward variance constant; 1/fan_in otherwise. */
-    double gain = m->act == SGDL_ACT_RELU ? 2.0 : 1.0;
+    double gain = m->act == SGDL_ACT_RELU ? 2.0 : 1.0; /* softplus: 1, like the smooth ones */
     double sd = sqrt(gain / m->size[l]);
     double *W = params + m->w_off[l];
     /* stream = layer: the layers' draws are independent and do not depend on the other widths */
@@ -92,6 +101,33 @@ int sgdl_mlp_work_alloc(sgdl_ctx *ctx, const sgdl_mlp *m, int cap, sgdl_mlp_work
     return SGDL_ENOMEM;
   }
   return SGDL_OK;
+}
+
+size_t sgdl_mlp_work_doubles(const sgdl_mlp *m, int cap) {
+  size_t n = (size_t)cap * m->size[0] + (size_t)cap + 3 * (size_t)cap + 2 * (size_t)cap * sgdl_mlp_max_width(m) +
+             (size_t)m->size[0];
+  for (int l = 1; l <= m->L; l++) n += 4 * (size_t)cap * m->size[l];
+  return n; /* the int arrays (y, nz) take a double each per entry: generous, simple */
+}
+
+void sgdl_mlp_work_view(const sgdl_mlp *m, int cap, double *buf, sgdl_mlp_work *w) {
+  memset(w, 0, sizeof *w);
+  w->cap = cap;
+  double *p = buf;
+  w->x = p, p += (size_t)cap * m->size[0];
+  w->y = (int *)p, p += (size_t)cap;
+  for (int l = 1; l <= m->L; l++) {
+    const size_t n = (size_t)cap * m->size[l];
+    w->a[l] = p, p += n;
+    w->d[l] = p, p += n;
+    w->ra[l] = p, p += n;
+    w->rd[l] = p, p += n;
+  }
+  w->a[0] = w->x;
+  w->loss = p, p += (size_t)cap;
+  w->s = p, p += (size_t)cap;
+  w->tmp = p, p += 2 * (size_t)cap * sgdl_mlp_max_width(m);
+  w->nz = (int *)p;
 }
 
 void sgdl_mlp_work_free(sgdl_mlp_work *w) {

@@ -35,6 +35,9 @@ static void activate(int act, size_t n, double *z) {
     case SGDL_ACT_SIGMOID:
       for (size_t i = 0; i < n; i++) z[i] = 1.0 / (1.0 + exp(-z[i]));
       break;
+    case SGDL_ACT_SOFTPLUS: /* log(1 + e^z) without overflow */
+      for (size_t i = 0; i < n; i++) z[i] = z[i] > 0.0 ? z[i] + log1p(exp(-z[i])) : log1p(exp(z[i]));
+      break;
     default:
       for (size_t i = 0; i < n; i++) z[i] = z[i] > 0.0 ? z[i] : 0.0;
   }
@@ -53,9 +56,22 @@ double sgdl_mlp_forward(const sgdl_mlp *m, const double *params, int B, sgdl_mlp
       sgdl_nn_mm(kernel, 0, 0, B, out, in, 1.0, A, in, W, out, 1.0, Z, out);
     if (l + 1 < m->L) activate(m->act, (size_t)B * out, Z);
   }
-  /* softmax and cross-entropy, shifted by the max for stability */
   const int C = m->size[m->L];
   double total = 0.0;
+  if (m->loss == SGDL_LOSS_MSE) { /* linear outputs, 1/2 |z - e_y|^2 */
+    for (int i = 0; i < B; i++) {
+      const double *z = w->a[m->L] + (size_t)i * C;
+      double s = 0.0;
+      for (int k = 0; k < C; k++) {
+        const double r = z[k] - (k == w->y[i] ? 1.0 : 0.0);
+        s += r * r;
+      }
+      w->loss[i] = 0.5 * s;
+      total += w->loss[i];
+    }
+    return total;
+  }
+  /* softmax and cross-entropy, shifted by the max for stability */
   for (int i = 0; i < B; i++) {
     double *z = w->a[m->L] + (size_t)i * C;
     double mx = z[0];
@@ -75,7 +91,7 @@ double sgdl_mlp_forward(const sgdl_mlp *m, const double *params, int B, sgdl_mlp
 
 void sgdl_mlp_backward(const sgdl_mlp *m, const double *params, int B, sgdl_mlp_work *w, int kernel) {
   const int C = m->size[m->L];
-  /* d_L = p - onehot(y) */
+  /* d_L = p - onehot(y) (CE), z - onehot(y) (MSE): both are a[L] - onehot(y) */
   memcpy(w->d[m->L], w->a[m->L], (size_t)B * C * sizeof(double));
   for (int i = 0; i < B; i++) w->d[m->L][(size_t)i * C + w->y[i]] -= 1.0;
   for (int l = m->L - 1; l >= 1; l--) {

@@ -3,7 +3,8 @@
  * two more forward/backward passes; no finite-difference step, no rounding blow-up.
  *
  *   R-forward:   Rz_{l+1} = Ra_l W_l + a_l V_l + vb_l,  Ra_l = f'(z_l) Rz_l,  Ra_0 = 0
- *   R-backward:  Rd_L = p * Rz_L - p (p . Rz_L)                       (softmax Jacobian)
+ *   R-backward:  Rd_L = p * Rz_L - p (p . Rz_L)                       (softmax Jacobian, CE)
+ *                Rd_L = Rz_L                                         (MSE: linear outputs)
  *                Rd_l = f''(z_l) Rz_l * (d_{l+1} W_l^T) + f'(z_l) * (Rd_{l+1} W_l^T + d_{l+1} V_l^T)
  *   R-gradient:  R gW_l = Ra_l^T d_{l+1} + a_l^T Rd_{l+1},   R gb_l = sum_i Rd_{l+1}
  * Buffers: ra[l] holds Rz_l, rd[l] holds Rd_l, both [B][size[l]]. */
@@ -36,6 +37,10 @@ void sgdl_mlp_hvp_accum(const sgdl_mlp *m, const double *params, int B, sgdl_mlp
   for (int i = 0; i < B; i++) {
     const double *p = w->a[L] + (size_t)i * C, *rz = w->ra[L] + (size_t)i * C;
     double *rd = w->rd[L] + (size_t)i * C;
+    if (m->loss == SGDL_LOSS_MSE) {
+      memcpy(rd, rz, (size_t)C * sizeof *rd);
+      continue;
+    }
     double pr = 0.0;
     for (int k = 0; k < C; k++) pr += p[k] * rz[k];
     for (int k = 0; k < C; k++) rd[k] = p[k] * (rz[k] - pr);

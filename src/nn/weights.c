@@ -108,7 +108,7 @@ int sgdl_weights_load(sgdl_ctx *ctx, const char *path, sgdl_weights *out) {
   uint32_t version = get_u32(buf + 8), act = get_u32(buf + 12), L = get_u32(buf + 16);
   if (version != SGDL_WEIGHTS_VERSION)
     BAD("--resume: %s has format version %u, this sgdlab reads version %u", path, version, SGDL_WEIGHTS_VERSION);
-  if (L < 1 || L > SGDL_MLP_MAX_LAYERS || act > 2) BAD("--resume: %s: corrupt header (L=%u, act=%u)", path, L, act);
+  if (L < 1 || L > SGDL_MLP_MAX_LAYERS || act > 3) BAD("--resume: %s: corrupt header (L=%u, act=%u)", path, L, act);
   if (len < header_bytes((int)L) + 8) BAD("--resume: %s is truncated (%zu bytes)", path, len);
   const unsigned char *p = buf + 20;
   int size[SGDL_MLP_MAX_LAYERS + 1];

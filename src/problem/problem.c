@@ -168,6 +168,10 @@ double sgdl_minibatch_factor(size_t N, int B, int without_replacement) {
 }
 
 void sgdl_problem_default_x0(const sgdl_problem *p, uint32_t seed, double *x) {
+  if (p->type->default_x0) {
+    p->type->default_x0(p, seed, x);
+    return;
+  }
   const char *n = p->type->name;
   if (!strcmp(n, "meanfield")) {
     sgdl_meanfield_default_x0(p, seed, x);

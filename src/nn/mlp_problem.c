@@ -1,0 +1,341 @@
+/* The mlp problem type (sgdlab/mlp_problem.h): the problem vtable written on the network passes.
+ *   loss, grad, hvp:        whole-training-set passes in chunks (sgdl_mlp_evaluate, sgdl_mlp_hess_mv);
+ *   loss_sample, grad_sample: one example at batch 1 (FAST kernel: the sparse-input path);
+ *   grad_sum_lanes:         per lane, weighted minibatches in chunks through dgemm, or (no weights)
+ *                           example by example accumulated exactly as grad_sample forms each term,
+ *                           so the unweighted sum is bitwise the sum of grad_sample's outputs;
+ *   noise_cols:             the d x N matrix (only the generic paths ask for it);
+ *   observe:                held-out loss and 0-1 error, training error, distance from the start.
+ * No noise_apply: the dynamics layer's finite-data lane path (one weighted grad_sum_lanes pass)
+ * is the streamed form of the flow noise already.
+ * Scratch: the vtable entries that get no work buffer allocate one per call (a chunk of examples,
+ * O(chunk x widest layer)); on allocation failure they return NaN, which the drivers report as
+ * divergence. Nothing is written to the problem after creation: calls are thread-safe.
+ * Does not: train (train.c), read files (idx.c, weights.c), or know any model. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+#include "sgdlab/mlp_problem.h"
+
+enum { CHUNK = 64 }; /* examples per pass of the whole-data-set entries */
+
+typedef struct {
+  sgdl_mlp m;
+  sgdl_imageset train, test;
+  double *x_init; /* [n_params]: the starting weights (--init file or the --seed initialisation) */
+  int from_file;  /* x_init came from --init (default_x0 then ignores its seed) */
+} mlp_impl;
+
+/* A work of capacity cap (<= the set's size) in one calloc; NULL on failure. */
+static double *work_open(const sgdl_mlp *m, size_t n, int cap, sgdl_mlp_work *w) {
+  if ((size_t)cap > n) cap = (int)n;
+  if (cap < 1) cap = 1;
+  double *buf = calloc(sgdl_mlp_work_doubles(m, cap), sizeof *buf);
+  if (buf) sgdl_mlp_work_view(m, cap, buf, w);
+  return buf;
+}
+
+static double mlp_loss(const sgdl_problem *p, const double *x) {
+  const mlp_impl *q = p->impl;
+  sgdl_mlp_work w;
+  double *buf = work_open(&q->m, q->train.n, CHUNK, &w);
+  if (!buf) return NAN;
+  double L = sgdl_mlp_evaluate(&q->m, x, &q->train, &w, NULL, NULL, NULL);
+  free(buf);
+  return L;
+}
+
+static void fill_nan(int d, double *g) {
+  for (int i = 0; i < d; i++) g[i] = NAN;
+}
+
+static void mlp_grad(const sgdl_problem *p, const double *x, double *g) {
+  const mlp_impl *q = p->impl;
+  sgdl_mlp_work w;
+  double *buf = work_open(&q->m, q->train.n, CHUNK, &w);
+  if (!buf) return fill_nan(p->dim, g);
+  sgdl_mlp_evaluate(&q->m, x, &q->train, &w, g, NULL, NULL);
+  free(buf);
+}
+
+static void mlp_hvp(const sgdl_problem *p, const double *x, const double *v, double *out) {
+  const mlp_impl *q = p->impl;
+  sgdl_mlp_work w;
+  double *buf = work_open(&q->m, q->train.n, CHUNK, &w);
+  if (!buf) return fill_nan(p->dim, out);
+  sgdl_mlp_op op = {&q->m, x, &q->train, &w, NULL, 1.0};
+  sgdl_mlp_hess_mv(&op, v, out);
+  free(buf);
+}
+
+/* Forward and backward for example i at batch 1 (w has capacity >= 1). */
+static void one_example(const mlp_impl *q, const double *x, size_t i, sgdl_mlp_work *w, int backward) {
+  sgdl_mlp_load_range(&q->m, &q->train, i, 1, w);
+  sgdl_mlp_forward(&q->m, x, 1, w, SGDL_KERNEL_FAST);
+  if (backward) sgdl_mlp_backward(&q->m, x, 1, w, SGDL_KERNEL_FAST);
+}
+
+static double mlp_loss_sample(const sgdl_problem *p, const double *x, size_t i) {
+  const mlp_impl *q = p->impl;
+  sgdl_mlp_work w;
+  double *buf = work_open(&q->m, 1, 1, &w);
+  if (!buf) return NAN;
+  one_example(q, x, i, &w, 0);
+  double l = w.loss[0];
+  free(buf);
+  return l;
+}
+
+static void mlp_grad_sample(const sgdl_problem *p, const double *x, size_t i, double *g) {
+  const mlp_impl *q = p->impl;
+  sgdl_mlp_work w;
+  double *buf = work_open(&q->m, 1, 1, &w);
+  if (!buf) return fill_nan(p->dim, g);
+  one_example(q, x, i, &w, 1);
+  memset(g, 0, sizeof(double) * (size_t)p->dim);
+  sgdl_mlp_grad_accum(&q->m, 1, &w, NULL, 1.0, g, SGDL_KERNEL_FAST);
+  free(buf);
+}
+
+static void mlp_noise_cols(const sgdl_problem *p, const double *x, double *G) {
+  const int d = p->dim, K = p->n_noise;
+  double *gL = malloc(sizeof(double) * 2 * (size_t)d), *gi = gL ? gL + d : NULL;
+  if (!gL) {
+    for (size_t i = 0; i < (size_t)d * K; i++) G[i] = NAN;
+    return;
+  }
+  mlp_grad(p, x, gL);
+  for (int k = 0; k < K; k++) {
+    mlp_grad_sample(p, x, (size_t)k, gi);
+    for (int i = 0; i < d; i++) G[(size_t)i * K + k] = gL[i] - gi[i];
+  }
+  free(gL);
+}
+
+/* Largest chunk (<= CHUNK) whose work fits in `avail` doubles. */
+static int lanes_chunk(const sgdl_mlp *m, size_t avail) {
+  int cap = CHUNK;
+  while (cap > 1 && sgdl_mlp_work_doubles(m, cap) > avail) cap /= 2;
+  return cap;
+}
+
+/* One lane: acc[d] = sum_b w_b grad l_{n(b)}(x). Unweighted: example by example at batch 1, each
+ * term added as grad_sample forms it (0 + a_j d_k == a_j d_k, so the sum is bitwise that of
+ * grad_sample's outputs). Weighted: chunks through the batched kernels with the weights folded in. */
+static void lane_sum(const mlp_impl *q, const double *x, int W, int l, int nb, const uint32_t *idx,
+                     const double *wt, double *acc, sgdl_mlp_work *w) {
+  const sgdl_mlp *m = &q->m;
+  uint32_t ids[CHUNK];
+  double coef[CHUNK];
+  memset(acc, 0, sizeof(double) * m->n_params);
+  const int cap = wt ? w->cap : 1;
+  for (int b0 = 0; b0 < nb; b0 += cap) {
+    const int B = nb - b0 < cap ? nb - b0 : cap;
+    for (int b = 0; b < B; b++) {
+      const size_t bl = (size_t)(b0 + b) * (size_t)W + (size_t)l;
+      ids[b] = idx ? idx[bl] : (uint32_t)(b0 + b);
+      if (wt) coef[b] = wt[bl];
+    }
+    sgdl_mlp_load(m, &q->train, ids, B, w);
+    sgdl_mlp_forward(m, x, B, w, SGDL_KERNEL_FAST);
+    sgdl_mlp_backward(m, x, B, w, SGDL_KERNEL_FAST);
+    sgdl_mlp_grad_accum(m, B, w, wt ? coef : NULL, 1.0, acc, SGDL_KERNEL_FAST);
+  }
+}
+
+static void mlp_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
+                               const double *wt, double *out, double *work) {
+  const mlp_impl *q = p->impl;
+  const int d = p->dim;
+  double *x = work, *acc = work + d;
+  sgdl_mlp_work w;
+  const size_t avail = (size_t)sgdl_problem_lanes_work(p) - 2 * (size_t)d;
+  sgdl_mlp_work_view(&q->m, lanes_chunk(&q->m, avail), work + 2 * d, &w);
+  for (int l = 0; l < W; l++) {
+    for (int i = 0; i < d; i++) x[i] = X[(size_t)i * W + l];
+    lane_sum(q, x, W, l, nb, idx, wt, acc, &w);
+    for (int i = 0; i < d; i++) out[(size_t)i * W + l] = acc[i];
+  }
+}
+
+static const char *const observable_names[] = {"test_loss", "test_error", "train_error", "dist2_init", NULL};
+
+static double mlp_observe(const sgdl_problem *p, int which, const double *x) {
+  const mlp_impl *q = p->impl;
+  if (which == 3) {
+    double s = 0;
+    for (int i = 0; i < p->dim; i++) s += (x[i] - q->x_init[i]) * (x[i] - q->x_init[i]);
+    return s;
+  }
+  const sgdl_imageset *ds = which == 2 ? &q->train : &q->test;
+  sgdl_mlp_work w;
+  double *buf = work_open(&q->m, ds->n, CHUNK, &w);
+  if (!buf) return NAN;
+  size_t correct = 0;
+  double L = sgdl_mlp_evaluate(&q->m, x, ds, &w, NULL, &correct, NULL);
+  free(buf);
+  return which == 0 ? L : 1.0 - (double)correct / (double)ds->n;
+}
+
+static void mlp_default_x0(const sgdl_problem *p, uint32_t seed, double *x) {
+  const mlp_impl *q = p->impl;
+  if (q->from_file) memcpy(x, q->x_init, sizeof(double) * (size_t)p->dim);
+  else sgdl_mlp_init_params(&q->m, seed, x);
+}
+
+static void mlp_destroy(sgdl_problem *p) {
+  mlp_impl *q = p->impl;
+  if (!q) return;
+  sgdl_imageset_free(&q->train);
+  sgdl_imageset_free(&q->test);
+  sgdl_free(q->x_init);
+  sgdl_free(q);
+  p->impl = NULL;
+}
+
+const sgdl_problem_type sgdl_mlp_problem_type = {
+    .name = "mlp",
+    .loss = mlp_loss,
+    .grad = mlp_grad,
+    .hvp = mlp_hvp,
+    .noise_cols = mlp_noise_cols,
+    .grad_sample = mlp_grad_sample,
+    .loss_sample = mlp_loss_sample,
+    .destroy = mlp_destroy,
+    .grad_sum_lanes = mlp_grad_sum_lanes,
+    .default_x0 = mlp_default_x0,
+    .observable_names = observable_names,
+    .observe = mlp_observe,
+};
+
+int sgdl_mlp_problem_parts(const sgdl_problem *p, const sgdl_mlp **m, const sgdl_imageset **train,
+                           const sgdl_imageset **test) {
+  if (!p || p->type != &sgdl_mlp_problem_type) return SGDL_ENOTSUP;
+  const mlp_impl *q = p->impl;
+  if (m) *m = &q->m;
+  if (train) *train = &q->train;
+  if (test) *test = &q->test;
+  return SGDL_OK;
+}
+
+/* ---------------------------------------------------------------- construction */
+
+void sgdl_mlp_problem_spec_init(sgdl_mlp_problem_spec *spec) {
+  static const int one_hidden[1] = {32};
+  memset(spec, 0, sizeof *spec);
+  spec->n_train = 256;
+  spec->n_test = 256;
+  spec->hidden = one_hidden;
+  spec->n_hidden = 1;
+  spec->act = SGDL_ACT_TANH;
+  spec->loss = SGDL_LOSS_CE;
+  spec->seed = 1;
+}
+
+/* "784-32-10 tanh" */
+static void shape_text(int L, const int *size, int act, char *buf, size_t n) {
+  size_t k = 0;
+  for (int l = 0; l <= L && k < n; l++) k += (size_t)snprintf(buf + k, n - k, "%s%d", l ? "-" : "", size[l]);
+  if (k < n) snprintf(buf + k, n - k, " %s", L > 1 ? sgdl_act_name(act) : "(no hidden layer)");
+}
+
+/* The network the spec and data ask for, or the file's: the file must agree with every layer the
+ * command line states (inputs from the data, hidden layers and activation when given) and have
+ * an output for every label. *wt is loaded when spec->init is set. */
+static int layout(sgdl_ctx *ctx, const sgdl_mlp_problem_spec *spec, const sgdl_imageset *tr,
+                  const sgdl_imageset *te, sgdl_weights *wt, sgdl_mlp *m) {
+  int classes = tr->n_classes > te->n_classes ? tr->n_classes : te->n_classes;
+  if (!spec->init) {
+    if (spec->n_hidden < 0 || spec->act < 0)
+      return sgdl_fail(ctx, SGDL_EINVAL, "--hidden/--act: only --init can supply the layers");
+    return sgdl_mlp_init(ctx, m, tr->dim, spec->hidden, spec->n_hidden, classes, spec->act);
+  }
+  int rc = sgdl_weights_load(ctx, spec->init, wt);
+  if (rc && !strncmp(ctx->msg, "--resume: ", 10)) { /* the loader speaks for train's flag; this is --init */
+    memmove(ctx->msg + 8, ctx->msg + 10, strlen(ctx->msg + 10) + 1);
+    memcpy(ctx->msg, "--init: ", 8);
+  }
+  if (rc) return rc;
+  const sgdl_mlp *f = &wt->m;
+  int want[SGDL_MLP_MAX_LAYERS + 1], L = spec->n_hidden < 0 ? f->L : spec->n_hidden + 1;
+  const int act = spec->act < 0 ? f->act : spec->act;
+  want[0] = tr->dim;
+  for (int l = 1; l < L; l++) want[l] = spec->n_hidden < 0 ? f->size[l] : spec->hidden[l - 1];
+  want[L] = f->size[f->L] >= classes ? f->size[f->L] : classes;
+  int same = L == f->L && (L == 1 || act == f->act);
+  for (int l = 0; same && l <= L; l++) same = want[l] == f->size[l];
+  if (!same) {
+    char have[160], asked[160];
+    shape_text(f->L, f->size, f->act, have, sizeof have);
+    shape_text(L, want, act, asked, sizeof asked);
+    return sgdl_fail(ctx, SGDL_EINVAL, "--init: %s holds a %s network but --data/--hidden/--act ask for %s",
+                     spec->init, have, asked);
+  }
+  *m = *f;
+  m->act = act;
+  return SGDL_OK;
+}
+
+static int build(sgdl_ctx *ctx, const sgdl_mlp_problem_spec *spec, mlp_impl *q, sgdl_problem *p) {
+  char dataset[256];
+  if (!spec->data) return sgdl_fail(ctx, SGDL_EUSAGE, "--data: the mlp problem needs a folder of IDX image files");
+  if (spec->loss != SGDL_LOSS_CE && spec->loss != SGDL_LOSS_MSE)
+    return sgdl_fail(ctx, SGDL_EINVAL, "--loss: %d is neither ce nor mse", spec->loss);
+  int rc = sgdl_data_open(ctx, spec->data, spec->n_train, spec->n_test, &q->train, &q->test, dataset);
+  if (rc) return rc;
+  if (q->train.n < 1 || q->test.n < 1)
+    return sgdl_fail(ctx, SGDL_EINVAL, "--train/--test: the mlp problem needs at least one example in each set");
+  sgdl_weights wt;
+  memset(&wt, 0, sizeof wt);
+  rc = layout(ctx, spec, &q->train, &q->test, &wt, &q->m);
+  if (!rc && q->m.n_params > (1u << 24))
+    rc = sgdl_fail(ctx, SGDL_EINVAL, "--hidden: %zu parameters, the mlp problem allows at most %u", q->m.n_params,
+                   1u << 24);
+  if (!rc && q->train.n > (1u << 24))
+    rc = sgdl_fail(ctx, SGDL_EINVAL, "--train: %zu examples, the mlp problem allows at most %u", q->train.n, 1u << 24);
+  if (!rc && !(q->x_init = sgdl_alloc(ctx, q->m.n_params, sizeof(double)))) rc = SGDL_ENOMEM;
+  if (!rc) {
+    q->m.loss = spec->loss;
+    q->from_file = spec->init != NULL;
+    if (q->from_file) memcpy(q->x_init, wt.params, sizeof(double) * q->m.n_params);
+    else sgdl_mlp_init_params(&q->m, spec->seed, q->x_init);
+  }
+  sgdl_weights_free(&wt);
+  if (rc) return rc;
+  p->dim = (int)q->m.n_params;
+  p->n_data = q->train.n;
+  p->n_noise = (int)q->train.n;
+  p->noise_weight = 1.0 / (double)q->train.n;
+  p->noise_constant = 0;
+  p->affine = 0;
+  if (q->m.act == SGDL_ACT_RELU && q->m.L > 1)
+    p->hvp_caveat = "ReLU hidden layers: Hessian-vector products drop the kinks (f'' = 0 almost everywhere), "
+                    "so sme2/smf2 see only the piecewise-linear part; tanh, sigmoid or softplus are smooth";
+  char shape[160];
+  shape_text(q->m.L, q->m.size, q->m.act, shape, sizeof shape);
+  snprintf(p->desc, sizeof p->desc, "mlp %.48s %s on %.40s (N=%zu, test %zu, d=%d)", shape, sgdl_loss_name(q->m.loss),
+           spec->data, q->train.n, q->test.n, p->dim);
+  return SGDL_OK;
+}
+
+int sgdl_mlp_problem_create(sgdl_ctx *ctx, const sgdl_mlp_problem_spec *spec, sgdl_problem **out) {
+  *out = NULL;
+  sgdl_problem *p = sgdl_alloc(ctx, 1, sizeof *p);
+  mlp_impl *q = p ? sgdl_alloc(ctx, 1, sizeof *q) : NULL;
+  if (!q) {
+    sgdl_free(p);
+    return SGDL_ENOMEM;
+  }
+  p->type = &sgdl_mlp_problem_type;
+  p->impl = q;
+  int rc = build(ctx, spec, q, p);
+  if (rc) {
+    sgdl_problem_destroy(p);
+    return rc;
+  }
+  *out = p;
+  return SGDL_OK;
+}

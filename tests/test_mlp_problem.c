@@ -1,0 +1,301 @@
+/* The mlp problem (sgdlab/mlp_problem.h) on a tiny IDX set this test writes itself (2x2 pixel
+ * images, 3 classes): finite-difference checks of gradient, per-sample gradients and Hessian-vector
+ * products for every activation and both losses; the batched lane kernel against grad_sample
+ * (bitwise without weights); the named observables; --init files (matching and of another
+ * architecture); and, with no hidden layer and squared error (linear least squares), the Monte Carlo
+ * law of SGD and SME1 against the linreg problem on the same features and one class's targets. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "sgdlab/ensemble.h"
+#include "sgdlab/moments.h"
+#include "sgdlab/mlp_problem.h"
+#include "sgdlab/stepper.h"
+
+enum { NTR = 12, NTE = 6, PIX = 4, CLS = 3 };
+static unsigned char px_train[NTR][PIX], px_test[NTE][PIX];
+static char dir[128];
+
+static void put_be32(FILE *f, uint32_t v) {
+  unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v};
+  fwrite(b, 1, 4, f);
+}
+
+static void write_pair(const char *stem, int n, unsigned char (*px)[PIX]) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, stem);
+  FILE *f = fopen(path, "wb");
+  put_be32(f, 0x803), put_be32(f, (uint32_t)n), put_be32(f, 2), put_be32(f, 2);
+  fwrite(px, 1, (size_t)n * PIX, f);
+  fclose(f);
+  snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, stem);
+  f = fopen(path, "wb");
+  put_be32(f, 0x801), put_be32(f, (uint32_t)n);
+  for (int i = 0; i < n; i++) fputc(i % CLS, f);
+  fclose(f);
+}
+
+static void write_data(void) {
+  snprintf(dir, sizeof dir, "/tmp/sgdl_test_mlp_%d", (int)getpid());
+  char cmd[160];
+  snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
+  if (system(cmd)) fprintf(stderr, "mkdir failed\n");
+  unsigned s = 12345;
+  for (int i = 0; i < NTR; i++)
+    for (int j = 0; j < PIX; j++) px_train[i][j] = (unsigned char)((s = s * 1103515245u + 12345u) >> 16) % 7 == 0 ? 0 : (s >> 20) & 255;
+  for (int i = 0; i < NTE; i++)
+    for (int j = 0; j < PIX; j++) px_test[i][j] = (unsigned char)((s = s * 1103515245u + 12345u) >> 20);
+  write_pair("train", NTR, px_train);
+  write_pair("t10k", NTE, px_test);
+}
+
+static sgdl_problem *make(sgdl_ctx *ctx, const int *hidden, int nh, int act, int loss, const char *init) {
+  sgdl_mlp_problem_spec sp;
+  sgdl_mlp_problem_spec_init(&sp);
+  sp.data = dir;
+  sp.n_train = NTR;
+  sp.n_test = NTE;
+  sp.hidden = hidden;
+  sp.n_hidden = nh;
+  sp.act = act;
+  sp.loss = loss;
+  sp.seed = 3;
+  sp.init = init;
+  sgdl_problem *p = NULL;
+  if (sgdl_mlp_problem_create(ctx, &sp, &p)) fprintf(stderr, "create: %s\n", ctx->msg);
+  return p;
+}
+
+/* FD checks at the initialisation moved a little (biases away from 0). */
+static void check_derivatives(void) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  const int h1[1] = {3}, h2[2] = {3, 2};
+  for (int act = 0; act < 4; act++)
+    for (int loss = 0; loss < 2; loss++)
+      for (int depth = 0; depth < 3; depth++) {
+        sgdl_problem *p = make(&ctx, depth == 2 ? h2 : h1, depth, act, loss, NULL);
+        CHECK(p != NULL, "create act %d loss %d depth %d", act, loss, depth);
+        if (!p) continue;
+        double *x = malloc(sizeof(double) * p->dim), err[4];
+        sgdl_problem_default_x0(p, 3, x);
+        for (int i = 0; i < p->dim; i++) x[i] += 0.1 * sin(1.7 * i + act);
+        int rc = sgdl_problem_check(&ctx, p, x, 1e-6, err);
+        CHECK(rc == 0, "%s %s depth %d: %s (grad %.2g hvp %.2g sample %.2g mean %.2g)", sgdl_act_name(act),
+              sgdl_loss_name(loss), depth, ctx.msg, err[0], err[1], err[2], err[3]);
+        free(x);
+        sgdl_problem_destroy(p);
+      }
+}
+
+/* grad_sum_lanes: without weights bitwise the sum of grad_sample; with idx and weights, the weighted sum. */
+static void check_lanes(void) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  const int h[1] = {5};
+  sgdl_problem *p = make(&ctx, h, 1, SGDL_ACT_SOFTPLUS, SGDL_LOSS_CE, NULL);
+  const int d = p->dim, W = 3, nb = 7;
+  double *X = malloc(sizeof(double) * d * W), *out = malloc(sizeof(double) * d * W), *x = malloc(sizeof(double) * d);
+  double *g = malloc(sizeof(double) * d), *ref = calloc((size_t)d, sizeof(double));
+  double *work = malloc(sizeof(double) * sgdl_problem_lanes_work(p)), wt[7 * 3];
+  uint32_t idx[7 * 3];
+  for (int l = 0; l < W; l++) {
+    sgdl_problem_default_x0(p, 10 + l, x);
+    for (int i = 0; i < d; i++) X[i * W + l] = x[i];
+  }
+  for (int b = 0; b < nb * W; b++) idx[b] = (uint32_t)((b * 5 + 1) % NTR), wt[b] = 0.3 + 0.1 * b;
+  p->type->grad_sum_lanes(p, W, X, NTR, NULL, NULL, out, work);
+  int bitwise = 1;
+  double werr = 0;
+  for (int l = 0; l < W; l++) {
+    for (int i = 0; i < d; i++) x[i] = X[i * W + l], ref[i] = 0;
+    for (int n = 0; n < NTR; n++) {
+      p->type->grad_sample(p, x, (size_t)n, g);
+      for (int i = 0; i < d; i++) ref[i] += g[i];
+    }
+    for (int i = 0; i < d; i++) bitwise &= out[i * W + l] == ref[i];
+  }
+  CHECK(bitwise, "unweighted grad_sum_lanes is not bitwise the sum of grad_sample");
+  p->type->grad_sum_lanes(p, W, X, nb, idx, wt, out, work);
+  for (int l = 0; l < W; l++) {
+    for (int i = 0; i < d; i++) x[i] = X[i * W + l], ref[i] = 0;
+    for (int b = 0; b < nb; b++) {
+      p->type->grad_sample(p, x, idx[b * W + l], g);
+      for (int i = 0; i < d; i++) ref[i] += wt[b * W + l] * g[i];
+    }
+    for (int i = 0; i < d; i++) werr = fmax(werr, fabs(out[i * W + l] - ref[i]));
+  }
+  CHECK(werr < 1e-12, "weighted grad_sum_lanes off by %.3g", werr);
+  free(X), free(out), free(x), free(g), free(ref), free(work);
+  sgdl_problem_destroy(p);
+}
+
+static void check_observables_and_init(void) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  const int h3[1] = {3}, h4[1] = {4};
+  sgdl_problem *p = make(&ctx, h3, 1, SGDL_ACT_RELU, SGDL_LOSS_CE, NULL);
+  CHECK(p->hvp_caveat != NULL, "relu network without hvp caveat");
+  sgdl_observable o[4];
+  CHECK(sgdl_observable_parse_for(&ctx, "test_error@0", p, 1, &o[0]) == 0, "parse test_error@0: %s", ctx.msg);
+  CHECK(sgdl_observable_parse_for(&ctx, "test_loss", p, 1, &o[1]) == 0, "parse test_loss: %s", ctx.msg);
+  CHECK(sgdl_observable_parse_for(&ctx, "dist2_init", p, 1, &o[2]) == 0, "parse dist2_init: %s", ctx.msg);
+  CHECK(sgdl_observable_parse_for(&ctx, "grad_norm2", p, 1, &o[3]) == 0, "parse grad_norm2: %s", ctx.msg);
+  CHECK(sgdl_observable_parse_for(&ctx, "bogus", p, 1, &o[0]) != 0 && strstr(ctx.msg, "test_loss"),
+        "unknown name should list the problem's: %s", ctx.msg);
+  CHECK(sgdl_observable_parse_for(&ctx, "test_loss@1", p, 1, &o[0]) != 0, "particle 1 of 1 accepted");
+  double *x = malloc(sizeof(double) * p->dim), *g = malloc(sizeof(double) * p->dim), vals[1], xs[512];
+  sgdl_problem_default_x0(p, 3, x);
+  const double e = p->type->observe(p, 1, x);
+  CHECK(e >= 0 && e <= 1 && fabs(e * NTE - round(e * NTE)) < 1e-12, "test_error %g is not k/%d", e, NTE);
+  CHECK(p->type->observe(p, 3, x) == 0, "dist2_init at the start");
+  sgdl_observable_eval_lanes(&o[3], p, p->dim, 1, 1, x, vals, xs);
+  p->type->grad(p, x, g);
+  double n2 = 0;
+  for (int i = 0; i < p->dim; i++) n2 += g[i] * g[i];
+  CHECK_REL(vals[0], n2, 1e-14, "grad_norm2");
+  /* a weights file of the same architecture is the starting point; another one is an error */
+  sgdl_mlp m;
+  sgdl_mlp_init(&ctx, &m, PIX, h4, 1, CLS, SGDL_ACT_RELU);
+  sgdl_algo_params par;
+  sgdl_algo_params_init(&par);
+  par.lr = 0.1;
+  par.batch = 1;
+  sgdl_trainer t;
+  CHECK(sgdl_trainer_create(&ctx, &t, &m, SGDL_OPT_SGD, &par, 9, 0) == 0, "trainer: %s", ctx.msg);
+  char wpath[200];
+  snprintf(wpath, sizeof wpath, "%s/w.bin", dir);
+  CHECK(sgdl_weights_save(&ctx, wpath, &t) == 0, "save: %s", ctx.msg);
+  sgdl_problem *q = make(&ctx, h3, 1, SGDL_ACT_RELU, SGDL_LOSS_CE, wpath);
+  CHECK(q == NULL && strstr(ctx.msg, wpath) && strstr(ctx.msg, "4-4-3 relu") && strstr(ctx.msg, "4-3-3 relu"),
+        "architecture mismatch message: %s", ctx.msg);
+  q = make(&ctx, h4, 1, SGDL_ACT_RELU, SGDL_LOSS_CE, wpath);
+  CHECK(q != NULL, "matching --init: %s", ctx.msg);
+  if (q) {
+    double *y = malloc(sizeof(double) * q->dim);
+    sgdl_problem_default_x0(q, 77, y);
+    CHECK(!memcmp(y, t.params, sizeof(double) * q->dim), "--init weights are not the default start");
+    free(y);
+    sgdl_problem_destroy(q);
+  }
+  sgdl_trainer_free(&t);
+  free(x), free(g);
+  sgdl_problem_destroy(p);
+}
+
+/* linreg on [pixels, 1] with target 1{y == k}: the law of class k's coordinates under squared error. */
+static sgdl_problem *linreg_class(sgdl_ctx *ctx, int k) {
+  char path[200];
+  snprintf(path, sizeof path, "%s/class.csv", dir);
+  FILE *f = fopen(path, "w");
+  for (int i = 0; i < NTR; i++) {
+    for (int j = 0; j < PIX; j++) fprintf(f, "%.17g,", px_train[i][j] * (1.0 / 255.0));
+    fprintf(f, "1,%d\n", i % CLS == k);
+  }
+  fclose(f);
+  sgdl_problem_spec sp;
+  sgdl_problem_spec_init(&sp);
+  sp.name = "linreg";
+  sp.data_path = path;
+  sgdl_problem *p = NULL;
+  if (sgdl_problem_create(ctx, &sp, &p)) fprintf(stderr, "%s\n", ctx->msg);
+  return p;
+}
+
+static void run(sgdl_problem *p, const char *model, const double *x0, const sgdl_observable *obs, int nobs,
+                uint64_t K, uint64_t paths, sgdl_ensemble_result *er) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  ctx.threads = 2;
+  sgdl_algo_params par;
+  sgdl_algo_params_init(&par);
+  par.lr = 0.3;
+  par.batch = 1;
+  par.substeps = 4;
+  par.scheme = SGDL_SCHEME_EM;
+  sgdl_stepper *st = NULL;
+  CHECK(sgdl_stepper_create(&ctx, model, p, &par, 4242, 1, 1, &st) == 0, "stepper %s: %s", model, ctx.msg);
+  sgdl_ensemble_plan plan = {st, 1, x0, paths, K, nobs, obs, 0};
+  CHECK(sgdl_ensemble_run(&ctx, &plan, er) == 0, "run %s: %s", model, ctx.msg);
+  sgdl_stepper_destroy(st);
+}
+
+static void check_least_squares(void) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  const int k = 1, n = PIX + 1;
+  const uint64_t K = 8, paths = 20000;
+  sgdl_problem *net = make(&ctx, NULL, 0, SGDL_ACT_TANH, SGDL_LOSS_MSE, NULL), *lin = linreg_class(&ctx, k);
+  CHECK(net && lin && net->dim == PIX * CLS + CLS && lin->dim == n, "problems");
+  if (!net || !lin) return;
+  /* class k's coordinates of the network: W[j][k] (j < PIX) then b[k] */
+  int map[PIX + 1];
+  for (int j = 0; j < PIX; j++) map[j] = j * CLS + k;
+  map[PIX] = PIX * CLS + k;
+  double xn[PIX * CLS + CLS], xl[PIX + 1];
+  sgdl_problem_default_x0(net, 5, xn);
+  for (int j = 0; j < n; j++) xn[map[j]] += 0.2 * j, xl[j] = xn[map[j]];
+  sgdl_observable on[PIX + 1], ol[PIX + 1];
+  char nm[16];
+  for (int j = 0; j < n; j++) {
+    snprintf(nm, sizeof nm, "x%d", map[j]);
+    sgdl_observable_parse(&ctx, nm, net->dim, 1, &on[j]);
+    snprintf(nm, sizeof nm, "x%d", j);
+    sgdl_observable_parse(&ctx, nm, n, 1, &ol[j]);
+  }
+  /* SGD against linreg's exact moments */
+  sgdl_ensemble_result er, el;
+  run(net, "sgd", xn, on, n, K, paths, &er);
+  sgdl_affine a;
+  CHECK(sgdl_affine_extract(&ctx, lin, &a) == 0, "affine: %s", ctx.msg);
+  double *m = malloc(sizeof(double) * n * (K + 1)), *M = malloc(sizeof(double) * n * n * (K + 1)), worst = 0;
+  CHECK(sgdl_affine_moments(&ctx, &a, "sgd", 0.3, 1.0, 1, xl, K, m, M) == 0, "moments: %s", ctx.msg);
+  for (int j = 0; j < n; j++)
+    for (uint64_t t = 1; t <= K; t++)
+      worst = fmax(worst, fabs(er.mean[j * (K + 1) + t] - m[t * n + j]) / er.se[j * (K + 1) + t]);
+  CHECK(worst < 4.5, "sgd on the network vs exact linreg moments: worst |z| %.2f", worst);
+  /* grad_norm2 from exact moments at t = 0 (a point mass at xl) is |grad L(xl)|^2 */
+  sgdl_observable og;
+  double gl[PIX + 1], gn2 = 0;
+  CHECK(sgdl_observable_parse(&ctx, "grad_norm2", n, 1, &og) == 0, "parse grad_norm2");
+  lin->type->grad(lin, xl, gl);
+  for (int j = 0; j < n; j++) gn2 += gl[j] * gl[j];
+  CHECK_REL(sgdl_affine_observable(&a, &og, 1, m, M), gn2, 1e-10, "affine grad_norm2 at t = 0");
+  printf("least squares: sgd vs exact worst |z| %.2f\n", worst);
+  sgdl_ensemble_result_free(&er);
+  /* SME1 (N-column noise: the weighted lane kernel) against SME1 on linreg, same scheme. Same seed
+   * and stream: both draw the same N normals per substep, so class k's coordinates agree path by
+   * path up to rounding (|z| ~ 0); a wrong weight or sample order would show at once. */
+  run(net, "sme1", xn, on, n, K, paths, &er);
+  run(lin, "sme1", xl, ol, n, K, paths, &el);
+  worst = 0;
+  for (int j = 0; j < n; j++)
+    for (uint64_t t = 1; t <= K; t++) {
+      const size_t i = j * (K + 1) + t;
+      worst = fmax(worst, fabs(er.mean[i] - el.mean[i]) / sqrt(er.se[i] * er.se[i] + el.se[i] * el.se[i]));
+    }
+  CHECK(worst < 4.5, "sme1 on the network vs on linreg: worst |z| %.2f", worst);
+  printf("least squares: sme1 network vs linreg worst |z| %.2f\n", worst);
+  sgdl_ensemble_result_free(&er);
+  sgdl_ensemble_result_free(&el);
+  free(m), free(M);
+  sgdl_affine_free(&a);
+  sgdl_problem_destroy(net);
+  sgdl_problem_destroy(lin);
+}
+
+int main(void) {
+  write_data();
+  check_derivatives();
+  check_lanes();
+  check_observables_and_init();
+  check_least_squares();
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (system(cmd)) fprintf(stderr, "cleanup failed\n");
+  return check_done();
+}
