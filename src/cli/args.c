@@ -110,9 +110,11 @@ static int is_help_problem(const char *name, size_t len) {
   return 0;
 }
 
-/* Length of the problem tag that starts help ("linreg/logreg" of "linreg/logreg: ..."); 0 if none. */
-static size_t problem_tag(const char *help) {
-  if (!help) return 0;
+/* Length of the problem tag that starts o's help ("linreg/logreg" of "linreg/logreg: ..."); 0 if
+ * none. --problem itself, which lists the names, is a flag of the command. */
+static size_t problem_tag(const sgdl_opt *o) {
+  const char *help = o->help;
+  if (!help || !strcmp(o->name, "problem")) return 0;
   size_t n = strspn(help, "abcdefghijklmnopqrstuvwxyz0123456789-/");
   if (!n || (help[n] != ':' && help[n] != ' ')) return 0;
   for (size_t a = 0; a < n;) {
@@ -160,12 +162,12 @@ static void print_option(const sgdl_opt *o, const char *help) {
 static const char *help_example(const char *command) {
   static const char *const examples[][2] = {
       {"weak", "sgdlab weak --problem double-well --lr 0.2,0.1,0.05 --T 1 --paths 1e5 --models sme1,sme2 --out runs/dw"},
-      {"npoint", "sgdlab npoint --problem linreg --gen-n 16 --starts \"0;2\" --lr 0.1,0.05,0.025 --T 1 --exact"},
+      {"npoint", "sgdlab npoint --problem linreg --gen-n 16 --gen-d 1 --starts \"0;2\" --lr 0.1,0.05,0.025 --T 1 --exact"},
       {"stationary", "sgdlab stationary --problem quadratic --H \"2,0.5;0.5,1\" --C \"1,0.3;0.3,0.5\" --lr 0.2"},
       {"fpe", "sgdlab fpe --problem double-well --lr 0.1 --model sme2 --x0 -1 --T 20 --out runs/fpe"},
       {"exit", "sgdlab exit --problem double-well --lr 0.1 --from -1 --to 0.5 --out runs/exit"},
       {"train", "sgdlab train --data /usr/share/datasets/fashion-mnist --train 4000 --test 1000 --epochs 2 --out runs/fm"},
-      {"meanfield", "sgdlab meanfield --neurons 10 --gen-n 16 --lr 0.4,0.2,0.1 --T 2 --paths 4000 --out runs/mf"},
+      {"meanfield", "sgdlab meanfield --neurons 2 --gen-n 4 --lr 0.4,0.2,0.1 --T 2 --paths 20000 --out runs/mf"},
   };
   for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++)
     if (!strcmp(examples[i][0], command)) return examples[i][1];
@@ -179,19 +181,19 @@ static void print_help(const char *command, const char *summary, const sgdl_opt 
   printf("usage: sgdlab %s [flags]\n\n%s\n\nflags:\n", command, summary);
   int tagged = 0;
   for (const sgdl_opt *o = opts; o->name; o++) {
-    if (problem_tag(o->help)) tagged = 1;
+    if (problem_tag(o)) tagged = 1;
     else print_option(o, o->help);
   }
-  printf("  %-20s %s\n", "--help", "this text (with --problem NAME: only that problem's flags)");
+  printf("  %-20s %s\n", "--help", tagged ? "this text (with --problem NAME: only that problem's flags)" : "this text");
   for (const sgdl_opt *g = opts; tagged && g->name; g++) {
-    size_t n = problem_tag(g->help);
+    size_t n = problem_tag(g);
     int first = 1; /* print each distinct tag once, at its first row */
     for (const sgdl_opt *p = opts; n && p < g && first; p++)
-      first = !(problem_tag(p->help) == n && !strncmp(p->help, g->help, n));
+      first = !(problem_tag(p) == n && !strncmp(p->help, g->help, n));
     if (!n || !first || (chosen && !tag_names(g->help, n, chosen))) continue;
     printf("\nproblem: %.*s\n", (int)n, g->help);
     for (const sgdl_opt *o = g; o->name; o++) {
-      if (problem_tag(o->help) != n || strncmp(o->help, g->help, n)) continue;
+      if (problem_tag(o) != n || strncmp(o->help, g->help, n)) continue;
       const char *rest = o->help + n;
       print_option(o, rest + strspn(rest, ": "));
     }
