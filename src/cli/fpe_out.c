@@ -200,7 +200,7 @@ static int write_timeline(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char 
            "set ylabel 'distance to the stationary density'\nset logscale y\nset key top right\n"
            "plot 'timeline.csv' skip 1 using 1:4 with linespoints lt 1 pi %d title 'TV to stationary', "
            "'' skip 1 using 1:5 with linespoints lt 2 pi %d title 'relative entropy H(t)'%s\n",
-           every, every, bound);
+           every, every + every / 2, bound);
   fflush(stdout);
   return sgdl_plot(ctx, sgdl_cli_out_dir(out), "timeline", gp, NULL);
 }
@@ -212,6 +212,7 @@ static int write_density(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char *
   char path[4096], gp[2048];
   int rc;
   if (g->dim == 1) {
+    const int every = g->n[0] > 24 ? g->n[0] / 12 : 1; /* a marker every ~1/12 of the grid */
     sgdl_csv c;
     sgdl_csv_init(&c);
     sgdl_csv_printf(&c, "x");
@@ -230,9 +231,9 @@ static int write_density(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char *
     snprintf(gp, sizeof gp,
              "set terminal pngcairo size 900,560 enhanced\nset output 'density.png'\nset datafile separator ','\n"
              "set title 'density of the SME over time'\nset xlabel 'x'\nset ylabel 'density'\nset key autotitle columnhead\n"
-             "plot for [k=2:%d] 'density.csv' using 1:k with linespoints lt k-1 pi %d, "
+             "plot for [k=2:%d] 'density.csv' using 1:k with linespoints lt k-1 pi %d+%d*k, " /* staggered markers */
              "'density.csv' using 1:%d with linespoints lt 7 dt 2 pi %d\n",
-             res->n_snapshots + 1, g->n[0] > 24 ? g->n[0] / 12 : 1, res->n_snapshots + 2, g->n[0] > 24 ? g->n[0] / 12 : 1);
+             res->n_snapshots + 1, every, every / 7 + 1, res->n_snapshots + 2, every);
     fflush(stdout);
     return sgdl_plot(ctx, sgdl_cli_out_dir(out), "density", gp, NULL);
   }

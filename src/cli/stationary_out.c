@@ -116,7 +116,7 @@ static int scan_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const char 
                "set label 'lr_{max}' at %.17g, graph 0.95 right offset -0.5,0\n"
                "plot 'scan_lr.csv' using 1:3 with linespoints lt 1 pi %d title 'exact discrete', "
                "'' using 1:4 with linespoints lt 2 pi %d title 'SME1', '' using 1:5 with linespoints lt 3 pi %d title 'SME2'\n",
-               label, ranges, lrm, lrm, lrm, every, every, every);
+               label, ranges, lrm, lrm, lrm, every, every + 1, every + 2);
       fflush(stdout); /* the plot forks gnuplot: do not let the child inherit unflushed output */
       rc = sgdl_plot(ctx, sgdl_cli_out_dir(v->out), "scan_lr", gp, NULL);
     }
@@ -161,7 +161,7 @@ static int fp_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl_fp
         "set terminal pngcairo size 900,560 enhanced\nset output 'density.png'\nset datafile separator ','\n"
         "set title 'SME stationary density (Fokker-Planck, SPEC 4)'\nset xlabel 'x'\nset ylabel 'density'\n"
         "plot 'density.csv' using 1:2 with linespoints lt 1 pi 20 title 'SME1', "
-        "'' using 3:4 with linespoints lt 2 dashtype 2 pi 20 title 'SME2'\n";
+        "'' using 3:4 with linespoints lt 2 dashtype 2 pi 27 title 'SME2'\n";
     fflush(stdout);
     rc = sgdl_plot(ctx, sgdl_cli_out_dir(v->out), "density", gp, NULL);
   }
