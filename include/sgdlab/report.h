@@ -82,6 +82,7 @@ int sgdl_csv_write(sgdl_ctx *ctx, sgdl_csv *c, const char *path);
 void sgdl_csv_free(sgdl_csv *c);
 
 /* Plot: writes DIR/NAME.gp (the script, using data files already in DIR, paths relative to DIR)
+ * preceded by the house style (one colour and one marker per line type 1..8; pt 11 = upper bound)
  * and, when gnuplot is installed, runs it inside DIR to render the PNG the script names (with an
  * output set, DIR is its staging folder). If gnuplot fails, the files it made in DIR are removed.
  * Returns SGDL_OK if the script was written; *rendered (may be NULL) says whether a PNG was made. */

@@ -98,18 +98,110 @@ static const char *constraint_text(const sgdl_opt *o, char *buf, size_t size) {
   return buf;
 }
 
-static void print_help(const char *command, const char *summary, const sgdl_opt *opts) {
-  printf("usage: sgdlab %s [flags]\n\n%s\n\nflags:\n", command, summary);
-  for (const sgdl_opt *o = opts; o->name; o++) {
-    char left[64];
-    snprintf(left, sizeof left, "--%s%s", o->name, o->kind == OPT_FLAG ? "" : " V");
-    printf("  %-20s %s", left, o->help ? o->help : "");
-    if (o->def && o->kind != OPT_FLAG) printf(" [%s]", o->def);
-    char c[160];
-    if (constraint_text(o, c, sizeof c)[0]) printf(" {%s}", c);
-    printf("\n");
+/* --help groups the problem flags by problem. A row belongs to problems when its help text starts
+ * with their names, '/'-separated, then ':' or a space ("quadratic: Hessian ...",
+ * "linreg/logreg/meanfield without --data: ..."); every other row is a flag of the command.
+ * "plugin" stands for a ./file.so problem. */
+static const char *const help_problems[] = {"quadratic", "linreg", "logreg", "double-well", "double-well-2d", "degenerate",
+                                            "meanfield", "gauss-linreg", "plugin", NULL};
+
+static int is_help_problem(const char *name, size_t len) {
+  for (const char *const *p = help_problems; *p; p++)
+    if (strlen(*p) == len && !strncmp(*p, name, len)) return 1;
+  return 0;
+}
+
+/* Length of the problem tag that starts o's help ("linreg/logreg" of "linreg/logreg: ..."); 0 if
+ * none. --problem itself, which lists the names, is a flag of the command. */
+static size_t problem_tag(const sgdl_opt *o) {
+  const char *help = o->help;
+  if (!help || !strcmp(o->name, "problem")) return 0;
+  size_t n = strspn(help, "abcdefghijklmnopqrstuvwxyz0123456789-/");
+  if (!n || (help[n] != ':' && help[n] != ' ')) return 0;
+  for (size_t a = 0; a < n;) {
+    size_t b = a;
+    while (b < n && help[b] != '/') b++;
+    if (!is_help_problem(help + a, b - a)) return 0;
+    a = b + 1;
   }
-  printf("  %-20s %s\n", "--help", "this text");
+  return n;
+}
+
+/* Does the tag (length len) name the problem? A plugin path "x.so" matches "plugin". */
+static int tag_names(const char *tag, size_t len, const char *problem) {
+  size_t pl = strlen(problem);
+  if (pl > 3 && !strcmp(problem + pl - 3, ".so")) problem = "plugin", pl = 6;
+  for (size_t a = 0; a < len;) {
+    size_t b = a;
+    while (b < len && tag[b] != '/') b++;
+    if (b - a == pl && !strncmp(tag + a, problem, pl)) return 1;
+    a = b + 1;
+  }
+  return 0;
+}
+
+/* --problem NAME as given on the command line before or after --help; NULL if not given. */
+static const char *problem_in_argv(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--problem") && i + 1 < argc) return argv[i + 1];
+    if (!strncmp(argv[i], "--problem=", 10)) return argv[i] + 10;
+  }
+  return NULL;
+}
+
+static void print_option(const sgdl_opt *o, const char *help) {
+  char left[64];
+  snprintf(left, sizeof left, "--%s%s", o->name, o->kind == OPT_FLAG ? "" : " V");
+  printf("  %-20s %s", left, help ? help : "");
+  if (o->def && o->kind != OPT_FLAG) printf(" [%s]", o->def);
+  char c[160];
+  if (constraint_text(o, c, sizeof c)[0]) printf(" {%s}", c);
+  printf("\n");
+}
+
+/* One command line per command that runs in seconds and shows what the command is for. */
+static const char *help_example(const char *command) {
+  static const char *const examples[][2] = {
+      {"weak", "sgdlab weak --problem double-well --lr 0.2,0.1,0.05 --T 1 --paths 1e5 --models sme1,sme2 --out runs/dw"},
+      {"npoint", "sgdlab npoint --problem linreg --gen-n 16 --gen-d 1 --starts \"0;2\" --lr 0.1,0.05,0.025 --T 1 --exact"},
+      {"stationary", "sgdlab stationary --problem quadratic --H \"2,0.5;0.5,1\" --C \"1,0.3;0.3,0.5\" --lr 0.2"},
+      {"fpe", "sgdlab fpe --problem double-well --lr 0.1 --model sme2 --x0 -1 --T 20 --out runs/fpe"},
+      {"exit", "sgdlab exit --problem double-well --lr 0.1 --from -1 --to 0.5 --out runs/exit"},
+      {"train", "sgdlab train --data /usr/share/datasets/fashion-mnist --train 4000 --test 1000 --epochs 2 --out runs/fm"},
+      {"meanfield", "sgdlab meanfield --neurons 2 --gen-n 4 --lr 0.4,0.2,0.1 --T 2 --paths 20000 --out runs/mf"},
+  };
+  for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++)
+    if (!strcmp(examples[i][0], command)) return examples[i][1];
+  return NULL;
+}
+
+/* The command's own flags, then the problem flags: all of them grouped by problem, or with
+ * --problem NAME given, only NAME's (their tag dropped). Ends with one example command. */
+static void print_help(const char *command, const char *summary, const sgdl_opt *opts, int argc, char **argv) {
+  const char *chosen = problem_in_argv(argc, argv);
+  printf("usage: sgdlab %s [flags]\n\n%s\n\nflags:\n", command, summary);
+  int tagged = 0;
+  for (const sgdl_opt *o = opts; o->name; o++) {
+    if (problem_tag(o)) tagged = 1;
+    else print_option(o, o->help);
+  }
+  printf("  %-20s %s\n", "--help", tagged ? "this text (with --problem NAME: only that problem's flags)" : "this text");
+  for (const sgdl_opt *g = opts; tagged && g->name; g++) {
+    size_t n = problem_tag(g);
+    int first = 1; /* print each distinct tag once, at its first row */
+    for (const sgdl_opt *p = opts; n && p < g && first; p++)
+      first = !(problem_tag(p) == n && !strncmp(p->help, g->help, n));
+    if (!n || !first || (chosen && !tag_names(g->help, n, chosen))) continue;
+    printf("\nproblem: %.*s\n", (int)n, g->help);
+    for (const sgdl_opt *o = g; o->name; o++) {
+      if (problem_tag(o) != n || strncmp(o->help, g->help, n)) continue;
+      const char *rest = o->help + n;
+      print_option(o, rest + strspn(rest, ": "));
+    }
+  }
+  if (chosen && tagged) printf("\n(sgdlab %s --help without --problem lists the flags of every problem)\n", command);
+  const char *ex = help_example(command);
+  if (ex) printf("\nexample:\n  %s\n", ex);
 }
 
 static int check_values(sgdl_ctx *ctx, const sgdl_opt *opts);
@@ -193,7 +285,7 @@ int sgdl_cli_parse(sgdl_ctx *ctx, const char *command, const char *summary, sgdl
   /* --config first, so command-line flags override it. */
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      print_help(command, summary, opts);
+      print_help(command, summary, opts, argc, argv);
       return -1;
     }
     const char *cfg = NULL;

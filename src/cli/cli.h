@@ -83,7 +83,7 @@ typedef struct sgdl_opt {
   {"gen-d", OPT_INT, "2", "linreg/logreg/meanfield without --data: generated dimension", NULL, 0,      \
    OPT_RANGE(1, 1e6, OPT_GE | OPT_LE)},                                                                \
   {"gen-noise", OPT_NUM, "0.5", "linreg/logreg/meanfield without --data: label-noise sd", NULL, 0, OPT_NONNEGATIVE}, \
-  {"plugin-params", OPT_STR, NULL, "string passed to a plugin problem", NULL, 0},                     \
+  {"plugin-params", OPT_STR, NULL, "plugin: string passed to a ./file.so problem", NULL, 0},            \
   {"neurons", OPT_INT, "20", "meanfield: number of neurons n", NULL, 0, OPT_RANGE(1, 4096, OPT_GE | OPT_LE)}, \
   SGDL_MLP_PROBLEM_OPTS
 

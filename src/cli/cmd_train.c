@@ -172,6 +172,9 @@ int sgdl_cmd_train(int argc, char **argv) {
                           opts, argc, argv, &seed);
   if (!rc) rc = build_spec(&ctx, opts, seed, &spec);
   if (rc) return sgdl_cli_error(&ctx, "train", rc);
+  if (spec.resume && !sgdl_opt_str(opts, "out") && !sgdl_opt_str(opts, "save"))
+    fprintf(stderr, "sgdlab train: warning: --resume %s without --out or --save: the weights after these epochs will not be kept "
+                    "(add --save FILE or --out DIR)\n", spec.resume);
 
   train_view view;
   memset(&view, 0, sizeof view);

@@ -89,8 +89,8 @@ static int write_profile(sgdl_ctx *ctx, const sgdl_exit_spec *sp, const sgdl_exi
            "set terminal pngcairo size 900,560 enhanced\nset output 'exit_time_profile.png'\nset datafile separator ','\n"
            "set title 'mean exit time from x (backward Kolmogorov PDE), exit at %g'\nset xlabel 'start x'\n"
            "set ylabel 'mean exit time (SGD steps)'\nset key off\n"
-           "plot 'exit_time_profile.csv' skip 1 using 1:3 with lines lw 2\n",
-           sp->to);
+           "plot 'exit_time_profile.csv' skip 1 using 1:3 with linespoints lt 1 pi %d\n",
+           sp->to, res->profile.n > 24 ? (int)(res->profile.n / 12) : 1);
   fflush(stdout);
   return sgdl_plot(ctx, sgdl_cli_out_dir(out), "exit_time_profile", gp, NULL);
 }

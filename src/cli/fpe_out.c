@@ -178,12 +178,13 @@ static int write_stationary(sgdl_ctx *ctx, const sgdl_fpe_result *res, const cha
     snprintf(gp, sizeof gp,
              "set terminal pngcairo size 900,560 enhanced\nset output 'stationary.png'\nset datafile separator ','\n"
              "set title 'stationary density of the SME'\nset xlabel 'x'\nset ylabel 'density'\nset key off\n"
-             "plot 'stationary.csv' skip 1 using 1:2 with lines lw 2\n");
+             "plot 'stationary.csv' skip 1 using 1:2 with linespoints lt 1 pi %d\n",
+             g->n[0] > 24 ? g->n[0] / 12 : 1);
   } else {
     rc = write_field_2d(ctx, g, res->stationary, out, "stationary.dat");
     snprintf(gp, sizeof gp,
              "set terminal pngcairo size 900,700 enhanced\nset output 'stationary.png'\nset title 'stationary density of the SME'\n"
-             "set xlabel 'x_1'\nset ylabel 'x_2'\nset view map\nset pm3d map\nset size ratio -1\n"
+             "set xlabel 'x_1'\nset ylabel 'x_2'\nset cblabel 'density'\nset view map\nset pm3d map\nset size ratio -1\n"
              "splot 'stationary.dat' using 1:2:3 with pm3d notitle\n");
   }
   fflush(stdout);
@@ -202,12 +203,19 @@ static int write_timeline(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char 
   int rc = sgdl_csv_write(ctx, &tl, sgdl_cli_out_path(path, sizeof path, out, "timeline.csv"));
   sgdl_csv_free(&tl);
   if (rc) return rc;
+  /* markers every ~1/12 of the records; the Bakry-Emery curve only where the bound applies */
+  const int every = res->n_records > 24 ? res->n_records / 12 : 1;
+  char bound[160] = "";
+  for (int i = 0; i < res->n_records && !bound[0]; i++)
+    if (isfinite(res->timeline[(size_t)i * SGDL_FPE_COLUMNS + SGDL_FPE_BE_BOUND]))
+      snprintf(bound, sizeof bound, ", '' skip 1 using 1:6 with linespoints lt 3 dt 2 pi %d title 'Bakry-Emery bound'", every);
   snprintf(gp, sizeof gp,
            "set terminal pngcairo size 900,560 enhanced\nset output 'timeline.png'\nset datafile separator ','\n"
-           "set title 'convergence to the stationary density'\nset xlabel 't'\nset logscale y\nset key top right\n"
-           "plot 'timeline.csv' skip 1 using 1:4 with lines lw 2 title 'TV to stationary', "
-           "'' skip 1 using 1:5 with lines lw 2 title 'relative entropy H(t)', "
-           "'' skip 1 using 1:6 with lines dt 2 lw 2 title 'Bakry-Emery bound'\n");
+           "set title 'convergence to the stationary density'\nset xlabel 't'\n"
+           "set ylabel 'distance to the stationary density'\nset logscale y\nset key top right\n"
+           "plot 'timeline.csv' skip 1 using 1:4 with linespoints lt 1 pi %d title 'TV to stationary', "
+           "'' skip 1 using 1:5 with linespoints lt 2 pi %d title 'relative entropy H(t)'%s\n",
+           every, every + every / 2, bound);
   fflush(stdout);
   return sgdl_plot(ctx, sgdl_cli_out_dir(out), "timeline", gp, NULL);
 }
@@ -219,6 +227,7 @@ static int write_density(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char *
   char path[4096], gp[2048];
   int rc;
   if (g->dim == 1) {
+    const int every = g->n[0] > 24 ? g->n[0] / 12 : 1; /* a marker every ~1/12 of the grid */
     sgdl_csv c;
     sgdl_csv_init(&c);
     sgdl_csv_printf(&c, "x");
@@ -237,8 +246,9 @@ static int write_density(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char *
     snprintf(gp, sizeof gp,
              "set terminal pngcairo size 900,560 enhanced\nset output 'density.png'\nset datafile separator ','\n"
              "set title 'density of the SME over time'\nset xlabel 'x'\nset ylabel 'density'\nset key autotitle columnhead\n"
-             "plot for [k=2:%d] 'density.csv' using 1:k with lines lw 2, 'density.csv' using 1:%d with lines dt 2 lw 2 lc rgb 'black'\n",
-             res->n_snapshots + 1, res->n_snapshots + 2);
+             "plot for [k=2:%d] 'density.csv' using 1:k with linespoints lt k-1 pi %d+%d*k, " /* staggered markers */
+             "'density.csv' using 1:%d with linespoints lt 7 dt 2 pi %d\n",
+             res->n_snapshots + 1, every, every / 7 + 1, res->n_snapshots + 2, every);
     fflush(stdout);
     return sgdl_plot(ctx, sgdl_cli_out_dir(out), "density", gp, NULL);
   }
@@ -246,7 +256,7 @@ static int write_density(sgdl_ctx *ctx, const sgdl_fpe_result *res, const char *
   if (rc) return rc;
   snprintf(gp, sizeof gp,
            "set terminal pngcairo size 900,700 enhanced\nset output 'density_T.png'\nset title 'density at T = %g'\n"
-           "set xlabel 'x_1'\nset ylabel 'x_2'\nset view map\nset pm3d map\nset size ratio -1\n"
+           "set xlabel 'x_1'\nset ylabel 'x_2'\nset cblabel 'density'\nset view map\nset pm3d map\nset size ratio -1\n"
            "splot 'density_T.dat' using 1:2:3 with pm3d notitle\n",
            res->T);
   fflush(stdout);

@@ -92,15 +92,31 @@ static int scan_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const char 
     if (!rc) {
       char gp[2048];
       const double lrm = res->lr_max;
+      /* axes: the stable learning rates (up to lr_max) and up to 10x the largest SME excess there,
+       * so the discrete curve's blow-up at lr_max does not flatten the rest */
+      double x_lo = res->scan_lr[0], x_hi = res->scan_lr[0], y_hi = 0, y_disc = 0;
+      for (int k = 0; k < n; k++) {
+        if (!res->scan_stable[k]) continue;
+        x_lo = fmin(x_lo, res->scan_lr[k]);
+        x_hi = fmax(x_hi, res->scan_lr[k]);
+        for (int m = 1; m < 3; m++)
+          if (isfinite(res->scan_excess[3 * k + m])) y_hi = fmax(y_hi, res->scan_excess[3 * k + m]);
+        if (isfinite(res->scan_excess[3 * k])) y_disc = fmax(y_disc, res->scan_excess[3 * k]);
+      }
+      if (isfinite(lrm) && lrm > x_hi) x_hi = fmin(lrm * 1.03, res->scan_lr[n - 1]); /* show the lr_max line */
+      y_hi = y_disc > 0 && y_disc < 10 * y_hi ? 1.2 * y_disc : 10 * y_hi;
+      char ranges[160] = "";
+      if (x_hi > x_lo && y_hi > 0) snprintf(ranges, sizeof ranges, "set xrange [%.10g:%.10g]\nset yrange [*:%.10g]\n", x_lo, x_hi, y_hi);
+      const int every = n > 24 ? n / 12 : 1;
       snprintf(gp, sizeof gp,
                "set terminal pngcairo size 900,560 enhanced\nset output 'scan_lr.png'\nset datafile separator ','\n"
                "set title 'stationary excess loss 1/2 tr(H Sigma): %s'\nset xlabel 'learning rate {/Symbol a}'\n"
-               "set ylabel 'excess loss'\nset logscale y\nset key top left\n"
+               "set ylabel 'excess loss'\nset logscale y\nset key top left\n%s"
                "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead dashtype 2\n"
                "set label 'lr_{max}' at %.17g, graph 0.95 right offset -0.5,0\n"
-               "plot 'scan_lr.csv' using 1:3 with lines lw 2 title 'exact discrete', "
-               "'' using 1:4 with lines lw 2 title 'SME1', '' using 1:5 with lines lw 2 title 'SME2'\n",
-               label, lrm, lrm, lrm);
+               "plot 'scan_lr.csv' using 1:3 with linespoints lt 1 pi %d title 'exact discrete', "
+               "'' using 1:4 with linespoints lt 2 pi %d title 'SME1', '' using 1:5 with linespoints lt 3 pi %d title 'SME2'\n",
+               label, ranges, lrm, lrm, lrm, every, every + 1, every + 2);
       fflush(stdout); /* the plot forks gnuplot: do not let the child inherit unflushed output */
       rc = sgdl_plot(ctx, sgdl_cli_out_dir(v->out), "scan_lr", gp, NULL);
     }
@@ -144,7 +160,8 @@ static int fp_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl_fp
     const char *gp =
         "set terminal pngcairo size 900,560 enhanced\nset output 'density.png'\nset datafile separator ','\n"
         "set title 'SME stationary density (Fokker-Planck, SPEC 4)'\nset xlabel 'x'\nset ylabel 'density'\n"
-        "plot 'density.csv' using 1:2 with lines lw 2 title 'SME1', '' using 3:4 with lines lw 2 dashtype 2 title 'SME2'\n";
+        "plot 'density.csv' using 1:2 with linespoints lt 1 pi 20 title 'SME1', "
+        "'' using 3:4 with linespoints lt 2 dashtype 2 pi 27 title 'SME2'\n";
     fflush(stdout);
     rc = sgdl_plot(ctx, sgdl_cli_out_dir(v->out), "density", gp, NULL);
   }

@@ -260,6 +260,70 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
   return root;
 }
 
+/* weak_plot.dat: one gnuplot index block per (model, observable) with the columns lr, error,
+ * lo, hi (NaN where the interval reaches 0) and the upper bound hi of an unresolved error (else
+ * NaN); the script draws resolved errors with their intervals and unresolved ones as downward
+ * triangles at their upper bound, in the series' colour. A series with nothing resolved gets its
+ * legend entry on its triangles; the "unresolved" entry appears only when one is drawn. */
+static int write_plot(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *sp, const sgdl_study_result *r, const char *command) {
+  char path[4096];
+  sgdl_csv c, c2;
+  sgdl_csv_init(&c);
+  sgdl_csv_init(&c2);
+  sgdl_csv_printf(&c2, "set terminal pngcairo size 960,680 enhanced\nset output '%s.png'\n", command);
+  double lo_lr = sp->lrs[0], hi_lr = sp->lrs[0];
+  for (int li = 1; li < sp->n_lr; li++) {
+    if (sp->lrs[li] < lo_lr) lo_lr = sp->lrs[li];
+    if (sp->lrs[li] > hi_lr) hi_lr = sp->lrs[li];
+  }
+  sgdl_csv_printf(&c2, "set logscale xy\nset format y '10^{%%T}'\nset xrange [%.10g:%.10g]\nset xtics (", lo_lr / 1.3, hi_lr * 1.3);
+  for (int li = 0; li < sp->n_lr; li++) sgdl_csv_printf(&c2, "%s%.10g", li ? ", " : "", sp->lrs[li]);
+  sgdl_csv_printf(&c2, ")\n");
+  sgdl_csv_printf(&c2, "set xlabel 'learning rate {/Symbol a}'\nset ylabel 'weak error  sup_t |E f(SGD) - E f(model)|'\n");
+  sgdl_csv_printf(&c2, "set key outside right top\nset grid\nset title 'sgdlab %s: weak error against learning rate (95%% intervals)'\n", command);
+  double anchor_x = sp->lrs[0], anchor_y = 0;
+  int block = 0, any_unresolved = 0;
+  sgdl_csv_printf(&c2, "plot \\\n");
+  for (int m = 0; m < r->n_models; m++)
+    for (int s = 0; s < r->n_stat; s++) {
+      sgdl_csv_printf(&c, "# %s %s: lr error lo hi upper_bound_if_unresolved\n", sp->models[m], r->stat_names[s]);
+      int n_resolved = 0, n_open = 0;
+      for (int li = 0; li < r->n_lr; li++) {
+        const sgdl_sup_error *e = &r->errors[((size_t)m * r->n_lr + li) * r->n_stat + s];
+        double lo = sp->exact ? e->value : e->lo, hi = sp->exact ? e->value : e->hi;
+        const int open = !sp->exact && !(lo > 0);
+        double y = open || !(e->value > 0) ? NAN : e->value;
+        n_resolved += !open && y > 0;
+        n_open += open && hi > 0;
+        sgdl_csv_printf(&c, "%.10g %.10g %.10g %.10g %.10g\n", sp->lrs[li], y, open ? NAN : lo, open ? NAN : hi, open ? hi : NAN);
+        if (li == 0 && (open ? hi : y) > anchor_y) anchor_y = open ? hi : y;
+      }
+      sgdl_csv_printf(&c, "\n\n");
+      const int lt = block + 1;
+      if (n_resolved)
+        sgdl_csv_printf(&c2, "  '%s_plot.dat' index %d using 1:2:3:4 with yerrorlines lt %d lw 2 title '%s %s', \\\n", command, block, lt,
+                        sp->models[m], r->stat_names[s]);
+      if (n_open)
+        sgdl_csv_printf(&c2, "  '%s_plot.dat' index %d using 1:5 with points lt %d pt 11 ps 1.8 %s%s%s%s, \\\n", command, block, lt,
+                        n_resolved ? "notitle" : "title '", n_resolved ? "" : sp->models[m], n_resolved ? "" : " ",
+                        n_resolved ? "" : r->stat_names[s]);
+      any_unresolved |= n_open > 0;
+      block++;
+    }
+  if (any_unresolved) sgdl_csv_printf(&c2, "  keyentry with points pt 11 ps 1.8 lc rgb 'black' title 'unresolved: upper bound', \\\n");
+  if (!(anchor_y > 0)) anchor_y = 1;
+  sgdl_csv_printf(&c2, "  %.10g*(x/%.10g) dt 2 lw 1.5 lc rgb 'gray40' title 'slope 1', \\\n", anchor_y, anchor_x);
+  sgdl_csv_printf(&c2, "  %.10g*(x/%.10g)**2 dt 3 lw 1.5 lc rgb 'gray20' title 'slope 2'\n", anchor_y, anchor_x);
+  char name[64];
+  snprintf(name, sizeof name, "%s_plot.dat", command);
+  int rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, name));
+  int rendered = 0;
+  if (!rc && !c2.failed) rc = sgdl_plot(ctx, sgdl_cli_out_dir(dir), command, c2.buf, &rendered);
+  sgdl_csv_free(&c);
+  sgdl_csv_free(&c2);
+  return rc;
+}
+
 static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *sp, const sgdl_study_result *r,
                          const char *command) {
   char path[4096];
@@ -309,50 +373,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
   rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, "series.csv"));
   sgdl_csv_free(&c);
   if (rc) return rc;
-  /* Plot data: one gnuplot index block per (model, observable): lr, error, lo, hi. */
-  sgdl_csv_init(&c);
-  sgdl_csv c2;
-  sgdl_csv_init(&c2);
-  sgdl_csv_printf(&c2, "set terminal pngcairo size 960,680 enhanced\nset output '%s.png'\n", command);
-  double lo_lr = sp->lrs[0], hi_lr = sp->lrs[0];
-  for (int li = 1; li < sp->n_lr; li++) {
-    if (sp->lrs[li] < lo_lr) lo_lr = sp->lrs[li];
-    if (sp->lrs[li] > hi_lr) hi_lr = sp->lrs[li];
-  }
-  sgdl_csv_printf(&c2, "set logscale xy\nset format y '10^{%%T}'\nset xrange [%.10g:%.10g]\nset xtics (", lo_lr / 1.3, hi_lr * 1.3);
-  for (int li = 0; li < sp->n_lr; li++) sgdl_csv_printf(&c2, "%s%.10g", li ? ", " : "", sp->lrs[li]);
-  sgdl_csv_printf(&c2, ")\n");
-  sgdl_csv_printf(&c2, "set xlabel 'learning rate {/Symbol a}'\nset ylabel 'weak error  sup_t |E f(SGD) - E f(model)|'\n");
-  sgdl_csv_printf(&c2, "set key outside right top\nset grid\nset title 'sgdlab %s: weak error against learning rate (95%% intervals)'\n", command);
-  double anchor_x = sp->lrs[0], anchor_y = 0;
-  int block = 0;
-  sgdl_csv_printf(&c2, "plot \\\n");
-  for (int m = 0; m < r->n_models; m++)
-    for (int s = 0; s < r->n_stat; s++) {
-      sgdl_csv_printf(&c, "# %s %s\n", sp->models[m], r->stat_names[s]);
-      for (int li = 0; li < r->n_lr; li++) {
-        const sgdl_sup_error *e = &r->errors[((size_t)m * r->n_lr + li) * r->n_stat + s];
-        double lo = sp->exact ? e->value : e->lo, hi = sp->exact ? e->value : e->hi;
-        if (!(lo > 0)) lo = e->value > 0 ? e->value * 1e-3 : hi * 1e-3;
-        double y = e->value > 0 ? e->value : hi;
-        sgdl_csv_printf(&c, "%.10g %.10g %.10g %.10g\n", sp->lrs[li], y, lo, hi);
-        if (li == 0 && y > anchor_y) anchor_y = y;
-      }
-      sgdl_csv_printf(&c, "\n\n");
-      sgdl_csv_printf(&c2, "  '%s_plot.dat' index %d using 1:2:3:4 with yerrorlines lw 2 title '%s %s', \\\n", command, block++,
-                      sp->models[m], r->stat_names[s]);
-    }
-  if (!(anchor_y > 0)) anchor_y = 1;
-  sgdl_csv_printf(&c2, "  %.10g*(x/%.10g) dt 2 lc rgb 'gray40' title 'slope 1', \\\n", anchor_y, anchor_x);
-  sgdl_csv_printf(&c2, "  %.10g*(x/%.10g)**2 dt 3 lc rgb 'gray20' title 'slope 2'\n", anchor_y, anchor_x);
-  char name[64];
-  snprintf(name, sizeof name, "%s_plot.dat", command);
-  rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, name));
-  int rendered = 0;
-  if (!rc && !c2.failed) rc = sgdl_plot(ctx, sgdl_cli_out_dir(dir), command, c2.buf, &rendered);
-  sgdl_csv_free(&c);
-  sgdl_csv_free(&c2);
-  return rc;
+  return write_plot(ctx, dir, sp, r, command);
 }
 
 /* A warning (not an error) when a model needing Hessian products runs on a problem whose hvp is

@@ -155,11 +155,13 @@ int sgdl_train_write_geometry(sgdl_ctx *ctx, const char *dir, const sgdl_train_s
            "plot 'spectra.csv' using 1:($2>0?$2:1/0) skip 1 with linespoints title 'Hessian h_i', "
            "'' using 1:($4>0?$4:1/0) skip 1 with linespoints title 'noise {/Symbol S}_B'\n"
            "set xlabel 'continuation step'\nset ylabel 'training loss'\nunset logscale y\n"
-           "plot 'fluctuation.csv' using 1:2 skip 1 with lines title 'L(x_k)', "
-           "%.17g with lines dt 2 title 'L(mean x) + discrete prediction', "
-           "%.17g with lines dt 3 title 'L(mean x) + SME1 prediction'\n"
+           "set samples 13\n"
+           "plot 'fluctuation.csv' using 1:2 skip 1 with linespoints lt 1 pi %d title 'L(x_k)', "
+           "%.17g with linespoints lt 2 dt 2 title 'L(mean x) + discrete prediction', "
+           "%.17g with linespoints lt 3 dt 3 title 'L(mean x) + SME1 prediction'\n"
            "unset multiplot\n",
-           r->fluct.loss_at_mean + r->spectra.pred_discrete, r->fluct.loss_at_mean + r->spectra.pred_sme1);
+           r->fluct.nrec > 24 ? r->fluct.nrec / 12 : 1, r->fluct.loss_at_mean + r->spectra.pred_discrete,
+           r->fluct.loss_at_mean + r->spectra.pred_sme1);
   return sgdl_plot(ctx, sgdl_cli_out_dir(dir), "geometry", gp, NULL);
 }
 

@@ -2,7 +2,10 @@
  * with gnuplot when it is installed, so a user can restyle the figure by editing the .gp file.
  * Missing gnuplot is not an error (the script is still there); a gnuplot that fails leaves no
  * partial PNG behind (what it created in the folder is removed). With --out the folder is the
- * output set's staging folder, so the PNG is never written in place (outset.c). */
+ * output set's staging folder, so the PNG is never written in place (outset.c).
+ * Every script starts with the house style (SGDL_PLOT_STYLE): eight line types, each with its own
+ * colour (Okabe-Ito, readable by colour-blind readers) and its own marker, so series stay
+ * distinguishable in grey print; the downward triangle (pt 10/11) is left free for upper bounds. */
 #include "sgdlab/report.h"
 
 #include <dirent.h>
@@ -30,11 +33,30 @@ static void remove_new_files(const char *dir, struct dirent **before, int n) {
   free(now);
 }
 
+static const char SGDL_PLOT_STYLE[] =
+    "# sgdlab house style: line type k = colour k + marker k (pt 11, the filled downward triangle,\n"
+    "# marks an upper bound)\n"
+    "set linetype 1 lc rgb '#0072b2' lw 2 pt 7 ps 1.3\n"
+    "set linetype 2 lc rgb '#d55e00' lw 2 pt 5 ps 1.3\n"
+    "set linetype 3 lc rgb '#009e73' lw 2 pt 9 ps 1.5\n"
+    "set linetype 4 lc rgb '#cc79a7' lw 2 pt 13 ps 1.5\n"
+    "set linetype 5 lc rgb '#e69f00' lw 2 pt 6 ps 1.3\n"
+    "set linetype 6 lc rgb '#56b4e9' lw 2 pt 4 ps 1.3\n"
+    "set linetype 7 lc rgb '#000000' lw 2 pt 8 ps 1.5\n"
+    "set linetype 8 lc rgb '#882255' lw 2 pt 12 ps 1.5\n"
+    "set linetype cycle 8\n";
+
 int sgdl_plot(sgdl_ctx *ctx, const char *dir, const char *name, const char *script, int *rendered) {
   char gp[4096], file[512];
   snprintf(file, sizeof file, "%s.gp", name);
   sgdl_path_join(gp, sizeof gp, dir, file);
-  int rc = sgdl_write_atomic(ctx, gp, script, strlen(script));
+  size_t n_style = strlen(SGDL_PLOT_STYLE), n_script = strlen(script);
+  char *text = malloc(n_style + n_script + 1);
+  if (!text) return sgdl_fail(ctx, SGDL_ENOMEM, "plot %s: out of memory", file);
+  memcpy(text, SGDL_PLOT_STYLE, n_style);
+  memcpy(text + n_style, script, n_script + 1);
+  int rc = sgdl_write_atomic(ctx, gp, text, n_style + n_script);
+  free(text);
   if (rendered) *rendered = 0;
   if (rc) return rc;
   if ((ctx && ctx->rank != 0) || !have_gnuplot()) return SGDL_OK;
