@@ -399,7 +399,8 @@ int sgdl_exit_study_run(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_resul
   for (int i = 0; i < sp->n_lr && !rc; i++) {
     r.pt = &res->points[i];
     r.pt->lr = sp->lrs[i];
-    r.pt->inv_temperature = 1.0 / (r.pt->lr * r.cB * res->sigma2_eff);
+    const double temperature = r.pt->lr * r.cB * res->sigma2_eff; /* 0 for gf: no gradient noise (--noisy is extra) */
+    r.pt->inv_temperature = temperature > 0 ? 1.0 / temperature : INFINITY;
     res->n_points = i + 1;
     rc = run_point(&r);
   }
