@@ -7,20 +7,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "test_quadratic.h"
 #include "sgdlab/study.h"
-
-static sgdl_problem *quad(sgdl_ctx *ctx) {
-  sgdl_problem_spec sp;
-  sgdl_problem_spec_init(&sp);
-  static const double H = 1, C = 1;
-  sp.name = "quadratic";
-  sp.dim = 1;
-  sp.H = &H;
-  sp.C = &C;
-  sgdl_problem *p = NULL;
-  sgdl_problem_create(ctx, &sp, &p);
-  return p;
-}
 
 static void run(sgdl_ctx *ctx, sgdl_problem *p, int exact, int coupling, int tt, sgdl_study_result *r) {
   static const char *const models[] = {"sme1", "sme2"};

@@ -12,20 +12,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "test_quadratic.h"
 #include "sgdlab/study.h"
-
-static sgdl_problem *quad(sgdl_ctx *ctx) {
-  sgdl_problem_spec sp;
-  sgdl_problem_spec_init(&sp);
-  static const double H = 1, C = 1;
-  sp.name = "quadratic";
-  sp.dim = 1;
-  sp.H = &H;
-  sp.C = &C;
-  sgdl_problem *p = NULL;
-  if (sgdl_problem_create(ctx, &sp, &p)) fprintf(stderr, "%s\n", ctx->msg);
-  return p;
-}
 
 static void run(sgdl_ctx *ctx, sgdl_problem *p, const char *model, const double *lrs, int nlr, int exact, int scheme,
                 int increments, int coupling, uint64_t paths, sgdl_study_result *r) {
