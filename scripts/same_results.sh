@@ -63,7 +63,6 @@ for ex in "${EXAMPLES[@]}"; do
   if /usr/bin/python3 - "old$i" "new$i" <<'PY'
 import json, os, sys, csv, io
 TIMING = {"seconds", "train_seconds", "examples_per_second", "examples_per_second_per_epoch", "version", "weights",
-TIMING = {"seconds", "train_seconds", "examples_per_second", "examples_per_second_per_epoch", "version", "weights",
           "output_files", "estimate", "blas", "increments"}
 def strip(v):
     if isinstance(v, dict): return {k: strip(x) for k, x in v.items() if k not in TIMING}
