@@ -119,86 +119,43 @@ class Result(Mapping):
         return pd.DataFrame.from_records(self.table(key))
 
     # --- figures --------------------------------------------------------------------------------------
-    def plot(self, ax=None, observable=None):
-        """The command's main figure on a matplotlib Axes (created when not given); returns it.
-        weak/npoint/meanfield: weak error against learning rate, log-log, 95% intervals and reference
-        slopes 1 and 2 (the figure weak.png of --out); train: losses and test accuracy per epoch;
-        fpe: distance to the stationary law over time; exit: mean exit time per method;
-        stationary: stationary variance per eigendirection, discrete against the SMEs."""
+    def out_folder(self):
+        """The --out folder of the run (out=...), or None when it wrote no files."""
+        argv = self.argv
+        for k, a in enumerate(argv):
+            if a == "--out" and k + 1 < len(argv):
+                return argv[k + 1]
+            if a.startswith("--out="):
+                return a[len("--out="):]
+        return None
+
+    def plot(self, ax=None, observable=None, figure=None):
+        """A figure of the run on a matplotlib Axes (created when not given); returns the Axes.
+        `figure` names it (_figures.py lists them all): by default weak/npoint/meanfield "weak" (weak
+        error against learning rate, log-log, 95% intervals, slopes 1 and 2: the series of weak.png),
+        train "curves" (curves.png), fpe "timeline" (timeline.png), exit "arrhenius" after --lr-scan
+        (arrhenius.png) else "methods", stationary "eigen". fpe's "density" and "stationary", exit's
+        "profile" read the CSV of the run's out= folder; "covariance" draws stationary's methods with
+        the simulated covariance. `observable` selects one observable of the weak figure."""
         import matplotlib.pyplot as plt
 
+        from . import _figures
+
+        if figure is None:
+            figure = "arrhenius" if self.command == "exit" and self.raw.get("lr_scan") else _figures.DEFAULT[self.command]
+        if figure not in _figures.FIGURES or self.command not in _figures.COMMANDS[figure]:
+            mine = [f for f, cmds in _figures.COMMANDS.items() if self.command in cmds]
+            raise Error(f"plot: no figure '{figure}' for {self.command} (its figures: {', '.join(mine)})", self.command)
         if ax is None:
-            _, ax = plt.subplots(figsize=(7, 5))
-        draw = {"weak": self._plot_weak, "npoint": self._plot_weak, "meanfield": self._plot_weak,
-                "train": self._plot_train, "fpe": self._plot_fpe, "exit": self._plot_exit,
-                "stationary": self._plot_stationary}[self.command]
-        draw(ax, observable) if draw == self._plot_weak else draw(ax)
-        ax.set_title(f"sgdlab {self.command}")
+            _, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+        try:
+            if figure == "weak":
+                _figures.weak(self, ax, observable)
+            else:
+                _figures.FIGURES[figure](self, ax)
+        except (_figures.FigureError, FileNotFoundError) as e:
+            raise Error(f"plot: {e}", self.command) from e
         return ax
-
-    def _plot_weak(self, ax, observable):
-        errs = [e for e in self.raw["errors"] if observable in (None, e["observable"])]
-        lrs = sorted({e["lr"] for e in errs})
-        for (model, obs) in dict.fromkeys((e["model"], e["observable"]) for e in errs):
-            sel = sorted((e for e in errs if e["model"] == model and e["observable"] == obs), key=lambda e: e["lr"])
-            lr = np.array([e["lr"] for e in sel])
-            val = np.array([np.nan if e["sup_error"] is None else e["sup_error"] for e in sel], dtype=float)
-            ci = np.array([e["ci95"] if e["ci95"] else [np.nan, np.nan] for e in sel], dtype=float)
-            yerr = np.abs(np.vstack([val - ci[:, 0], ci[:, 1] - val]))
-            ax.errorbar(lr, val, yerr=yerr, marker="o", capsize=3, label=f"{model}  {obs}")
-        if lrs:
-            top = max(e["sup_error"] or 0 for e in errs) or 1.0
-            x = np.array([min(lrs), max(lrs)])
-            for slope, style in ((1, ":"), (2, "--")):
-                ax.plot(x, top * (x / x[-1]) ** slope, "k" + style, lw=1, label=f"slope {slope}")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("learning rate α")
-        ax.set_ylabel("weak error  sup_t |E f(SGD) − E f(model)|")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8, loc="best")
-
-    def _plot_train(self, ax):
-        ep = self.raw["epoch"]
-        ax.plot(ep, self.raw["train_loss"], "o-", label="train loss")
-        ax.plot(ep, self.raw["test_loss"], "s-", label="test loss")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
-        acc = ax.twinx()
-        acc.plot(ep, self.raw["test_accuracy"], "g^--", label="test accuracy")
-        acc.set_ylabel("test accuracy")
-        ax.legend(loc="upper left")
-        acc.legend(loc="upper right")
-
-    def _plot_fpe(self, ax):
-        evo = self.raw.get("evolution")
-        if not evo:
-            raise Error("fpe without an evolution (--stationary alone): no time series to plot", self.command)
-        tl = evo["timeline"]
-        for key in ("tv_to_stationary", "relative_entropy"):
-            ax.semilogy(tl["t"], np.array(tl[key], dtype=float), label=key.replace("_", " "))
-        ax.set_xlabel("t")
-        ax.set_ylabel("distance to the stationary density")
-        ax.legend()
-
-    def _plot_exit(self, ax):
-        rows = [(k, m["mean_exit_time"]) for k, m in self.raw["methods"].items()
-                if m.get("available") and m.get("mean_exit_time") is not None]
-        ax.bar([k for k, _ in rows], [v for _, v in rows])
-        ax.set_yscale("log")
-        ax.set_ylabel("mean exit time")
-
-    def _plot_stationary(self, ax):
-        ed = self.raw["eigendirections"]
-        h = np.array(ed["h"], dtype=float)
-        for key, marker in (("var_discrete", "o"), ("var_sme1", "s"), ("var_sme2", "^")):
-            if key in ed:
-                ax.plot(h, np.array(ed[key], dtype=float), marker, label=key[4:])
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("Hessian eigenvalue h")
-        ax.set_ylabel("stationary variance along the eigendirection")
-        ax.legend()
 
 
 from ._lib import Error  # noqa: E402 (after Result: _lib imports this module lazily)
