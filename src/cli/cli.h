@@ -136,6 +136,10 @@ int sgdl_cli_begin(sgdl_ctx *ctx, const char *command, const char *summary, sgdl
  * here naming --out and the owner's pid), clean what killed runs left, stage. Nothing without --out.
  * sgdl_cli_emit publishes the set; a run that ends without it leaves DIR as it was. */
 int sgdl_cli_out_open(sgdl_ctx *ctx, sgdl_opt *opts);
+/* Close this command's output set: an uncommitted one is discarded, the folder's lock released.
+ * The binary does it at exit; an in-process run (run_json.c) after each command, so that the next
+ * run in the same process opens its own set. */
+void sgdl_cli_out_close(void);
 /* The folder the files of --out `out` are written into: the staging folder of the open set
  * (`out` itself when none is open). Messages should name `out`, not this. */
 const char *sgdl_cli_out_dir(const char *out);

@@ -211,17 +211,21 @@ int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed) {
 /* The --out set of this process's command, or NULL (no --out, or not opened yet). */
 static sgdl_outset *cli_set;
 
+static int cli_set_at_exit; /* cli_set_release registered with atexit (once per process) */
+
 /* At exit: an uncommitted set is discarded, the lock released. */
 static void cli_set_release(void) {
   sgdl_outset_close(cli_set);
   cli_set = NULL;
 }
 
+void sgdl_cli_out_close(void) { cli_set_release(); }
+
 int sgdl_cli_out_open(sgdl_ctx *ctx, sgdl_opt *opts) {
   const char *out = sgdl_opt_str(opts, "out");
   if (!out || cli_set) return SGDL_OK;
   int rc = sgdl_outset_open(ctx, out, "--out", &cli_set);
-  if (!rc) atexit(cli_set_release);
+  if (!rc && !cli_set_at_exit) cli_set_at_exit = atexit(cli_set_release) == 0;
   return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/commands.h"
 #include "sgdlab/core.h"
 #include "sgdlab/run.h"
@@ -137,6 +138,7 @@ int sgdl_run_json(const char *command, const char *args_json, char **results_jso
   pthread_mutex_lock(&run_lock);
   sgdl_cli_capture_open();
   int status = cmd->run(a.n, a.v);
+  sgdl_cli_out_close(); /* the next run in this process opens its own --out set */
   fflush(stdout);
   char *results = sgdl_cli_capture_close(err, errlen);
   pthread_mutex_unlock(&run_lock);
