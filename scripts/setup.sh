@@ -5,11 +5,12 @@ set -euo pipefail
 
 # build: compiler, cmake, libraries of the field; plots: gnuplot; data: Fashion-MNIST;
 # reference checks and benchmark peers: numpy/scipy (python3-torch is installed by `make bench`);
-# the Python package and its tests: numpy, pytest, matplotlib (figures); dpkg-dev for `make deb`;
+# the Python package and its tests: numpy, pytest, matplotlib (figures), pandas (tables), tqdm (progress
+# bars of isolated runs); dpkg-dev for `make deb`;
 # fuzzing (make fuzz, tests/cli_fuzz_smoke.sh): clang with libFuzzer and its OpenMP runtime.
 PKGS=(build-essential cmake pkg-config librandom123-dev libopenblas-dev liblapacke-dev zlib1g-dev
       libcjson-dev libsuitesparse-dev libopenmpi-dev openmpi-bin gnuplot-nox dataset-fashion-mnist
-      python3-numpy python3-scipy python3-pytest python3-matplotlib dpkg-dev clang libclang-rt-14-dev libomp-dev)
+      python3-numpy python3-scipy python3-pytest python3-matplotlib python3-pandas python3-tqdm dpkg-dev clang libclang-rt-14-dev libomp-dev)
 if [ -n "${SGDL_EXTRA_PKGS:-}" ]; then read -r -a extra <<<"$SGDL_EXTRA_PKGS"; PKGS+=("${extra[@]}"); fi
 
 missing=()

@@ -222,3 +222,62 @@ def test_out_folders_of_several_runs_in_one_process(tmp_path):
     with pytest.raises(sgdlab.Error, match="--momentum"):
         sgdlab.weak(out=tmp_path / "c", momentum=1, **kw)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
+# --- isolated runs: progress bar and Ctrl-C -------------------------------------------------------------
+def test_isolated_run_gives_the_same_numbers_and_a_progress_bar(capsys):
+    pytest.importorskip("tqdm")
+    kw = dict(problem="double-well", lr=[0.2, 0.1], T=1, paths=20000, models="sme1,sme2")
+    a = sgdlab.weak(**kw)
+    b = sgdlab.weak(isolate=True, progress=True, **kw)
+    from test_python import drop_timing
+    assert drop_timing(a.raw) == drop_timing(b.raw)
+    err = capsys.readouterr().err
+    assert "sgdlab weak: 100.0%|" in err and "|" in err.split("100.0%")[0]
+    with pytest.raises(sgdlab.Error, match="--momentum: 1 is outside") as info:
+        sgdlab.weak(isolate=True, momentum=1)
+    assert info.value.status == 2
+
+
+LONG_RUN = """
+import sys, sgdlab
+print("started", flush=True)
+sgdlab.weak(problem="double-well", lr=[0.01], T=100, paths=1e8, models="sme1", out=sys.argv[1], isolate=True,
+            progress=False)
+"""
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-folder", "earlier-set"])
+def test_sigint_stops_an_isolated_run_cleanly(tmp_path, existing):
+    """SIGINT to a Python process running a long isolated run: KeyboardInterrupt within seconds,
+    the child gone, no staging folder or lock left, and the out folder as it was (absent when the
+    run was to create it; an earlier complete set untouched)."""
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    if existing:
+        sgdlab.weak(problem="double-well", lr=[0.2, 0.1], T=0.4, paths=200, models="sme1", out=out)
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
+    p = subprocess.Popen(["/usr/bin/python3", "-c", LONG_RUN, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=dict(os.environ, OMP_NUM_THREADS="2"))
+    assert p.stdout.readline().strip() == "started"
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".run.staging-*")) and time.time() < deadline:  # the child is computing
+        time.sleep(0.1)
+    assert list(tmp_path.glob(".run.staging-*")), "the run never started"
+    time.sleep(1)
+    t0 = time.time()
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert time.time() - t0 < 10
+    assert p.returncode != 0 and "KeyboardInterrupt" in err, err
+    assert not list(tmp_path.glob(".run.staging-*"))
+    if existing:
+        assert {q.name: q.read_bytes() for q in out.iterdir()} == before
+    else:
+        assert not out.exists()
+    # no orphaned child computes on (the Python process that ran it has exited)
+    for pid in subprocess.run(["pgrep", "-f", "sgdlab._child"], capture_output=True, text=True).stdout.split():
+        stat = Path(f"/proc/{pid}/stat").read_text(errors="replace") if Path(f"/proc/{pid}").exists() else ""
+        assert not stat or stat.rsplit(")", 1)[1].split()[1] != "1", f"orphaned child {pid}"

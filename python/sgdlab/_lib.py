@@ -134,20 +134,36 @@ def flags(**kw):
     return argv
 
 
-def run(command, **kw):
-    """Run one sgdlab command with the given flags; returns a Result (results.json)."""
-    from .result import Result
-
+def call(command, args_json):
+    """sgdl_run_json in this process: (status, results.json text or None, error message)."""
     lib = _load()
-    args = json.dumps(_args(kw))
     out = ctypes.c_void_p()
     err = ctypes.create_string_buffer(_ERRLEN)
     with _lock:
-        status = lib.sgdl_run_json(command.encode(), args.encode(), ctypes.byref(out), err, _ERRLEN)
+        status = lib.sgdl_run_json(command.encode(), args_json.encode(), ctypes.byref(out), err, _ERRLEN)
     if status != 0:
-        raise Error(err.value.decode(errors="replace"), command=command, status=status)
+        return status, None, err.value.decode(errors="replace")
     try:
-        text = ctypes.string_at(out.value).decode()
+        return 0, ctypes.string_at(out.value).decode(), ""
     finally:
         lib.sgdl_run_json_free(out)
+
+
+def run(command, isolate=False, progress=None, **kw):
+    """Run one sgdlab command with the given flags; returns a Result (results.json).
+    isolate=True runs it in a child process (_isolated.py): Ctrl-C then stops it at once, raising
+    KeyboardInterrupt and leaving no output folder behind, and `progress` (default: when stderr is
+    a terminal) draws a tqdm bar when tqdm is installed. In this process (the default) the run
+    cannot be stopped: Ctrl-C raises KeyboardInterrupt once it has finished."""
+    from .result import Result
+
+    args = json.dumps(_args(kw))
+    if isolate:
+        from ._isolated import call_isolated
+
+        status, text, msg = call_isolated(command, args, library_path(), kw.get("out"), progress)
+    else:
+        status, text, msg = call(command, args)
+    if status != 0:
+        raise Error(msg, command=command, status=status)
     return Result(command, text, flags(**kw))
