@@ -60,15 +60,13 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "SGD side by side with its SDE models: lib
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-# The run-time libraries libsgdlab.so links (Debian 12 names); Open MPI only when it was linked.
-set(SGDL_DEB_DEPENDS "libc6, libgomp1, libopenblas0, liblapacke, zlib1g, libcjson1")
-if(UMFPACK_LIB AND UMFPACK_INCLUDE)
-  string(APPEND SGDL_DEB_DEPENDS ", libumfpack5")
-endif()
-if(MPI_C_FOUND)
-  string(APPEND SGDL_DEB_DEPENDS ", libopenmpi3")
-endif()
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "${SGDL_DEB_DEPENDS}")
+# Depends: dpkg-shlibdeps reads what the binary and libsgdlab.so link (libopenblas0, liblapacke3,
+# libumfpack5, libopenmpi3, libcjson1, zlib1g, libgomp1, libc6 on Debian 12) and writes the
+# versioned Depends itself; a hand-kept list went stale whenever the build found another library.
+# GENERATE_SHLIBS writes the shlibs file and, as libsgdlab.so.0 lies in /usr/lib, the postinst and
+# postrm that run ldconfig (tests/deb_install.sh checks the round trip).
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "gnuplot-nox, python3, python3-numpy")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "python3-matplotlib, python3-pandas")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "python3-matplotlib, python3-pandas, python3-tqdm")
 include(CPack)
