@@ -174,6 +174,7 @@ FIGURE_CASES = [
                                paths=500)),
     ("exit", "arrhenius", dict(problem="double-well", sigma2=1, from_=-1, to=0.5, lr_scan="0.1:0.2:3",
                                methods="quadrature,pde,chain,kramers")),
+    ("exit", "profile", dict(problem="double-well", sigma2=1, lr=0.1, from_=-1, to=0.5, methods="pde,quadrature")),
     ("train", "curves", dict(data=SRC / "data" / "mnist", train=500, test=200, hidden=16, epochs=3, batch=16)),
 ]
 
@@ -187,7 +188,7 @@ def test_plot_draws_the_series_of_the_cli_png(command, figure, kw, tmp_path):
     p = subprocess.run([CLI, command, *sgdlab.flags(**kw), "--quiet", "--out", str(tmp_path / "cli")],
                        capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="2"))
     assert p.returncode == 0, p.stderr
-    png = figure if figure != "weak" else command
+    png = {"weak": command, "profile": "exit_time_profile"}.get(figure, figure)
     assert (tmp_path / "cli" / f"{png}.png").stat().st_size > 1000
     want = gnuplot_series(tmp_path / "cli", png)
     r = sgdlab.run(command, out=tmp_path / "py", **kw)
