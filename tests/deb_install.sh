@@ -30,7 +30,9 @@ clean_env=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$tmp" OMP_NUM_THREADS
 [ "$("${clean_env[@]}" sh -c 'command -v sgdlab')" = /usr/bin/sgdlab ]
 "${clean_env[@]}" sgdlab --version
 "${clean_env[@]}" sgdlab weak --problem double-well --lr 0.2,0.1 --T 0.6 --paths 2000 --models sme1,sme2 --quiet --out cli
-ldconfig -p | grep -Eq "libsgdlab.so.0 .*=> (/usr)?/lib/libsgdlab.so.0$" || { echo "libsgdlab.so.0 not in ld.so.cache"; exit 1; }
+# (the cache listed first: grep -q stopping early would fail the pipe under pipefail)
+cache=$(ldconfig -p)
+grep -Eq "libsgdlab.so.0 .*=> (/usr)?/lib/libsgdlab.so.0$" <<<"$cache" || { echo "libsgdlab.so.0 not in ld.so.cache"; exit 1; }
 [ "$("${clean_env[@]}" pkg-config --modversion sgdlab)" = "$(sgdlab --version | awk '{print $2}')" ]
 "${clean_env[@]}" /usr/bin/python3 - <<'PY'
 import json
@@ -56,6 +58,6 @@ while read -r f; do
   if [ -f "$f" ] || [ -L "$f" ] || { [ -d "$f" ] && [[ "$f" == *sgdlab* ]]; }; then left+=" $f"; fi
 done <<<"$files"
 [ -z "$left" ] || { echo "deb_install: left after apt-get remove:$left"; exit 1; }
-if ldconfig -p | grep -q libsgdlab; then echo "deb_install: libsgdlab still in ld.so.cache"; exit 1; fi
+if grep -q libsgdlab <<<"$(ldconfig -p)"; then echo "deb_install: libsgdlab still in ld.so.cache"; exit 1; fi
 dpkg --purge sgdlab >/dev/null # no "rc" record left behind
 echo "deb_install: installed, used and removed $(basename "$deb")"
