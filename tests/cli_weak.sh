@@ -65,6 +65,14 @@ check "npoint: smf1 coupled, sme1 not" bash -c "grep -A3 '\"coupled\"' $TMP/n1.j
 expect_ok "npoint exact" -- $S npoint --problem linreg --data "$TMP/data.csv" --starts "0;2" --lr 0.1,0.05,0.025 --T 1 --exact --out "$TMP/np"
 check "npoint reports cov" grep -q 'cov\[0,1\]' "$TMP/np/results.json"
 expect_ok "config file" -- bash -c "echo '{\"problem\": \"quadratic\", \"H\": \"2\", \"lr\": [0.1, 0.05], \"exact\": true}' > $TMP/ok.json; $S weak --config $TMP/ok.json"
+# A figure whose series are all unresolved (500 paths): the gnuplot script must be valid, so the
+# PNG is written and no warning printed (a missing closing quote once dropped the PNG silently).
+if command -v gnuplot >/dev/null; then
+  err=$($S npoint --problem double-well --starts "-1;1" --lr 0.2,0.1 --T 1 --models sme1,sme2 --observables dist2 --paths 500 --out "$TMP/unres" 2>&1 >/dev/null)
+  check "all-unresolved npoint renders its PNG" test -s "$TMP/unres/npoint.png"
+  check "all-unresolved npoint: no gnuplot warning" bash -c "! grep -q 'could not render' <<<\"\$1\"" _ "$err"
+fi
+
 # svag: at l = 1 its exact moments are SGD's (weak error exactly 0); l = 0 is refused by the flag's range.
 expect_ok "svag exact" -- $S weak --problem linreg --data "$TMP/data.csv" --models svag --svag-l 1 --lr 0.1 --T 1 --exact --out "$TMP/sv"
 check "svag at l = 1 has weak error 0 against SGD" awk -F, 'NR > 1 && $1 == "svag" { n++; if ($4 + 0 != 0) bad = 1 } END { exit !(n == 2 && !bad) }' "$TMP/sv/weak_errors.csv"

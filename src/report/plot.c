@@ -78,5 +78,8 @@ int sgdl_plot(sgdl_ctx *ctx, const char *dir, const char *name, const char *scri
   for (int i = 0; i < n_before; i++) free(before[i]);
   free(before);
   if (rendered) *rendered = ok;
+  /* Not an error (the data and the script are the results), but never silent: a script that
+   * gnuplot rejects is a defect of ours, and the user must know the PNG is missing. */
+  if (!ok) fprintf(stderr, "sgdlab: warning: gnuplot could not render %s (see its message above); %s.png was not written, the data and the script are kept\n", file, name);
   return SGDL_OK;
 }
