@@ -139,11 +139,16 @@ def run(command, **kw):
     from .result import Result
 
     lib = _load()
+    problem = kw.get("problem")  # a sgdlab.Problem (problem.py) runs as --problem callback
+    custom = hasattr(problem, "_run_json")
+    if custom:
+        kw = dict(kw, problem="callback")
     args = json.dumps(_args(kw))
     out = ctypes.c_void_p()
     err = ctypes.create_string_buffer(_ERRLEN)
     with _lock:
-        status = lib.sgdl_run_json(command.encode(), args.encode(), ctypes.byref(out), err, _ERRLEN)
+        call = problem._run_json if custom else lib.sgdl_run_json
+        status = call(*([lib] if custom else []), command.encode(), args.encode(), ctypes.byref(out), err, _ERRLEN)
     if status != 0:
         raise Error(err.value.decode(errors="replace"), command=command, status=status)
     try:
