@@ -13,7 +13,7 @@ a loss the user writes in NumPy, with no C:
     r = sgdlab.weak(problem=quad, lr=[0.1, 0.05], T=1, paths=10000, x0=[1, -0.5])
 
 Every function gets W points at once, x of shape (W, d) (a read-only view of the library's
-buffer, no copy), and returns:
+buffer, no copy, valid only during the call: copy it to keep it), and returns:
     loss(x)               -> (W,)        L(x_l)
     grad(x)               -> (W, d)      grad L(x_l)
     hvp(x, v)             -> (W, d)      Hess L(x_l) v_l                      (optional: sme2, smf2, newton)
@@ -59,8 +59,20 @@ class _Buffer:
         self.__array_interface__ = {"data": (addr, readonly), "shape": shape, "typestr": typestr, "version": 3}
 
 
+_views = {}
+
+
 def _view(addr, shape, readonly=True, typestr="<f8"):
-    return np.asarray(_Buffer(addr, shape, readonly, typestr))
+    """A NumPy view of a C buffer, valid during the callback that received addr. Views are kept by
+    (address, shape): the library's scratch blocks come back at the same addresses call after call,
+    and making a view costs more than the callback's own small products."""
+    key = (addr, shape, readonly, typestr)
+    v = _views.get(key)
+    if v is None:
+        if len(_views) >= 256:
+            _views.clear()
+        v = _views[key] = np.asarray(_Buffer(addr, shape, readonly, typestr))
+    return v
 
 
 def _declare(lib):
@@ -112,9 +124,8 @@ class Problem:
 
     # --- the callbacks: C buffers as NumPy views, the user's result copied into the output view ---
     def _store(self, which, out, res):
-        res = np.asarray(res, dtype=np.float64)
-        if res.shape != out.shape:
-            raise ValueError(f"Problem {self.name!r}: {which} returned shape {res.shape}, expected {out.shape}")
+        if np.shape(res) != out.shape:
+            raise ValueError(f"Problem {self.name!r}: {which} returned shape {np.shape(res)}, expected {out.shape}")
         out[...] = res
 
     def _guarded(self, which, body, proto):
