@@ -1,7 +1,7 @@
 /* The callback problem (sgdl_callback_problem, src/problem/callback.c): linreg written as lane-block
  * callbacks in C on the data of a generated built-in linreg gives the built-in's loss, gradients,
  * Hessian products, noise columns and batched minibatch sums; its lane kernels equal its per-point
- * members lane by lane (grad_sum_lanes bitwise the generic loop over grad_sample); the shared
+ * members lane by lane (grad_lanes, hvp_lanes; grad_sum_lanes bitwise the generic loop over grad_sample); the shared
  * problem checks and sgdl_problem_check pass, and refuse a wrong gradient; a failing callback
  * is recorded once, makes every later output NaN and is not called again; missing callbacks are
  * refused at creation with a message naming them. */
@@ -114,6 +114,15 @@ static void check_lanes(const sgdl_problem *p, const sgdl_problem *ref, int W) {
     for (int i = 0; i < d; i++) same &= g[i] == G[i * W + l];
   }
   CHECK(same, "W = %d: grad_lanes is grad lane by lane", W);
+  p->type->hvp_lanes(p, W, X, G, R); /* V = the gradients */
+  same = 1;
+  for (int l = 0; l < W; l++) {
+    double v[8];
+    for (int i = 0; i < d; i++) x[i] = X[i * W + l], v[i] = G[i * W + l];
+    p->type->hvp(p, x, v, g);
+    for (int i = 0; i < d; i++) same &= g[i] == R[i * W + l];
+  }
+  CHECK(same, "W = %d: hvp_lanes is hvp lane by lane", W);
   for (int weighted = 0; weighted < 2; weighted++) {
     sgdl_problem_grad_sum_lanes(p, W, X, B, idx, weighted ? w : NULL, G, work);
     sgdl_problem_grad_sum_lanes(ref, W, X, B, idx, weighted ? w : NULL, R, work);

@@ -78,6 +78,10 @@ typedef struct sgdl_problem_type {
    * Called from several threads at once: observe must not write to p. */
   const char *const *observable_names;
   double (*observe)(const sgdl_problem *p, int which, const double *x);
+  /* Optional fast path (NULL: hvp lane by lane): Hessian-vector products over W lanes in
+   * structure-of-arrays layout, X[i*W + l], V[i*W + l] -> out[i*W + l]; the modified drift of sme2
+   * and smf2 uses it (callback problems: one call per block instead of one per lane). */
+  void (*hvp_lanes)(const sgdl_problem *p, int W, const double *X, const double *V, double *out);
 } sgdl_problem_type;
 
 struct sgdl_problem {

@@ -1,7 +1,7 @@
 /* callback: a problem whose loss, gradient, Hessian-vector product, noise columns and per-sample
  * terms are the caller's functions over blocks of lanes (sgdl_callback_problem in
  * sgdlab/problem.h; Python's sgdlab.Problem wraps NumPy functions as these callbacks).
- * The lane kernels hand a whole block to one call: grad_lanes transposes the block's
+ * The lane kernels hand a whole block to one call: grad_lanes and hvp_lanes transpose the block's
  * structure-of-arrays X[i*W + l] into the callbacks' W x d rows and back; grad_sum_lanes asks
  * for the per-sample gradients of all minibatch samples of all lanes at once (in chunks of at
  * most CHUNK_POINTS point-sample pairs) and sums them b = 0, 1, ... from 0, as the generic loop
@@ -140,6 +140,22 @@ static void cb_grad_lanes(const sgdl_problem *p, int W, const double *X, double 
   free(rows);
 }
 
+static void cb_hvp_lanes(const sgdl_problem *p, int W, const double *X, const double *V, double *out) {
+  sgdl_callback_problem *cb = p->impl;
+  const int d = p->dim;
+  const size_t n = (size_t)W * (size_t)d;
+  double *rows = has_failed(cb) ? NULL : scratch(cb, 3 * n);
+  int ok = rows != NULL;
+  if (ok) {
+    lanes_to_rows(W, d, X, rows);
+    lanes_to_rows(W, d, V, rows + n);
+    ok = returned_ok(cb, cb->hvp(cb->user, W, rows, rows + n, rows + 2 * n), "hvp");
+  }
+  if (ok) rows_to_lanes(W, d, rows + 2 * n, out);
+  else fill_nan(out, n);
+  free(rows);
+}
+
 /* out[i*W + l] += sum over the chunk's samples b0 <= b < b0 + nb of w_b,l g[(l*nb + b - b0)*d + i],
  * b in increasing order (w NULL: weight 1, no product). */
 static void add_chunk(int W, int d, int b0, int nb, const double *w, const double *g, double *out) {
@@ -188,9 +204,9 @@ static void cb_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int
 #define CALLBACK_FINITE .grad_sample = cb_grad_sample, .loss_sample = cb_loss_sample, .grad_sum_lanes = cb_grad_sum_lanes
 
 static const sgdl_problem_type additive_type = {CALLBACK_MEMBERS};
-static const sgdl_problem_type additive_hvp_type = {CALLBACK_MEMBERS, .hvp = cb_hvp};
+static const sgdl_problem_type additive_hvp_type = {CALLBACK_MEMBERS, .hvp = cb_hvp, .hvp_lanes = cb_hvp_lanes};
 static const sgdl_problem_type finite_type = {CALLBACK_MEMBERS, CALLBACK_FINITE};
-static const sgdl_problem_type finite_hvp_type = {CALLBACK_MEMBERS, CALLBACK_FINITE, .hvp = cb_hvp};
+static const sgdl_problem_type finite_hvp_type = {CALLBACK_MEMBERS, CALLBACK_FINITE, .hvp = cb_hvp, .hvp_lanes = cb_hvp_lanes};
 
 int sgdl_callback_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p) {
   sgdl_callback_problem *cb = spec->callbacks;
