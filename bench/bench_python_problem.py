@@ -4,7 +4,9 @@ The same `sgdlab.weak` run (models gf: SGD and the gradient flow, one thread) on
 quadratic and on its NumPy transcription; paths = 2, 64, 1024, i.e. blocks of W = 2, 64 and
 256 lanes (the library's block is at most 256 lanes: 1024 paths are 4 blocks of 256). A lane-step
 is one gradient of one lane; the Python run counts them (the built-in run, same flags, does the
-same ones). Prints lane-steps/s of both and the Python overhead per lane-step.
+same ones). Prints lane-steps/s of both and the Python overhead per lane-step; then, at 1024
+paths, whole-run times of both for sme2 (its modified drift: one hvp call per block) and for gf
+with threads=1 and threads=2 (the callbacks take turns on the GIL).
 
     SGDLAB_LIB=build/libsgdlab.so.0 PYTHONPATH=python /usr/bin/python3 bench/bench_python_problem.py
 """
@@ -51,3 +53,13 @@ for paths, W, T in ((2, 2, 100.0), (64, 64, 40.0), (1024, 256, 10.0)):
     over = (t_python - t_builtin) / lanes * 1e6
     print(f"{paths:>6} {W:>4} {lanes:>11} {calls:>7} {lanes / t_builtin:>12.3g} {lanes / t_python:>12.3g} "
           f"{t_python / t_builtin:>7.1f} {over:>22.3f} {(t_python - t_builtin) / calls * 1e6:>8.1f}")
+
+print()
+print(f"{'run (paths 1024, lr 0.01)':<34} {'built-in s':>10} {'python s':>9} {'ratio':>6}")
+for label, extra in (("gf, T 10, threads 1", dict(models="gf", T=10.0, threads=1)),
+                     ("gf, T 10, threads 2", dict(models="gf", T=10.0, threads=2)),
+                     ("sme2, T 2, threads 1", dict(models="sme2", T=2.0, threads=1))):
+    kw = dict(lr=[0.01], paths=1024, observables="x0", x0=np.ones(d), seed=1, **extra)
+    t_builtin = best_of(3, lambda: sgdlab.weak(problem="quadratic", H=H, **kw))
+    t_python = best_of(3, lambda: sgdlab.weak(problem=quad, **kw))
+    print(f"{label:<34} {t_builtin:>10.3f} {t_python:>9.3f} {t_python / t_builtin:>6.1f}")

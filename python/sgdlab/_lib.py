@@ -141,8 +141,8 @@ def run(command, **kw):
     lib = _load()
     problem = kw.get("problem")  # a sgdlab.Problem (problem.py) runs as --problem callback
     custom = hasattr(problem, "_run_json")
-    if custom:
-        kw = dict(kw, problem="callback")
+    if custom:  # one thread unless asked: Python callbacks take turns on the GIL (problem.py)
+        kw = {"threads": 1, **kw, "problem": "callback"}
     args = json.dumps(_args(kw))
     out = ctypes.c_void_p()
     err = ctypes.create_string_buffer(_ERRLEN)

@@ -24,8 +24,10 @@ idx is a (W, B) array of sample numbers (uint32). A finite-data problem has nois
 G_n = grad L - grad l_n (weight 1/N), computed from grad and grad_sample. W is at most 256 for the
 lane kernels (one block of paths) and 1 where the library works point by point.
 
-Threads: the callbacks run on the run's OpenMP threads but need the GIL, so they run one at a time;
-the numbers do not depend on the thread count (each block of lanes is the same whichever thread
+Threads: a run with a Problem uses one thread unless threads= says otherwise. The callbacks need
+the GIL, so on several OpenMP threads they take turns, and slower than on one (on 2 cores a
+gradient-flow run took 4x longer with threads=2: bench/RESULTS.md, "Python-defined problems").
+The numbers do not depend on the thread count (each block of lanes is the same whichever thread
 runs it). An exception in a callback stops every later callback (outputs become NaN), the run fails,
 and the exception is raised again from the sgdlab call that ran it.
 """
