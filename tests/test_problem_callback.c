@@ -26,7 +26,10 @@ static int lin_loss(void *user, int W, const double *X, double *out) {
   const lin_data *u = user;
   for (int l = 0; l < W; l++) {
     double s = 0;
-    for (uint32_t n = 0; n < u->N; n++) s += residual(u, X + (size_t)l * (size_t)u->d, n) * residual(u, X + (size_t)l * (size_t)u->d, n);
+    for (uint32_t n = 0; n < u->N; n++) {
+      const double r = residual(u, X + (size_t)l * (size_t)u->d, n);
+      s += r * r;
+    }
     out[l] = 0.5 * s / (double)u->N;
   }
   return 0;
@@ -70,7 +73,8 @@ static int lin_grad_sample(void *user, int W, int nb, const double *X, const uin
       const uint32_t n = idx[(size_t)l * (size_t)nb + (size_t)b];
       const double r = residual(u, X + (size_t)l * (size_t)u->d, n);
       for (int j = 0; j < u->d; j++)
-        out[((size_t)l * (size_t)nb + (size_t)b) * (size_t)u->d + (size_t)j] = r * u->X[(size_t)n * (size_t)u->d + (size_t)j];
+        out[((size_t)l * (size_t)nb + (size_t)b) * (size_t)u->d + (size_t)j] =
+            r * u->X[(size_t)n * (size_t)u->d + (size_t)j];
     }
   return 0;
 }

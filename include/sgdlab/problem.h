@@ -16,7 +16,8 @@
  *
  * A problem type is a const vtable (GSL style). Built-ins: quadratic, linreg, logreg,
  * double-well, double-well-2d, degenerate, meanfield; user problems are shared objects (see
- * sgdl_problem_plugin_fn) or callbacks over blocks of lanes (sgdl_callback_problem, for Python). Networks on image data (mlp) are built one layer up, by the nn layer
+ * sgdl_problem_plugin_fn) or callbacks over blocks of lanes (sgdl_callback_problem, for Python).
+ * Networks on image data (mlp) are built one layer up, by the nn layer
  * (sgdlab/nn.h, sgdl_mlp_problem_create), on this same vtable. Ownership: sgdl_problem_create allocates, sgdl_problem_destroy frees.
  */
 #ifndef SGDLAB_PROBLEM_H

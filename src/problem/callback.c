@@ -191,7 +191,8 @@ static void cb_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int
     const int m = nb - b0 < chunk ? nb - b0 : chunk;
     for (int l = 0; l < W; l++)
       for (int b = 0; b < m; b++)
-        pick[(size_t)l * (size_t)m + (size_t)b] = idx ? idx[(size_t)(b0 + b) * (size_t)W + (size_t)l] : (uint32_t)(b0 + b);
+        pick[(size_t)l * (size_t)m + (size_t)b] =
+            idx ? idx[(size_t)(b0 + b) * (size_t)W + (size_t)l] : (uint32_t)(b0 + b);
     ok = returned_ok(cb, cb->grad_sample(cb->user, W, m, buf, pick, g), "grad_sample");
     if (ok) add_chunk(W, d, b0, m, w, g, out);
   }
@@ -199,14 +200,17 @@ static void cb_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int
   free(buf);
 }
 
-#define CALLBACK_MEMBERS                                                                                   \
+/* Four const types: additive or finite data, with or without the caller's hvp. */
+#define CALLBACK_MEMBERS \
   .name = "callback", .loss = cb_loss, .grad = cb_grad, .noise_cols = cb_noise_cols, .grad_lanes = cb_grad_lanes
-#define CALLBACK_FINITE .grad_sample = cb_grad_sample, .loss_sample = cb_loss_sample, .grad_sum_lanes = cb_grad_sum_lanes
+#define CALLBACK_FINITE \
+  .grad_sample = cb_grad_sample, .loss_sample = cb_loss_sample, .grad_sum_lanes = cb_grad_sum_lanes
+#define CALLBACK_HVP .hvp = cb_hvp, .hvp_lanes = cb_hvp_lanes
 
 static const sgdl_problem_type additive_type = {CALLBACK_MEMBERS};
-static const sgdl_problem_type additive_hvp_type = {CALLBACK_MEMBERS, .hvp = cb_hvp, .hvp_lanes = cb_hvp_lanes};
+static const sgdl_problem_type additive_hvp_type = {CALLBACK_MEMBERS, CALLBACK_HVP};
 static const sgdl_problem_type finite_type = {CALLBACK_MEMBERS, CALLBACK_FINITE};
-static const sgdl_problem_type finite_hvp_type = {CALLBACK_MEMBERS, CALLBACK_FINITE, .hvp = cb_hvp, .hvp_lanes = cb_hvp_lanes};
+static const sgdl_problem_type finite_hvp_type = {CALLBACK_MEMBERS, CALLBACK_FINITE, CALLBACK_HVP};
 
 int sgdl_callback_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p) {
   sgdl_callback_problem *cb = spec->callbacks;
