@@ -16,7 +16,8 @@
  *
  * A problem type is a const vtable (GSL style). Built-ins: quadratic, linreg, logreg,
  * double-well, double-well-2d, degenerate, meanfield; user problems are shared objects (see
- * sgdl_problem_plugin_fn). Networks on image data (mlp) are built one layer up, by the nn layer
+ * sgdl_problem_plugin_fn) or callbacks over blocks of lanes (sgdl_callback_problem, for Python).
+ * Networks on image data (mlp) are built one layer up, by the nn layer
  * (sgdlab/nn.h, sgdl_mlp_problem_create), on this same vtable. Ownership: sgdl_problem_create allocates, sgdl_problem_destroy frees.
  */
 #ifndef SGDLAB_PROBLEM_H
@@ -78,6 +79,10 @@ typedef struct sgdl_problem_type {
    * Called from several threads at once: observe must not write to p. */
   const char *const *observable_names;
   double (*observe)(const sgdl_problem *p, int which, const double *x);
+  /* Optional fast path (NULL: hvp lane by lane): Hessian-vector products over W lanes in
+   * structure-of-arrays layout, X[i*W + l], V[i*W + l] -> out[i*W + l]; the modified drift of sme2
+   * and smf2 uses it (callback problems: one call per block instead of one per lane). */
+  void (*hvp_lanes)(const sgdl_problem *p, int W, const double *X, const double *V, double *out);
 } sgdl_problem_type;
 
 struct sgdl_problem {
@@ -95,9 +100,43 @@ struct sgdl_problem {
                            * ends warn when a model needing Hessian products runs (borrowed, static) */
 };
 
+/* A problem defined by callbacks over blocks of lanes (in-process front ends: Python's
+ * sgdlab.Problem, include/sgdlab/run.h). Every callback gets a block of W points X, W x d
+ * row-major (point l is X[l*d .. l*d + d - 1]), writes its outputs for all W points and returns 0,
+ * or non-zero when it failed (a Python exception). The first failure is recorded in `failed` and
+ * `failure` (written by the library, from any thread); from then on no callback is called again,
+ * every output of the problem is NaN, and the run that used it is reported failed by
+ * sgdl_run_json_with_problem. Callbacks may be called from several threads at once (one run's
+ * OpenMP threads); each call's buffers are its own. Ownership: the caller owns the struct and
+ * whatever `user` points to; they must outlive every problem created from them. */
+typedef struct sgdl_callback_problem {
+  int dim;               /* d */
+  size_t n_data;         /* N > 0: finite data set (grad_sample, loss_sample); 0: additive noise */
+  int n_noise;           /* K, additive noise only (finite data: K = N, from grad and grad_sample) */
+  int noise_constant;    /* 1 if noise_cols does not depend on x */
+  int affine;            /* 1 if every per-sample gradient is affine in x (exact moments) */
+  void *user;            /* passed to every callback */
+  const char *desc;      /* one-line description for results.json (copied); NULL: "callback problem" */
+  /* out[l] = L(x_l). */
+  int (*loss)(void *user, int W, const double *X, double *out);
+  /* out[l*d + i] = (grad L(x_l))_i. */
+  int (*grad)(void *user, int W, const double *X, double *out);
+  /* Optional: out[l*d + i] = (Hess L(x_l) v_l)_i, V as X. */
+  int (*hvp)(void *user, int W, const double *X, const double *V, double *out);
+  /* Additive noise: out[(l*d + i)*K + k] = G_ik(x_l), the d x K noise columns of each point. */
+  int (*noise_cols)(void *user, int W, const double *X, double *out);
+  /* Finite data: nb samples per point, n = idx[l*nb + b] (0 <= n < N):
+   * out[(l*nb + b)*d + i] = (grad l_n(x_l))_i and out[l*nb + b] = l_n(x_l). */
+  int (*grad_sample)(void *user, int W, int nb, const double *X, const uint32_t *idx, double *out);
+  int (*loss_sample)(void *user, int W, int nb, const double *X, const uint32_t *idx, double *out);
+  int failed;            /* written by the library: 1 after the first failure */
+  char failure[256];     /* written by the library: which callback failed, and how */
+} sgdl_callback_problem;
+
 /* Everything the command line can say about a problem. Unused fields are ignored. */
 typedef struct sgdl_problem_spec {
-  const char *name;        /* built-in name, or a path to a plugin .so (contains '/' or ends in .so) */
+  const char *name;        /* built-in name, a path to a plugin .so (contains '/' or ends in .so),
+                            * or "callback" (the problem of `callbacks` below) */
   int dim;                 /* quadratic: d (taken from H when given) */
   const double *H;         /* quadratic: d x d symmetric */
   const double *C;         /* quadratic: d x d symmetric PSD noise covariance (default identity) */
@@ -115,6 +154,8 @@ typedef struct sgdl_problem_spec {
   int neurons;             /* meanfield: number of neurons n (default 20) */
   int C_dim;               /* quadratic: rows of C when the caller knows them; 0 = same as dim.
                             * A mismatch is the error "--C is 3x3 but --H is 2x2". */
+  sgdl_callback_problem *callbacks; /* name "callback": the problem these callbacks define (borrowed;
+                                     * the library writes its failed / failure fields) */
 } sgdl_problem_spec;
 
 /* Fills a spec with defaults (sigma2 = 1, s = 0.5, ky = 1, gen_n = 64, gen_d = 2, gen_noise = 0.5). */

@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include "sgdlab/problem.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -28,6 +30,20 @@ extern "C" {
  * "sgdlab <command>: error: ". */
 int sgdl_run_json(const char *command, const char *args_json, char **results_json, char *err, size_t errlen);
 void sgdl_run_json_free(char *results_json);
+/* The same with a problem defined by callbacks (sgdlab/problem.h, sgdl_callback_problem): the flag
+ * "problem": "callback" means it for this run. Its failed / failure fields are reset before the
+ * run; when a callback failed, the run returns 1 and err says which callback failed (the command's
+ * own later complaints, e.g. about NaN, are consequences and are not reported). The callbacks run
+ * on the run's OpenMP threads, possibly several at once. */
+int sgdl_run_json_with_problem(const char *command, const char *args_json, sgdl_callback_problem *problem,
+                               char **results_json, char *err, size_t errlen);
+/* Finite-difference self-check of a callback problem at x (d doubles; NULL: the origin), as
+ * sgdl_problem_check (sgdlab/problem.h): errs[4] receives the four relative errors (grad vs loss,
+ * hvp vs grad, grad_sample vs loss_sample, mean of grad_sample vs grad). Returns 0 when all are
+ * within tol, else non-zero with msg (msglen bytes, may be NULL) naming the first check that failed
+ * or the callback that failed. */
+int sgdl_check_problem(sgdl_callback_problem *problem, const double *x, double tol, double errs[4], char *msg,
+                       size_t msglen);
 /* The library's version, "MAJOR.MINOR.PATCH" (results.json's "version"). */
 const char *sgdl_library_version(void);
 

@@ -14,6 +14,8 @@ True for a flag that is given. The numbers are those of the sgdlab binary for th
 for bit: the library runs the same code (include/sgdlab/run.h). Errors raise sgdlab.Error with
 the message the binary prints.
 
+A loss of your own, in NumPy: sgdlab.Problem(dim, loss, grad, ...) passed as problem= (problem.py).
+
 The library is found through SGDLAB_LIB (a path to libsgdlab.so), next to this package, where
 `make install` put it relative to this package, in a build/ folder of the source tree, or by the
 system's loader.
@@ -28,9 +30,10 @@ _prefer_kernels()
 
 from ._lib import Error, library_path, library_version, run, flags
 from .result import Result
+from .problem import Problem
 
 __all__ = ["weak", "npoint", "stationary", "fpe", "exit", "train", "meanfield", "run", "flags", "Result",
-           "Error", "library_path", "library_version"]
+           "Error", "library_path", "library_version", "Problem"]
 
 
 def weak(**flags):

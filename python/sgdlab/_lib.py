@@ -134,13 +134,17 @@ def flags(**kw):
     return argv
 
 
-def call(command, args_json):
-    """sgdl_run_json in this process: (status, results.json text or None, error message)."""
+def call(command, args_json, problem=None):
+    """sgdl_run_json in this process: (status, results.json text or None, error message).
+    problem: a sgdlab.Problem whose callbacks serve "problem": "callback" in args_json."""
     lib = _load()
     out = ctypes.c_void_p()
     err = ctypes.create_string_buffer(_ERRLEN)
     with _lock:
-        status = lib.sgdl_run_json(command.encode(), args_json.encode(), ctypes.byref(out), err, _ERRLEN)
+        if problem is not None:  # a sgdlab.Problem (problem.py) runs as --problem callback
+            status = problem._run_json(lib, command.encode(), args_json.encode(), ctypes.byref(out), err, _ERRLEN)
+        else:
+            status = lib.sgdl_run_json(command.encode(), args_json.encode(), ctypes.byref(out), err, _ERRLEN)
     if status != 0:
         return status, None, err.value.decode(errors="replace")
     try:
@@ -157,13 +161,20 @@ def run(command, isolate=False, progress=None, **kw):
     cannot be stopped: Ctrl-C raises KeyboardInterrupt once it has finished."""
     from .result import Result
 
+    problem = kw.get("problem")
+    custom = hasattr(problem, "_run_json")
+    if custom:  # one thread unless asked: Python callbacks take turns on the GIL (problem.py)
+        if isolate:
+            raise Error("isolate=True cannot run a Python-defined Problem: its callbacks live in this process",
+                        command=command, status=2)
+        kw = {"threads": 1, **kw, "problem": "callback"}
     args = json.dumps(_args(kw))
     if isolate:
         from ._isolated import call_isolated
 
         status, text, msg = call_isolated(command, args, library_path(), kw.get("out"), progress)
     else:
-        status, text, msg = call(command, args)
+        status, text, msg = call(command, args, problem if custom else None)
     if status != 0:
         raise Error(msg, command=command, status=status)
     return Result(command, text, flags(**kw))

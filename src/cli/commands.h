@@ -9,6 +9,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "sgdlab/problem.h"
+
 typedef struct sgdl_cli_command {
   const char *name;
   int (*run)(int argc, char **argv); /* argv[0] is the command name; returns the exit status */
@@ -31,5 +33,9 @@ void sgdl_cli_capture_open(void);
 char *sgdl_cli_capture_close(char *msg, size_t msglen);
 int sgdl_cli_capture_results(const cJSON *results);
 int sgdl_cli_capture_error(const char *msg);
+
+/* The problem --problem callback means during one in-process run (run_json.c sets it before the
+ * command and clears it with NULL after); borrowed. */
+void sgdl_cli_set_callback_problem(sgdl_callback_problem *cb);
 
 #endif

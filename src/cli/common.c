@@ -87,11 +87,17 @@ static int cli_mlp_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
   return sgdl_mlp_problem_create(ctx, &spec, out);
 }
 
+/* The callbacks that --problem callback names, while run_json.c runs a command with them. */
+static sgdl_callback_problem *callback_problem;
+
+void sgdl_cli_set_callback_problem(sgdl_callback_problem *cb) { callback_problem = cb; }
+
 int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
   if (!strcmp(sgdl_opt_str(opts, "problem"), "mlp")) return cli_mlp_problem(ctx, opts, out);
   sgdl_problem_spec spec;
   sgdl_problem_spec_init(&spec);
   spec.name = sgdl_opt_str(opts, "problem");
+  spec.callbacks = callback_problem;
   double *H = NULL, *C = NULL;
   int rc = SGDL_OK;
   if (sgdl_opt_str(opts, "H")) {

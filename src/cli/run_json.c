@@ -2,7 +2,10 @@
  * turned into the argument vector the binary would get (--key=value for each key, in order), the
  * command runs exactly as from main.c, and its results.json and error message come back through the
  * capture of commands.c instead of stdout and stderr. It parses no option itself: the command's
- * table checks every key and value and names what was wrong. It does not initialise MPI. */
+ * table checks every key and value and names what was wrong. It does not initialise MPI.
+ * With a callback problem (sgdl_run_json_with_problem) "--problem callback" means it for that run;
+ * sgdl_check_problem runs the problem layer's finite-difference self-check on one. */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "sgdlab/core.h"
+#include "sgdlab/problem.h"
 #include "sgdlab/run.h"
 
 /* Commands share process state (OpenMP thread count, --config strings): one run at a time. */
@@ -104,7 +108,9 @@ static int build_argv(const char *command, const cJSON *args, argv_buf *a, char 
 /* Exit status of the binary for a library error code (2 for usage, 1 otherwise). */
 static int status_of(int rc) { return rc == SGDL_EUSAGE ? 2 : 1; }
 
-int sgdl_run_json(const char *command, const char *args_json, char **results_json, char *err, size_t errlen) {
+/* sgdl_run_json with --problem callback meaning cb (NULL: no such problem). */
+static int run_json(const char *command, const char *args_json, sgdl_callback_problem *cb, char **results_json,
+                    char *err, size_t errlen) {
   char scratch[8];
   if (!err || !errlen) {
     err = scratch;
@@ -136,12 +142,22 @@ int sgdl_run_json(const char *command, const char *args_json, char **results_jso
     return status_of(rc);
   }
   pthread_mutex_lock(&run_lock);
+  if (cb) {
+    cb->failed = 0;
+    cb->failure[0] = 0;
+  }
+  sgdl_cli_set_callback_problem(cb);
   sgdl_cli_capture_open();
   int status = cmd->run(a.n, a.v);
   sgdl_cli_out_close(); /* the next run in this process opens its own --out set */
   fflush(stdout);
   char *results = sgdl_cli_capture_close(err, errlen);
+  sgdl_cli_set_callback_problem(NULL);
   pthread_mutex_unlock(&run_lock);
+  if (cb && cb->failed) { /* the cause, whatever the NaNs it left did to the run afterwards */
+    snprintf(err, errlen, "--problem callback: %s", cb->failure);
+    status = 1;
+  }
   argv_free(&a);
   if (status == 0 && !results) {
     snprintf(err, errlen, "%s: the command produced no results (was \"help\" given?)", command);
@@ -154,6 +170,49 @@ int sgdl_run_json(const char *command, const char *args_json, char **results_jso
   }
   *results_json = results;
   return 0;
+}
+
+int sgdl_run_json(const char *command, const char *args_json, char **results_json, char *err, size_t errlen) {
+  return run_json(command, args_json, NULL, results_json, err, errlen);
+}
+
+int sgdl_run_json_with_problem(const char *command, const char *args_json, sgdl_callback_problem *problem,
+                               char **results_json, char *err, size_t errlen) {
+  if (!problem) {
+    if (err && errlen) snprintf(err, errlen, "sgdl_run_json_with_problem: problem must not be NULL");
+    if (results_json) *results_json = NULL;
+    return 2;
+  }
+  return run_json(command, args_json, problem, results_json, err, errlen);
+}
+
+int sgdl_check_problem(sgdl_callback_problem *problem, const double *x, double tol, double errs[4], char *msg,
+                       size_t msglen) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  sgdl_problem_spec spec;
+  sgdl_problem_spec_init(&spec);
+  spec.name = "callback";
+  spec.callbacks = problem;
+  for (int k = 0; k < 4; k++) errs[k] = NAN;
+  if (problem) {
+    problem->failed = 0;
+    problem->failure[0] = 0;
+  }
+  sgdl_problem *p = NULL;
+  double *x0 = NULL;
+  int rc = sgdl_problem_create(&ctx, &spec, &p);
+  if (!rc && !x) {
+    x0 = sgdl_alloc(&ctx, (size_t)p->dim, sizeof *x0);
+    if (!x0) rc = SGDL_ENOMEM;
+    else sgdl_problem_default_x0(p, 0, x0);
+  }
+  if (!rc) rc = sgdl_problem_check(&ctx, p, x ? x : x0, tol, errs);
+  if (problem && problem->failed) rc = sgdl_fail(&ctx, SGDL_EINVAL, "%s", problem->failure);
+  if (msg && msglen) snprintf(msg, msglen, "%s", rc ? ctx.msg : "");
+  sgdl_free(x0);
+  sgdl_problem_destroy(p);
+  return rc;
 }
 
 void sgdl_run_json_free(char *results_json) { free(results_json); }

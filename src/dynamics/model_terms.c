@@ -27,8 +27,11 @@ long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise) {
    * Finite data, lane kernels instead: weights (N), sum and grad L (2d), z sums (1) per lane and
    * the problem's kernel scratch. */
   long per_point = 8 * d + 4 * d * d + d * K + p->n_noise + 16;
+  /* a lane Hessian product: the generic grad_lanes work (2d), then hv [d][W] */
+  if (p->type->hvp_lanes && per_point < 2 * d + d * SGDL_LANES) per_point = 2 * d + d * SGDL_LANES;
   if (!p->n_data) return per_point;
-  if (!per_lane_noise) per_point = 5 * d + 16; /* the drift alone: grad_lanes work, x, g, hv */
+  if (!per_lane_noise) /* the drift alone: grad_lanes work, x, g, hv (a block of hv with hvp_lanes) */
+    per_point = p->type->hvp_lanes ? 2 * d + d * SGDL_LANES + 16 : 5 * d + 16;
   const long lanes = ((long)p->n_data + 2 * d + 1) * SGDL_LANES + sgdl_problem_lanes_work(p);
   return lanes > per_point ? lanes : per_point;
 }
@@ -40,7 +43,12 @@ void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X
   sgdl_problem_grad_lanes(p, W, X, Bout, work);
   if (m->c0 != 1)
     for (size_t i = 0; i < (size_t)d * W; i++) Bout[i] *= m->c0;
-  if (modified) {
+  if (modified && p->type->hvp_lanes) { /* one call for the block: as below, lane by lane */
+    double *hv = work + 2 * d;
+    const double c = m->modc * s->par.lr;
+    p->type->hvp_lanes(p, W, X, Bout, hv);
+    for (size_t i = 0; i < (size_t)d * W; i++) Bout[i] += c * hv[i];
+  } else if (modified) {
     double *x = work + 2 * d, *g = x + d, *hv = g + d;
     const double c = m->modc * s->par.lr; /* g already carries c0: c0 (grad L + modc alpha H grad L) */
     for (int l = 0; l < W; l++) {

@@ -1,4 +1,5 @@
-/* The problem layer's generic part: defaults, creation by name (built-in table or plugin path),
+/* The problem layer's generic part: defaults, creation by name (built-in table, plugin path or
+ * "callback"),
  * destruction, the per-lane gradient fallback, Sigma_1 from the noise columns, and the minibatch
  * factor c_B. The problem types themselves live one per file beside this one.
  * Does not: sample minibatches (rng layer) or step anything (dynamics layer). */
@@ -61,6 +62,8 @@ int sgdl_problem_create(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_probl
   sgdl_problem_init_fn init = NULL;
   if (sgdl_problem_is_plugin_name(name)) {
     init = sgdl_plugin_init;
+  } else if (!strcmp(name, "callback")) {
+    init = sgdl_callback_init;
   } else {
     for (int i = 0; sgdl_problem_names[i]; i++)
       if (strcmp(name, sgdl_problem_names[i]) == 0) init = builtin_init[i];

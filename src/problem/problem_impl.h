@@ -17,6 +17,7 @@ int sgdl_double_well_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_pro
 int sgdl_double_well_2d_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 int sgdl_degenerate_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 int sgdl_meanfield_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
+int sgdl_callback_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 int sgdl_plugin_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 void sgdl_meanfield_default_x0(const sgdl_problem *p, uint32_t seed, double *x);
 
