@@ -118,6 +118,9 @@ static void against_simulation(void) {
     printf("adam lr %.2f: Var x0, x1 real %.6g %.6g (se %.1g %.1g); self-consistent %.6g %.6g (worst %.2f se); "
            "frozen %.6g %.6g (worst %.2f se, diagonal >= %+.2f se)\n",
            lrs[k], m.cov[0], m.cov[3], m.cov_se[0], m.cov_se[3], sc.sigma[0], sc.sigma[3], zsc, fr.sigma[0], fr.sigma[3], zfr, dfr);
+    printf("  (model - real)/se for S00, S01, S11: self-consistent %+.2f %+.2f %+.2f, frozen %+.2f %+.2f %+.2f\n",
+           (sc.sigma[0] - m.cov[0]) / m.cov_se[0], (sc.sigma[1] - m.cov[1]) / m.cov_se[1], (sc.sigma[3] - m.cov[3]) / m.cov_se[3],
+           (fr.sigma[0] - m.cov[0]) / m.cov_se[0], (fr.sigma[1] - m.cov[1]) / m.cov_se[1], (fr.sigma[3] - m.cov[3]) / m.cov_se[3]);
     CHECK(zsc < 4, "lr %g: self-consistent Adam within 4 se of the simulation (worst %.2f)", lrs[k], zsc);
     CHECK(zfr > 6 && dfr > 3, "lr %g: the frozen model should be resolved above the simulation (worst %.2f se, diagonal >= %.2f se)",
           lrs[k], zfr, dfr);
