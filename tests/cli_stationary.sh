@@ -47,6 +47,10 @@ expect_ok "gauss-linreg" -- $S stationary --problem gauss-linreg --A "1,0.3;0.3,
 json_check "gauss closed form == fixed point" "$TMP/g/results.json" "r['closed_form_vs_fixed_point_max_diff'] < 1e-14 and r['stable']"
 expect_ok "adam" -- $S stationary --problem quadratic --H "2,0.5;0.5,1" --C "1,0.3;0.3,0.5" --algo adam --beta1 0.9 --lr 0.01 --out "$TMP/adam" --quiet
 json_check "adam flagged as approximation" "$TMP/adam/results.json" "r['discrete_is_exact'] is False and 'frozen' in r['approximation']"
+json_check "adam: self-consistent model by default" "$TMP/adam/results.json" "r['adam_model'] == 'self-consistent' and r['adam_fixed_point']['relative_change'] <= 1e-12 and r['adam_second_moment'][0] > 1"
+expect_ok "adam frozen" -- $S stationary --problem quadratic --H "2,0.5;0.5,1" --C "1,0.3;0.3,0.5" --algo adam --adam-model frozen --lr 0.01 --out "$TMP/adamf" --quiet
+json_check "adam frozen: v = diag(C), larger covariance" "$TMP/adamf/results.json" "r['adam_model'] == 'frozen' and r['adam_second_moment'] == [1, 0.5] and 'adam_fixed_point' not in r and r['methods']['discrete']['covariance'][0][0] > json.load(open('$TMP/adam/results.json'))['methods']['discrete']['covariance'][0][0]"
+expect_fail "adam model without adam" "--adam-model: only --algo adam" -- $S stationary --H-eig 1 --algo hb --adam-model frozen
 expect_ok "scan" -- $S stationary --scan-lr 0.01:1.9:20 --problem quadratic --H-eig 1,2 --C-eig 1,1 --out "$TMP/scan" --quiet
 check "scan CSV written" test -s "$TMP/scan/scan_lr.csv"
 check "scan gnuplot script written" test -s "$TMP/scan/scan_lr.gp"

@@ -5,8 +5,9 @@
  *   sgd                exact:  S = (I - aH) S (I - aH) + a^2 C                         (5.1)
  *   hb, nag            exact:  augmented state (x, x_prev) / Sutskever (x, v)            (5.2)
  *   newton, ngd        exact for a constant preconditioner L = (H + dI)^-1, (F + dI)^-1  (5.4)
- *   adam               approximation: frozen preconditioner P = (diag(C)^1/2 + eps)^-1, i.e.
- *                      heavy ball with mu = beta1, lr a(1 - beta1), preconditioner P    (5.4)
+ *   adam               approximation: heavy ball with mu = beta1, lr a(1 - beta1) and a constant
+ *                      preconditioner P = (v^1/2 + eps)^-1: frozen v = diag(C) (5.4), or the
+ *                      self-consistent v = diag(H Sigma(v) H + C) = E g^2 (5.4a; exact as beta2 -> 1)
  * Every case is reduced to symmetric form: with S = L^{1/2} (or P^{1/2}) and y = S^-1 x the
  * iteration is plain SGD / heavy ball / NAG on H' = S H S with noise C' = S C S, and the
  * eigenbasis of H' decouples it into 1x1 (SGD) or 2x2 (momentum) blocks per eigen-pair
@@ -36,8 +37,8 @@ extern "C" {
 #endif
 
 /* Algorithms are the discrete rules SGDL_OPT_SGD .. SGDL_OPT_NGD of sgdlab/stepper.h (names through
- * sgdl_opt_rule_from_name / sgdl_opt_rule_name). SGDL_OPT_ADAM is solved in its frozen-preconditioner
- * approximation (exact = 0 below). */
+ * sgdl_opt_rule_from_name / sgdl_opt_rule_name). SGDL_OPT_ADAM is solved in an approximation (exact = 0
+ * below): frozen preconditioner by sgdl_stat_quad_solve(_iterate), either model by sgdl_stat_quad_solve_model. */
 
 /* Which iterate a nag result describes (sgdl_stat_quad_solve_iterate). sgdlab's nag steps the
  * Sutskever state (x, v): y = x + mu v, v <- mu v - alpha g(y), x <- x + v, and reports x.
@@ -45,6 +46,11 @@ extern "C" {
  * buf = -v / alpha its parameter p is exactly the look-ahead point y = x + mu v (same start: v = 0,
  * p_0 = x_0). LOOKAHEAD reports that point; it is defined for nag only. */
 typedef enum { SGDL_STAT_ITERATE_X = 0, SGDL_STAT_ITERATE_LOOKAHEAD = 1 } sgdl_stat_iterate;
+
+/* Adam's model (sgdl_stat_quad_solve_model): the second moment v behind P = (v^1/2 + eps)^-1 is
+ * FROZEN at diag(C) (the noise alone), or SELF_CONSISTENT: the fixed point v = diag(H Sigma(v) H + C),
+ * Adam's E g^2 at stationarity (SPEC 5.4a). Both neglect v's fluctuation around its mean (O(1 - beta2)). */
+typedef enum { SGDL_STAT_ADAM_FROZEN = 0, SGDL_STAT_ADAM_SELF_CONSISTENT = 1 } sgdl_stat_adam_model;
 
 /* Result for the quadratic model. All matrices d x d row-major unless stated. */
 typedef struct sgdl_stat_quad {
@@ -68,6 +74,11 @@ typedef struct sgdl_stat_quad {
   double *var_eig[3];    /* variance along eigenvector u_i of H: discrete, sme1, sme2 (d each) */
   double excess[3];      /* 1/2 tr(H Sigma): discrete, sme1, sme2 */
   double rho;            /* spectral radius of the iteration (x-state) */
+  /* adam only (else 0 / NULL): */
+  int adam_model;        /* sgdl_stat_adam_model */
+  double *adam_v;        /* d: the second moment behind P (frozen: diag(C); self-consistent: the fixed point) */
+  int adam_iterations;   /* self-consistent: solves until the relative change of v was <= 1e-12 (frozen: 0) */
+  double adam_change;    /* self-consistent: that last max_i |f(v)_i - v_i| / f(v)_i */
   /* internal: reduced eigen-problem for finite-time moments */
   double *S, *g, *V, *Ct; /* S = precond^{1/2} (or NULL), eigen of H' = S H S, Ct = V^T C' V */
 } sgdl_stat_quad;
@@ -83,6 +94,12 @@ int sgdl_stat_quad_solve(sgdl_ctx *ctx, int algo, int d, const double *H, const 
  * predictions are the models' own (x and x + mu v differ by O(alpha) there). */
 int sgdl_stat_quad_solve_iterate(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
                                  const sgdl_algo_params *par, int iterate, sgdl_stat_quad *q);
+/* The same with Adam's model chosen (sgdl_stat_adam_model; ignored for the other algorithms).
+ * sgdl_stat_quad_solve_iterate is this with SGDL_STAT_ADAM_FROZEN. Self-consistent: q is the solve at
+ * the fixed point (lr_max, rho and P there); a fixed point that does not converge in 500 iterations
+ * fails with SGDL_ELINALG naming --adam-model and --lr. */
+int sgdl_stat_quad_solve_model(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
+                               const sgdl_algo_params *par, int iterate, int adam_model, sgdl_stat_quad *q);
 void sgdl_stat_quad_free(sgdl_stat_quad *q);
 /* Only the stability limit (used by --scan-lr): no solve. */
 int sgdl_stat_quad_lr_max(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,

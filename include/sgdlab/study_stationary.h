@@ -55,6 +55,8 @@ typedef struct sgdl_stationary_spec {
   int nag_iterate;           /* --nag-iterate: sgdl_stat_iterate; SGDL_STAT_ITERATE_LOOKAHEAD (torch) reports
                               * nag's look-ahead point x + mu v, PyTorch's parameter (exact covariance,
                               * finite-time moments, scan and --simulate alike); needs algo nag */
+  int adam_model;            /* --adam-model: sgdl_stat_adam_model for algo adam on the quadratic (exact
+                              * covariance, finite-time moments and scan); default SELF_CONSISTENT */
   /* quadratic */
   int dim;
   const double *H;           /* d x d, symmetric positive definite */
@@ -82,7 +84,7 @@ typedef struct sgdl_stationary_spec {
   void *progress_user;
 } sgdl_stationary_spec;
 
-/* Zero, algo "sgd", sgdl_algo_params_init, replicas 256, burn -1. */
+/* Zero, algo "sgd", sgdl_algo_params_init, adam_model SELF_CONSISTENT, replicas 256, burn -1. */
 void sgdl_stationary_spec_init(sgdl_stationary_spec *spec);
 
 typedef struct sgdl_stationary_escape {

@@ -109,6 +109,11 @@ static int spec_from_flags(sgdl_ctx *ctx, sgdl_opt *o, uint32_t seed, sgdl_stati
   sp->seed = seed;
   sp->algo = sgdl_opt_str(o, "algo");
   sp->nag_iterate = !strcmp(sgdl_opt_str(o, "nag-iterate"), "torch") ? SGDL_STAT_ITERATE_LOOKAHEAD : SGDL_STAT_ITERATE_X;
+  /* no table default, so results.json's params name it only when given: self-consistent unless "frozen" */
+  const char *am = sgdl_opt_str(o, "adam-model");
+  sp->adam_model = am && !strcmp(am, "frozen") ? SGDL_STAT_ADAM_FROZEN : SGDL_STAT_ADAM_SELF_CONSISTENT;
+  if (am && strcmp(sp->algo, "adam"))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--adam-model: only --algo adam has a model choice (got --algo %s)", sp->algo);
   const char *pname = sgdl_opt_str(o, "problem");
   if (!sgdl_opt_given(o, "problem")) {
     if (sgdl_opt_str(o, "H") || sgdl_opt_str(o, "H-eig")) pname = "quadratic";
@@ -146,6 +151,9 @@ int sgdl_cmd_stationary(int argc, char **argv) {
       {"algo", OPT_STR, "sgd", "the discrete algorithm", NULL, 0, OPT_CHOICES("sgd|hb|nag|adam|newton|ngd")},
       {"nag-iterate", OPT_STR, "sgdlab", "nag: report x (sgdlab) or the look-ahead x + mu v, PyTorch's SGD(nesterov=True) parameter (torch)",
        NULL, 0, OPT_CHOICES("sgdlab|torch")},
+      {"adam-model", OPT_STR, NULL,
+       "adam: preconditioner from the self-consistent second moment v = diag(H Sigma H + C) (self-consistent, the default) "
+       "or from v = diag(C) (frozen)", NULL, 0, OPT_CHOICES("self-consistent|frozen")},
       {"lr", OPT_NUM, "0.1", "learning rate alpha", NULL, 0, OPT_POSITIVE},
       {"momentum", OPT_NUM, "0.9", "hb, nag: momentum mu", NULL, 0, OPT_RANGE(0, 1, OPT_GE | OPT_LT)},
       {"beta1", OPT_NUM, "0.9", "adam: first-moment decay", NULL, 0, OPT_RANGE(0, 1, OPT_GE | OPT_LT)},

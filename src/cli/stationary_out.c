@@ -219,6 +219,23 @@ static void quad_extras(const sgdl_stationary_view *v, const sgdl_stationary_stu
   }
 }
 
+/* Adam's model and its second moment v (results.json adam_model, adam_second_moment, adam_fixed_point). */
+static void adam_output(const sgdl_stationary_view *v, const sgdl_stat_quad *q, cJSON *json) {
+  const int sc = q->adam_model == SGDL_STAT_ADAM_SELF_CONSISTENT;
+  cJSON_AddStringToObject(json, "adam_model", sc ? "self-consistent" : "frozen");
+  cJSON_AddItemToObject(json, "adam_second_moment", sgdl_json_doubles(q->adam_v, (size_t)q->d));
+  if (sc) {
+    cJSON *fp = cJSON_AddObjectToObject(json, "adam_fixed_point");
+    cJSON_AddNumberToObject(fp, "iterations", q->adam_iterations);
+    sgdl_json_add_number(fp, "relative_change", q->adam_change);
+  }
+  if (!v->say) return;
+  printf("  adam model: %s, second moment v =", sc ? "self-consistent" : "frozen");
+  for (int i = 0; i < q->d && i < 6; i++) printf(" %.6g", q->adam_v[i]);
+  if (sc) printf("  (fixed point in %d solves)", q->adam_iterations);
+  printf("\n");
+}
+
 static int quad_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl_stationary_spec *sp, const sgdl_stationary_study_result *res,
                        cJSON *json) {
   const int d = res->dim;
@@ -234,8 +251,11 @@ static int quad_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl_
     return scan_output(ctx, v, label, res, json);
   }
   const sgdl_stat_quad *q = &res->quad;
-  const char *approx = res->algo == SGDL_OPT_ADAM ? "frozen preconditioner P = (diag(C)^1/2 + eps)^-1, bias corrections -> 1 (SPEC 5.4)"
-                                                   : "Fisher frozen at the minimum: F = C (SPEC 5.4)";
+  const int sc = res->algo == SGDL_OPT_ADAM && q->adam_model == SGDL_STAT_ADAM_SELF_CONSISTENT;
+  const char *approx = sc ? "preconditioner P = (v^1/2 + eps)^-1 frozen at the self-consistent second moment v = diag(H Sigma H + C) "
+                            "= E g^2, bias corrections -> 1; v's O(1 - beta2) fluctuation neglected (SPEC 5.4a)"
+                       : res->algo == SGDL_OPT_ADAM ? "frozen preconditioner P = (diag(C)^1/2 + eps)^-1, bias corrections -> 1 (SPEC 5.4)"
+                                                    : "Fisher frozen at the minimum: F = C (SPEC 5.4)";
   cJSON_AddBoolToObject(json, "stable", 1);
   sgdl_json_add_number(json, "lr", res->lr);
   sgdl_json_add_number(json, "lr_max", q->lr_max);
@@ -257,6 +277,7 @@ static int quad_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl_
   cJSON_AddItemToObject(json, "lag1_autocovariance", sgdl_json_matrix(d, d, q->lag1));
   if (q->state_cov) cJSON_AddItemToObject(json, "state_covariance", sgdl_json_matrix(2 * d, 2 * d, q->state_cov));
   if (v->say) quad_summary(v, aname, approx, res);
+  if (res->algo == SGDL_OPT_ADAM) adam_output(v, q, json);
   quad_extras(v, res, json);
   if (res->has_mc) {
     mc_output(v, d, &res->mc, q->sigma, methods);

@@ -1,6 +1,7 @@
 /* Exact stationary covariance of SGD, heavy ball, Nesterov, damped Newton, natural gradient and
- * (frozen-preconditioner) Adam on the quadratic model g = H x + xi, Cov xi = C (SPEC 5.1, 5.2, 5.4),
- * with the SME1/SME2 predictions, the stability limit and the exact finite-time moments.
+ * Adam (preconditioner frozen at diag(C), or at the self-consistent second moment, SPEC 5.4a) on the
+ * quadratic model g = H x + xi, Cov xi = C (SPEC 5.1, 5.2, 5.4), with the SME1/SME2 predictions, the
+ * stability limit and the exact finite-time moments.
  *
  * Method: with a constant SPD preconditioner L = S^2 the variable y = S^-1 x follows plain SGD /
  * heavy ball / NAG on H' = S H S with noise C' = S C S. In the eigenbasis V of H' each pair (i, j)
@@ -10,10 +11,14 @@
  * Which iterate: x itself, or for nag optionally the look-ahead point y = x + mu v (PyTorch's
  * parameter under SGD(nesterov=True)); either is c^T z for the state z = (x, v) of a 2x2 block,
  * c = (1, 0) or (1, mu), so its covariance is c^T K c and its lag-1 covariance c^T A K c.
- * Not here: general Lyapunov solvers (src/linalg/lyapunov.c), linear regression (stationary_linreg.c). */
+ * Adam's self-consistent model: the fixed point v = diag(H Sigma(v) H + C) of the second moment, by
+ * (damped) iteration of this solve with P = (v^1/2 + eps)^-1; a clear error when it does not converge.
+ * Not here: general Lyapunov solvers (src/linalg/lyapunov.c), linear regression (stationary_linreg.c),
+ * the fluctuation of Adam's second moment around its mean (an O(1 - beta2) effect, SPEC 5.4a). */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sgdlab/linalg.h"
@@ -112,8 +117,9 @@ typedef struct {
   int kind, exact;
 } reduced;
 
+/* adam_v: Adam's second moment per coordinate for P = (v^1/2 + eps)^-1; NULL = diag(C) (frozen). */
 static int validate_and_reduce(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
-                               const sgdl_algo_params *par, sgdl_stat_quad *q, reduced *rd) {
+                               const sgdl_algo_params *par, const double *adam_v, sgdl_stat_quad *q, reduced *rd) {
   if (algo < SGDL_OPT_SGD || algo > SGDL_OPT_NGD) return sgdl_fail(ctx, SGDL_EINVAL, "--algo: unknown algorithm (sgd, hb, nag, adam, newton, ngd)");
   if (d < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--H: empty matrix");
   if (!(par->lr > 0) || !isfinite(par->lr)) return sgdl_fail(ctx, SGDL_EINVAL, "--lr: %g is not a positive number", par->lr);
@@ -167,7 +173,8 @@ static int validate_and_reduce(sgdl_ctx *ctx, int algo, int d, const double *H, 
   }
   if (!rc && algo == SGDL_OPT_ADAM) {
     for (int i = 0; i < d && !rc; i++) {
-      double p = 1.0 / (sqrt(fmax(C[(size_t)i * d + i], 0.0)) + par->eps);
+      double v = adam_v ? adam_v[i] : C[(size_t)i * d + i];
+      double p = 1.0 / (sqrt(fmax(v, 0.0)) + par->eps);
       if (!isfinite(p))
         rc = sgdl_fail(ctx, SGDL_EINVAL, "adam: C_%d%d = 0 and --eps 0: the frozen preconditioner 1/(sqrt(C_ii) + eps) is infinite", i + 1, i + 1);
       q->precond[(size_t)i * d + i] = p;
@@ -240,7 +247,7 @@ int sgdl_stat_quad_lr_max(sgdl_ctx *ctx, int algo, int d, const double *H, const
   sgdl_stat_quad q;
   memset(&q, 0, sizeof q);
   reduced rd;
-  int rc = validate_and_reduce(ctx, algo, d, H, C, par, &q, &rd);
+  int rc = validate_and_reduce(ctx, algo, d, H, C, par, NULL, &q, &rd);
   if (!rc) *lr_max = q.lr_max;
   sgdl_stat_quad_free(&q);
   return rc;
@@ -249,7 +256,7 @@ int sgdl_stat_quad_lr_max(sgdl_ctx *ctx, int algo, int d, const double *H, const
 void sgdl_stat_quad_free(sgdl_stat_quad *q) {
   if (!q) return;
   double **arr[] = {&q->h, &q->U, &q->precond, &q->sigma, &q->sigma_sme1, &q->sigma_sme2, &q->lag1, &q->state_cov,
-                    &q->var_eig[0], &q->var_eig[1], &q->var_eig[2], &q->S, &q->g, &q->V, &q->Ct};
+                    &q->var_eig[0], &q->var_eig[1], &q->var_eig[2], &q->S, &q->g, &q->V, &q->Ct, &q->adam_v};
   for (size_t k = 0; k < sizeof arr / sizeof *arr; k++) {
     sgdl_free(*arr[k]);
     *arr[k] = NULL;
@@ -287,14 +294,15 @@ int sgdl_stat_quad_solve(sgdl_ctx *ctx, int algo, int d, const double *H, const 
   return sgdl_stat_quad_solve_iterate(ctx, algo, d, H, C, par, SGDL_STAT_ITERATE_X, q);
 }
 
-int sgdl_stat_quad_solve_iterate(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
-                                 const sgdl_algo_params *par, int iterate, sgdl_stat_quad *q) {
+/* The solve for one preconditioner (adam_v: Adam's second moment, NULL = diag(C)). */
+static int solve_with(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C, const sgdl_algo_params *par,
+                      int iterate, const double *adam_v, sgdl_stat_quad *q) {
   memset(q, 0, sizeof *q);
   if (iterate != SGDL_STAT_ITERATE_X && !(iterate == SGDL_STAT_ITERATE_LOOKAHEAD && algo == SGDL_OPT_NAG))
     return sgdl_fail(ctx, SGDL_EINVAL, "--nag-iterate: the look-ahead (torch) iterate exists only for --algo nag, not %s",
                      sgdl_opt_rule_name(algo));
   reduced rd;
-  int rc = validate_and_reduce(ctx, algo, d, H, C, par, q, &rd);
+  int rc = validate_and_reduce(ctx, algo, d, H, C, par, adam_v, q, &rd);
   if (rc) return rc;
   q->iterate = iterate;
   if (!(par->lr < q->lr_max))
@@ -409,6 +417,96 @@ int sgdl_stat_quad_solve_iterate(sgdl_ctx *ctx, int algo, int d, const double *H
     }
   }
   sgdl_free(E);
+  return rc;
+}
+
+/* Adam's second moment implied by a solved q: v_i = (H Sigma H)_ii + C_ii = E g_i^2 at stationarity
+ * (g = H x + xi, x independent of the fresh xi, E x = 0). */
+static void adam_second_moment(int d, const double *H, const double *C, const double *Sigma, double *v) {
+  for (int i = 0; i < d; i++) {
+    double s = 0;
+    for (int a = 0; a < d; a++)
+      for (int b = 0; b < d; b++) s += H[(size_t)i * d + a] * Sigma[(size_t)a * d + b] * H[(size_t)b * d + i];
+    v[i] = s + C[(size_t)i * d + i];
+  }
+}
+
+/* Self-consistent Adam (SPEC 5.4a): iterate v <- v + w (f(v) - v), f(v) = diag(H Sigma(v) H + C), from
+ * v = diag(C) (the frozen model), halving the step w whenever the relative change grows. f is
+ * decreasing in v with slope O(alpha h p), so the plain iteration (w = 1) contracts fast. */
+static int adam_self_consistent(sgdl_ctx *ctx, int d, const double *H, const double *C, const sgdl_algo_params *par,
+                                sgdl_stat_quad *q) {
+  const int max_iter = 500;
+  const double tol = 1e-12;
+  double *v = sgdl_alloc(ctx, 2 * (size_t)d, sizeof(double));
+  if (!v) return SGDL_ENOMEM;
+  double *f = v + d, w = 1, change = INFINITY, prev = INFINITY;
+  for (int i = 0; i < d; i++) v[i] = C[(size_t)i * d + i];
+  int rc = SGDL_OK, it = 0;
+  for (it = 1; it <= max_iter; it++) {
+    sgdl_stat_quad_free(q);
+    rc = solve_with(ctx, SGDL_OPT_ADAM, d, H, C, par, SGDL_STAT_ITERATE_X, v, q);
+    if (rc) {
+      if (it > 1) {
+        char why[sizeof ctx->msg];
+        snprintf(why, sizeof why, "%s", ctx->msg);
+        rc = sgdl_fail(ctx, rc, "--adam-model self-consistent: iteration %d of the second-moment fixed point failed: %s", it, why);
+      }
+      break;
+    }
+    adam_second_moment(d, H, C, q->sigma, f);
+    prev = change;
+    change = 0;
+    for (int i = 0; i < d; i++) change = fmax(change, fabs(f[i] - v[i]) / fmax(f[i], 1e-300));
+    if (!isfinite(change)) break;
+    if (change <= tol) break;
+    if (change > prev) w *= 0.5;
+    for (int i = 0; i < d; i++) v[i] += w * (f[i] - v[i]);
+  }
+  if (!rc && !(change <= tol))
+    rc = sgdl_fail(ctx, SGDL_ELINALG,
+                   "--adam-model self-consistent: the second-moment fixed point v = diag(H Sigma(v) H + C) did not converge "
+                   "in %d iterations at --lr %g (last relative change %.3g); use a smaller --lr or --adam-model frozen",
+                   max_iter, par->lr, change);
+  if (!rc) {
+    q->adam_model = SGDL_STAT_ADAM_SELF_CONSISTENT;
+    q->adam_iterations = it;
+    q->adam_change = change;
+    memcpy(v, f, sizeof(double) * d); /* the v that Sigma implies (equal to the one used within tol) */
+    q->adam_v = v;
+    v = NULL;
+  }
+  sgdl_free(v);
+  return rc;
+}
+
+/* Frozen Adam: record v = diag(C), the second moment its preconditioner assumes. */
+static int adam_frozen_record(sgdl_ctx *ctx, int d, const double *C, sgdl_stat_quad *q) {
+  q->adam_v = sgdl_alloc(ctx, (size_t)d, sizeof(double));
+  if (!q->adam_v) return SGDL_ENOMEM;
+  for (int i = 0; i < d; i++) q->adam_v[i] = C[(size_t)i * d + i];
+  q->adam_model = SGDL_STAT_ADAM_FROZEN;
+  q->adam_iterations = 0;
+  q->adam_change = 0;
+  return SGDL_OK;
+}
+
+int sgdl_stat_quad_solve_iterate(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
+                                 const sgdl_algo_params *par, int iterate, sgdl_stat_quad *q) {
+  return sgdl_stat_quad_solve_model(ctx, algo, d, H, C, par, iterate, SGDL_STAT_ADAM_FROZEN, q);
+}
+
+int sgdl_stat_quad_solve_model(sgdl_ctx *ctx, int algo, int d, const double *H, const double *C,
+                               const sgdl_algo_params *par, int iterate, int adam_model, sgdl_stat_quad *q) {
+  memset(q, 0, sizeof *q);
+  if (adam_model != SGDL_STAT_ADAM_FROZEN && adam_model != SGDL_STAT_ADAM_SELF_CONSISTENT)
+    return sgdl_fail(ctx, SGDL_EINVAL, "--adam-model: unknown model %d (frozen, self-consistent)", adam_model);
+  if (algo == SGDL_OPT_ADAM && adam_model == SGDL_STAT_ADAM_SELF_CONSISTENT) {
+    if (iterate != SGDL_STAT_ITERATE_X) return solve_with(ctx, algo, d, H, C, par, iterate, NULL, q); /* its own error */
+    return adam_self_consistent(ctx, d, H, C, par, q);
+  }
+  int rc = solve_with(ctx, algo, d, H, C, par, iterate, NULL, q);
+  if (!rc && algo == SGDL_OPT_ADAM) rc = adam_frozen_record(ctx, d, C, q);
   return rc;
 }
 

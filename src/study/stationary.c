@@ -14,6 +14,7 @@ void sgdl_stationary_spec_init(sgdl_stationary_spec *sp) {
   memset(sp, 0, sizeof *sp);
   sp->algo = "sgd";
   sgdl_algo_params_init(&sp->par);
+  sp->adam_model = SGDL_STAT_ADAM_SELF_CONSISTENT;
   sp->replicas = 256;
   sp->burn = -1;
 }
@@ -132,7 +133,7 @@ static int quad_simulate(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, const do
 /* The stationary solve and what is derived from it: ratios per eigendirection, the SME expansion parameter. */
 static int quad_solve(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, int algo, const double *C, sgdl_stationary_study_result *res) {
   const int d = sp->dim;
-  int rc = sgdl_stat_quad_solve_iterate(ctx, algo, d, sp->H, C, &sp->par, sp->nag_iterate, &res->quad);
+  int rc = sgdl_stat_quad_solve_model(ctx, algo, d, sp->H, C, &sp->par, sp->nag_iterate, sp->adam_model, &res->quad);
   if (rc) return rc;
   res->has_quad = 1;
   const sgdl_stat_quad *q = &res->quad;

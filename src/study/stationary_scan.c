@@ -49,7 +49,7 @@ static int quad_eval(sgdl_ctx *ctx, const void *u, double lr, double ex[3], doub
   sgdl_algo_params p = s->sp->par;
   p.lr = lr;
   sgdl_stat_quad q;
-  int rc = sgdl_stat_quad_solve_iterate(ctx, s->algo, s->sp->dim, s->sp->H, s->C, &p, s->sp->nag_iterate, &q);
+  int rc = sgdl_stat_quad_solve_model(ctx, s->algo, s->sp->dim, s->sp->H, s->C, &p, s->sp->nag_iterate, s->sp->adam_model, &q);
   if (!rc) {
     for (int m = 0; m < 3; m++) ex[m] = q.excess[m];
     for (int i = 0; i < nv; i++)
