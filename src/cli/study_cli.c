@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/noise_out.h"
 #include "cli/study_cli.h"
 #include "sgdlab/study.h"
 #include "sgdlab/study_estimate.h"
@@ -530,6 +531,14 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
         printf("  %s/%s.png\n", out, command);
       }
       cJSON *root = results_json(&A, opts, &sp, &r, command);
+      if (!strcmp(A.prob->type->name, "mlp")) { /* a network: the NSR at the start weights (noise_out.h) */
+        sgdl_algo_params np = sp.par;
+        np.lr = sp.lrs[0];
+        const int talk = ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json");
+        if (talk) printf("\n");
+        if (sgdl_noise_scale_record(ctx, A.prob, A.x0, &np, root, talk, "at the start weights (first --lr)"))
+          fprintf(stderr, "warning: noise-to-signal ratio: %s\n", ctx->msg);
+      }
       sgdl_cli_estimate_record(ctx, opts, &est, root, 1);
       if (rounds) sgdl_study_rounds_json(root, &sp, &rr, &rspec);
       exit_code = sgdl_cli_emit(ctx, opts, root);
