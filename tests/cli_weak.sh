@@ -77,6 +77,17 @@ fi
 expect_ok "svag exact" -- $S weak --problem linreg --data "$TMP/data.csv" --models svag --svag-l 1 --lr 0.1 --T 1 --exact --out "$TMP/sv"
 check "svag at l = 1 has weak error 0 against SGD" awk -F, 'NR > 1 && $1 == "svag" { n++; if ($4 + 0 != 0) bad = 1 } END { exit !(n == 2 && !bad) }' "$TMP/sv/weak_errors.csv"
 expect_fail "svag l = 0" "--svag-l" -- $S weak --problem quadratic --models svag --svag-l 0
+# --svag-l as a list: one row per l (svag-l1, svag-l4, svag-l16) beside sme1; l = 1 is SGD (error 0) and
+# the exact weak error against SGD approaches sme1's as l grows (|E svag_l - E sme1| = O(1/l)).
+expect_ok "svag list exact" -- $S weak --problem linreg --data "$TMP/data.csv" --models sme1,svag --svag-l 1,4,16 --lr 0.1 --T 1 \
+  --exact --out "$TMP/svl" --quiet
+check "svag list: svag-l1 has weak error 0" awk -F, '$1 == "svag-l1" { n++; if ($4 + 0 != 0) bad = 1 } END { exit !(n == 2 && !bad) }' "$TMP/svl/weak_errors.csv"
+check "svag list: svag-l16 within 10% of sme1, closer than svag-l4" awk -F, '$3 == "x0" { e[$1] = $4 } END {
+  d16 = e["svag-l16"] - e["sme1"]; d4 = e["svag-l4"] - e["sme1"]; if (d16 < 0) d16 = -d16; if (d4 < 0) d4 = -d4
+  exit !(d16 < 0.1 * e["sme1"] && d16 < d4) }' "$TMP/svl/weak_errors.csv"
+check "svag list: rows in results.json" grep -q '"model":[[:space:]]*"svag-l16"' "$TMP/svl/results.json"
+expect_fail "svag list without svag" "needs svag exactly once" -- $S weak --problem quadratic --models sme1 --svag-l 1,2
+expect_fail "svag list repeated l" "listed twice" -- $S weak --problem quadratic --models svag --svag-l 2,2
 # A user problem from a shared object (examples/plugin/myloss.c, built by the project).
 PLUGIN="$SGDL_BUILD/examples/myloss.so"
 expect_ok "plugin problem runs" -- $S weak --problem "$PLUGIN" --plugin-params "b=2,sigma2=0.5" --x0 0,0 --lr 0.1,0.05 \

@@ -32,7 +32,7 @@ int main(void) {
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
   const double x0 = -1.0, target = 0.5;
-  const sgdl_exit_region reg = {0, -INFINITY, target, 0};
+  const sgdl_exit_region reg = {0, -INFINITY, target, 0, SGDL_EXIT_WATCH_COORD, 0, NULL};
 
   /* T19: the chain at alpha = 0.1, sigma^2 = 1, -1 -> 0.5 needs 6928 steps (4 digits given). */
   {
@@ -110,7 +110,7 @@ int main(void) {
   }
 
   /* ---- SME1 / SME2 vs quadrature (Euler-Maruyama with 8 substeps, monitored every alpha) ---- */
-  const sgdl_exit_region regb = {0, -INFINITY, target, 1};
+  const sgdl_exit_region regb = {0, -INFINITY, target, 1, SGDL_EXIT_WATCH_COORD, 0, NULL};
   for (int order = 1; order <= 2; order++) {
     sgdl_sme_model *m = order == 1 ? &m1 : &m2;
     sgdl_interval ivm;
@@ -147,7 +147,7 @@ int main(void) {
     CHECK(sgdl_first_exit_mc(&ctx, "sgd", p, &par, 1, 1, &outx, &reg, 100, 1000, &r, NULL, NULL) == SGDL_EINVAL &&
               strstr(ctx.msg, "outside"),
           "start outside: %s", ctx.msg);
-    const sgdl_exit_region empty = {0, 0.5, 0.5, 0};
+    const sgdl_exit_region empty = {0, 0.5, 0.5, 0, SGDL_EXIT_WATCH_COORD, 0, NULL};
     CHECK(sgdl_first_exit_mc(&ctx, "sgd", p, &par, 1, 1, &x0, &empty, 100, 1000, &r, NULL, NULL) == SGDL_EINVAL &&
               strstr(ctx.msg, "empty"),
           "empty region: %s", ctx.msg);

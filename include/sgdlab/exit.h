@@ -121,6 +121,11 @@ int sgdl_find_minimum(sgdl_ctx *ctx, const sgdl_problem *p, const double *x0, do
 
 /* ---- Monte Carlo first exit (ensemble layer) ----------------------------------------------- */
 
+/* What an exit region watches: one coordinate (the default, 0), the squared distance from a centre,
+ * or the full training loss. The last two define a neighbourhood where a basin cannot be drawn
+ * (a network's weights): exit when |x - centre|^2 >= level, or when L(x) >= level. */
+enum { SGDL_EXIT_WATCH_COORD = 0, SGDL_EXIT_WATCH_DIST2 = 1, SGDL_EXIT_WATCH_LOSS = 2 };
+
 typedef struct sgdl_exit_region {
   int coord;        /* coordinate monitored */
   double lo, hi;    /* exit as soon as x[coord] <= lo or x[coord] >= hi (+-INFINITY: no wall) */
@@ -128,6 +133,10 @@ typedef struct sgdl_exit_region {
                      * Brownian-bridge crossing probability exp(-2 (c - x_k)(c - x_{k+1}) / (v alpha)),
                      * v = alpha c_B Sigma_1,cc(x_k) the model's variance rate (Gobet's correction:
                      * the discrete-monitoring bias drops from O(sqrt(alpha)) to O(alpha)). 0 for SGD. */
+  int watch;        /* SGDL_EXIT_WATCH_*: DIST2 and LOSS ignore coord, lo, hi and bridge and exit when
+                     * the watched value reaches level (LOSS: a full-data loss per path per step) */
+  double level;
+  const double *centre; /* DIST2: [d], borrowed */
 } sgdl_exit_region;
 
 typedef struct sgdl_first_exit {

@@ -323,6 +323,8 @@ typedef struct sgdl_fluct {
   double *proj;      /* [nrec][k] u_i . (x_r - x_0) */
   double *var_meas;  /* [k] measured variance of u_i . x after burn-in (then scratch) */
   double loss_start, grad_norm;       /* at the trained weights: L and |grad L| */
+  double trace_sigma1;                /* there: tr Sigma_1 = (1/N) sum_i |grad l_i - grad L|^2 (the
+                                       * per-sample gradient variance of the noise-to-signal ratio) */
   double loss_mean, loss_at_mean;     /* mean L(x_r) after burn-in, L(mean x_r) */
   double excess_total, excess_total_se;           /* loss_mean - loss_at_mean, batch-means SE */
   double excess_restricted, excess_restricted_se; /* 1/2 sum_i h_i Var(u_i . x), same directions as the prediction */
@@ -333,6 +335,10 @@ int sgdl_geometry_network(sgdl_ctx *ctx, const sgdl_trainer *t, const sgdl_image
                           const sgdl_spectra_opts *so, const sgdl_fluct_opts *fo, sgdl_spectra *sp,
                           sgdl_fluct *fl);
 void sgdl_fluct_free(sgdl_fluct *fl);
+/* tr Sigma_1 = (1/N) sum_i |grad l_i - grad L|^2 at params over ds, gbar = grad L there: one
+ * example at a time (batch-1 passes, O(N) gradient costs, O(d) memory). SGDL_ENOMEM on failure. */
+int sgdl_mlp_noise_trace(sgdl_ctx *ctx, const sgdl_mlp *m, const double *params, const sgdl_imageset *ds,
+                         const double *gbar, double *trace);
 
 #ifdef __cplusplus
 }

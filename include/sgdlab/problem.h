@@ -211,6 +211,34 @@ void sgdl_problem_hessian(const sgdl_problem *p, const double *x, double *H, dou
  * (N-B)/(B(N-1)) without replacement. */
 double sgdl_minibatch_factor(size_t N, int B, int without_replacement);
 
+/* The noise-to-signal ratio of Li, Malladi and Arora ("On the validity of modeling SGD with SDEs",
+ * NeurIPS 2021, section 5): with G = E_i |grad l_i - grad L|^2 = tr Sigma_1 (the per-sample gradient
+ * variance) and the full gradient grad L, the minibatch gradient's NSR at batch B is
+ *   nsr = c_B G / |grad L|^2        (= G / (B |grad L|^2) with replacement, c_B: sgdl_minibatch_factor).
+ * Their testable necessary condition for the SDE approximation and the linear scaling rule: the NSR
+ * must stay >~ 1, so scaling (lr, B) -> (k lr, k B) can keep SGD near its SDE only while B <= b_star,
+ * the batch where nsr = 1 (G / |grad L|^2 with replacement, N G / (G + (N-1) |grad L|^2) without),
+ * i.e. at this lr/B ratio while lr <= lr_star = lr b_star / B. A snapshot at one point: the NSR moves
+ * along training (it grows as |grad L| shrinks near a minimum). */
+typedef struct sgdl_noise_scale {
+  double trace_sigma1;  /* G = tr Sigma_1 */
+  double grad_norm2;    /* |grad L|^2 */
+  int batch;            /* B */
+  double cB;            /* minibatch factor of B and the sampling */
+  double nsr;           /* c_B G / |grad L|^2 (inf at a stationary point) */
+  double b_star;        /* batch with nsr = 1 (inf when |grad L| = 0) */
+  double lr, lr_star;   /* the run's learning rate; lr b_star / B */
+  int holds;            /* nsr >= 1: the SDE approximation and the scaling rule can hold at (lr, B) */
+} sgdl_noise_scale;
+/* Fill the ratios from G and |grad L|^2 (N = 0: additive noise, always with replacement). */
+void sgdl_noise_scale_fill(double trace_sigma1, double grad_norm2, size_t N, int B, int without_replacement,
+                           double lr, sgdl_noise_scale *ns);
+/* G and |grad L|^2 at x: finite data from the N per-sample gradients (grad_sample; O(N) gradient
+ * calls, no d x d matrix), additive noise from the noise columns (noise_weight |G|_F^2). Errors:
+ * SGDL_ENOMEM; a non-finite gradient is SGDL_EDIVERGED naming x. */
+int sgdl_problem_noise_scale(sgdl_ctx *ctx, const sgdl_problem *p, const double *x, int B, int without_replacement,
+                             double lr, sgdl_noise_scale *ns);
+
 /* Read a numeric CSV data set: each row is features then target; a non-numeric first row is a
  * header. Allocates *X (N x d, row-major) and *y (N). Errors name the file, line and column. */
 int sgdl_data_read_csv(sgdl_ctx *ctx, const char *path, double **X, double **y, size_t *N, int *d);

@@ -207,6 +207,12 @@ int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, c
 int sgdl_stat_simulate_iterate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                                int iterate, uint32_t seed, long replicas, uint64_t burn, uint64_t steps,
                                const double *x0, const double *hess, sgdl_stat_mc *out);
+/* The same for k projections y = U (x - x0) of the weights (U: k x d rows, e.g. Hessian
+ * eigenvectors): out->d = k, mean/cov are those of y (x0 maps to 0), and hess (k x k, e.g.
+ * diag(h)) gives excess = 1/2 tr(hess cov). Memory O(R k^2 + k d), never d x d. */
+int sgdl_stat_simulate_proj(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
+                            uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k,
+                            const double *U, const double *hess, sgdl_stat_mc *out);
 void sgdl_stat_mc_free(sgdl_stat_mc *m);
 
 #ifdef __cplusplus

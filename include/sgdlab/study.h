@@ -32,6 +32,9 @@ typedef struct sgdl_study_spec {
   const char *algo;            /* the discrete reference: "sgd" (default when NULL), "hb" or "nag" */
   int n_models;
   const char *const *models;   /* gf, sme1, sme2, smf1, smf2; msme1, msme2 for hb/nag */
+  const int *model_svag_l;     /* [n_models] or NULL: svag's l for model m (> 0), else par.svag_l; one
+                                * study compares svag at several l by listing "svag" once per l */
+  const char *const *model_labels; /* [n_models] or NULL: how rows name model m (default models[m]) */
   int n_lr;
   const double *lrs;
   double T;
@@ -85,6 +88,9 @@ void sgdl_study_result_free(sgdl_study_result *res);
 /* Number of learning-rate steps K for horizon T (T / lr rounded; error if not close to an integer
  * multiple is the caller's choice: this rounds to nearest). */
 uint64_t sgdl_study_steps(double T, double lr);
+/* The name reported for model m (0-based): model_labels[m] when set, else models[m]. */
+const char *sgdl_study_model_label(const sgdl_study_spec *sp, int m);
+
 /* Model time per learning-rate step: lr, or sqrt(lr) under the critical scaling. */
 double sgdl_study_dt(const sgdl_study_spec *sp, double lr);
 

@@ -14,6 +14,9 @@
  * their row and do not fail the run; bad input (empty domain, start outside it, unresolved
  * grid) fails through sgdl_fail naming the flag. Monte Carlo progress goes to ctx->progress as
  * one bar over all Monte Carlo runs.
+ * On a network (or any problem) a neighbourhood replaces the basin: the first time the distance from
+ * the start weights or the training loss reaches a level (spec.watch); only the Monte Carlo methods
+ * apply there, and the horizon defaults to 1e4 steps.
  * Does not: parse flags, print, or write files (the CLI does, from the result struct).
  */
 #ifndef SGDLAB_STUDY_EXIT_H
@@ -69,6 +72,12 @@ typedef struct sgdl_exit_spec {
   int bridge;                /* mc-sme*: Brownian-bridge crossing correction */
   long long max_steps;       /* Monte Carlo horizon; <= 0: 100 x the first deterministic estimate */
   uint32_t seed;             /* Monte Carlo method k uses stream 10 + k */
+  /* A neighbourhood instead of a basin (any dimension, e.g. a network's trained weights; Monte Carlo
+   * methods only): watch = SGDL_EXIT_WATCH_DIST2 exits when |x - start| >= radius, _LOSS when the
+   * training loss L(x) >= loss_level; SGDL_EXIT_WATCH_COORD (0) is the 1-D/2-D exit above. */
+  int watch;
+  double radius, loss_level;
+  const double *start;       /* [d] start and centre of the neighbourhood, borrowed (NULL: x0, d <= 2) */
 } sgdl_exit_spec;
 
 typedef struct sgdl_exit_row {

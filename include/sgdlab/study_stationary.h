@@ -8,6 +8,9 @@
  *   linreg         the exact second-moment fixed point of minibatch SGD on finite data (SPEC 5.3), with
  *                  the SME Fokker-Planck densities when d = 1;
  *   gauss-linreg   the closed form for online Gaussian inputs, checked against the general fixed point;
+ *   network        an mlp at given weights: the top-k Hessian / noise spectra and the SME1, SME2 and
+ *                  discrete predictions of the excess loss in those directions (as train --geometry);
+ *                  --simulate runs replicas of SGD from the weights and measures it (no d x d array);
  *   1-D            SME1/SME2 Fokker-Planck stationary densities (SPEC 4) and the escape-rate heuristic
  *                  (SPEC 5.5) for every minimum next to a maximum.
  * Optionally a Monte Carlo check of the discrete algorithm (burn-in from the spectral radius), or,
@@ -26,6 +29,7 @@
 #include <stdint.h>
 
 #include "sgdlab/core.h"
+#include "sgdlab/nn.h"
 #include "sgdlab/problem.h"
 #include "sgdlab/stationary.h"
 #include "sgdlab/stepper.h"
@@ -38,7 +42,10 @@ typedef enum sgdl_stationary_family {
   SGDL_STATIONARY_QUADRATIC = 0, /* g_hat = H x + xi, Cov xi = C */
   SGDL_STATIONARY_LINREG,        /* linear regression on a finite data set (spec.prob) */
   SGDL_STATIONARY_GAUSS_LINREG,  /* online Gaussian inputs x ~ N(0, A) */
-  SGDL_STATIONARY_1D             /* any problem with d = 1 (spec.prob) */
+  SGDL_STATIONARY_1D,            /* any problem with d = 1 (spec.prob) */
+  SGDL_STATIONARY_NETWORK        /* the mlp problem at given weights (spec.prob): train --geometry's
+                                  * prediction of 1/2 tr(H Sigma) in the top-k Hessian directions,
+                                  * and --simulate measures it over replicas of SGD from the weights */
 } sgdl_stationary_family;
 
 /* At most this many variances per learning rate in a scan (the first eigen/coordinate directions). */
@@ -80,6 +87,7 @@ typedef struct sgdl_stationary_spec {
   long long replicas;        /* --replicas, >= 2 */
   long long burn;            /* --burn; < 0: from the spectral radius (bias below 1e-10), else 10000 */
   uint32_t seed;
+  int geometry_k;            /* network: Hessian directions of the prediction (default 8) */
   sgdl_progress_fn progress; /* installed on ctx for the Monte Carlo check only (may be NULL) */
   void *progress_user;
 } sgdl_stationary_spec;
@@ -137,7 +145,12 @@ typedef struct sgdl_stationary_study_result {
   sgdl_stationary_escape escape[SGDL_STATIONARY_MAX_CRIT];
   int n_basin;                       /* minima found on [-20, 20]; basins split at the maxima between them */
   sgdl_stationary_basin basin[SGDL_STATIONARY_MAX_CRIT];
-  /* Monte Carlo check */
+  /* network: spectra at the weights (sgdlab/nn.h), the NSR there, and the weights' loss */
+  int has_net;
+  sgdl_spectra net;
+  sgdl_noise_scale net_noise;
+  double net_loss;
+  /* Monte Carlo check (network: of the k projections u_i . (x - x_w); excess = 1/2 sum h_i Var) */
   int has_mc;
   sgdl_stat_mc mc;
 } sgdl_stationary_study_result;

@@ -20,6 +20,7 @@
 #define SGDLAB_STUDY_TRAIN_H
 
 #include "sgdlab/nn.h"
+#include "sgdlab/problem.h"
 #include "sgdlab/study_estimate.h"
 
 #ifdef __cplusplus
@@ -92,6 +93,7 @@ typedef struct sgdl_train_study_result {
   int has_geometry;            /* the rest only with geometry_k > 0 */
   sgdl_spectra spectra;
   sgdl_fluct fluct;
+  sgdl_noise_scale noise;      /* noise-to-signal ratio at the final weights (problem.h; Li-Malladi-Arora) */
   double *var_pred_sme1;       /* [k] SME1 stationary variance ct_i alpha / (2 h_i), NAN where h_i <= 0 */
   uint64_t geometry_steps;     /* continuation steps used */
   double geometry_seconds;

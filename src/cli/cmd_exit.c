@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "sgdlab/study_estimate.h"
 #include "cli/exit_out.h"
+#include "cli/noise_out.h"
 #include "sgdlab/study_exit.h"
 
 #define CMD "exit"
@@ -61,7 +62,11 @@ static int parse_grid(sgdl_ctx *ctx, sgdl_opt *opts, int d, int *grid) {
   return rc;
 }
 
-static int parse_methods(sgdl_ctx *ctx, const char *ml, int d, int *want) {
+static int parse_methods(sgdl_ctx *ctx, const char *ml, int d, int hood, int *want) {
+  if (!ml && hood) {
+    want[SGDL_EXIT_MC_SGD] = 1;
+    return SGDL_OK;
+  }
   if (!ml) {
     want[SGDL_EXIT_PDE] = want[SGDL_EXIT_KRAMERS] = 1;
     if (d == 1) want[SGDL_EXIT_QUADRATURE] = want[SGDL_EXIT_CHAIN] = 1;
@@ -100,10 +105,40 @@ static int parse_domain(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_exit_spec *sp) {
   return rc;
 }
 
+/* --radius / --loss-level: a neighbourhood of the start instead of a basin (any dimension). A
+ * problem of d > 2 starts from its default point (mlp: the --init weights, else --seed's); *start is
+ * allocated (free()). */
+static int parse_hood(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem *p, sgdl_exit_spec *sp, double **start) {
+  const int d = p->dim, radius = sgdl_opt_str(opts, "radius") != NULL, level = sgdl_opt_str(opts, "loss-level") != NULL;
+  int rc = SGDL_OK;
+  if (radius && level) return sgdl_fail(ctx, SGDL_EUSAGE, "--radius and --loss-level exclude each other");
+  if (!radius && !level) {
+    if (d > 2)
+      return sgdl_fail(ctx, SGDL_ENOTSUP, "--problem %s has d = %d: give --radius R (exit when |x - x_start| >= R) or "
+                       "--loss-level L (exit when the training loss reaches L); basins and --to are for 1-D or 2-D problems",
+                       p->type->name, d);
+    return SGDL_OK;
+  }
+  if (sgdl_opt_str(opts, "interval") || sgdl_opt_given(opts, "to") || sgdl_opt_str(opts, "box"))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--%s: excludes --to, --interval and --box (the neighbourhood is the region)",
+                     radius ? "radius" : "loss-level");
+  if (d > 2 && sgdl_opt_str(opts, "from"))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--from: a %d-D problem starts from its own point (mlp: --init weights or --seed)", d);
+  sp->watch = radius ? SGDL_EXIT_WATCH_DIST2 : SGDL_EXIT_WATCH_LOSS;
+  rc = sgdl_opt_num(ctx, opts, radius ? "radius" : "loss-level", radius ? &sp->radius : &sp->loss_level);
+  *start = rc ? NULL : malloc(sizeof(double) * (size_t)d);
+  if (!rc && !*start) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  if (!rc && d > 2) sgdl_problem_default_x0(p, sp->seed, *start);
+  else if (!rc) memcpy(*start, sp->x0, sizeof(double) * (size_t)d);
+  sp->start = *start;
+  return rc;
+}
+
 /* Flags -> spec. *lrs is allocated (free()): --lr, or the --lr-scan range. Ranges and choices were
  * checked by sgdl_cli_parse (the table); what depends on the problem (batch against the data set,
  * --coord against its dimension) is checked by the study. */
-static int exit_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem *p, uint32_t seed, sgdl_exit_spec *sp, double **lrs) {
+static int exit_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem *p, uint32_t seed, sgdl_exit_spec *sp, double **lrs,
+                                double **start) {
   memset(sp, 0, sizeof *sp);
   sp->prob = p;
   sp->seed = seed;
@@ -117,8 +152,8 @@ static int exit_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_proble
   if (!rc) rc = sgdl_opt_int(ctx, opts, "paths", &paths);
   if (!rc) rc = sgdl_opt_num(ctx, opts, "noisy", &sp->noisy);
   if (!rc && sgdl_opt_str(opts, "max-steps")) rc = sgdl_opt_num(ctx, opts, "max-steps", &maxs);
-  if (!rc && d > 2) rc = sgdl_fail(ctx, SGDL_ENOTSUP, "--problem %s has d = %d: exit times need a 1-D or 2-D problem", p->type->name, d);
-  if (!rc) rc = parse_point(ctx, opts, "from", d, sp->x0);
+  if (!rc && d <= 2) rc = parse_point(ctx, opts, "from", d, sp->x0);
+  if (!rc) rc = parse_hood(ctx, opts, p, sp, start);
   sp->model = sgdl_opt_str(opts, "model"); /* any one-particle model; the study validates it */
   sp->batch = par.batch;
   sp->without_replacement = par.without_replacement;
@@ -129,7 +164,7 @@ static int exit_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_proble
   sp->max_steps = (long long)maxs;
   if (!rc) rc = parse_domain(ctx, opts, sp);
   if (!rc) rc = parse_grid(ctx, opts, d, sp->grid);
-  if (!rc) rc = parse_methods(ctx, sgdl_opt_str(opts, "methods"), d, sp->want);
+  if (!rc) rc = parse_methods(ctx, sgdl_opt_str(opts, "methods"), d, sp->watch != SGDL_EXIT_WATCH_COORD, sp->want);
   if (!rc && sgdl_opt_str(opts, "lr-scan")) {
     rc = sgdl_parse_range(ctx, "--lr-scan", sgdl_opt_str(opts, "lr-scan"), 0, lrs, &sp->n_lr);
   } else if (!rc) {
@@ -177,6 +212,10 @@ int sgdl_cmd_exit(int argc, char **argv) {
       {"max-steps", OPT_NUM, NULL, "Monte Carlo horizon in steps (default 100 x the deterministic estimate)", NULL, 0,
        OPT_NONNEGATIVE},
       {"noisy", OPT_NUM, "0", "Noisy SGD regularisation beta^-1: D -> D + beta^-1 I", NULL, 0, OPT_NONNEGATIVE},
+      {"radius", OPT_NUM, NULL, "any dimension (a network): exit when |x - x_start| reaches this (Monte Carlo methods; x_start: --from, or mlp's --init)", NULL, 0,
+       OPT_POSITIVE},
+      {"loss-level", OPT_NUM, NULL, "any dimension (a network): exit when the training loss reaches this (a full-data loss per path per step)", NULL, 0,
+       OPT_POSITIVE},
       {"lr-scan", OPT_STR, NULL, "lo:hi:n: repeat over learning rates, Arrhenius plot of log MET vs 1/(alpha c_B sigma^2)", NULL, 0},
       OPT_END};
   sgdl_ctx ctx;
@@ -195,20 +234,32 @@ int sgdl_cmd_exit(int argc, char **argv) {
   rc = sgdl_cli_problem(&ctx, opts, &p);
   if (rc) return sgdl_cli_error(&ctx, CMD, rc);
   sgdl_exit_spec sp;
-  double *lrs = NULL;
+  double *lrs = NULL, *start = NULL;
   sgdl_exit_result res;
   memset(&res, 0, sizeof res);
-  rc = exit_spec_from_flags(&ctx, opts, p, seed, &sp, &lrs);
+  rc = exit_spec_from_flags(&ctx, opts, p, seed, &sp, &lrs, &start);
   sgdl_estimate est;
   cJSON *results = sgdl_results_new(CMD, seed, sgdl_cli_params_json(opts));
   if (!rc) {
     cJSON_AddStringToObject(results, "problem", p->desc);
     cJSON_AddStringToObject(results, "model", model);
-    cJSON_AddItemToObject(results, "from", sgdl_json_doubles(sp.x0, (size_t)p->dim));
-    if (scan && verbose)
+    if (p->dim <= 2) cJSON_AddItemToObject(results, "from", sgdl_json_doubles(sp.x0, (size_t)p->dim));
+    else cJSON_AddStringToObject(results, "from", "the problem's start weights (--init, else --seed)");
+    if (sp.watch != SGDL_EXIT_WATCH_COORD) { /* the neighbourhood, and the NSR where it starts */
+      sgdl_algo_params np;
+      sgdl_algo_params_init(&np);
+      np.lr = sp.lrs[0];
+      np.batch = sp.batch;
+      np.without_replacement = sp.without_replacement;
+      rc = sgdl_noise_scale_record(&ctx, p, sp.start, &np, results, 0, "at the start");
+    }
+    if (scan && verbose && p->dim > 2)
+      printf("sgdlab exit: %s, from the start weights, exit when %s\n", p->desc,
+             sp.watch == SGDL_EXIT_WATCH_DIST2 ? "|x - x_start| >= --radius" : "L(x) >= --loss-level");
+    else if (scan && verbose)
       printf("sgdlab exit: %s, %s, from %g%s, exit at x%d = %g\n", p->desc, model, sp.x0[0], p->dim == 2 ? ", ..." : "", sp.coord + 1, sp.to);
     sgdl_estimate_exit(&sp, &est);
-    rc = sgdl_cli_estimate_begin(&ctx, opts, &est);
+    if (!rc) rc = sgdl_cli_estimate_begin(&ctx, opts, &est);
     if (!rc) rc = run_study(&ctx, &sp, verbose, &res);
   }
   if (!rc) {
@@ -223,6 +274,7 @@ int sgdl_cmd_exit(int argc, char **argv) {
   }
   sgdl_exit_result_free(&res);
   free(lrs);
+  free(start);
   sgdl_problem_destroy(p);
   if (rc) {
     cJSON_Delete(results);

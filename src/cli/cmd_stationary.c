@@ -122,6 +122,7 @@ static int spec_from_flags(sgdl_ctx *ctx, sgdl_opt *o, uint32_t seed, sgdl_stati
   sp->family = !strcmp(pname, "quadratic")      ? SGDL_STATIONARY_QUADRATIC
                : !strcmp(pname, "gauss-linreg") ? SGDL_STATIONARY_GAUSS_LINREG
                : !strcmp(pname, "linreg")       ? SGDL_STATIONARY_LINREG
+               : !strcmp(pname, "mlp")          ? SGDL_STATIONARY_NETWORK
                                                 : SGDL_STATIONARY_1D;
   int rc = sgdl_cli_algo_params(ctx, o, NULL, &sp->par, NULL);
   if (rc) return rc;
@@ -129,6 +130,12 @@ static int spec_from_flags(sgdl_ctx *ctx, sgdl_opt *o, uint32_t seed, sgdl_stati
   else if (sp->family == SGDL_STATIONARY_GAUSS_LINREG) rc = gauss_flags(ctx, o, sp, in);
   else rc = sgdl_cli_problem(ctx, o, &in->prob);
   sp->prob = in->prob;
+  if (!rc && sp->family == SGDL_STATIONARY_NETWORK) {
+    long long k = 8;
+    rc = sgdl_opt_int(ctx, o, "geometry", &k);
+    sp->geometry_k = (int)k;
+    if (!rc && !sgdl_opt_given(o, "replicas")) sp->replicas = 16; /* a network step costs B d: fewer, longer replicas */
+  }
   if (!rc && sgdl_opt_str(o, "scan-lr") && sp->family != SGDL_STATIONARY_1D) /* 1-D problems have no scan */
     rc = sgdl_parse_range(ctx, "--scan-lr", sgdl_opt_str(o, "scan-lr"), 0, &in->scan, &sp->n_scan);
   sp->scan_lrs = in->scan;
@@ -172,6 +179,8 @@ int sgdl_cmd_stationary(int argc, char **argv) {
       {"replicas", OPT_INT, "256", "--simulate: independent replicas (standard errors from their spread)", NULL, 0,
        OPT_RANGE(2, 0, OPT_GE)},
       {"burn", OPT_INT, NULL, "--simulate: burn-in steps (default: from the spectral radius)", NULL, 0, OPT_NONNEGATIVE},
+      {"geometry", OPT_INT, "8", "mlp: top-K Hessian directions of the prediction 1/2 tr(H Sigma) and of --simulate", NULL, 0,
+       OPT_RANGE(1, 1000, OPT_GE | OPT_LE)},
       {"scan-lr", OPT_STR, NULL, "lo:hi:n: curves (exact discrete, SME1, SME2) against alpha, CSV + plot in --out", NULL, 0},
       {"steps", OPT_INT, NULL, "quadratic: also the exact mean and covariance after k steps from --x0", NULL, 0, OPT_NONNEGATIVE},
       {"x0", OPT_LIST, NULL, "quadratic: starting point for --steps (default 1,...,1)", NULL, 0},
@@ -203,6 +212,7 @@ int sgdl_cmd_stationary(int argc, char **argv) {
   }
   sgdl_estimate est; /* before the run the burn-in is the given one or a default (estimate.h) */
   const int est_dim = spec.family == SGDL_STATIONARY_QUADRATIC || spec.family == SGDL_STATIONARY_GAUSS_LINREG ? spec.dim
+                      : spec.family == SGDL_STATIONARY_NETWORK                                           ? spec.geometry_k
                       : in.prob                                                                          ? in.prob->dim
                                                                                                          : 1;
   if (!rc) sgdl_estimate_stationary(&spec, est_dim, -1, &est);

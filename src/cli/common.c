@@ -190,7 +190,8 @@ int sgdl_cli_algo_params(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem *prob
     if (o && o->kind == OPT_NUM) rc = sgdl_opt_num(ctx, opts, o->name, (double *)((char *)par + algo_numbers[i].offset));
   }
   if (!rc && valued(opts, "batch")) rc = int_field(ctx, opts, "batch", &par->batch);
-  if (!rc && valued(opts, "svag-l")) rc = int_field(ctx, opts, "svag-l", &par->svag_l);
+  if (!rc && valued(opts, "svag-l") && valued(opts, "svag-l")->kind == OPT_INT) /* a list: the study's (study_cli.c) */
+    rc = int_field(ctx, opts, "svag-l", &par->svag_l);
   if (!rc && valued(opts, "sampling")) par->without_replacement = !strcmp(sgdl_opt_str(opts, "sampling"), "without");
   if (!rc && sgdl_opt_find(opts, "without-replacement")) par->without_replacement = sgdl_opt_flag(opts, "without-replacement");
   if (!rc && valued(opts, "initial-layer")) par->no_initial_layer = !strcmp(sgdl_opt_str(opts, "initial-layer"), "off");

@@ -62,6 +62,13 @@ static void print_header(const sgdl_exit_spec *sp, const sgdl_exit_point *pt, co
   const sgdl_interval *iv = &pt->domain;
   printf("sgdlab exit: %s, %s, lr %g (c_B %g), from ", p->desc, model, pt->lr,
          sgdl_minibatch_factor(p->n_data, sp->batch, sp->without_replacement));
+  if (sp->watch != SGDL_EXIT_WATCH_COORD) {
+    if (p->dim > 2) printf("the start weights");
+    else printf(p->dim == 1 ? "%g" : "(%g, %g)", sp->x0[0], sp->x0[1]);
+    if (sp->watch == SGDL_EXIT_WATCH_DIST2) printf(", exit when |x - x_start| >= %g\n", sp->radius);
+    else printf(", exit when the training loss reaches %g\n", sp->loss_level);
+    return;
+  }
   if (p->dim == 1) printf("%g", sp->x0[0]);
   else printf("(%g, %g)", sp->x0[0], sp->x0[1]);
   if (p->dim == 1)
@@ -120,7 +127,13 @@ int sgdl_exit_out_point(sgdl_ctx *ctx, const sgdl_exit_spec *sp, const sgdl_exit
   const sgdl_exit_point *pt = &res->points[0];
   sgdl_json_add_number(results, "lr", pt->lr);
   cJSON *dom = cJSON_AddObjectToObject(results, "domain");
-  if (sp->prob->dim == 1) {
+  if (sp->watch == SGDL_EXIT_WATCH_DIST2) {
+    cJSON_AddStringToObject(dom, "neighbourhood", "|x - x_start| < radius");
+    sgdl_json_add_number(dom, "radius", sp->radius);
+  } else if (sp->watch == SGDL_EXIT_WATCH_LOSS) {
+    cJSON_AddStringToObject(dom, "neighbourhood", "training loss L(x) < loss_level");
+    sgdl_json_add_number(dom, "loss_level", sp->loss_level);
+  } else if (sp->prob->dim == 1) {
     sgdl_json_add_number(dom, "lo", pt->domain.lo);
     sgdl_json_add_number(dom, "hi", pt->domain.hi);
     cJSON_AddStringToObject(dom, "lo_boundary", pt->domain.bc_lo == SGDL_BC_ABSORB ? "absorbing" : "reflecting (far end)");

@@ -409,6 +409,7 @@ int sgdl_stationary_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const s
     case SGDL_STATIONARY_LINREG: return linreg_output(ctx, v, sp, res, json);
     case SGDL_STATIONARY_GAUSS_LINREG: return gauss_output(ctx, v, sp, res, json);
     case SGDL_STATIONARY_1D: return one_d_output(ctx, v, res, json);
+    case SGDL_STATIONARY_NETWORK: return sgdl_stationary_network_output(v, sp, res, json);
   }
   return sgdl_fail(ctx, SGDL_EINVAL, "stationary: unknown problem family %d", (int)res->family);
 }

@@ -13,6 +13,9 @@ typedef struct sgdl_stationary_view {
   const char *problem; /* "quadratic", "gauss-linreg" or the problem's description */
 } sgdl_stationary_view;
 
+/* The network family (stationary_net_out.c): spectra, predictions, NSR and the simulated excess. */
+int sgdl_stationary_network_output(const sgdl_stationary_view *v, const sgdl_stationary_spec *sp,
+                                   const sgdl_stationary_study_result *res, cJSON *json);
 /* Add the study's entries to `json` (results.json) in the documented order, print the summary
  * and write the tables and plots. Returns a status (file writing can fail). */
 int sgdl_stationary_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl_stationary_spec *sp,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/noise_out.h"
 #include "cli/study_cli.h"
 #include "sgdlab/study.h"
 #include "sgdlab/study_estimate.h"
@@ -50,6 +51,8 @@ typedef struct {
   int n_lr, P;
   char **models;
   int n_models;
+  char **labels;  /* [n_models] or NULL: "svag-l<l>" rows when --svag-l lists several l */
+  int *svag_l;    /* [n_models] or NULL: svag's l per model row */
   sgdl_observable *obs;
   int n_obs;
   int *pairs;
@@ -164,21 +167,21 @@ static void print_summary(const study_args *A, const sgdl_study_spec *sp, const 
     for (int li = 0; li < r->n_lr; li++)
       for (int s = 0; s < r->n_stat; s++) {
         const sgdl_sup_error *e = &r->errors[((size_t)m * r->n_lr + li) * r->n_stat + s];
-        if (sp->exact) printf("  %-6s %-9g %-16s %-12.4e exact\n", sp->models[m], sp->lrs[li], r->stat_names[s], e->value);
+        if (sp->exact) printf("  %-6s %-9g %-16s %-12.4e exact\n", sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], e->value);
         else if (e->resolved)
-          printf("  %-6s %-9g %-16s %-12.4e [%.3e, %.3e]\n", sp->models[m], sp->lrs[li], r->stat_names[s], e->value, e->lo, e->hi);
+          printf("  %-6s %-9g %-16s %-12.4e [%.3e, %.3e]\n", sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], e->value, e->lo, e->hi);
         else
-          printf("  %-6s %-9g %-16s unresolved   below %.3e (more --paths)\n", sp->models[m], sp->lrs[li], r->stat_names[s], e->hi);
+          printf("  %-6s %-9g %-16s unresolved   below %.3e (more --paths)\n", sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], e->hi);
       }
   printf("\nfitted weak order  (slope of log error against log lr, 95%% interval)\n");
   printf("  %-6s %-16s %-8s %-20s %s\n", "model", "observable", "order", "interval", "points");
   for (int m = 0; m < r->n_models; m++)
     for (int s = 0; s < r->n_stat; s++) {
       const sgdl_order_fit *f = &r->orders[(size_t)m * r->n_stat + s];
-      if (f->n < 2) printf("  %-6s %-16s %-8s %-20s %d\n", sp->models[m], r->stat_names[s], "n/a", "(too few resolved errors)", f->n);
+      if (f->n < 2) printf("  %-6s %-16s %-8s %-20s %d\n", sgdl_study_model_label(sp, m), r->stat_names[s], "n/a", "(too few resolved errors)", f->n);
       else if (f->n < 3 || !isfinite(f->lo))
-        printf("  %-6s %-16s %-8.3f %-20s %d\n", sp->models[m], r->stat_names[s], f->order, "(needs 3 points)", f->n);
-      else printf("  %-6s %-16s %-8.3f [%.3f, %.3f]%*s %d\n", sp->models[m], r->stat_names[s], f->order, f->lo, f->hi, 3, "", f->n);
+        printf("  %-6s %-16s %-8.3f %-20s %d\n", sgdl_study_model_label(sp, m), r->stat_names[s], f->order, "(needs 3 points)", f->n);
+      else printf("  %-6s %-16s %-8.3f [%.3f, %.3f]%*s %d\n", sgdl_study_model_label(sp, m), r->stat_names[s], f->order, f->lo, f->hi, 3, "", f->n);
     }
 }
 
@@ -192,7 +195,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
   cJSON_AddNumberToObject(root, "paths", sp->exact ? 0 : (double)sp->paths);
   cJSON_AddBoolToObject(root, "coupling", sp->coupling);
   cJSON *cpl = cJSON_AddObjectToObject(root, "coupled");
-  for (int m = 0; m < r->n_models; m++) cJSON_AddBoolToObject(cpl, sp->models[m], r->coupled[m]);
+  for (int m = 0; m < r->n_models; m++) cJSON_AddBoolToObject(cpl, sgdl_study_model_label(sp, m), r->coupled[m]);
   cJSON_AddStringToObject(root, "increments", sp->exact ? "exact" : sgdl_increments_name(sp->par.increments));
   if (sp->coupling && sp->par.increments != SGDL_INCREMENTS_GAUSS) /* why the noisy models run uncoupled */
     cJSON_AddStringToObject(root, "coupling_off", "model increments are not Gaussian: a normalised sum of them would "
@@ -205,7 +208,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
       cJSON *forms = cJSON_AddObjectToObject(root, "noise_form");
       for (int k = 0; k < r->n_models; k++) {
         const char *f = sgdl_noise_form(A->prob, sp->models[k], &sp->par);
-        if (f) cJSON_AddStringToObject(forms, sp->models[k], f);
+        if (f) cJSON_AddStringToObject(forms, sgdl_study_model_label(sp, k), f);
       }
     }
   }
@@ -217,7 +220,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
       for (int s = 0; s < r->n_stat; s++) {
         const sgdl_study_series *se = SGDL_STUDY_SERIES(r, m, li, s);
         cJSON *row = cJSON_CreateObject();
-        cJSON_AddStringToObject(row, "model", m ? sp->models[m - 1] : (sp->algo ? sp->algo : "sgd"));
+        cJSON_AddStringToObject(row, "model", m ? sgdl_study_model_label(sp, m - 1) : (sp->algo ? sp->algo : "sgd"));
         cJSON_AddNumberToObject(row, "lr", sp->lrs[li]);
         cJSON_AddStringToObject(row, "observable", r->stat_names[s]);
         double *t = cJSON_malloc(sizeof(double) * se->n_times); /* a failure stops sgdl_cli_emit */
@@ -234,7 +237,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
       for (int s = 0; s < r->n_stat; s++) {
         const sgdl_sup_error *e = &r->errors[((size_t)m * r->n_lr + li) * r->n_stat + s];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "model", sp->models[m]);
+        cJSON_AddStringToObject(o, "model", sgdl_study_model_label(sp, m));
         cJSON_AddNumberToObject(o, "lr", sp->lrs[li]);
         cJSON_AddStringToObject(o, "observable", r->stat_names[s]);
         sgdl_json_add_number(o, "sup_error", e->value);
@@ -249,7 +252,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
     for (int s = 0; s < r->n_stat; s++) {
       const sgdl_order_fit *f = &r->orders[(size_t)m * r->n_stat + s];
       cJSON *o = cJSON_CreateObject();
-      cJSON_AddStringToObject(o, "model", sp->models[m]);
+      cJSON_AddStringToObject(o, "model", sgdl_study_model_label(sp, m));
       cJSON_AddStringToObject(o, "observable", r->stat_names[s]);
       sgdl_json_add_number(o, "order", f->order);
       double ci[2] = {f->lo, f->hi};
@@ -286,7 +289,7 @@ static int write_plot(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *sp,
   sgdl_csv_printf(&c2, "plot \\\n");
   for (int m = 0; m < r->n_models; m++)
     for (int s = 0; s < r->n_stat; s++) {
-      sgdl_csv_printf(&c, "# %s %s: lr error lo hi upper_bound_if_unresolved\n", sp->models[m], r->stat_names[s]);
+      sgdl_csv_printf(&c, "# %s %s: lr error lo hi upper_bound_if_unresolved\n", sgdl_study_model_label(sp, m), r->stat_names[s]);
       int n_resolved = 0, n_open = 0;
       for (int li = 0; li < r->n_lr; li++) {
         const sgdl_sup_error *e = &r->errors[((size_t)m * r->n_lr + li) * r->n_stat + s];
@@ -302,10 +305,10 @@ static int write_plot(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *sp,
       const int lt = block + 1;
       if (n_resolved)
         sgdl_csv_printf(&c2, "  '%s_plot.dat' index %d using 1:2:3:4 with yerrorlines lt %d lw 2 title '%s %s', \\\n", command, block, lt,
-                        sp->models[m], r->stat_names[s]);
+                        sgdl_study_model_label(sp, m), r->stat_names[s]);
       if (n_open)
         sgdl_csv_printf(&c2, "  '%s_plot.dat' index %d using 1:5 with points lt %d pt 11 ps 1.8 %s%s%s%s%s, \\\n", command, block, lt,
-                        n_resolved ? "notitle" : "title '", n_resolved ? "" : sp->models[m], n_resolved ? "" : " ",
+                        n_resolved ? "notitle" : "title '", n_resolved ? "" : sgdl_study_model_label(sp, m), n_resolved ? "" : " ",
                         n_resolved ? "" : r->stat_names[s], n_resolved ? "" : "'");
       any_unresolved |= n_open > 0;
       block++;
@@ -334,7 +337,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
     for (int li = 0; li < r->n_lr; li++)
       for (int s = 0; s < r->n_stat; s++) {
         const sgdl_sup_error *e = &r->errors[((size_t)m * r->n_lr + li) * r->n_stat + s];
-        sgdl_csv_printf(&c, "%s,%.17g,%s,", sp->models[m], sp->lrs[li], r->stat_names[s]);
+        sgdl_csv_printf(&c, "%s,%.17g,%s,", sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s]);
         sgdl_csv_num(&c, e->value, 0);
         sgdl_csv_num(&c, sp->exact ? e->value : e->lo, 0);
         sgdl_csv_num(&c, sp->exact ? e->value : e->hi, 0);
@@ -348,7 +351,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
   for (int m = 0; m < r->n_models; m++)
     for (int s = 0; s < r->n_stat; s++) {
       const sgdl_order_fit *f = &r->orders[(size_t)m * r->n_stat + s];
-      sgdl_csv_printf(&c, "%s,%s,", sp->models[m], r->stat_names[s]);
+      sgdl_csv_printf(&c, "%s,%s,", sgdl_study_model_label(sp, m), r->stat_names[s]);
       sgdl_csv_num(&c, f->order, 0);
       sgdl_csv_num(&c, f->lo, 0);
       sgdl_csv_num(&c, f->hi, 0);
@@ -364,7 +367,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
       for (int s = 0; s < r->n_stat; s++) {
         const sgdl_study_series *se = SGDL_STUDY_SERIES(r, m, li, s);
         for (uint64_t k = 0; k < se->n_times; k++) {
-          sgdl_csv_printf(&c, "%s,%.17g,%s,%.17g,", m ? sp->models[m - 1] : (sp->algo ? sp->algo : "sgd"), sp->lrs[li], r->stat_names[s],
+          sgdl_csv_printf(&c, "%s,%.17g,%s,%.17g,", m ? sgdl_study_model_label(sp, m - 1) : (sp->algo ? sp->algo : "sgd"), sp->lrs[li], r->stat_names[s],
                           (double)k * sgdl_study_dt(sp, sp->lrs[li]));
           sgdl_csv_num(&c, se->mean[k], 0);
           sgdl_csv_num(&c, se->se[k], 1);
@@ -374,6 +377,54 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
   sgdl_csv_free(&c);
   if (rc) return rc;
   return write_plot(ctx, dir, sp, r, command);
+}
+
+/* --svag-l l1,l2,...: one "svag" in --models becomes one row per l, labelled svag-l<l> (the study
+ * runs each with its own l). A single l keeps the row "svag" and sets par->svag_l. */
+static int expand_svag(study_args *A, sgdl_opt *opts, sgdl_algo_params *par) {
+  sgdl_ctx *ctx = A->ctx;
+  double *ls = NULL;
+  int nl = 0, n_svag = 0;
+  int rc = sgdl_opt_list(ctx, opts, "svag-l", &ls, &nl);
+  if (rc) return rc;
+  par->svag_l = (int)ls[0];
+  for (int m = 0; m < A->n_models; m++) n_svag += !strcmp(A->models[m], "svag");
+  for (int i = 0; i < nl && !rc; i++)
+    for (int j = 0; j < i && !rc; j++)
+      if (ls[i] == ls[j]) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--svag-l: %g is listed twice", ls[i]);
+  if (!rc && nl > 1 && n_svag != 1)
+    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--svag-l: a list of %d values needs svag exactly once in --models (it has %d)", nl, n_svag);
+  if (rc || nl == 1) {
+    free(ls);
+    return rc;
+  }
+  const int n = A->n_models - 1 + nl;
+  char **models = calloc((size_t)n, sizeof *models), **labels = calloc((size_t)n, sizeof *labels);
+  int *lv = calloc((size_t)n, sizeof *lv), k = 0, oom = !models || !labels || !lv;
+  for (int m = 0; m < A->n_models && !oom; m++) {
+    const int is_svag = !strcmp(A->models[m], "svag");
+    for (int i = 0; i < (is_svag ? nl : 1) && !oom; i++, k++) {
+      char label[32];
+      snprintf(label, sizeof label, "svag-l%d", (int)ls[i]);
+      models[k] = strdup(A->models[m]);
+      labels[k] = strdup(is_svag ? label : A->models[m]);
+      lv[k] = is_svag ? (int)ls[i] : 0;
+      oom = !models[k] || !labels[k];
+    }
+  }
+  free(ls);
+  if (oom) {
+    free_names(models, n);
+    free_names(labels, n);
+    free(lv);
+    return sgdl_fail(ctx, SGDL_ENOMEM, "--svag-l: out of memory");
+  }
+  free_names(A->models, A->n_models);
+  A->models = models;
+  A->labels = labels;
+  A->svag_l = lv;
+  A->n_models = n;
+  return SGDL_OK;
 }
 
 /* A warning (not an error) when a model needing Hessian products runs on a problem whose hvp is
@@ -401,6 +452,7 @@ static int study_spec(study_args *A, sgdl_opt *opts, int npoint, sgdl_study_spec
   if (!rc) rc = parse_starts(A, opts, npoint);
   if (!rc) rc = parse_observables(A, opts, npoint);
   if (!rc) rc = sgdl_cli_algo_params(ctx, opts, A->prob, &sp->par, &scheme);
+  if (!rc) rc = expand_svag(A, opts, &sp->par);
   if (!rc) warn_hvp_caveat(A);
   if (!rc && sgdl_opt_str(opts, "lambda")) rc = sgdl_opt_num(ctx, opts, "lambda", &sp->critical_lambda);
   if (rc) return rc;
@@ -410,6 +462,8 @@ static int study_spec(study_args *A, sgdl_opt *opts, int npoint, sgdl_study_spec
   sp->prob = A->prob;
   sp->n_models = A->n_models;
   sp->models = (const char *const *)A->models;
+  sp->model_labels = (const char *const *)A->labels;
+  sp->model_svag_l = A->svag_l;
   sp->n_lr = A->n_lr;
   sp->lrs = A->lrs;
   sp->P = A->P;
@@ -477,6 +531,14 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
         printf("  %s/%s.png\n", out, command);
       }
       cJSON *root = results_json(&A, opts, &sp, &r, command);
+      if (!strcmp(A.prob->type->name, "mlp")) { /* a network: the NSR at the start weights (noise_out.h) */
+        sgdl_algo_params np = sp.par;
+        np.lr = sp.lrs[0];
+        const int talk = ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json");
+        if (talk) printf("\n");
+        if (sgdl_noise_scale_record(ctx, A.prob, A.x0, &np, root, talk, "at the start weights (first --lr)"))
+          fprintf(stderr, "warning: noise-to-signal ratio: %s\n", ctx->msg);
+      }
       sgdl_cli_estimate_record(ctx, opts, &est, root, 1);
       if (rounds) sgdl_study_rounds_json(root, &sp, &rr, &rspec);
       exit_code = sgdl_cli_emit(ctx, opts, root);
@@ -490,6 +552,8 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
   free(A.x0);
   free(A.obs);
   free(A.pairs);
+  if (A.labels) free_names(A.labels, A.n_models);
+  free(A.svag_l);
   free_names(A.models, A.n_models);
   return exit_code;
 }

@@ -12,8 +12,8 @@
   {"lr", OPT_LIST, lr_def, "learning rates, comma-separated", NULL, 0, OPT_ITEMS(0, 0, OPT_GT, 1, 0)},       \
   {"T", OPT_NUM, "1", "time horizon; SGD runs T/lr steps, outputs at every t_k = k lr", NULL, 0, OPT_POSITIVE}, \
   {"models", OPT_STR, models_def, "models: gf, sme1, sme2, smf1, smf2, svag (sgd); msme1, msme2, usme (hb/nag)", NULL, 0},   \
-  {"svag-l", OPT_INT, "1", "svag: l small steps of lr/l per step on two amplified minibatches (l = 1: SGD in law)", NULL, 0, \
-   OPT_RANGE(1, 1048576, OPT_GE | OPT_LE)},                                                                     \
+  {"svag-l", OPT_LIST, "1", "svag: l small steps of lr/l per step on two amplified minibatches (l = 1: SGD in law); " \
+   "a list l1,l2,... gives one svag row per l", NULL, 0, OPT_ITEMS(1, 1048576, OPT_GE | OPT_LE | OPT_WHOLE, 1, 0)},                                                                     \
   {"paths", OPT_INT, "1e5", "Monte Carlo replicas per (model, lr)", NULL, 0, OPT_RANGE(2, 4294967295.0, OPT_GE | OPT_LE)}, \
   {"batch", OPT_INT, "1", "minibatch size B", NULL, 0, OPT_RANGE(1, 1000000, OPT_GE | OPT_LE)},              \
   {"sampling", OPT_STR, "with", "minibatch sampling (replacement)", NULL, 0, OPT_CHOICES("with|without")},   \

@@ -100,7 +100,7 @@ void sgdl_study_rounds_print(const sgdl_study_spec *sp, const sgdl_study_result 
   printf("  %-6s %-9s %-12s %s\n", "model", "lr", "paths", rs->precision > 0 ? "open errors (projected paths)" : "");
   for (int m = 0; m <= rr->n_models; m++)
     for (int li = 0; li < rr->n_lr; li++) {
-      printf("  %-6s %-9g %-12llu", m ? sp->models[m - 1] : (sp->algo ? sp->algo : "sgd"), sp->lrs[li],
+      printf("  %-6s %-9g %-12llu", m ? sgdl_study_model_label(sp, m - 1) : (sp->algo ? sp->algo : "sgd"), sp->lrs[li],
              (unsigned long long)SGDL_ROUNDS_PATHS(rr, m, li));
       int open = 0;
       for (int s = 0; m > 0 && rs->precision > 0 && s < rr->n_stat; s++) {
@@ -126,7 +126,7 @@ void sgdl_study_rounds_json(cJSON *root, const sgdl_study_spec *sp, const sgdl_r
   for (int m = 0; m <= rr->n_models; m++)
     for (int li = 0; li < rr->n_lr; li++) {
       cJSON *u = cJSON_CreateObject();
-      cJSON_AddStringToObject(u, "model", m ? sp->models[m - 1] : (sp->algo ? sp->algo : "sgd"));
+      cJSON_AddStringToObject(u, "model", m ? sgdl_study_model_label(sp, m - 1) : (sp->algo ? sp->algo : "sgd"));
       cJSON_AddNumberToObject(u, "lr", sp->lrs[li]);
       cJSON_AddNumberToObject(u, "paths", (double)SGDL_ROUNDS_PATHS(rr, m, li));
       cJSON_AddItemToArray(runs, u);

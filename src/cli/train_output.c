@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "cli/noise_out.h"
 #include "cli/train_output.h"
 
 cJSON *sgdl_train_results_json(const sgdl_train_study_result *r, cJSON *params) {
@@ -176,6 +177,7 @@ cJSON *sgdl_train_geometry_json(const sgdl_train_study_result *r) {
   sgdl_json_add_number(g, "lr", sp->alpha);
   sgdl_json_add_number(g, "loss_at_weights", fl->loss_start);
   sgdl_json_add_number(g, "gradient_norm", fl->grad_norm);
+  cJSON_AddItemToObject(g, "noise_to_signal", sgdl_noise_scale_json(&r->noise));
   cJSON_AddItemToObject(g, "hessian_eigenvalues", sgdl_json_doubles(sp->h, (size_t)k));
   cJSON_AddItemToObject(g, "hessian_residuals", sgdl_json_doubles(sp->hres, (size_t)k));
   cJSON_AddNumberToObject(g, "hessian_lanczos_steps", sp->hinfo.iters);
@@ -232,4 +234,5 @@ void sgdl_train_print_geometry(const sgdl_train_study_result *r, int k) {
          fl->excess_restricted, fl->excess_restricted_se);
   printf("  whole loss: mean L(x_k) - L(mean x_k) = %.4g +- %.2g (all directions)\n", fl->excess_total,
          fl->excess_total_se);
+  sgdl_noise_scale_print(&r->noise, "at the final weights");
 }

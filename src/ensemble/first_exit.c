@@ -6,6 +6,9 @@
  * measured 2 vs 135 M lane-steps/s), so the block is never slower. Per-path step counts land in
  * per-replica slots and are summed in replica order: bitwise identical results for any thread or
  * rank count.
+ * Regions: one coordinate against walls (with the optional Brownian bridge), or a neighbourhood
+ * where no basin can be drawn (a network): the squared distance from a centre or the training loss
+ * reaching a level (exit.h, SGDL_EXIT_WATCH_*).
  * Does not: interpolate the crossing inside a step (discrete monitoring is the point: it is what
  * SGD does; for an SDE it biases the exit time up by O(sqrt(step)) when the boundary sits where the
  * drift does not carry the path across - the CLI warns at the saddle). */
@@ -41,10 +44,27 @@ typedef struct {
                                      * scratch, one lane's previous position */
 } exit_scratch;
 
+/* Sigma_1 and the noise scratch (d x d + d x K) only with the bridge: a network has d ~ 1e4. */
 static size_t exit_scratch_bytes(const sgdl_observer *o) {
   const exit_obs *e = o->state;
   const size_t d = (size_t)e->s->prob->dim, nn = (size_t)(e->s->prob->n_noise > 0 ? e->s->prob->n_noise : 1);
-  return sizeof(exit_scratch) + sizeof(double) * (d * SGDL_LANES + SGDL_LANES + d * d + d * nn + d);
+  return sizeof(exit_scratch) + sizeof(double) * (d * SGDL_LANES + SGDL_LANES + d + (e->bridge ? d * d + d * nn : 0));
+}
+
+/* The watched value of lane l (DIST2, LOSS); xl receives the lane's position. */
+static double watched(const exit_obs *e, const sgdl_block *b, int l, double *xl) {
+  const int d = b->L.d, W = b->L.W;
+  const sgdl_exit_region *reg = e->reg;
+  if (reg->watch == SGDL_EXIT_WATCH_DIST2) {
+    double s = 0;
+    for (int i = 0; i < d; i++) {
+      const double dx = b->L.x[(size_t)i * W + l] - reg->centre[i];
+      s += dx * dx;
+    }
+    return s;
+  }
+  for (int i = 0; i < d; i++) xl[i] = b->L.x[(size_t)i * W + l];
+  return e->s->prob->type->loss(e->s->prob, xl);
 }
 
 /* Variance rate of the exit coordinate for the model: alpha c_B Sigma_1,cc(x). */
@@ -86,9 +106,9 @@ static void exit_block_begin(const sgdl_observer *o, sgdl_block *b) {
   const size_t d = (size_t)b->L.d;
   sc->xprev = (double *)(sc + 1);
   sc->u = sc->xprev + d * SGDL_LANES;
-  sc->S = sc->u + SGDL_LANES;
-  sc->G = sc->S + d * d;
-  sc->xl = sc->G + d * (size_t)(e->s->prob->n_noise > 0 ? e->s->prob->n_noise : 1);
+  sc->xl = sc->u + SGDL_LANES;
+  sc->S = e->bridge ? sc->xl + d : NULL;
+  sc->G = e->bridge ? sc->S + d * d : NULL;
   sc->nact = b->L.W;
   sc->t = 0;
   for (int l = 0; l < b->L.W; l++) sc->active[l] = 1;
@@ -125,6 +145,17 @@ static int exit_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
   }
   for (int l = 0; l < W; l++) {
     if (!sc->active[l]) continue;
+    if (reg->watch != SGDL_EXIT_WATCH_COORD) {
+      const double v = watched(e, b, l, sc->xl);
+      if (!isfinite(v)) {
+        b->diverged = 1;
+        b->div_step = t;
+        retire(e, sc, b, l, t, 0, 0);
+      } else if (v >= reg->level) {
+        retire(e, sc, b, l, t, 1, 1);
+      }
+      continue;
+    }
     if (!isfinite(xc[l])) {
       b->diverged = 1;
       b->div_step = t;
@@ -197,12 +228,25 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
   memset(res, 0, sizeof *res);
   if (paths < 2) return sgdl_fail(ctx, SGDL_EINVAL, "--paths: %ld, need at least 2 for an interval", paths);
   if (max_steps < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--max-steps: must be at least 1");
-  if (reg->coord < 0 || reg->coord >= p->dim)
-    return sgdl_fail(ctx, SGDL_EINVAL, "exit coordinate %d outside 0 .. %d", reg->coord, p->dim - 1);
-  if (!(reg->lo < reg->hi)) return sgdl_fail(ctx, SGDL_EINVAL, "--to: empty exit region (%g, %g)", reg->lo, reg->hi);
-  if (outside(reg, x0[reg->coord]))
-    return sgdl_fail(ctx, SGDL_EINVAL, "--from: start point %g is outside the domain (%g, %g)", x0[reg->coord], reg->lo,
-                     reg->hi);
+  if (reg->watch == SGDL_EXIT_WATCH_DIST2) {
+    double s = 0;
+    for (int i = 0; reg->centre && i < p->dim; i++) s += (x0[i] - reg->centre[i]) * (x0[i] - reg->centre[i]);
+    if (!reg->centre || !(s < reg->level))
+      return sgdl_fail(ctx, SGDL_EINVAL, "--radius: the start is not inside the ball (|x0 - centre|^2 = %g, radius^2 = %g)", s,
+                       reg->level);
+  } else if (reg->watch == SGDL_EXIT_WATCH_LOSS) {
+    const double l0 = p->type->loss(p, x0);
+    if (!(l0 < reg->level))
+      return sgdl_fail(ctx, SGDL_EINVAL, "--loss-level %g: the loss at the start is already %g (the level must lie above it)",
+                       reg->level, l0);
+  } else {
+    if (reg->coord < 0 || reg->coord >= p->dim)
+      return sgdl_fail(ctx, SGDL_EINVAL, "exit coordinate %d outside 0 .. %d", reg->coord, p->dim - 1);
+    if (!(reg->lo < reg->hi)) return sgdl_fail(ctx, SGDL_EINVAL, "--to: empty exit region (%g, %g)", reg->lo, reg->hi);
+    if (outside(reg, x0[reg->coord]))
+      return sgdl_fail(ctx, SGDL_EINVAL, "--from: start point %g is outside the domain (%g, %g)", x0[reg->coord], reg->lo,
+                       reg->hi);
+  }
   sgdl_stepper *s = NULL;
   int rc = sgdl_stepper_create(ctx, name, p, par, seed, stream, 1, &s);
   if (rc) return rc;
@@ -217,7 +261,9 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
   }
   memset(steps, 0, sizeof(uint64_t) * (size_t)paths);
   if (final_x) memset(final_x, 0, sizeof(double) * (size_t)paths * (size_t)d);
-  exit_obs e = {s, reg, x0, reg->bridge && !s->type->is_discrete && s->type->desc.noise != SGDL_NOISE_SAMPLED, steps, exited, final_x, res};
+  const int bridge =
+      reg->watch == SGDL_EXIT_WATCH_COORD && reg->bridge && !s->type->is_discrete && s->type->desc.noise != SGDL_NOISE_SAMPLED;
+  exit_obs e = {s, reg, x0, bridge, steps, exited, final_x, res};
   sgdl_observer o = {&exit_type, NULL, &e};
   sgdl_drive_plan dp = {s, 1, x0, (uint64_t)paths, max_steps, 0, "first exit", 0};
   sgdl_drive_report rep;

@@ -9,6 +9,8 @@
  * replica order afterwards, so the result is bitwise identical for any thread or rank count.
  * With SGDL_STAT_ITERATE_LOOKAHEAD (nag only) the averaged iterate is x + mu v, v the stepper's
  * Sutskever velocity (its aux state): PyTorch's parameter under SGD(nesterov=True).
+ * With a projection U (k x d, sgdl_stat_simulate_proj) the averaged values are y = U (x - x0): the
+ * covariance of k directions of a network's weights without any d x d array.
  * Not here: the exact values (src/exact/stationary_*.c), time-resolved ensembles (ensemble.c). */
 #include <math.h>
 #include <string.h>
@@ -29,7 +31,10 @@ void sgdl_stat_mc_free(sgdl_stat_mc *m) {
 /* The time-average observer: per-replica slots S1[r][d] (sums of y = x - x0) and S2[r][nsym]
  * (sums of y_i y_j, i <= j); per-thread scratch s1[d][W], s2[nsym][W] for the block's lanes. */
 typedef struct {
-  int d, nsym;
+  int d, nsym;            /* d: averaged values (the state's dimension, or k projections) */
+  int dx;                 /* the state's dimension */
+  const double *U;        /* NULL, or [d][dx]: average y = U (x - x0) instead (x0 then zero in y) */
+  const double *x0s;      /* the state's x0 when U is set */
   double lookahead_mu; /* 0: average x; else x + lookahead_mu v (nag's aux is v, [naux = d][W]) */
   uint64_t burn, total;
   const double *x0, *hess;
@@ -39,7 +44,20 @@ typedef struct {
 
 static size_t timeavg_scratch(const sgdl_observer *o) {
   const timeavg_obs *a = o->state;
-  return sizeof(double) * (size_t)(2 * a->d + a->nsym) * SGDL_LANES;
+  return sizeof(double) * (size_t)(2 * a->d + a->nsym + (a->U ? a->dx : 0)) * SGDL_LANES;
+}
+
+/* y = U (x - x0) per lane into y[d][W] (the projected values; their x0 is zero). */
+static void project(const timeavg_obs *a, const double *x, int W, double *y) {
+  memset(y, 0, sizeof(double) * (size_t)a->d * W);
+  for (int j = 0; j < a->dx; j++) {
+    const double *xj = x + (size_t)j * W;
+    for (int i = 0; i < a->d; i++) {
+      const double u = a->U[(size_t)i * a->dx + j];
+      double *yi = y + (size_t)i * W;
+      for (int l = 0; l < W; l++) yi[l] += u * (xj[l] - a->x0s[j]);
+    }
+  }
 }
 
 static void timeavg_block_begin(const sgdl_observer *o, sgdl_block *b) {
@@ -59,6 +77,11 @@ static int timeavg_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
     for (int l = 0; l < W * d; l++) y[l] = x[l] + a->lookahead_mu * b->L.aux[l];
     x = y;
   }
+  if (k >= a->burn && a->U) { /* projections into the scratch after s2 (and the look-ahead block) */
+    double *y = s2 + (size_t)(a->nsym + d) * W;
+    project(a, x, W, y);
+    x = y;
+  }
   if (k >= a->burn) {
     int q = 0;
     /* sums of y = x - x0 (x0 is near the stationary mean: little cancellation) */
@@ -75,7 +98,8 @@ static int timeavg_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
   }
   if ((k & 1023) == 1023 || k + 1 == a->total) {
     int bad = 0;
-    for (int l = 0; l < W * d; l++)
+    x = b->L.x;
+    for (int l = 0; l < W * a->dx; l++)
       if (!isfinite(x[l])) bad = 1;
     if (bad) {
       b->diverged = 1;
@@ -179,9 +203,26 @@ int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, c
   return sgdl_stat_simulate_iterate(ctx, p, algo, par, SGDL_STAT_ITERATE_X, seed, replicas, burn, steps, x0, hess, out);
 }
 
+static int simulate_run(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par, int iterate,
+                        uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k, const double *U,
+                        const double *hess, sgdl_stat_mc *out);
+
 int sgdl_stat_simulate_iterate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                                int iterate, uint32_t seed, long replicas, uint64_t burn, uint64_t steps,
                                const double *x0, const double *hess, sgdl_stat_mc *out) {
+  return simulate_run(ctx, p, algo, par, iterate, seed, replicas, burn, steps, x0, p->dim, NULL, hess, out);
+}
+
+int sgdl_stat_simulate_proj(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
+                            uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k,
+                            const double *U, const double *hess, sgdl_stat_mc *out) {
+  if (k < 1 || !U) return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: no directions to project on");
+  return simulate_run(ctx, p, algo, par, SGDL_STAT_ITERATE_X, seed, replicas, burn, steps, x0, k, U, hess, out);
+}
+
+static int simulate_run(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par, int iterate,
+                        uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k, const double *U,
+                        const double *hess, sgdl_stat_mc *out) {
   memset(out, 0, sizeof *out);
   if (iterate != SGDL_STAT_ITERATE_X && !(iterate == SGDL_STAT_ITERATE_LOOKAHEAD && !strcmp(algo, "nag") && !par->sbc))
     return sgdl_fail(ctx, SGDL_EINVAL, "--nag-iterate: the look-ahead (torch) iterate exists only for --algo nag with constant momentum, not %s", algo);
@@ -190,7 +231,12 @@ int sgdl_stat_simulate_iterate(sgdl_ctx *ctx, const sgdl_problem *p, const char 
   sgdl_stepper *st = NULL;
   int rc = sgdl_stepper_create(ctx, algo, p, par, seed, 0, 1, &st);
   if (rc) return rc;
-  const int d = p->dim, nsym = d * (d + 1) / 2;
+  const int d = k, nsym = d * (d + 1) / 2;
+  double *zero = U ? sgdl_alloc(ctx, (size_t)d, sizeof(double)) : NULL; /* x0 in projected coordinates */
+  if (U && !zero) {
+    sgdl_stepper_destroy(st);
+    return SGDL_ENOMEM;
+  }
   const long R = replicas;
   /* per-replica sums: S1[r][d], S2[r][nsym] */
   double *S1 = sgdl_alloc(ctx, (size_t)R * d, sizeof(double));
@@ -206,11 +252,13 @@ int sgdl_stat_simulate_iterate(sgdl_ctx *ctx, const sgdl_problem *p, const char 
   if (!S1 || !S2 || !out->mean || !out->mean_se || !out->cov || !out->cov_se) {
     sgdl_free(S1);
     sgdl_free(S2);
+    sgdl_free(zero);
     sgdl_stat_mc_free(out);
     sgdl_stepper_destroy(st);
     return SGDL_ENOMEM;
   }
-  timeavg_obs a = {d, nsym, iterate == SGDL_STAT_ITERATE_LOOKAHEAD ? par->momentum : 0.0, burn, burn + steps, x0, hess, S1, S2, out};
+  timeavg_obs a = {d, nsym, p->dim, U, x0, iterate == SGDL_STAT_ITERATE_LOOKAHEAD ? par->momentum : 0.0, burn, burn + steps,
+                   U ? zero : x0, hess, S1, S2, out};
   sgdl_observer o = {&timeavg_type, NULL, &a};
   sgdl_drive_plan dp = {st, 1, x0, (uint64_t)R, burn + steps, 1, "--simulate", 0};
   sgdl_drive_report rep;
@@ -224,6 +272,7 @@ int sgdl_stat_simulate_iterate(sgdl_ctx *ctx, const sgdl_problem *p, const char 
   }
   sgdl_free(S1);
   sgdl_free(S2);
+  sgdl_free(zero);
   if (rc && !out->diverged) sgdl_stat_mc_free(out);
   return rc;
 }

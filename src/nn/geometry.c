@@ -8,7 +8,8 @@
  * at the same learning rate and batch, and measures
  *   restricted: 1/2 sum_i h_i Var(u_i . x_k)      over the same directions as the prediction,
  *   total:      mean_k L(x_k) - L(xbar)           (xbar the mean iterate; all directions),
- * each with a batch-means standard error (10 batches of the recorded series after burn-in).
+ * each with a batch-means standard error (10 batches of the recorded series after burn-in), and
+ * tr Sigma_1 at the weights for the noise-to-signal ratio (sgdl_mlp_noise_trace; problem.h).
  * Limits: the quadratic model assumes the weights sit at a minimum; a network after a few
  * epochs is not exactly there (slow directions still drift, which the total figure includes).
  */
@@ -126,6 +127,34 @@ static double batch_means_se(const double *x, int M, int nb) {
   return sqrt(v / (nb - 1) / nb);
 }
 
+int sgdl_mlp_noise_trace(sgdl_ctx *ctx, const sgdl_mlp *m, const double *params, const sgdl_imageset *ds,
+                         const double *gbar, double *trace) {
+  const size_t n = m->n_params;
+  sgdl_mlp_work w;
+  int rc = sgdl_mlp_work_alloc(ctx, m, 1, &w);
+  if (rc) return rc;
+  double *gi = sgdl_alloc(ctx, n, sizeof(double));
+  if (!gi) {
+    sgdl_mlp_work_free(&w);
+    return SGDL_ENOMEM;
+  }
+  double G = 0.0;
+  for (size_t i = 0; i < ds->n; i++) {
+    sgdl_mlp_load_range(m, ds, i, 1, &w);
+    sgdl_mlp_forward(m, params, 1, &w, SGDL_KERNEL_FAST);
+    sgdl_mlp_backward(m, params, 1, &w, SGDL_KERNEL_FAST);
+    memset(gi, 0, n * sizeof *gi);
+    sgdl_mlp_grad_accum(m, 1, &w, NULL, 1.0, gi, SGDL_KERNEL_FAST);
+    double s = 0.0;
+    for (size_t k = 0; k < n; k++) s += (gi[k] - gbar[k]) * (gi[k] - gbar[k]);
+    G += s / (double)ds->n;
+  }
+  *trace = G;
+  sgdl_free(gi);
+  sgdl_mlp_work_free(&w);
+  return SGDL_OK;
+}
+
 int sgdl_geometry_network(sgdl_ctx *ctx, const sgdl_trainer *t, const sgdl_imageset *ds,
                           const sgdl_spectra_opts *so, const sgdl_fluct_opts *fo, sgdl_spectra *sp,
                           sgdl_fluct *fl) {
@@ -151,6 +180,8 @@ int sgdl_geometry_network(sgdl_ctx *ctx, const sgdl_trainer *t, const sgdl_image
   fl->loss_start = sgdl_mlp_evaluate(m, t->params, ds, &w, gbar, NULL, NULL);
   double gn = sgdl_nn_nrm2(n, gbar);
   fl->grad_norm = gn;
+  rc = sgdl_mlp_noise_trace(ctx, m, t->params, ds, gbar, &fl->trace_sigma1);
+  if (rc) goto out;
   sgdl_mlp_op hop = {m, t->params, ds, &w, gbar, 1.0};
   sgdl_mlp_op cop = {m, t->params, ds, &w, gbar, cB};
   rc = sgdl_spectra_compute(ctx, n, sgdl_mlp_hess_mv, &hop, sgdl_mlp_cov_mv, &cop, t->par.lr, so, sp);

@@ -254,8 +254,13 @@ static int run_mc(exit_run *r, int k) {
   par.batch = sp->batch;
   par.without_replacement = sp->without_replacement;
   par.substeps = k == SGDL_EXIT_MC_SGD ? 1 : sp->substeps;
-  sgdl_exit_region reg = {sp->coord, -INFINITY, INFINITY, k != SGDL_EXIT_MC_SGD && sp->bridge};
-  if (sp->prob->dim == 1) {
+  const int hood = sp->watch != SGDL_EXIT_WATCH_COORD;
+  const double *x0 = hood && sp->start ? sp->start : sp->x0;
+  sgdl_exit_region reg = {sp->coord, -INFINITY, INFINITY, k != SGDL_EXIT_MC_SGD && sp->bridge, sp->watch,
+                          sp->watch == SGDL_EXIT_WATCH_DIST2 ? sp->radius * sp->radius : sp->loss_level, x0};
+  if (hood) {
+    /* the neighbourhood is the region */
+  } else if (sp->prob->dim == 1) {
     if (r->pt->domain.bc_lo == SGDL_BC_ABSORB) reg.lo = r->pt->domain.lo;
     if (r->pt->domain.bc_hi == SGDL_BC_ABSORB) reg.hi = r->pt->domain.hi;
   } else if (sp->x0[sp->coord] < sp->to) {
@@ -263,10 +268,12 @@ static int run_mc(exit_run *r, int k) {
   } else {
     reg.lo = sp->to;
   }
-  const uint64_t maxs = sp->max_steps > 0 ? (uint64_t)sp->max_steps : (uint64_t)(isfinite(est) ? fmax(1e5, fmin(1e9, 100 * est)) : 1e8);
+  const uint64_t maxs = sp->max_steps > 0 ? (uint64_t)sp->max_steps
+                       : hood              ? (uint64_t)1e4
+                                           : (uint64_t)(isfinite(est) ? fmax(1e5, fmin(1e9, 100 * est)) : 1e8);
   sgdl_first_exit fe;
   sgdl_progress_slice_begin(ctx, r->mc_slice, (double)*r->mc_done / r->mc_total, 1.0 / r->mc_total);
-  int rc = sgdl_first_exit_mc(ctx, stepper, sp->prob, &par, sp->seed, (uint32_t)(10 + k), sp->x0, &reg, sp->paths, maxs, &fe, NULL, NULL);
+  int rc = sgdl_first_exit_mc(ctx, stepper, sp->prob, &par, sp->seed, (uint32_t)(10 + k), x0, &reg, sp->paths, maxs, &fe, NULL, NULL);
   sgdl_progress_slice_end(ctx, r->mc_slice);
   ++*r->mc_done;
   if (rc) return rc;
@@ -281,7 +288,7 @@ static int run_mc(exit_run *r, int k) {
   memcpy(w->ci_steps, fe.ci95_steps, sizeof w->ci_steps);
   w->censored = fe.censored;
   snprintf(w->note, sizeof w->note, "%ld paths%s%s", sp->paths,
-           k == SGDL_EXIT_MC_SGD ? "" : (sp->bridge ? ", per-step monitoring + Brownian bridge" : ", per-step monitoring"),
+           k == SGDL_EXIT_MC_SGD ? "" : (sp->bridge && !hood ? ", per-step monitoring + Brownian bridge" : ", per-step monitoring"),
            fe.censored ? ", CENSORED paths: mean is a lower bound" : "");
   if (!fe.censored) return SGDL_OK;
   char text[200];
@@ -293,6 +300,13 @@ static int run_mc(exit_run *r, int k) {
 /* All wanted methods at one learning rate. */
 static int run_point(exit_run *r) {
   const sgdl_exit_spec *sp = r->sp;
+  if (sp->watch != SGDL_EXIT_WATCH_COORD) { /* a neighbourhood: Monte Carlo only */
+    int rc = SGDL_OK;
+    for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2 && !rc; k++)
+      if (sp->want[k]) rc = run_mc(r, k);
+    for (int k = 0; k < SGDL_EXIT_N_METHODS; k++) r->pt->rows[k].ratio_to_pde = NAN;
+    return rc;
+  }
   int rc = sgdl_sme_model_init_name(r->ctx, &r->m, sp->prob, sp->model ? sp->model : "sme1", r->pt->lr, r->cB, sp->noisy);
   if (!rc) rc = exit_domain(r);
   if (rc) return rc;
@@ -307,8 +321,33 @@ static int run_point(exit_run *r) {
   return rc;
 }
 
+/* A neighbourhood exit (any dimension): Monte Carlo methods, a positive radius or loss level. */
+static int check_hood_spec(sgdl_ctx *ctx, const sgdl_exit_spec *sp) {
+  if (sp->n_lr < 1 || !sp->lrs) return sgdl_fail(ctx, SGDL_EINVAL, "--lr: no learning rate given");
+  if (sp->batch < 1 || (sp->prob->n_data && (size_t)sp->batch > sp->prob->n_data))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %d is not a valid batch size", sp->batch);
+  for (int k = 0; k < SGDL_EXIT_MC_SGD; k++)
+    if (sp->want[k])
+      return sgdl_fail(ctx, SGDL_EUSAGE, "--methods %s: with --radius or --loss-level only the Monte Carlo methods apply "
+                       "(mc-sgd, mc-sme1, mc-sme2)", method_names[k]);
+  int any_mc = 0;
+  for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2; k++) any_mc |= sp->want[k];
+  if (!any_mc) return sgdl_fail(ctx, SGDL_EUSAGE, "--methods: none of mc-sgd, mc-sme1, mc-sme2 asked");
+  if (sp->paths < 2) return sgdl_fail(ctx, SGDL_EUSAGE, "--paths: %ld, need at least 2", sp->paths);
+  if (sp->substeps < 1) return sgdl_fail(ctx, SGDL_EUSAGE, "--substeps: %d is not positive", sp->substeps);
+  if (sp->watch == SGDL_EXIT_WATCH_DIST2 && !(sp->radius > 0 && isfinite(sp->radius)))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--radius: %g is not a positive distance", sp->radius);
+  if (sp->watch == SGDL_EXIT_WATCH_LOSS && !isfinite(sp->loss_level))
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--loss-level: %g is not a finite level", sp->loss_level);
+  if (sp->prob->dim > 2 && !sp->start) return sgdl_fail(ctx, SGDL_EINVAL, "exit: no start point for the %d-D problem", sp->prob->dim);
+  sgdl_estimate est;
+  sgdl_estimate_exit(sp, &est);
+  return sgdl_estimate_check(ctx, &est);
+}
+
 static int check_spec(sgdl_ctx *ctx, const sgdl_exit_spec *sp) {
   const int d = sp->prob ? sp->prob->dim : 0;
+  if (sp->prob && sp->watch != SGDL_EXIT_WATCH_COORD) return check_hood_spec(ctx, sp);
   if (d < 1 || d > 2)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--problem %s has d = %d: exit times need a 1-D or 2-D problem",
                      sp->prob ? sp->prob->type->name : "(none)", d);
@@ -370,11 +409,46 @@ static int noise_at_minimum(sgdl_ctx *ctx, const sgdl_exit_spec *sp, double *G) 
                    sp->prob->type->name, xmin[0], d == 2 ? ",..." : "", tr);
 }
 
+/* The learning-rate loop (each rate's inverse noise temperature for the Arrhenius axis, then its methods). */
+static int run_rates(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_result *res) {
+  int mc_per_point = 0, mc_done = 0, rc = SGDL_OK;
+  for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2; k++) mc_per_point += sp->want[k] != 0;
+  sgdl_progress_slice slice;
+  exit_run r = {ctx, sp, {0}, NULL, res, &slice, &mc_done, mc_per_point * sp->n_lr,
+                sgdl_minibatch_factor(sp->prob->n_data, sp->batch, sp->without_replacement)};
+  for (int i = 0; i < sp->n_lr && !rc; i++) {
+    r.pt = &res->points[i];
+    r.pt->lr = sp->lrs[i];
+    const double temperature = r.pt->lr * r.cB * res->sigma2_eff; /* 0 for gf: no gradient noise (--noisy is extra) */
+    r.pt->inv_temperature = temperature > 0 ? 1.0 / temperature : INFINITY;
+    res->n_points = i + 1;
+    rc = run_point(&r);
+  }
+  return rc;
+}
+
+/* A neighbourhood exit: sigma^2 = tr Sigma_1 / d at the start from the per-sample gradients (no
+ * d x d matrix), then the Monte Carlo rows at every rate. */
+static int run_hood(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_result *res) {
+  const double *x0 = sp->start ? sp->start : sp->x0;
+  sgdl_noise_scale ns;
+  int rc = sgdl_problem_noise_scale(ctx, sp->prob, x0, sp->batch, sp->without_replacement, sp->lrs[0], &ns);
+  res->points = rc ? NULL : calloc((size_t)sp->n_lr, sizeof *res->points);
+  if (!rc && !res->points) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  if (!rc) {
+    res->sigma2_eff = ns.trace_sigma1 / sp->prob->dim;
+    rc = run_rates(ctx, sp, res);
+  }
+  if (rc) sgdl_exit_result_free(res);
+  return rc;
+}
+
 int sgdl_exit_study_run(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_result *res) {
   memset(res, 0, sizeof *res);
   int rc = check_spec(ctx, sp);
   if (rc) return rc;
   const int d = sp->prob->dim;
+  if (sp->watch != SGDL_EXIT_WATCH_COORD) return run_hood(ctx, sp, res);
   /* Noise temperature for the Arrhenius axis: sigma^2 = tr Sigma_1 / d at the start. */
   double S[4], *G = calloc((size_t)d * (size_t)(sp->prob->n_noise > 0 ? sp->prob->n_noise : 1), sizeof *G);
   res->points = calloc((size_t)sp->n_lr, sizeof *res->points);
@@ -391,19 +465,7 @@ int sgdl_exit_study_run(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_resul
     sgdl_exit_result_free(res);
     return rc;
   }
-  int mc_per_point = 0, mc_done = 0;
-  for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2; k++) mc_per_point += sp->want[k] != 0;
-  sgdl_progress_slice slice;
-  exit_run r = {ctx, sp, {0}, NULL, res, &slice, &mc_done, mc_per_point * sp->n_lr,
-                sgdl_minibatch_factor(sp->prob->n_data, sp->batch, sp->without_replacement)};
-  for (int i = 0; i < sp->n_lr && !rc; i++) {
-    r.pt = &res->points[i];
-    r.pt->lr = sp->lrs[i];
-    const double temperature = r.pt->lr * r.cB * res->sigma2_eff; /* 0 for gf: no gradient noise (--noisy is extra) */
-    r.pt->inv_temperature = temperature > 0 ? 1.0 / temperature : INFINITY;
-    res->n_points = i + 1;
-    rc = run_point(&r);
-  }
+  rc = run_rates(ctx, sp, res);
   if (!rc) rc = saddle_warning(ctx, sp, res);
   if (rc) sgdl_exit_result_free(res);
   return rc;

@@ -280,7 +280,7 @@ static int sgd_histogram(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme_
   const uint64_t K = (uint64_t)llround(sp->T / m->lr);
   double *X = sgdl_alloc(ctx, (size_t)paths * (size_t)g->dim, sizeof(double));
   sgdl_first_exit fe;
-  const sgdl_exit_region none = {0, -INFINITY, INFINITY, 0};
+  const sgdl_exit_region none = {0, -INFINITY, INFINITY, 0, SGDL_EXIT_WATCH_COORD, 0, NULL};
   int rc = X ? sgdl_first_exit_mc(ctx, "sgd", sp->prob, &par, sp->seed, 1, sp->x0, &none, paths, K, &fe, NULL, X) : SGDL_ENOMEM;
   if (!rc) {
     int nb[2] = {1, 1};

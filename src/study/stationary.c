@@ -30,6 +30,7 @@ void sgdl_stationary_study_result_free(sgdl_stationary_study_result *r) {
   sgdl_fp1d_free(&r->fp[0]);
   sgdl_fp1d_free(&r->fp[1]);
   sgdl_stat_mc_free(&r->mc);
+  sgdl_spectra_free(&r->net);
   memset(r, 0, sizeof *r);
 }
 
@@ -196,6 +197,10 @@ int sgdl_stationary_study_run(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgd
     case SGDL_STATIONARY_GAUSS_LINREG:
       res->dim = sp->dim;
       return sgdl_stationary_run_gauss(ctx, sp, res);
+    case SGDL_STATIONARY_NETWORK:
+      if (!sp->prob) return sgdl_fail(ctx, SGDL_EINVAL, "stationary study: the network family needs --problem mlp");
+      res->dim = sp->prob->dim;
+      return sgdl_stationary_run_network(ctx, sp, res);
     case SGDL_STATIONARY_LINREG:
     case SGDL_STATIONARY_1D:
       if (!sp->prob) return sgdl_fail(ctx, SGDL_EINVAL, "stationary study: the %s family needs a problem", sp->family == SGDL_STATIONARY_LINREG ? "linreg" : "1-D");

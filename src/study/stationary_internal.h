@@ -21,6 +21,7 @@ int sgdl_stationary_fp_pair(sgdl_ctx *ctx, const sgdl_problem *p, double lr, dou
 /* Families (spec already checked for its family). */
 int sgdl_stationary_run_linreg(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgdl_stationary_study_result *res);
 int sgdl_stationary_run_gauss(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgdl_stationary_study_result *res);
+int sgdl_stationary_run_network(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgdl_stationary_study_result *res);
 int sgdl_stationary_run_1d(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgdl_stationary_study_result *res);
 
 /* Learning-rate scans over sp->scan_lrs into res->scan_* (res->lr_max set by the caller). */

@@ -193,6 +193,9 @@ static int measure_geometry(sgdl_ctx *ctx, const sgdl_train_spec *spec, const sg
   int rc = sgdl_geometry_network(ctx, &r->trainer, tr, &so, &fo, &r->spectra, &r->fluct);
   if (rc) return rc;
   const sgdl_spectra *sp = &r->spectra;
+  const sgdl_algo_params *par = &r->trainer.par;
+  sgdl_noise_scale_fill(r->fluct.trace_sigma1, r->fluct.grad_norm * r->fluct.grad_norm, tr->n, par->batch,
+                        par->without_replacement, par->lr, &r->noise);
   r->var_pred_sme1 = calloc((size_t)sp->k + 1, sizeof *r->var_pred_sme1);
   if (!r->var_pred_sme1) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   for (int i = 0; i < sp->k; i++) r->var_pred_sme1[i] = sp->h[i] > 0 ? sp->ct[i] * sp->alpha / (2 * sp->h[i]) : NAN;

@@ -13,6 +13,19 @@
 
 double sgdl_study_dt(const sgdl_study_spec *sp, double lr) { return sp->critical_lambda > 0 || sp->sbc ? sqrt(lr) : lr; }
 
+const char *sgdl_study_model_label(const sgdl_study_spec *sp, int m) {
+  return sp->model_labels && sp->model_labels[m] ? sp->model_labels[m] : sp->models[m];
+}
+
+/* The algorithm parameters of run m (0 = the discrete algorithm, m >= 1 = model m - 1) at lr:
+ * the spec's, with the model's own svag l where the spec lists one. */
+static sgdl_algo_params run_params(const sgdl_study_spec *sp, int m, double lr) {
+  sgdl_algo_params par = sp->par;
+  par.lr = lr;
+  if (m > 0 && sp->model_svag_l && sp->model_svag_l[m - 1] > 0) par.svag_l = sp->model_svag_l[m - 1];
+  return par;
+}
+
 uint64_t sgdl_study_steps(double T, double lr) {
   double k = floor(T / lr + 0.5);
   return k < 1 ? 1 : (uint64_t)k;
@@ -111,10 +124,9 @@ static int alloc_series(sgdl_ctx *ctx, sgdl_study_series *s, uint64_t T) {
 /* Monte Carlo run of one stepper name; fills series[stat] for every statistic. */
 /* With diff != NULL the run is a coupled pair (SGD beside the model) and diff receives the
  * per-path differences E f(SGD) - E f(model). */
-static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, const char *name, double lr,
+static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, int m, const char *name, double lr,
                   uint32_t stream, int substeps, sgdl_study_series *out, sgdl_study_series *diff) {
-  sgdl_algo_params par = sp->par;
-  par.lr = lr;
+  sgdl_algo_params par = run_params(sp, m, lr);
   par.substeps = substeps;
   if (sp->critical_lambda > 0) par.momentum = 1 - sp->critical_lambda * sqrt(lr);
   if (sp->sbc) {
@@ -186,7 +198,7 @@ static void free_series(sgdl_study_series *s, int n) {
   free(s);
 }
 
-static int run_exact(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_affine *a, const char *name, double lr,
+static int run_exact(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_affine *a, int mi, const char *name, double lr,
                      sgdl_study_series *out) {
   const int d = a->d, n = sp->P * d;
   const uint64_t K = sgdl_study_steps(sp->T, lr);
@@ -197,8 +209,7 @@ static int run_exact(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_affine
     free(M);
     return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory for exact moments");
   }
-  sgdl_algo_params par = sp->par;
-  par.lr = lr;
+  sgdl_algo_params par = run_params(sp, mi, lr);
   int rc = sgdl_affine_moments_par(ctx, a, name, &par, cB, sp->P, sp->x0, K, m, M);
   for (int s = 0; s < sp->n_obs + sp->n_cov && !rc; s++) {
     rc = alloc_series(ctx, &out[s], K + 1);
@@ -333,10 +344,10 @@ static int run_talay_tubaro(weak_run *w, const char *name, double lr, int m, sgd
   const raw_list *use = cpl ? &w->rlp : &w->rl;
   int rc = (coarse && (!cpl || dc)) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   w->np.span /= 3; /* the coarse run costs a third of the pair, the fine run two thirds */
-  if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse, dc);
+  if (!rc) rc = run_mc(ctx, sp, use, m, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse, dc);
   w->np.base += w->np.span;
   w->np.span *= 2;
-  if (!rc) rc = run_mc(ctx, sp, use, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out, df);
+  if (!rc) rc = run_mc(ctx, sp, use, m, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out, df);
   for (int s = 0; s < ns && !rc; s++)
     for (uint64_t t = 0; t < out[s].n_times; t++) {
       out[s].mean[t] = 2 * out[s].mean[t] - coarse[s].mean[t];
@@ -368,11 +379,11 @@ static int run_one(weak_run *w, int li, int m) {
     ctx->progress_user = &w->np;
   }
   int rc;
-  if (sp->exact) rc = run_exact(ctx, sp, &w->aff, name, lr, out);
+  if (sp->exact) rc = run_exact(ctx, sp, &w->aff, m, name, lr, out);
   else if (m > 0 && sp->talay_tubaro && sgdl_stepper_find(name)->desc.noise != SGDL_NOISE_SAMPLED) rc = run_talay_tubaro(w, name, lr, m, out);
   else if (m > 0 && r->coupled[m - 1])
-    rc = run_mc(ctx, sp, &w->rlp, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, w->diff + (size_t)(m - 1) * r->n_stat);
-  else rc = run_mc(ctx, sp, &w->rl, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
+    rc = run_mc(ctx, sp, &w->rlp, m, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, w->diff + (size_t)(m - 1) * r->n_stat);
+  else rc = run_mc(ctx, sp, &w->rl, m, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
   ctx->progress = w->np.outer;
   ctx->progress_user = w->np.outer_user;
   return rc;
