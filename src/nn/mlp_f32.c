@@ -98,7 +98,10 @@ static void bias_activate(int act, int B, int out, const float *b, float *Z) {
     float *z = Z + (size_t)i * out;
     switch (act) {
       case SGDL_ACT_RELU:
-        for (int k = 0; k < out; k++) z[k] = fmaxf(z[k] + b[k], 0.0f);
+        for (int k = 0; k < out; k++) {
+          const float v = z[k] + b[k];
+          z[k] = v > 0.0f ? v : 0.0f;
+        }
         break;
       case SGDL_ACT_TANH:
         for (int k = 0; k < out; k++) z[k] = tanhf(z[k] + b[k]);
