@@ -102,7 +102,8 @@ typedef struct sgdl_opt {
   {"act", OPT_STR, "tanh", "mlp: hidden activation", NULL, 0, OPT_CHOICES("tanh|softplus|relu|sigmoid")}, \
   {"loss", OPT_STR, "ce", "mlp: softmax cross-entropy or squared error to the one-hot label", NULL, 0,   \
    OPT_CHOICES("ce|mse")},                                                                              \
-  {"init", OPT_STR, NULL, "mlp: starting weights from a file written by sgdlab train (default: --seed)", NULL, 0}
+  {"init", OPT_STR, NULL, "mlp: starting weights from a file written by sgdlab train (default: --seed)", NULL, 0}, \
+  SGDL_DTYPE_OPT(NULL)
 
 /* Parse argv (argv[0] is the subcommand name) into opts; merges --config first, then checks
  * every value against its row's declared range / choices / list length.
