@@ -9,6 +9,8 @@
  *   1.5 points of float64's and >= 0.85 (trajectories separate slowly).
  * Measured on this machine: losses 1e-8 relative, gradients and weights 1e-7 to 3e-7, accuracies
  * equal to the digit.
+ *   the mlp problem with dtype float32: loss, grad, loss_sample, grad_sample and the lane sums
+ *   (weighted and not) within the same gradient tolerance of the float64 problem.
  * Bitwise: float32 training with 1 and 2 OpenBLAS threads; one run of 2 epochs equals two runs
  * of one (weights rounded to float at a run's start and widened at its end, exactly). */
 #include <math.h>
@@ -18,6 +20,7 @@
 
 #include "check.h"
 #include "nn/nn_internal.h"
+#include "sgdlab/mlp_problem.h"
 #include "sgdlab/nn.h"
 
 void openblas_set_num_threads(int num_threads);
@@ -103,6 +106,60 @@ static double accuracy(const sgdl_mlp *m, const double *p) {
   return (double)ok / (double)te.n;
 }
 
+/* The mlp problem's float32 kernel paths against its float64 ones (784-16-10 tanh, N = 128). */
+static void check_problem(const char *dir) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  sgdl_problem *p[2] = {NULL, NULL};
+  const int h[1] = {16};
+  for (int k = 0; k < 2; k++) {
+    sgdl_mlp_problem_spec spec;
+    sgdl_mlp_problem_spec_init(&spec);
+    spec.data = dir;
+    spec.n_train = 128;
+    spec.n_test = 64;
+    spec.hidden = h;
+    spec.dtype = k ? SGDL_DTYPE_F32 : SGDL_DTYPE_F64;
+    CHECK(sgdl_mlp_problem_create(&ctx, &spec, &p[k]) == 0, "problem: %s", ctx.msg);
+  }
+  if (!p[0] || !p[1]) return;
+  CHECK(strstr(p[1]->desc, "float32") && !strstr(p[0]->desc, "float32"), "desc: %s", p[1]->desc);
+  const int d = p[0]->dim, W = 3, nb = 40;
+  double *x = malloc(sizeof(double) * d), *g[2], *X = malloc(sizeof(double) * d * W), *out[2], *work[2];
+  for (int k = 0; k < 2; k++) {
+    g[k] = malloc(sizeof(double) * d);
+    out[k] = malloc(sizeof(double) * d * W);
+    work[k] = malloc(sizeof(double) * sgdl_problem_lanes_work(p[k]));
+  }
+  sgdl_problem_default_x0(p[0], 4, x);
+  for (int i = 0; i < d; i++)
+    for (int l = 0; l < W; l++) X[i * W + l] = x[i] * (1.0 + 0.1 * l);
+  CHECK_REL(p[1]->type->loss(p[1], x), p[0]->type->loss(p[0], x), 1e-6, "problem loss");
+  CHECK_REL(p[1]->type->loss_sample(p[1], x, 17), p[0]->type->loss_sample(p[0], x, 17), 1e-6, "problem loss_sample");
+  double mg, dg;
+  for (int k = 0; k < 2; k++) p[k]->type->grad(p[k], x, g[k]);
+  dg = max_abs_diff((size_t)d, g[1], g[0], &mg);
+  CHECK(dg <= 1e-5 * mg, "problem grad: max diff %.3g vs %.3g", dg, mg);
+  for (int k = 0; k < 2; k++) p[k]->type->grad_sample(p[k], x, 17, g[k]);
+  dg = max_abs_diff((size_t)d, g[1], g[0], &mg);
+  CHECK(dg <= 1e-5 * mg, "problem grad_sample: max diff %.3g vs %.3g", dg, mg);
+  uint32_t idx[40 * 3];
+  double wt[40 * 3];
+  for (int b = 0; b < nb * W; b++) idx[b] = (uint32_t)((b * 7 + 3) % 128), wt[b] = 0.2 + 0.05 * (b % 5);
+  for (int pass = 0; pass < 2; pass++) {
+    for (int k = 0; k < 2; k++)
+      p[k]->type->grad_sum_lanes(p[k], W, X, pass ? nb : 128, pass ? idx : NULL, pass ? wt : NULL, out[k], work[k]);
+    dg = max_abs_diff((size_t)d * W, out[1], out[0], &mg);
+    CHECK(dg <= 1e-5 * mg, "problem grad_sum_lanes (%s): max diff %.3g vs %.3g", pass ? "weighted" : "all", dg, mg);
+    printf("mlp problem lane sums (%s): max diff / max %.2g\n", pass ? "weighted" : "all", dg / mg);
+  }
+  for (int k = 0; k < 2; k++) {
+    free(g[k]), free(out[k]), free(work[k]);
+    sgdl_problem_destroy(p[k]);
+  }
+  free(x), free(X);
+}
+
 int main(void) {
   const char *src = getenv("SGDL_SRC");
   char dir[1024];
@@ -117,6 +174,8 @@ int main(void) {
   CHECK(sgdl_dtype_parse("float32") == SGDL_DTYPE_F32 && sgdl_dtype_parse("float64") == SGDL_DTYPE_F64 &&
             sgdl_dtype_parse("half") == -1 && !strcmp(sgdl_dtype_name(SGDL_DTYPE_F32), "float32"),
         "dtype names");
+
+  check_problem(dir);
 
   /* passes: relu and tanh (CE), softplus with MSE; batch 32, batch 1 (sparse loops), weighted */
   const int hidden[2] = {32, 32};

@@ -32,7 +32,7 @@ void sgdl_mlp32_widen(size_t n, const float *x, double *y) {
 /* ---------------------------------------------------------------- work and loading */
 
 size_t sgdl_mlp32_work_floats(const sgdl_mlp *m, int cap) {
-  size_t n = (size_t)cap * m->size[0] + (size_t)cap + (size_t)cap * sgdl_mlp_max_width(m) + (size_t)m->size[0];
+  size_t n = 2 * (size_t)cap * m->size[0] + 2 * (size_t)cap + (size_t)cap * sgdl_mlp_max_width(m);
   for (int l = 1; l <= m->L; l++) n += 2 * (size_t)cap * m->size[l];
   return n;
 }
@@ -50,31 +50,50 @@ void sgdl_mlp32_work_view(const sgdl_mlp *m, int cap, float *buf, sgdl_mlp_work3
   }
   w->a[0] = w->x;
   w->tmp = p, p += (size_t)cap * sgdl_mlp_max_width(m);
-  w->nz = (int *)p;
+  w->nz = (int *)p, p += (size_t)cap * m->size[0];
+  w->n_nzr = (int *)p;
 }
 
-static void load_one(const sgdl_mlp *m, const sgdl_imageset *ds, size_t e, int row, sgdl_mlp_work32 *w) {
+/* Row `row` of x, its label, and its list of nonzero inputs; returns their count. */
+static int load_one(const sgdl_mlp *m, const sgdl_imageset *ds, size_t e, int row, sgdl_mlp_work32 *w) {
+  const int in = m->size[0];
   const uint8_t *px = ds->images + e * (size_t)ds->dim;
-  float *x = w->x + (size_t)row * m->size[0];
-  for (int j = 0; j < m->size[0]; j++) x[j] = (float)px[j] * (1.0f / 255.0f);
+  float *x = w->x + (size_t)row * in;
+  int *nz = w->nz + (size_t)row * in, k = 0;
+  for (int j = 0; j < in; j++) x[j] = (float)px[j] * (1.0f / 255.0f); /* vectorises */
+  int j = 0;
+  for (; j + 8 <= in; j += 8) { /* the list: eight pixels at a time, skipping blank runs (image borders) */
+    uint64_t eight;
+    memcpy(&eight, px + j, 8);
+    if (!eight) continue;
+    for (int t = j; t < j + 8; t++) {
+      nz[k] = t;
+      k += px[t] != 0;
+    }
+  }
+  for (; j < in; j++) {
+    nz[k] = j;
+    k += px[j] != 0;
+  }
   w->y[row] = ds->labels[e];
+  return w->n_nzr[row] = k;
 }
 
-static void list_nonzeros(const sgdl_mlp *m, sgdl_mlp_work32 *w) {
-  int k = 0;
-  for (int j = 0; j < m->size[0]; j++)
-    if (w->x[j] != 0.0f) w->nz[k++] = j;
-  w->n_nz = k;
+static void loaded(const sgdl_mlp *m, int B, size_t nonzeros, sgdl_mlp_work32 *w) {
+  w->n_nz = w->n_nzr[0];
+  w->sparse = B > 1 && 3 * nonzeros <= (size_t)B * m->size[0];
 }
 
 void sgdl_mlp32_load(const sgdl_mlp *m, const sgdl_imageset *ds, const uint32_t *idx, int B, sgdl_mlp_work32 *w) {
-  for (int i = 0; i < B; i++) load_one(m, ds, idx[i], i, w);
-  if (B == 1) list_nonzeros(m, w);
+  size_t nonzeros = 0;
+  for (int i = 0; i < B; i++) nonzeros += (size_t)load_one(m, ds, idx[i], i, w);
+  loaded(m, B, nonzeros, w);
 }
 
 void sgdl_mlp32_load_range(const sgdl_mlp *m, const sgdl_imageset *ds, size_t first, int B, sgdl_mlp_work32 *w) {
-  for (int i = 0; i < B; i++) load_one(m, ds, first + (size_t)i, i, w);
-  if (B == 1) list_nonzeros(m, w);
+  size_t nonzeros = 0;
+  for (int i = 0; i < B; i++) nonzeros += (size_t)load_one(m, ds, first + (size_t)i, i, w);
+  loaded(m, B, nonzeros, w);
 }
 
 /* ---------------------------------------------------------------- forward */
@@ -89,6 +108,20 @@ static void sparse_row_times(const sgdl_mlp_work32 *w, int first_layer, int in, 
     if (aj == 0.0f) continue;
     const float *row = W + (size_t)j * out;
     for (int k = 0; k < out; k++) z[k] += aj * row[k];
+  }
+}
+
+/* Z[i] += x_i W over the nonzero inputs of each example (a batch with sparse inputs). */
+static void sparse_first_layer(const sgdl_mlp_work32 *w, int B, int in, int out, const float *W, float *Z) {
+  for (int i = 0; i < B; i++) {
+    const float *x = w->x + (size_t)i * in;
+    const int *nz = w->nz + (size_t)i * in;
+    float *restrict z = Z + (size_t)i * out;
+    for (int q = 0; q < w->n_nzr[i]; q++) {
+      const float xj = x[nz[q]];
+      const float *restrict row = W + (size_t)nz[q] * out;
+      for (int k = 0; k < out; k++) z[k] += xj * row[k];
+    }
   }
 }
 
@@ -160,6 +193,9 @@ double sgdl_mlp32_forward(const sgdl_mlp *m, const float *params, int B, sgdl_ml
     if (B == 1) {
       memset(Z, 0, (size_t)out * sizeof *Z);
       sparse_row_times(w, l == 0, in, out, A, W, Z);
+    } else if (l == 0 && w->sparse) {
+      memset(Z, 0, (size_t)B * out * sizeof *Z);
+      sparse_first_layer(w, B, in, out, W, Z);
     } else {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, out, in, 1.0f, A, in, W, out, 0.0f, Z, out);
     }
@@ -224,7 +260,17 @@ void sgdl_mlp32_grad_accum(const sgdl_mlp *m, int B, sgdl_mlp_work32 *w, const f
         for (int k = 0; k < out; k++) w->tmp[(size_t)i * out + k] = coef[i] * D[(size_t)i * out + k];
       D = w->tmp;
     }
-    if (B == 1) { /* rank one: gW[j][:] += scale a_j d over the nonzero a_j */
+    if (l == 0 && w->sparse) { /* gW[j][:] += scale x_ij d_i over the nonzero x_ij, example by example */
+      for (int i = 0; i < B; i++) {
+        const float *x = A + (size_t)i * in, *restrict d = D + (size_t)i * out;
+        const int *nz = w->nz + (size_t)i * in;
+        for (int q = 0; q < w->n_nzr[i]; q++) {
+          const float c = scale * x[nz[q]];
+          float *restrict row = gW + (size_t)nz[q] * out;
+          for (int k = 0; k < out; k++) row[k] += c * d[k];
+        }
+      }
+    } else if (B == 1) { /* rank one: gW[j][:] += scale a_j d over the nonzero a_j */
       const int nq = l == 0 ? w->n_nz : in;
       for (int q = 0; q < nq; q++) {
         const int j = l == 0 ? w->nz[q] : q;

@@ -60,8 +60,11 @@ typedef struct sgdl_mlp_work32 {
   int *y;
   float *a[SGDL_MLP_MAX_LAYERS + 1], *d[SGDL_MLP_MAX_LAYERS + 1];
   float *tmp; /* [cap][max size]: coefficient-weighted deltas */
-  int *nz;
-  int n_nz;
+  int *nz;    /* [cap][size[0]]: row i's nonzero inputs in nz[i * size[0] ..], n_nzr[i] of them */
+  int *n_nzr; /* [cap] */
+  int n_nz;   /* row 0's count (batch 1), and */
+  int sparse; /* the loaded batch has at most a third of its inputs nonzero: the first layer's product
+               * and gradient skip the zeros (per example) instead of calling sgemm */
 } sgdl_mlp_work32;
 
 /* Floats a work of capacity cap takes (ints count as floats: both 4 bytes); the view carves them
