@@ -5,6 +5,9 @@
  * (sgdl_optim_update), the exact Hessian-vector products, the finite-difference checks and
  * the Lanczos iteration all want double; the batch-1 path stays fast because it skips the
  * zero pixels of the input (a rank-one update touches only the rows of nonzero inputs).
+ * The trainer's steps (and the mlp problem's loss/gradient paths) can run in float32 instead
+ * (sgdl_trainer_set_dtype, SGDL_DTYPE_F32; src/nn/mlp_f32.c): float weights and activations,
+ * sgemm, the slab handed back in double.
  *
  * Parameter slab layout (llm.c style: one contiguous array, layers in order):
  *   for layer l = 0 .. L-1:  W_l [size[l]][size[l+1]]  (row j = weights out of input j)
