@@ -31,4 +31,10 @@ check "relu + smf2 warns" grep -qF "warning: --models smf2: ReLU" <<<"$err"
 expect_ok "mlp from --init (layers from the file)" -- $S weak --problem mlp --data "$MNIST" --train 32 --test 32 \
   --init "$TMP/w.bin" --lr 0.1 --T 0.2 --paths 8 --models sme1 --observables test_error,dist2_init --quiet
 expect_ok "mlp npoint" -- $S npoint "${SMALL[@]}" --loss mse --act softplus --models smf1 --observables loss --quiet
+expect_ok "mlp weak, float32 kernels" -- $S weak "${SMALL[@]}" --models sme1 --observables loss,test_error --dtype float32 \
+  --out "$TMP/w32" --quiet
+check "float32 in the problem and params" grep -q '"dtype":[[:space:]]*"float32"' "$TMP/w32/results.json"
+check "float32 in the problem line" grep -q 'float32)' "$TMP/w32/results.json"
+check "no dtype recorded when not given" bash -c "! grep -q '\"dtype\"' $TMP/w1/results.json"
+expect_fail "unknown dtype (mlp)" "--dtype" -- $S weak "${SMALL[@]}" --dtype float8
 finish

@@ -56,6 +56,15 @@ $S train $SMALL --batch 16 --epochs 1 --threads 1 --json >"$TMP/t1.json"
 $S train $SMALL --batch 16 --epochs 1 --threads 2 --json >"$TMP/t2.json"
 check "1 and 2 threads: same final loss" bash -c "diff <(grep final_ $TMP/t1.json) <(grep final_ $TMP/t2.json) >/dev/null"
 
+# float32: 1 and 2 threads give bitwise the same weights; the dtype is recorded; unknown names refused
+$S train $SMALL --batch 16 --epochs 1 --threads 1 --dtype float32 --save "$TMP/f1.bin" --json >"$TMP/f1.json"
+$S train $SMALL --batch 16 --epochs 1 --threads 2 --dtype float32 --save "$TMP/f2.bin" --json >"$TMP/f2.json"
+check "float32: 1 and 2 threads, same weights (bitwise)" cmp -s "$TMP/f1.bin" "$TMP/f2.bin"
+check "float32: 1 and 2 threads, same final loss" bash -c "diff <(grep final_ $TMP/f1.json) <(grep final_ $TMP/f2.json) >/dev/null"
+check "float32 recorded in results" grep -q '"dtype":[[:space:]]*"float32"' "$TMP/f1.json"
+check "float64 recorded by default" grep -q '"dtype":[[:space:]]*"float64"' "$TMP/t1.json"
+expect_fail "unknown dtype" "--dtype" -- $S train $SMALL --dtype float16
+
 # divergence: message names --lr, earlier results survive
 mkdir -p "$TMP/div" && echo '{"old": true}' >"$TMP/div/results.json"
 expect_fail "diverging run" "--lr" -- $S train $SMALL --lr 1e200 --out "$TMP/div"

@@ -5,6 +5,9 @@
  * (sgdl_optim_update), the exact Hessian-vector products, the finite-difference checks and
  * the Lanczos iteration all want double; the batch-1 path stays fast because it skips the
  * zero pixels of the input (a rank-one update touches only the rows of nonzero inputs).
+ * The trainer's steps (and the mlp problem's loss/gradient paths) can run in float32 instead
+ * (sgdl_trainer_set_dtype, SGDL_DTYPE_F32; src/nn/mlp_f32.c): float weights and activations,
+ * sgemm, the slab handed back in double.
  *
  * Parameter slab layout (llm.c style: one contiguous array, layers in order):
  *   for layer l = 0 .. L-1:  W_l [size[l]][size[l+1]]  (row j = weights out of input j)
@@ -74,6 +77,13 @@ enum { SGDL_LOSS_CE = 0, SGDL_LOSS_MSE = 1 };
 /* Matrix kernels: NAIVE are plain triple loops kept as the reference; FAST uses CBLAS dgemm
  * for batches and a sparse-input loop for batch 1. Both give the same numbers up to rounding. */
 enum { SGDL_KERNEL_NAIVE = 0, SGDL_KERNEL_FAST = 1 };
+/* Precision of the network passes: float64 is the reference (every pass, the R-op, the
+ * geometry); float32 runs the training steps (and the mlp problem's loss/gradient paths) on
+ * float weights and activations with sgemm, the parameter slab handed back in double. */
+enum { SGDL_DTYPE_F64 = 0, SGDL_DTYPE_F32 = 1 };
+/* "float64" | "float32" -> SGDL_DTYPE_*, or -1; and back. */
+int sgdl_dtype_parse(const char *name);
+const char *sgdl_dtype_name(int dtype);
 
 typedef struct sgdl_mlp {
   int L;                                 /* weight layers = hidden layers + 1 */
@@ -165,7 +175,9 @@ typedef struct sgdl_trainer {
   sgdl_algo_params par;      /* lr, batch, without_replacement, momentum, beta1, beta2, eps */
   uint32_t seed, stream;     /* data order: step k draws its batch from (seed, 0, k, purpose(stream)) */
   int kernel;
-  double *params;            /* [n_params], owned */
+  int dtype;                 /* SGDL_DTYPE_F64 (sgdl_trainer_create), or F32 (sgdl_trainer_set_dtype) */
+  struct sgdl_trainer_f32 *f32; /* float32 state (src/nn), owned; NULL for float64 */
+  double *params;            /* [n_params], owned; with float32, the float weights widened after each run */
   double *aux;               /* [sgdl_optim_aux(rule) * n_params], owned: momentum / Adam moments */
   double *grad;              /* [n_params] scratch */
   double *grow;              /* [max layer width] scratch: one gradient row (sparse SGD path) */
@@ -198,6 +210,12 @@ double sgdl_trainer_divergence_threshold(const sgdl_trainer *t);
 int sgdl_trainer_create(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_mlp *m, int rule,
                         const sgdl_algo_params *par, uint32_t seed, uint32_t stream);
 void sgdl_trainer_free(sgdl_trainer *t);
+/* Switch the trainer's passes to SGDL_DTYPE_F32 (allocates its float state) or back to F64.
+ * Float32 runs: the weights are rounded to float at the start of each sgdl_trainer_run and
+ * widened back into params at its end (exact, so runs continue bitwise); plain SGD folds the
+ * update into the gradient sgemm on the float weights; hb, nag and adam apply the shared rule to
+ * the double params and aux (their state stays double) and round the weights for the next step. */
+int sgdl_trainer_set_dtype(sgdl_ctx *ctx, sgdl_trainer *t, int dtype);
 /* Take `steps` optimiser steps on ds. Returns SGDL_EDIVERGED (naming --lr, the step and the
  * learning rate) if the batch loss becomes NaN/Inf or a window's mean passes the threshold above. *loss_sum (may be NULL) receives the sum of the batch-mean losses seen. */
 int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, uint64_t steps,

@@ -45,6 +45,7 @@ typedef struct sgdl_train_spec {
   int act;                     /* SGDL_ACT_*; < 0: as stored in the resume file, relu for fresh runs */
   int rule;                    /* SGDL_OPT_SGD/HB/NAG/ADAM; < 0: as stored, sgd for fresh runs */
   sgdl_algo_params par;        /* lr, batch, without_replacement, momentum, beta1, beta2, eps */
+  int dtype;                   /* SGDL_DTYPE_F64 (0, the reference) or SGDL_DTYPE_F32: the training steps' passes */
   int epochs;                  /* epochs to train (after resume: further epochs); 0: evaluate only */
   uint32_t seed;               /* initial weights and data order */
   int seed_from_resume;        /* with resume: take the data-order seed from the file instead */

@@ -87,6 +87,12 @@ typedef struct sgdl_opt {
   {"neurons", OPT_INT, "20", "meanfield: number of neurons n", NULL, 0, OPT_RANGE(1, 4096, OPT_GE | OPT_LE)}, \
   SGDL_MLP_PROBLEM_OPTS
 
+/* Precision of the network passes (train, and the mlp problem); default: float64 for train, not
+ * given (= float64, nothing recorded) for the problem. */
+#define SGDL_DTYPE_OPT(dflt)                                                                               \
+  {"dtype", OPT_STR, dflt, "network passes in float64 (the reference) or float32 (sgemm)", NULL, 0,      \
+   OPT_CHOICES("float64|float32")}
+
 /* The mlp problem's flags (sgdlab/mlp_problem.h); `sgdlab train` has its own --train/--test/--hidden/--act. */
 #define SGDL_MLP_PROBLEM_OPTS                                                                              \
   {"train", OPT_INT, "256", "mlp: training examples N (-1: all)", NULL, 0, OPT_RANGE(-1, 16777216, OPT_GE | OPT_LE)}, \
@@ -96,7 +102,8 @@ typedef struct sgdl_opt {
   {"act", OPT_STR, "tanh", "mlp: hidden activation", NULL, 0, OPT_CHOICES("tanh|softplus|relu|sigmoid")}, \
   {"loss", OPT_STR, "ce", "mlp: softmax cross-entropy or squared error to the one-hot label", NULL, 0,   \
    OPT_CHOICES("ce|mse")},                                                                              \
-  {"init", OPT_STR, NULL, "mlp: starting weights from a file written by sgdlab train (default: --seed)", NULL, 0}
+  {"init", OPT_STR, NULL, "mlp: starting weights from a file written by sgdlab train (default: --seed)", NULL, 0}, \
+  SGDL_DTYPE_OPT(NULL)
 
 /* Parse argv (argv[0] is the subcommand name) into opts; merges --config first, then checks
  * every value against its row's declared range / choices / list length.

@@ -31,7 +31,8 @@ static void view_event(void *u, int event, const sgdl_train_study_result *r) {
       printf("data: %s\n", r->data_desc);
       printf("network: %d", r->m.size[0]);
       for (int l = 1; l <= r->m.L; l++) printf("-%d", r->m.size[l]);
-      printf(" (%s, %zu parameters, double), %s lr %g batch %d%s", sgdl_act_name(r->m.act), r->m.n_params,
+      printf(" (%s, %zu parameters, %s), %s lr %g batch %d%s", sgdl_act_name(r->m.act), r->m.n_params,
+             t->dtype == SGDL_DTYPE_F32 ? "float32" : "double",
              sgdl_optim_rule_name(r->rule), t->par.lr, t->par.batch,
              t->par.without_replacement ? " without replacement" : "");
       if (v->resume) printf(", resumed from %s at epoch %d (step %llu)", v->resume, r->start_epoch,
@@ -80,6 +81,9 @@ static int build_spec(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t seed, sgdl_train_s
     return sgdl_fail(ctx, SGDL_EUSAGE, "--act: \"%s\" is not one of relu, tanh, sigmoid", sgdl_opt_str(opts, "act"));
   rc = sgdl_cli_parse_hidden(ctx, sgdl_opt_str(opts, "hidden"), spec->hidden, &spec->n_hidden);
   if (rc) return rc;
+  spec->dtype = sgdl_dtype_parse(sgdl_opt_str(opts, "dtype"));
+  if (spec->dtype < 0)
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--dtype: \"%s\" is not one of float64, float32", sgdl_opt_str(opts, "dtype"));
   spec->data = sgdl_opt_str(opts, "data");
   if (!spec->data) return sgdl_fail(ctx, SGDL_EUSAGE, "--data: required (a folder holding IDX files, e.g. data/mnist)");
   spec->n_train = (long)ntrain;
@@ -142,6 +146,7 @@ int sgdl_cmd_train(int argc, char **argv) {
        OPT_RANGE(-1, 2147483648.0, OPT_GE | OPT_LE)},
       {"hidden", OPT_STR, "128,64", "hidden layer widths, comma-separated (0: none)", NULL, 0},
       {"act", OPT_STR, "relu", "hidden activation", NULL, 0, OPT_CHOICES("relu|tanh|sigmoid")},
+      SGDL_DTYPE_OPT("float64"),
       {"algo", OPT_STR, "sgd", "optimiser", NULL, 0, OPT_CHOICES("sgd|hb|nag|adam")},
       {"lr", OPT_NUM, "0.02", "learning rate", NULL, 0, OPT_POSITIVE},
       {"batch", OPT_INT, "1", "minibatch size", NULL, 0, OPT_RANGE(1, 1048576, OPT_GE | OPT_LE)},

@@ -82,6 +82,7 @@ static int cli_mlp_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out) {
   spec.loss = sgdl_loss_parse(sgdl_opt_str(opts, "loss"));
   spec.seed = (uint32_t)seed;
   spec.init = sgdl_opt_str(opts, "init");
+  spec.dtype = sgdl_opt_str(opts, "dtype") ? sgdl_dtype_parse(sgdl_opt_str(opts, "dtype")) : SGDL_DTYPE_F64;
   if (spec.init && !sgdl_opt_given(opts, "hidden")) spec.n_hidden = -1;
   if (spec.init && !sgdl_opt_given(opts, "act")) spec.act = -1;
   return sgdl_mlp_problem_create(ctx, &spec, out);

@@ -21,9 +21,10 @@ cJSON *sgdl_train_results_json(const sgdl_train_study_result *r, cJSON *params) 
   cJSON_AddItemToObject(net, "sizes", sz);
   cJSON_AddStringToObject(net, "activation", sgdl_act_name(m->act));
   cJSON_AddNumberToObject(net, "parameters", (double)m->n_params);
-  cJSON_AddStringToObject(net, "precision", "double");
+  cJSON_AddStringToObject(net, "precision", r->trainer.dtype == SGDL_DTYPE_F32 ? "float32 training steps (evaluation in double)" : "double");
   cJSON_AddItemToObject(res, "network", net);
   cJSON_AddStringToObject(res, "algo", sgdl_optim_rule_name(r->rule));
+  cJSON_AddStringToObject(res, "dtype", sgdl_dtype_name(r->trainer.dtype));
   cJSON *epa = cJSON_CreateArray();
   for (int e = 0; e < E; e++) cJSON_AddItemToArray(epa, cJSON_CreateNumber(h->epoch[e]));
   cJSON_AddItemToObject(res, "epoch", epa);

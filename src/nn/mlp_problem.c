@@ -6,6 +6,11 @@
  *                           so the unweighted sum is bitwise the sum of grad_sample's outputs;
  *   noise_cols:             the d x N matrix (only the generic paths ask for it);
  *   observe:                held-out loss and 0-1 error, training error, distance from the start.
+ * Float32 (spec dtype SGDL_DTYPE_F32): loss, grad, loss_sample, grad_sample and grad_sum_lanes round
+ * x to float and run the passes of mlp_f32.c (sgemm), widening the results; grad_sum_lanes then takes
+ * chunks through the batched kernels with or without weights (its unweighted sum equals the sum of
+ * grad_sample's outputs up to float rounding, not bitwise). hvp (the R-op) and the observables
+ * stay float64: they measure, they are not the dynamics' hot path.
  * No noise_apply: the dynamics layer's finite-data lane path (one weighted grad_sum_lanes pass)
  * is the streamed form of the flow noise already.
  * Scratch: the vtable entries that get no work buffer allocate one per call (a chunk of examples,
@@ -27,7 +32,61 @@ typedef struct {
   sgdl_imageset train, test;
   double *x_init; /* [n_params]: the starting weights (--init file or the --seed initialisation) */
   int from_file;  /* x_init came from --init (default_x0 then ignores its seed) */
+  int dtype;      /* SGDL_DTYPE_F64 or SGDL_DTYPE_F32: the precision of the kernel paths (file comment) */
 } mlp_impl;
+
+static void fill_nan(int d, double *g) {
+  for (int i = 0; i < d; i++) g[i] = NAN;
+}
+
+/* ---------------------------------------------------------------- float32 kernel paths */
+
+/* One call's float32 scratch in one malloc: the rounded weights x, a gradient g, a work of
+ * capacity cap (<= the set's size). Returns the block to free, NULL on failure. */
+typedef struct {
+  float *x, *g;
+  sgdl_mlp_work32 w;
+} call32;
+
+static float *open32(const sgdl_mlp *m, size_t n_set, int cap, const double *x, call32 *c) {
+  if ((size_t)cap > n_set) cap = (int)n_set;
+  if (cap < 1) cap = 1;
+  const size_t np = m->n_params;
+  float *blk = malloc(sizeof(float) * (2 * np + sgdl_mlp32_work_floats(m, cap)));
+  if (!blk) return NULL;
+  c->x = blk;
+  c->g = blk + np;
+  sgdl_mlp32_round(np, x, c->x);
+  sgdl_mlp32_work_view(m, cap, blk + 2 * np, &c->w);
+  return blk;
+}
+
+/* Mean training loss, and the mean gradient into g when g is not NULL (float32 passes). */
+static double whole_set32(const mlp_impl *q, const double *x, double *g) {
+  call32 c;
+  float *blk = open32(&q->m, q->train.n, 64, x, &c);
+  if (!blk) return NAN;
+  const double L = sgdl_mlp32_evaluate(&q->m, c.x, &q->train, &c.w, c.g, g, NULL);
+  free(blk);
+  return L;
+}
+
+/* Loss of example i, and its gradient into g when g is not NULL (float32, batch 1). */
+static double sample32(const mlp_impl *q, const double *x, size_t i, double *g) {
+  call32 c;
+  float *blk = open32(&q->m, 1, 1, x, &c);
+  if (!blk) return NAN;
+  sgdl_mlp32_load_range(&q->m, &q->train, i, 1, &c.w);
+  const double l = sgdl_mlp32_forward(&q->m, c.x, 1, &c.w);
+  if (g) {
+    sgdl_mlp32_backward(&q->m, c.x, 1, &c.w);
+    memset(c.g, 0, sizeof(float) * q->m.n_params);
+    sgdl_mlp32_grad_accum(&q->m, 1, &c.w, NULL, 1.0f, c.g);
+    sgdl_mlp32_widen(q->m.n_params, c.g, g);
+  }
+  free(blk);
+  return l;
+}
 
 /* A work of capacity cap (<= the set's size) in one calloc; NULL on failure. */
 static double *work_open(const sgdl_mlp *m, size_t n, int cap, sgdl_mlp_work *w) {
@@ -40,6 +99,7 @@ static double *work_open(const sgdl_mlp *m, size_t n, int cap, sgdl_mlp_work *w)
 
 static double mlp_loss(const sgdl_problem *p, const double *x) {
   const mlp_impl *q = p->impl;
+  if (q->dtype == SGDL_DTYPE_F32) return whole_set32(q, x, NULL);
   sgdl_mlp_work w;
   double *buf = work_open(&q->m, q->train.n, CHUNK, &w);
   if (!buf) return NAN;
@@ -48,12 +108,12 @@ static double mlp_loss(const sgdl_problem *p, const double *x) {
   return L;
 }
 
-static void fill_nan(int d, double *g) {
-  for (int i = 0; i < d; i++) g[i] = NAN;
-}
-
 static void mlp_grad(const sgdl_problem *p, const double *x, double *g) {
   const mlp_impl *q = p->impl;
+  if (q->dtype == SGDL_DTYPE_F32) {
+    if (isnan(whole_set32(q, x, g))) fill_nan(p->dim, g);
+    return;
+  }
   sgdl_mlp_work w;
   double *buf = work_open(&q->m, q->train.n, CHUNK, &w);
   if (!buf) return fill_nan(p->dim, g);
@@ -80,6 +140,7 @@ static void one_example(const mlp_impl *q, const double *x, size_t i, sgdl_mlp_w
 
 static double mlp_loss_sample(const sgdl_problem *p, const double *x, size_t i) {
   const mlp_impl *q = p->impl;
+  if (q->dtype == SGDL_DTYPE_F32) return sample32(q, x, i, NULL);
   sgdl_mlp_work w;
   double *buf = work_open(&q->m, 1, 1, &w);
   if (!buf) return NAN;
@@ -91,6 +152,10 @@ static double mlp_loss_sample(const sgdl_problem *p, const double *x, size_t i) 
 
 static void mlp_grad_sample(const sgdl_problem *p, const double *x, size_t i, double *g) {
   const mlp_impl *q = p->impl;
+  if (q->dtype == SGDL_DTYPE_F32) {
+    if (isnan(sample32(q, x, i, g))) fill_nan(p->dim, g);
+    return;
+  }
   sgdl_mlp_work w;
   double *buf = work_open(&q->m, 1, 1, &w);
   if (!buf) return fill_nan(p->dim, g);
@@ -146,10 +211,43 @@ static void lane_sum(const mlp_impl *q, const double *x, int W, int l, int nb, c
   }
 }
 
+/* The float32 lane sums: x and acc as floats in the first 2d doubles of work, the float work
+ * after them; chunks through the batched kernels, weighted or not. */
+static void grad_sum_lanes32(const mlp_impl *q, int d, int W, const double *X, int nb, const uint32_t *idx,
+                             const double *wt, double *out, double *work, size_t avail) {
+  const sgdl_mlp *m = &q->m;
+  float *x = (float *)work, *acc = (float *)(work + d);
+  int cap = CHUNK;
+  while (cap > 1 && sgdl_mlp32_work_floats(m, cap) > 2 * avail) cap /= 2;
+  sgdl_mlp_work32 w;
+  sgdl_mlp32_work_view(m, cap, (float *)(work + 2 * d), &w);
+  uint32_t ids[CHUNK];
+  float coef[CHUNK];
+  for (int l = 0; l < W; l++) {
+    for (int i = 0; i < d; i++) x[i] = (float)X[(size_t)i * W + l];
+    memset(acc, 0, sizeof(float) * (size_t)d);
+    for (int b0 = 0; b0 < nb; b0 += cap) {
+      const int B = nb - b0 < cap ? nb - b0 : cap;
+      for (int b = 0; b < B; b++) {
+        const size_t bl = (size_t)(b0 + b) * (size_t)W + (size_t)l;
+        ids[b] = idx ? idx[bl] : (uint32_t)(b0 + b);
+        if (wt) coef[b] = (float)wt[bl];
+      }
+      sgdl_mlp32_load(m, &q->train, ids, B, &w);
+      sgdl_mlp32_forward(m, x, B, &w);
+      sgdl_mlp32_backward(m, x, B, &w);
+      sgdl_mlp32_grad_accum(m, B, &w, wt ? coef : NULL, 1.0f, acc);
+    }
+    for (int i = 0; i < d; i++) out[(size_t)i * W + l] = (double)acc[i];
+  }
+}
+
 static void mlp_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
                                const double *wt, double *out, double *work) {
   const mlp_impl *q = p->impl;
   const int d = p->dim;
+  if (q->dtype == SGDL_DTYPE_F32)
+    return grad_sum_lanes32(q, d, W, X, nb, idx, wt, out, work, (size_t)sgdl_problem_lanes_work(p) - 2 * (size_t)d);
   double *x = work, *acc = work + d;
   sgdl_mlp_work w;
   const size_t avail = (size_t)sgdl_problem_lanes_work(p) - 2 * (size_t)d;
@@ -299,6 +397,7 @@ static int build(sgdl_ctx *ctx, const sgdl_mlp_problem_spec *spec, mlp_impl *q, 
   if (!rc && !(q->x_init = sgdl_alloc(ctx, q->m.n_params, sizeof(double)))) rc = SGDL_ENOMEM;
   if (!rc) {
     q->m.loss = spec->loss;
+    q->dtype = spec->dtype == SGDL_DTYPE_F32 ? SGDL_DTYPE_F32 : SGDL_DTYPE_F64;
     q->from_file = spec->init != NULL;
     if (q->from_file) memcpy(q->x_init, wt.params, sizeof(double) * q->m.n_params);
     else sgdl_mlp_init_params(&q->m, spec->seed, q->x_init);
@@ -316,8 +415,8 @@ static int build(sgdl_ctx *ctx, const sgdl_mlp_problem_spec *spec, mlp_impl *q, 
                     "so sme2/smf2 see only the piecewise-linear part; tanh, sigmoid or softplus are smooth";
   char shape[160];
   shape_text(q->m.L, q->m.size, q->m.act, shape, sizeof shape);
-  snprintf(p->desc, sizeof p->desc, "mlp %.48s %s on %.40s (N=%zu, test %zu, d=%d)", shape, sgdl_loss_name(q->m.loss),
-           spec->data, q->train.n, q->test.n, p->dim);
+  snprintf(p->desc, sizeof p->desc, "mlp %.48s %s on %.40s (N=%zu, test %zu, d=%d%s)", shape, sgdl_loss_name(q->m.loss),
+           spec->data, q->train.n, q->test.n, p->dim, q->dtype == SGDL_DTYPE_F32 ? ", float32" : "");
   return SGDL_OK;
 }
 

@@ -48,4 +48,55 @@ static inline double sgdl_act_d2(int act, double a) {
 /* Widest layer of m. */
 int sgdl_mlp_max_width(const sgdl_mlp *m);
 
+/* ---------------------------------------------------------------- float32 passes (mlp_f32.c)
+ * The same network in single precision: the slab layout of nn.h with float entries, the same
+ * shapes as sgdl_mlp_work (x, y, a[l], d[l]; nz at batch 1), FAST kernels only (sgemm for
+ * batches, the sparse-input loops at batch 1); the float64 passes stay the reference. Bias and
+ * activation are one pass after the sgemm (beta 0), the activation derivative one pass after
+ * the backward sgemm. Nothing allocates after the work is set up. */
+typedef struct sgdl_mlp_work32 {
+  int cap;
+  float *x;
+  int *y;
+  float *a[SGDL_MLP_MAX_LAYERS + 1], *d[SGDL_MLP_MAX_LAYERS + 1];
+  float *tmp; /* [cap][max size]: coefficient-weighted deltas */
+  int *nz;    /* [cap][size[0]]: row i's nonzero inputs in nz[i * size[0] ..], n_nzr[i] of them */
+  int *n_nzr; /* [cap] */
+  int n_nz;   /* row 0's count (batch 1), and */
+  int sparse; /* the loaded batch has at most a third of its inputs nonzero: the first layer's product
+               * and gradient skip the zeros (per example) instead of calling sgemm */
+} sgdl_mlp_work32;
+
+/* Floats a work of capacity cap takes (ints count as floats: both 4 bytes); the view carves them
+ * from buf (4-byte aligned) and allocates nothing. */
+size_t sgdl_mlp32_work_floats(const sgdl_mlp *m, int cap);
+void sgdl_mlp32_work_view(const sgdl_mlp *m, int cap, float *buf, sgdl_mlp_work32 *w);
+/* As sgdl_mlp_load / sgdl_mlp_load_range (pixels / 255 in float). */
+void sgdl_mlp32_load(const sgdl_mlp *m, const sgdl_imageset *ds, const uint32_t *idx, int B, sgdl_mlp_work32 *w);
+void sgdl_mlp32_load_range(const sgdl_mlp *m, const sgdl_imageset *ds, size_t first, int B, sgdl_mlp_work32 *w);
+/* As sgdl_mlp_forward: returns the sum of the B losses (summed in double); a[L] holds the
+ * probabilities (CE) or linear outputs (MSE). */
+double sgdl_mlp32_forward(const sgdl_mlp *m, const float *params, int B, sgdl_mlp_work32 *w);
+/* As sgdl_mlp_backward. */
+void sgdl_mlp32_backward(const sgdl_mlp *m, const float *params, int B, sgdl_mlp_work32 *w);
+/* grad += scale * sum_i c_i grad l_i (coef NULL: c_i = 1). grad may be the parameter slab
+ * itself with scale = -lr / B: that is the plain SGD step x -= lr g folded into the gradient
+ * sgemm (it reads only a[] and d[], which the step no longer needs). */
+void sgdl_mlp32_grad_accum(const sgdl_mlp *m, int B, sgdl_mlp_work32 *w, const float *coef, float scale,
+                           float *grad);
+/* Whole-set mean loss (and the mean gradient into grad64, overwritten, when not NULL; the
+ * gradient sums in float32 through grad32 [n_params] scratch) and the count classified
+ * correctly, in chunks of w->cap. */
+double sgdl_mlp32_evaluate(const sgdl_mlp *m, const float *params, const sgdl_imageset *ds, sgdl_mlp_work32 *w,
+                           float *grad32, double *grad64, size_t *correct);
+void sgdl_mlp32_round(size_t n, const double *x, float *y);
+void sgdl_mlp32_widen(size_t n, const float *x, double *y);
+
+/* The trainer's float32 state (sgdl_trainer_set_dtype): the weights the passes read, the
+ * gradient (rules other than plain SGD), the batch work. Owned by the trainer. */
+struct sgdl_trainer_f32 {
+  float *params, *grad, *buf;
+  sgdl_mlp_work32 w;
+};
+
 #endif

@@ -6,7 +6,12 @@
  * Plain SGD at batch 1 takes a sparse path: the gradient of W_l is the rank-one a_l d_{l+1}^T
  * and the SGD rule leaves a parameter alone when its gradient is zero, so the rule is applied
  * row by row to the rows of nonzero a_j only. Momentum and Adam move parameters with zero
- * gradient too, so they always take the dense path. */
+ * gradient too, so they always take the dense path.
+ *
+ * Float32 (sgdl_trainer_set_dtype): the step runs the passes of mlp_f32.c on float weights; plain
+ * SGD hands the weights to the gradient sum with scale -lr/B (x -= lr g inside the sgemm, no
+ * gradient vector, no separate update pass), the other rules go through sgdl_optim_update on the
+ * double slab as above. */
 #include <math.h>
 #include <string.h>
 
@@ -68,7 +73,30 @@ int sgdl_trainer_create(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_mlp *m, int r
   return SGDL_OK;
 }
 
+int sgdl_trainer_set_dtype(sgdl_ctx *ctx, sgdl_trainer *t, int dtype) {
+  if (dtype != SGDL_DTYPE_F64 && dtype != SGDL_DTYPE_F32)
+    return sgdl_fail(ctx, SGDL_EINVAL, "--dtype: unknown precision %d", dtype);
+  t->dtype = dtype;
+  if (dtype == SGDL_DTYPE_F64 || t->f32) return SGDL_OK;
+  const sgdl_mlp *m = t->m;
+  struct sgdl_trainer_f32 *f = sgdl_alloc(ctx, 1, sizeof *f);
+  if (!f) return SGDL_ENOMEM;
+  t->f32 = f;
+  f->params = sgdl_alloc(ctx, m->n_params, sizeof(float));
+  f->grad = f->params ? sgdl_alloc(ctx, m->n_params, sizeof(float)) : NULL;
+  f->buf = f->grad ? sgdl_alloc(ctx, sgdl_mlp32_work_floats(m, t->par.batch), sizeof(float)) : NULL;
+  if (!f->buf) return SGDL_ENOMEM; /* the trainer owns what was allocated: sgdl_trainer_free */
+  sgdl_mlp32_work_view(m, t->par.batch, f->buf, &f->w);
+  return SGDL_OK;
+}
+
 void sgdl_trainer_free(sgdl_trainer *t) {
+  if (t->f32) {
+    sgdl_free(t->f32->params);
+    sgdl_free(t->f32->grad);
+    sgdl_free(t->f32->buf);
+    sgdl_free(t->f32);
+  }
   sgdl_free(t->params);
   sgdl_free(t->aux);
   sgdl_free(t->grad);
@@ -122,6 +150,49 @@ static int watch_divergence(sgdl_ctx *ctx, sgdl_trainer *t, double loss) {
                    t->par.lr, (unsigned long long)t->step + 1, SGDL_DIVERGENCE_WINDOW, mean, SGDL_DIVERGENCE_FACTOR, t->loss_start);
 }
 
+/* A step in two halves, so that a diverged batch stops the run before it moves the weights:
+ * load and forward (returns the batch-mean loss), then backward and the update. */
+static double forward_f64(sgdl_trainer *t, const sgdl_imageset *ds) {
+  sgdl_mlp_load(t->m, ds, t->idx, t->par.batch, &t->w);
+  return sgdl_mlp_forward(t->m, t->params, t->par.batch, &t->w, t->kernel) / t->par.batch;
+}
+
+static void update_f64(sgdl_trainer *t) {
+  const sgdl_mlp *m = t->m;
+  const int B = t->par.batch;
+  sgdl_mlp_backward(m, t->params, B, &t->w, t->kernel);
+  if (t->rule == SGDL_OPT_SGD && B == 1 && t->kernel == SGDL_KERNEL_FAST) {
+    sgd_sparse_update(t);
+  } else {
+    memset(t->grad, 0, m->n_params * sizeof *t->grad);
+    sgdl_mlp_grad_accum(m, B, &t->w, NULL, 1.0 / B, t->grad, t->kernel);
+    sgdl_optim_update(t->rule, &t->par, (long)m->n_params, t->params, t->aux, t->grad, t->step);
+  }
+}
+
+/* The same halves in float32 (t->f32 holds the weights; see the file comment). */
+static double forward_f32(sgdl_trainer *t, const sgdl_imageset *ds) {
+  struct sgdl_trainer_f32 *f = t->f32;
+  sgdl_mlp32_load(t->m, ds, t->idx, t->par.batch, &f->w);
+  return sgdl_mlp32_forward(t->m, f->params, t->par.batch, &f->w) / t->par.batch;
+}
+
+static void update_f32(sgdl_trainer *t) {
+  const sgdl_mlp *m = t->m;
+  struct sgdl_trainer_f32 *f = t->f32;
+  const int B = t->par.batch;
+  sgdl_mlp32_backward(m, f->params, B, &f->w);
+  if (t->rule == SGDL_OPT_SGD) { /* x -= lr g, inside the gradient sgemm */
+    sgdl_mlp32_grad_accum(m, B, &f->w, NULL, (float)(-t->par.lr / B), f->params);
+    return;
+  }
+  memset(f->grad, 0, m->n_params * sizeof *f->grad);
+  sgdl_mlp32_grad_accum(m, B, &f->w, NULL, 1.0f / (float)B, f->grad);
+  sgdl_mlp32_widen(m->n_params, f->grad, t->grad);
+  sgdl_optim_update(t->rule, &t->par, (long)m->n_params, t->params, t->aux, t->grad, t->step);
+  sgdl_mlp32_round(m->n_params, t->params, f->params);
+}
+
 int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, uint64_t steps,
                      double *loss_sum) {
   const sgdl_mlp *m = t->m;
@@ -134,17 +205,17 @@ int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, ui
     return sgdl_fail(ctx, SGDL_EINVAL, "--batch: %d exceeds the %zu training examples (without replacement)",
                      B, ds->n);
   const uint32_t purpose = SGDL_PURPOSE(SGDL_RNG_INDEX, t->stream, 0);
-  const int sparse_sgd = t->rule == SGDL_OPT_SGD && B == 1 && t->kernel == SGDL_KERNEL_FAST;
   const uint64_t tick = steps / 200 + 1;
   double lsum = 0.0;
   const int blas_threads = openblas_get_num_threads();
   if (blas_threads != 1) openblas_set_num_threads(1);
+  if (t->dtype == SGDL_DTYPE_F32) sgdl_mlp32_round(m->n_params, t->params, t->f32->params);
   int rc = SGDL_OK;
   for (uint64_t s = 0; s < steps; s++) {
     sgdl_rng_indices(t->seed, 0, 1, t->step, purpose, (uint32_t)ds->n, (uint32_t)B,
                      t->par.without_replacement, t->idx);
-    sgdl_mlp_load(m, ds, t->idx, B, &t->w);
-    const double loss = sgdl_mlp_forward(m, t->params, B, &t->w, t->kernel) / B;
+    const int f32 = t->dtype == SGDL_DTYPE_F32;
+    const double loss = f32 ? forward_f32(t, ds) : forward_f64(t, ds);
     if (!isfinite(loss)) {
       rc = sgdl_fail(ctx, SGDL_EDIVERGED,
                      "--lr %g: training diverged at step %llu (batch loss %g); try a smaller learning rate",
@@ -154,17 +225,12 @@ int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, ui
     lsum += loss;
     rc = watch_divergence(ctx, t, loss);
     if (rc) break;
-    sgdl_mlp_backward(m, t->params, B, &t->w, t->kernel);
-    if (sparse_sgd) {
-      sgd_sparse_update(t);
-    } else {
-      memset(t->grad, 0, m->n_params * sizeof *t->grad);
-      sgdl_mlp_grad_accum(m, B, &t->w, NULL, 1.0 / B, t->grad, t->kernel);
-      sgdl_optim_update(t->rule, &t->par, (long)m->n_params, t->params, t->aux, t->grad, t->step);
-    }
+    if (f32) update_f32(t);
+    else update_f64(t);
     t->step++;
     if (s % tick == 0) sgdl_progress(ctx, (double)s / (double)steps);
   }
+  if (t->dtype == SGDL_DTYPE_F32 && t->rule == SGDL_OPT_SGD) sgdl_mlp32_widen(m->n_params, t->f32->params, t->params);
   if (blas_threads != 1) openblas_set_num_threads(blas_threads);
   if (loss_sum) *loss_sum = lsum;
   return rc;

@@ -89,6 +89,7 @@ static int setup(sgdl_ctx *ctx, const sgdl_train_spec *spec, const sgdl_weights 
   }
   sgdl_trainer *t = &r->trainer;
   rc = sgdl_trainer_create(ctx, t, &r->m, r->rule, &spec->par, r->seed, 0);
+  if (!rc) rc = sgdl_trainer_set_dtype(ctx, t, spec->dtype);
   if (rc) return rc;
   if (t->par.without_replacement && (size_t)t->par.batch > tr->n)
     return sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %d exceeds the %zu training examples", t->par.batch, tr->n);
