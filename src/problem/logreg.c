@@ -97,8 +97,8 @@ static void logreg_hvp(const sgdl_problem *p, const double *w, const double *v, 
   for (int j = 0; j < d; j++) out[j] = 0;
   for (size_t i = 0; i < m->ds.N; i++) {
     const double *xi = m->ds.X + i * (size_t)d;
-    double mi = margin(m, w, i);
-    double c = logistic(mi) * logistic(-mi);
+    const double e = sgdl_exp_poly(-fabs(margin(m, w, i))), q = 1.0 / (1.0 + e);
+    const double c = e * q * q; /* sigma(m) sigma(-m) = e / (1 + e)^2, e = exp(-|m|): one exp */
     double xv = 0;
     for (int j = 0; j < d; j++) xv += xi[j] * v[j];
     for (int j = 0; j < d; j++) out[j] += c * xv * xi[j];
