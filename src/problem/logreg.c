@@ -3,8 +3,12 @@
  * Computed stably for any margin: log(1 + e^t) = max(t, 0) + log1p(e^{-|t|}) and the logistic
  * function from whichever exponential is <= 1, so no overflow for |x^T w| up to DBL_MAX.
  * Noise: G_i = grad L - grad l_i (the ridge term cancels), noise_weight 1/N; not affine.
- * Lane kernels (full gradient, weighted per-sample sums) vectorise the margins and updates over
- * lanes; the logistic stays a scalar libm call per (sample, lane), so values are bitwise the scalar ones.
+ * The logistic function uses the branch-free exponential sgdl_exp_poly (sgdlab/vmath.h, <= 1 ulp
+ * from libm) everywhere (gradients, Hessian products, noise columns), so the lane kernels (full
+ * gradient, weighted per-sample sums) vectorise margins, logistic and updates over lanes and still
+ * return bitwise what the scalar calls return. The naive kernel with libm's exp per (sample, lane),
+ * sgdl_logreg_grad_sum_lanes_libm, stays beside it as the reference of the tests. The loss
+ * (softplus) keeps libm's exp and log1p: it is not in the hot loops.
  * Does not: fit an intercept (add a column of ones) or accept labels other than 0/1. */
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +16,7 @@
 
 #include "problem/problem_impl.h"
 #include "sgdlab/rng.h" /* SGDL_LANES */
+#include "sgdlab/vmath.h"
 
 typedef struct {
   sgdl_dataset ds; /* first member: see sgdl_problem_data */
@@ -20,8 +25,13 @@ typedef struct {
 
 /* log(1 + e^t) without overflow or loss of precision for large |t|. */
 static double softplus(double t) { return fmax(t, 0.0) + log1p(exp(-fabs(t))); }
-/* 1 / (1 + e^{-t}) */
-static double logistic(double t) {
+/* 1 / (1 + e^{-t}) from the exponential that is <= 1, branch-free (vectorises in lane loops). */
+static inline double logistic(double t) {
+  const double e = sgdl_exp_poly(-fabs(t));
+  return (t >= 0 ? 1.0 : e) / (1.0 + e);
+}
+/* The same with libm's exp: the naive reference kernel's logistic (the one before vmath). */
+static double logistic_libm(double t) {
   if (t >= 0) return 1.0 / (1.0 + exp(-t));
   double e = exp(t);
   return e / (1.0 + e);
@@ -87,8 +97,8 @@ static void logreg_hvp(const sgdl_problem *p, const double *w, const double *v, 
   for (int j = 0; j < d; j++) out[j] = 0;
   for (size_t i = 0; i < m->ds.N; i++) {
     const double *xi = m->ds.X + i * (size_t)d;
-    double mi = margin(m, w, i);
-    double c = logistic(mi) * logistic(-mi);
+    const double e = sgdl_exp_poly(-fabs(margin(m, w, i))), q = 1.0 / (1.0 + e);
+    const double c = e * q * q; /* sigma(m) sigma(-m) = e / (1 + e)^2, e = exp(-|m|): one exp */
     double xv = 0;
     for (int j = 0; j < d; j++) xv += xi[j] * v[j];
     for (int j = 0; j < d; j++) out[j] += c * xv * xi[j];
@@ -115,27 +125,54 @@ static void logreg_noise_cols(const sgdl_problem *p, const double *w, double *G)
   }
 }
 
-/* Per-lane coefficient a = -s sigma(-m) from the unsigned margins z (as coef() forms it). */
-static void coef_lanes(const logreg_impl *m, int W, int b, const uint32_t *idx, double *z) {
+/* Per-lane coefficient a = -s sigma(-m) from the unsigned margins z (as coef() forms it): one
+ * branch-free loop over lanes that gcc vectorises (logistic inlines sgdl_exp_poly). */
+static void coef_lanes(const logreg_impl *m, int W, int b, const uint32_t *idx, double *z, double *sgn) {
+  const double *restrict y = m->ds.y;
+  double *restrict zl = z, *restrict sl = sgn;
+  if (!idx) {
+    const double sg = y[b] > 0.5 ? 1.0 : -1.0; /* s_n; m = s z, a = -s sigma(-m) */
+    for (int l = 0; l < W; l++) zl[l] = -sg * logistic(-(sg * zl[l]));
+    return;
+  }
+  const uint32_t *restrict ib = idx + (size_t)b * W;
+  for (int l = 0; l < W; l++) sl[l] = y[ib[l]] > 0.5 ? 1.0 : -1.0; /* the gather, apart */
+  for (int l = 0; l < W; l++) zl[l] = -sl[l] * logistic(-(sl[l] * zl[l]));
+}
+
+/* The naive twin of coef_lanes: libm's exp, one scalar call per lane. */
+static void coef_lanes_libm(const logreg_impl *m, int W, int b, const uint32_t *idx, double *z) {
   for (int l = 0; l < W; l++) {
     const size_t n = idx ? idx[(size_t)b * W + l] : (size_t)b;
     const int pos = m->ds.y[n] > 0.5;
-    const double a = logistic(-(pos ? z[l] : -z[l]));
+    const double a = logistic_libm(-(pos ? z[l] : -z[l]));
     z[l] = pos ? -a : a;
   }
 }
 
-/* Weighted per-sample gradient sum over a block of lanes: g_n = a_n x_n + l2 w. */
-static void logreg_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
-                                  const double *w, double *out, double *work) {
+/* Weighted per-sample gradient sum over a block of lanes: g_n = a_n x_n + l2 w (coefficients by
+ * the vectorised logistic, or by libm's when naive). */
+static void grad_sum_lanes_with(const sgdl_problem *p, int naive, int W, const double *X, int nb, const uint32_t *idx,
+                                const double *w, double *out, double *work) {
   const logreg_impl *m = p->impl;
-  double *c = work;
+  double *c = work, *sgn = work + SGDL_LANES;
   memset(out, 0, sizeof(double) * (size_t)p->dim * (size_t)W);
   for (int b = 0; b < nb; b++) {
     sgdl_dataset_dot_lanes(&m->ds, W, X, b, idx, 0, c);
-    coef_lanes(m, W, b, idx, c);
+    if (naive) coef_lanes_libm(m, W, b, idx, c);
+    else coef_lanes(m, W, b, idx, c, sgn);
     sgdl_dataset_add_lanes(&m->ds, W, X, b, idx, c, w ? w + (size_t)b * W : NULL, 1, m->l2, out);
   }
+}
+
+static void logreg_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
+                                  const double *w, double *out, double *work) {
+  grad_sum_lanes_with(p, 0, W, X, nb, idx, w, out, work);
+}
+
+void sgdl_logreg_grad_sum_lanes_libm(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
+                                     const double *w, double *out, double *work) {
+  grad_sum_lanes_with(p, 1, W, X, nb, idx, w, out, work);
 }
 
 /* grad L over a block of lanes, bitwise logreg_grad per lane: (sum_i a_i x_i)/N + l2 w. */
@@ -146,7 +183,7 @@ static void logreg_grad_lanes(const sgdl_problem *p, int W, const double *X, dou
   memset(Gout, 0, sizeof(double) * (size_t)d * (size_t)W);
   for (size_t i = 0; i < m->ds.N; i++) {
     sgdl_dataset_dot_lanes(&m->ds, W, X, (int)i, NULL, 0, c);
-    coef_lanes(m, W, (int)i, NULL, c);
+    coef_lanes(m, W, (int)i, NULL, c, NULL);
     sgdl_dataset_add_lanes(&m->ds, W, X, (int)i, NULL, c, NULL, 0, 0.0, Gout);
   }
   for (int j = 0; j < d; j++)

@@ -13,6 +13,10 @@ typedef int (*sgdl_problem_init_fn)(sgdl_ctx *ctx, const sgdl_problem_spec *spec
 int sgdl_quadratic_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 int sgdl_linreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 int sgdl_logreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
+/* logreg's naive lane kernel (libm's exp per sample and lane): the grad_sum_lanes contract of
+ * problem.h, the reference its vectorised kernel is tested against (p must be a logreg problem). */
+void sgdl_logreg_grad_sum_lanes_libm(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
+                                     const double *w, double *out, double *work);
 int sgdl_double_well_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 int sgdl_double_well_2d_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 int sgdl_degenerate_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
