@@ -99,6 +99,60 @@ static void sur_noise_cols(const sgdl_problem *p, const double *x, double *G) {
   }
 }
 
+/* grad over W lanes, rounded as sur_grad rounds it (grad_lanes_exact). */
+static void sur_grad_lanes(const sgdl_problem *p, int W, const double *X, double *Gout) {
+  const surrogate_impl *s = p->impl;
+  const int d = s->d;
+  for (int i = 0; i < d; i++) {
+    double *go = Gout + (size_t)i * W;
+    for (int l = 0; l < W; l++) go[l] = s->gbar[i];
+    for (int j = 0; j < d; j++) {
+      const double aij = s->Abar[(size_t)i * d + j], aj = s->a[j];
+      const double *xj = X + (size_t)j * W;
+      for (int l = 0; l < W; l++) go[l] += aij * (xj[l] - aj);
+    }
+  }
+}
+
+/* Weighted per-sample sums over a block of lanes (problem.h, grad_sum_lanes): each term
+ * g_n + A_n (x - a) formed as sur_grad_sample forms it; lane loops innermost when the samples are
+ * the same for every lane (idx NULL, the flow's noise). work: u [d][W] and one term [W]. */
+static void sur_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
+                               const double *w, double *out, double *work) {
+  const surrogate_impl *s = p->impl;
+  const int d = s->d;
+  double *u = work, *t = u + (size_t)d * W;
+  for (int j = 0; j < d; j++)
+    for (int l = 0; l < W; l++) u[(size_t)j * W + l] = X[(size_t)j * W + l] - s->a[j];
+  memset(out, 0, sizeof(double) * (size_t)d * W);
+  for (int b = 0; b < nb; b++) {
+    const double *wb = w ? w + (size_t)b * W : NULL;
+    if (!idx) {
+      const double *A = s->A + (size_t)b * d * d, *g = s->g + (size_t)b * d;
+      for (int i = 0; i < d; i++) {
+        for (int l = 0; l < W; l++) t[l] = g[i];
+        for (int j = 0; j < d; j++)
+          for (int l = 0; l < W; l++) t[l] += A[(size_t)i * d + j] * u[(size_t)j * W + l];
+        double *o = out + (size_t)i * W;
+        if (wb)
+          for (int l = 0; l < W; l++) o[l] += wb[l] * t[l];
+        else
+          for (int l = 0; l < W; l++) o[l] += t[l];
+      }
+      continue;
+    }
+    for (int l = 0; l < W; l++) {
+      const size_t n = idx[(size_t)b * W + l];
+      const double *A = s->A + n * d * d, *g = s->g + n * d;
+      for (int i = 0; i < d; i++) {
+        double v = g[i];
+        for (int j = 0; j < d; j++) v += A[(size_t)i * d + j] * u[(size_t)j * W + l];
+        out[(size_t)i * W + l] += wb ? wb[l] * v : v;
+      }
+    }
+  }
+}
+
 static void sur_destroy(sgdl_problem *p) {
   surrogate_impl *s = p->impl;
   if (!s) return;
@@ -120,7 +174,10 @@ static const sgdl_problem_type surrogate_type = {
     .noise_cols = sur_noise_cols,
     .grad_sample = sur_grad_sample,
     .loss_sample = sur_loss_sample,
+    .grad_lanes = sur_grad_lanes,
     .destroy = sur_destroy,
+    .grad_sum_lanes = sur_grad_sum_lanes,
+    .grad_lanes_exact = 1,
 };
 
 /* Per-sample Taylor data of p around s->a: losses, gradients, symmetrised Hessians; then means.
