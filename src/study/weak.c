@@ -1,5 +1,7 @@
 /* Weak-error and multi-point studies: runs SGD and each model over the learning rates
- * (ensembles or exact moments), then weak errors and orders (include/sgdlab/study.h). */
+ * (ensembles or exact moments), then weak errors and orders (include/sgdlab/study.h). With
+ * control variates every ensemble is a twin run beside the problem's affine surrogate and the
+ * surrogate's exact expectations are added back (make_stepper, add_surrogate_exact). */
 #include "sgdlab/study.h"
 
 #include <math.h>
