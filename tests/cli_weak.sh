@@ -98,4 +98,14 @@ expect_fail "missing plugin" "nosuch.so" -- $S weak --problem "$TMP/nosuch.so"
 expect_ok "meanfield study" -- $S meanfield --neurons 4 --gen-n 6 --paths 256 --lr 0.2,0.1 --T 1 --out "$TMP/mf"
 check "meanfield results name the network" grep -q 'meanfield tanh network, 4 neurons' "$TMP/mf/results.json"
 expect_fail "meanfield neurons" "--neurons" -- $S meanfield --neurons 0
+# Control variates (--variance-reduction): on linreg the surrogate is the problem, so a few paths give
+# the exact weak errors; refused without a data set; recorded in results.json only when given.
+expect_ok "control variates on linreg" -- $S weak --problem linreg --data "$TMP/data.csv" --lr 0.1,0.05 --T 1 --paths 50 \
+  --models sme1,smf2 --variance-reduction control-variate --out "$TMP/cv"
+expect_ok "exact on linreg" -- $S weak --problem linreg --data "$TMP/data.csv" --lr 0.1,0.05 --T 1 --models sme1,smf2 --exact --out "$TMP/cvx"
+check "control variates reproduce the exact weak errors" bash -c "paste -d, $TMP/cv/weak_errors.csv $TMP/cvx/weak_errors.csv | awk -F, -v h=\$(head -1 $TMP/cv/weak_errors.csv | awk -F, '{print NF}') 'NR > 1 { d = \$4 - \$(h + 4); if (d < 0) d = -d; if (d > 1e-12 + 1e-9 * \$4) bad = 1; n++ } END { exit !(n == 8 && !bad) }'"
+check "results.json records variance_reduction" grep -q '"variance_reduction":[[:space:]]*"control-variate"' "$TMP/cv/results.json"
+check "no variance_reduction key without the flag" bash -c "! grep -q variance_reduction $TMP/cvx/results.json"
+expect_fail "control variates need a data set" "--variance-reduction" -- $S weak --problem double-well --paths 100 --variance-reduction control-variate
+expect_fail "control variates: bad choice" "--variance-reduction" -- $S weak --problem linreg --variance-reduction antithetic
 finish

@@ -41,6 +41,9 @@ typedef struct sgdl_observable {
   int p, q;  /* particles */
   int shift; /* > 0: the value is f(particles p, q) - f(particles p+shift, q+shift), the per-path
               * difference of a coupled pair (SGD in [0, shift), model in [shift, 2 shift)) */
+  int cv;    /* > 0: a control variate; the value above minus the same value at particles + cv,
+              * evaluated on cv_prob (a twin stepper's affine surrogate half, sgdl_stepper_create_twin) */
+  const sgdl_problem *cv_prob; /* borrowed; used only when cv > 0 */
   char name[48];
 } sgdl_observable;
 

@@ -171,6 +171,14 @@ int sgdl_problem_is_plugin_name(const char *name);
  * X (N x d row-major), y (N). SGDL_ENOTSUP (no message recorded) for any other problem. */
 int sgdl_problem_data(const sgdl_problem *p, size_t *N, int *d, const double **X, const double **y);
 
+/* The affine surrogate of a finite-data problem around x_at[d] (src/problem/surrogate.c): each
+ * l_i replaced by its second-order Taylor polynomial there (per-sample Hessians from central
+ * differences of grad_sample), so the result is affine (exact moments exist) with the same N,
+ * noise weight and sample order. The weak study's control variates simulate it beside p on the
+ * same random numbers. Allocates *out (free with sgdl_problem_destroy); keeps no pointer to p.
+ * SGDL_ENOTSUP (naming --variance-reduction) without a data set or for d > 64. */
+int sgdl_problem_affine_surrogate(sgdl_ctx *ctx, const sgdl_problem *p, const double *x_at, sgdl_problem **out);
+
 /* A plugin shared object exports this symbol (see examples/plugin/). It fills p->type, dim,
  * n_data, n_noise, noise_weight, noise_constant, affine, impl and desc and returns 0; on failure
  * it returns non-zero and writes the reason into p->desc. */

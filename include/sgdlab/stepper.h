@@ -190,6 +190,12 @@ int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model,
                              const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P,
                              sgdl_stepper **out);
 
+/* A twin for control variates (src/dynamics/twin.c): 2 P' particles per replica (P' =
+ * main->particles), [0, P') run `main` on its problem and [P', 2 P') run `shadow`, the same stepper
+ * (same name or a pair of the same names, seed, stream and particles) on the problem's affine surrogate, so both read
+ * the same random numbers. Takes ownership of main and shadow (destroyed on failure too). */
+int sgdl_stepper_create_twin(sgdl_ctx *ctx, sgdl_stepper *main, sgdl_stepper *shadow, sgdl_stepper **out);
+
 /* Optimiser rules on a flat parameter vector, shared by the lane steppers and the network
  * trainer (one copy of each rule). `aux` holds naux_of(algo)*n doubles, zero at k = 0.
  * g is the (stochastic) gradient at x; nag uses the PyTorch form (g at the current iterate,

@@ -11,6 +11,18 @@
  * per-path differences, whose variance is orders of magnitude below that of two independent
  * ensembles when the noise is additive.
  *
+ * Control variates (`variance_reduction` = SGDL_VR_CONTROL_VARIATE, finite data sets, --algo sgd): every
+ * Monte Carlo run (SGD, each model, each coupled pair) runs beside the same stepper on the
+ * problem's affine surrogate around the first starting point (sgdl_problem_affine_surrogate,
+ * sgdl_stepper_create_twin), on the same random numbers. Each observable's estimate is
+ *   mean[f(X) - f~(X~)] + E f~(X~)   (E f~(X~) from the exact moments of the surrogate),
+ * and a coupled difference is [f(S) - f(M)] - [f~(S~) - f~(M~)] + exact(E f~(S~) - E f~(M~)), with
+ * f~ the observable on the surrogate (its loss is the quadratic Taylor loss). SGD's side is unbiased
+ * as it stands; a model's side estimates the continuous model's expectation, the time-discretisation
+ * error of its scheme corrected by the surrogate's (on an affine problem, removed: the surrogate is
+ * the problem and every estimate is exact to rounding). Not for the --cov statistics or a problem's
+ * named observables, which keep plain estimates.
+ *
  * SDE discretisation: EM or Heun with `substeps` steps per learning-rate step, optionally with
  * Talay-Tubaro extrapolation 2 E_{2m} - E_m (two independent ensembles), recorded in the output.
  */
@@ -26,6 +38,9 @@ extern "C" {
 #endif
 
 typedef struct sgdl_study_rounds sgdl_study_rounds; /* study_rounds.h */
+
+/* Variance reduction of the Monte Carlo weak errors beyond the coupling (see above). */
+enum { SGDL_VR_NONE = 0, SGDL_VR_CONTROL_VARIATE = 1 };
 
 typedef struct sgdl_study_spec {
   const sgdl_problem *prob;
@@ -56,6 +71,7 @@ typedef struct sgdl_study_spec {
   int coupling;                /* common random numbers between SGD and each model where possible
                                 * (sgdl_coupling_possible): errors from per-path differences; SGD
                                 * rows still from an independent reference run */
+  int variance_reduction;      /* SGDL_VR_NONE (0) or SGDL_VR_CONTROL_VARIATE (see above) */
   uint32_t seed;
   double alpha;                /* level of the weak-error intervals: 0 = the usual 0.05 (95%) */
   int torch_iterate;           /* --nag-iterate torch: the nag reference's observables at the look-ahead

@@ -161,4 +161,8 @@ void sgdl_observable_eval_lanes(const sgdl_observable *o, const sgdl_problem *pr
   for (int l = 0; l < W; l++) vals[l] = 0;
   lanes_at(o, o->p, o->q, 1.0, prob, d, P, W, x, vals, xs);
   if (o->shift) lanes_at(o, o->p + o->shift, o->q + o->shift, -1.0, prob, d, P, W, x, vals, xs);
+  if (o->cv > 0) { /* minus the surrogate half's value of the same (difference) */
+    lanes_at(o, o->p + o->cv, o->q + o->cv, -1.0, o->cv_prob, d, P, W, x, vals, xs);
+    if (o->shift) lanes_at(o, o->p + o->cv + o->shift, o->q + o->cv + o->shift, 1.0, o->cv_prob, d, P, W, x, vals, xs);
+  }
 }

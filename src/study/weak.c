@@ -1,5 +1,7 @@
 /* Weak-error and multi-point studies: runs SGD and each model over the learning rates
- * (ensembles or exact moments), then weak errors and orders (include/sgdlab/study.h). */
+ * (ensembles or exact moments), then weak errors and orders (include/sgdlab/study.h). With
+ * control variates every ensemble is a twin run beside the problem's affine surrogate and the
+ * surrogate's exact expectations are added back (make_stepper, add_surrogate_exact). */
 #include "sgdlab/study.h"
 
 #include <math.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 
 #include "sgdlab/moments.h"
+#include "sgdlab/problem.h"
 #include "sgdlab/study_rounds.h"
 #include "sgdlab/study_estimate.h"
 
@@ -54,10 +57,20 @@ typedef struct {
   int *cov_idx; /* [n_cov][2d + 1]: indices of x_i@p (d), x_i@q (d), dot[p,q] */
 } raw_list;
 
+/* Control variates (SGDL_VR_CONTROL_VARIATE): the problem's affine surrogate around the first
+ * starting point and its exact-moment data. Every Monte Carlo run is then a twin (the run on the
+ * problem in the first half of the particles, the same run on the surrogate in the second). */
+typedef struct {
+  sgdl_problem *sur;
+  sgdl_affine aff;
+} cv_data;
+
 /* Plain runs (pair = 0): [user obs | cov raws]. Coupled pairs (pair = 1, particles shifted by
  * P for the model half): [user obs on the model | differences SGD - model | cov raws of SGD |
- * cov raws of the model]. */
-static int build_raw(sgdl_ctx *ctx, const sgdl_study_spec *sp, int pair, raw_list *rl) {
+ * cov raws of the model]. With a surrogate (cv_prob) the user observables (not a problem's named
+ * ones) subtract their surrogate value: twin runs, the surrogate half shifted by P (plain) or 2 P
+ * (pairs); the cov raws stay plain. */
+static int build_raw(sgdl_ctx *ctx, const sgdl_study_spec *sp, int pair, const sgdl_problem *cv_prob, raw_list *rl) {
   const int d = sp->prob->dim, P = sp->P, halves = pair ? 2 : 1;
   rl->n_raw = sp->n_obs * halves + halves * sp->n_cov * (2 * d + 1);
   rl->raw = calloc((size_t)rl->n_raw + 1, sizeof *rl->raw);
@@ -73,6 +86,11 @@ static int build_raw(sgdl_ctx *ctx, const sgdl_study_spec *sp, int pair, raw_lis
       rl->raw[k++].shift = P;
     }
   }
+  for (int o = 0; o < k && cv_prob; o++)
+    if (rl->raw[o].kind != SGDL_OBS_NAMED) {
+      rl->raw[o].cv = halves * P;
+      rl->raw[o].cv_prob = cv_prob;
+    }
   for (int cc = 0; cc < halves * sp->n_cov; cc++) {
     const int c = cc % sp->n_cov, off = cc >= sp->n_cov ? P : 0;
     int p = sp->cov_pairs[2 * c] + off, q = sp->cov_pairs[2 * c + 1] + off;
@@ -121,11 +139,61 @@ static int alloc_series(sgdl_ctx *ctx, sgdl_study_series *s, uint64_t T) {
   return SGDL_OK;
 }
 
+static void free_series(sgdl_study_series *s, int n);
+static int run_exact(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_affine *a, int mi, const char *name, double lr,
+                     sgdl_study_series *out);
+
+/* The stepper of one Monte Carlo run: `name` alone, or SGD beside it (pair); with control variates
+ * the twin of that stepper and the same one on the surrogate (same seed and stream). */
+static int make_stepper(sgdl_ctx *ctx, const sgdl_study_spec *sp, const cv_data *cv, const char *name,
+                        const sgdl_algo_params *par, uint32_t stream, int pair, sgdl_stepper **st) {
+  const char *algo = sp->algo ? sp->algo : "sgd";
+  int rc = pair ? sgdl_stepper_create_pair(ctx, algo, name, sp->prob, par, sp->seed, stream, sp->P, st)
+                : sgdl_stepper_create(ctx, name, sp->prob, par, sp->seed, stream, sp->P, st);
+  if (rc || !cv) return rc;
+  /* An SME's noise on the surrogate in the problem's form (cost rule), so the same normals drive both. */
+  sgdl_algo_params ps = *par;
+  const char *nf = sgdl_noise_form(sp->prob, name, par);
+  if (nf) ps.noise_form = !strcmp(nf, "n-column") ? SGDL_NOISE_FORM_N_COLUMN : SGDL_NOISE_FORM_SQRT_SIGMA;
+  sgdl_stepper *main = *st, *shadow = NULL;
+  *st = NULL;
+  rc = pair ? sgdl_stepper_create_pair(ctx, algo, name, cv->sur, &ps, sp->seed, stream, sp->P, &shadow)
+            : sgdl_stepper_create(ctx, name, cv->sur, &ps, sp->seed, stream, sp->P, &shadow);
+  if (rc) {
+    sgdl_stepper_destroy(main);
+    return rc;
+  }
+  return sgdl_stepper_create_twin(ctx, main, shadow, st);
+}
+
+/* Control variates: add the surrogate's exact expectations to the twin run's residual means
+ * (user observables with a surrogate value only): E f~ of `name` to raw o (the run, or a pair's
+ * model half), and E f~(SGD) - E f~(model) to a pair's differences n_obs + o. */
+static int add_surrogate_exact(sgdl_ctx *ctx, const sgdl_study_spec *sp, const cv_data *cv, int m, const char *name, double lr,
+                               int pair, sgdl_ensemble_result *er) {
+  const int ns = sp->n_obs + sp->n_cov;
+  sgdl_study_series *em = calloc((size_t)ns, sizeof *em), *es = calloc((size_t)ns, sizeof *es);
+  int rc = em && es ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+  if (!rc) rc = run_exact(ctx, sp, &cv->aff, m, name, lr, em);
+  if (!rc && pair) rc = run_exact(ctx, sp, &cv->aff, 0, sp->algo ? sp->algo : "sgd", lr, es);
+  const uint64_t T = er->n_times;
+  for (int o = 0; o < sp->n_obs && !rc; o++) {
+    if (sp->obs[o].kind == SGDL_OBS_NAMED) continue;
+    for (uint64_t t = 0; t < T && t < em[o].n_times; t++) {
+      er->mean[(size_t)o * T + t] += em[o].mean[t];
+      if (pair) er->mean[(size_t)(sp->n_obs + o) * T + t] += es[o].mean[t] - em[o].mean[t];
+    }
+  }
+  free_series(em, em ? ns : 0);
+  free_series(es, es ? ns : 0);
+  return rc;
+}
+
 /* Monte Carlo run of one stepper name; fills series[stat] for every statistic. */
 /* With diff != NULL the run is a coupled pair (SGD beside the model) and diff receives the
  * per-path differences E f(SGD) - E f(model). */
-static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, int m, const char *name, double lr,
-                  uint32_t stream, int substeps, sgdl_study_series *out, sgdl_study_series *diff) {
+static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, int m, const cv_data *cv, const char *name,
+                  double lr, uint32_t stream, int substeps, sgdl_study_series *out, sgdl_study_series *diff) {
   sgdl_algo_params par = run_params(sp, m, lr);
   par.substeps = substeps;
   if (sp->critical_lambda > 0) par.momentum = 1 - sp->critical_lambda * sqrt(lr);
@@ -134,9 +202,8 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
     par.momentum = 0; /* unused: the schedule sets it */
   }
   sgdl_stepper *st = NULL;
-  const int P = diff ? 2 * sp->P : sp->P;
-  int rc = diff ? sgdl_stepper_create_pair(ctx, sp->algo ? sp->algo : "sgd", name, sp->prob, &par, sp->seed, stream, sp->P, &st)
-                : sgdl_stepper_create(ctx, name, sp->prob, &par, sp->seed, stream, sp->P, &st);
+  const int P = (diff ? 2 : 1) * (cv ? 2 : 1) * sp->P;
+  int rc = make_stepper(ctx, sp, cv, name, &par, stream, diff != NULL, &st);
   if (rc) return rc;
   const uint64_t K = sgdl_study_steps(sp->T, sgdl_study_dt(sp, lr));
   double *x0 = malloc(sizeof(double) * (size_t)P * sp->prob->dim);
@@ -154,6 +221,10 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
   sgdl_stepper_destroy(st);
   free(x0);
   if (rc) return rc;
+  if (cv && (rc = add_surrogate_exact(ctx, sp, cv, m, name, lr, diff != NULL, &er))) {
+    sgdl_ensemble_result_free(&er);
+    return rc;
+  }
   const int d = sp->prob->dim, w = 2 * d + 1;
   for (int o = 0; o < sp->n_obs && !rc; o++) {
     rc = alloc_series(ctx, &out[o], K + 1);
@@ -282,6 +353,19 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_study_spec *sp) {
     if (sp->exact && t->desc.momentum == SGDL_MOMENTUM_MSME)
       return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for %s", sp->models[m]);
   }
+  if (sp->variance_reduction == SGDL_VR_CONTROL_VARIATE) {
+    if (sp->exact || !sp->prob->n_data || rule != SGDL_OPT_SGD)
+      return sgdl_fail(ctx, SGDL_EINVAL, "--variance-reduction control-variate: needs Monte Carlo (no --exact), a finite "
+                       "data set (linreg, logreg) and --algo sgd");
+    static const char *const exact_models[] = {"gf", "sme1", "sme2", "smf1", "smf2", "svag", NULL};
+    for (int m = 0; m < sp->n_models; m++) {
+      int known = 0;
+      for (int k = 0; exact_models[k]; k++) known |= !strcmp(sp->models[m], exact_models[k]);
+      if (!known)
+        return sgdl_fail(ctx, SGDL_ENOTSUP, "--variance-reduction control-variate: no exact surrogate moments for model %s "
+                         "(gf, sme1, sme2, smf1, smf2, svag)", sp->models[m]);
+    }
+  }
   sgdl_estimate est; /* refuse what cannot fit in memory or finish (study_estimate.h) */
   sgdl_estimate_study(sp, &est);
   if (sgdl_estimate_check(ctx, &est)) return ctx->status;
@@ -297,6 +381,8 @@ typedef struct {
   raw_list rl, rlp;          /* plain runs; coupled pairs */
   sgdl_study_series *diff;   /* [n_models][n_stat]: SGD - model differences of the coupled runs */
   sgdl_affine aff;           /* exact runs only */
+  cv_data cv;                /* control variates: the surrogate and its affine data */
+  const cv_data *cvp;        /* &cv with control variates, else NULL */
   nested_progress np;
 } weak_run;
 
@@ -313,7 +399,12 @@ static int prepare(weak_run *w) {
   w->diff = calloc((size_t)sp->n_models * r->n_stat + 1, sizeof *w->diff);
   int rc = (r->series && r->errors && r->orders && r->stat_names) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   if (!rc && !w->diff) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
-  if (!rc) rc = build_raw(ctx, sp, 0, &w->rl);
+  if (!rc && sp->variance_reduction == SGDL_VR_CONTROL_VARIATE && !sp->exact) {
+    rc = sgdl_problem_affine_surrogate(ctx, sp->prob, sp->x0, &w->cv.sur);
+    if (!rc) rc = sgdl_affine_extract(ctx, w->cv.sur, &w->cv.aff);
+    if (!rc) w->cvp = &w->cv;
+  }
+  if (!rc) rc = build_raw(ctx, sp, 0, w->cvp ? w->cv.sur : NULL, &w->rl);
   r->coupled = calloc((size_t)sp->n_models + 1, sizeof(int));
   if (!rc && !r->coupled) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   int any_coupled = 0;
@@ -321,7 +412,7 @@ static int prepare(weak_run *w) {
     r->coupled[m] = sp->coupling && !sp->exact && sgdl_coupling_possible(sp->prob, sp->models[m], sp->P, &sp->par);
     any_coupled |= r->coupled[m];
   }
-  if (!rc && any_coupled) rc = build_raw(ctx, sp, 1, &w->rlp);
+  if (!rc && any_coupled) rc = build_raw(ctx, sp, 1, w->cvp ? w->cv.sur : NULL, &w->rlp);
   if (!rc && sp->exact) rc = sgdl_affine_extract(ctx, sp->prob, &w->aff);
   for (int s = 0; s < r->n_stat && !rc; s++) {
     if (s < sp->n_obs) snprintf(r->stat_names[s], 48, "%s", sp->obs[s].name);
@@ -344,10 +435,10 @@ static int run_talay_tubaro(weak_run *w, const char *name, double lr, int m, sgd
   const raw_list *use = cpl ? &w->rlp : &w->rl;
   int rc = (coarse && (!cpl || dc)) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   w->np.span /= 3; /* the coarse run costs a third of the pair, the fine run two thirds */
-  if (!rc) rc = run_mc(ctx, sp, use, m, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse, dc);
+  if (!rc) rc = run_mc(ctx, sp, use, m, w->cvp, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse, dc);
   w->np.base += w->np.span;
   w->np.span *= 2;
-  if (!rc) rc = run_mc(ctx, sp, use, m, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out, df);
+  if (!rc) rc = run_mc(ctx, sp, use, m, w->cvp, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out, df);
   for (int s = 0; s < ns && !rc; s++)
     for (uint64_t t = 0; t < out[s].n_times; t++) {
       out[s].mean[t] = 2 * out[s].mean[t] - coarse[s].mean[t];
@@ -382,8 +473,8 @@ static int run_one(weak_run *w, int li, int m) {
   if (sp->exact) rc = run_exact(ctx, sp, &w->aff, m, name, lr, out);
   else if (m > 0 && sp->talay_tubaro && sgdl_stepper_find(name)->desc.noise != SGDL_NOISE_SAMPLED) rc = run_talay_tubaro(w, name, lr, m, out);
   else if (m > 0 && r->coupled[m - 1])
-    rc = run_mc(ctx, sp, &w->rlp, m, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, w->diff + (size_t)(m - 1) * r->n_stat);
-  else rc = run_mc(ctx, sp, &w->rl, m, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
+    rc = run_mc(ctx, sp, &w->rlp, m, w->cvp, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, w->diff + (size_t)(m - 1) * r->n_stat);
+  else rc = run_mc(ctx, sp, &w->rl, m, w->cvp, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
   ctx->progress = w->np.outer;
   ctx->progress_user = w->np.outer_user;
   return rc;
@@ -465,6 +556,8 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   free(w.rlp.cov_idx);
   free_series(w.diff, rc && w.diff ? sp->n_models * r->n_stat : 0);
   sgdl_affine_free(&w.aff);
+  sgdl_affine_free(&w.cv.aff);
+  sgdl_problem_destroy(w.cv.sur);
   r->seconds = sgdl_now() - t0;
   if (rc) sgdl_study_result_free(r);
   return rc;
