@@ -69,6 +69,9 @@ typedef struct sgdl_exit_spec {
   int bridge;                /* mc-sme*: Brownian-bridge crossing correction */
   long long max_steps;       /* Monte Carlo horizon; <= 0: 100 x the first deterministic estimate */
   uint32_t seed;             /* Monte Carlo method k uses stream 10 + k */
+  const char *checkpoint;    /* Monte Carlo chunks appended to this file and resumed from it (NULL: none) */
+  const char *version;       /* checkpoint header: the program version */
+  const char *args;          /* checkpoint header: canonical JSON of the arguments, one line */
 } sgdl_exit_spec;
 
 typedef struct sgdl_exit_row {
@@ -107,6 +110,7 @@ typedef struct sgdl_exit_result {
   } profile;
   int n_warnings;
   sgdl_exit_warning *warnings; /* censored Monte Carlo runs in run order, then the saddle warning */
+  int resumed;               /* Monte Carlo chunks taken from the checkpoint */
 } sgdl_exit_result;
 
 /* Run every wanted method at every learning rate. On error *res is freed and zeroed. */

@@ -80,6 +80,9 @@ typedef struct sgdl_stationary_spec {
   uint32_t seed;
   sgdl_progress_fn progress; /* installed on ctx for the Monte Carlo check only (may be NULL) */
   void *progress_user;
+  const char *checkpoint;    /* --simulate's chunks appended to this file and resumed from it (NULL: none) */
+  const char *version;       /* checkpoint header: the program version */
+  const char *args;          /* checkpoint header: canonical JSON of the arguments, one line */
 } sgdl_stationary_spec;
 
 /* Zero, algo "sgd", sgdl_algo_params_init, replicas 256, burn -1. */
@@ -138,6 +141,7 @@ typedef struct sgdl_stationary_study_result {
   /* Monte Carlo check */
   int has_mc;
   sgdl_stat_mc mc;
+  int mc_resumed;                    /* --simulate chunks taken from the checkpoint */
 } sgdl_stationary_study_result;
 
 /* Run the study the spec describes. On failure the result may be partly filled: free it anyway.

@@ -14,6 +14,7 @@
 
 #include "sgdlab/pde.h"
 #include "study/progress_slice.h"
+#include "study/rounds_internal.h"
 
 static const char *const method_names[SGDL_EXIT_N_METHODS] = {"quadrature", "pde",    "chain",  "kramers",
                                                               "mc-sgd",     "mc-sme1", "mc-sme2"};
@@ -55,6 +56,8 @@ typedef struct {
   sgdl_progress_slice *mc_slice; /* the Monte Carlo runs' share of the progress bar */
   int *mc_done, mc_total;
   double cB;                     /* minibatch factor of the spec's batch and sampling */
+  ckpt_store *ck;                /* the checkpoint (path NULL: none) */
+  int point;                     /* index of the learning rate */
 } exit_run;
 
 static void set_det(sgdl_exit_row *w, double time, double err, double lr) {
@@ -266,7 +269,11 @@ static int run_mc(exit_run *r, int k) {
   const uint64_t maxs = sp->max_steps > 0 ? (uint64_t)sp->max_steps : (uint64_t)(isfinite(est) ? fmax(1e5, fmin(1e9, 100 * est)) : 1e8);
   sgdl_first_exit fe;
   sgdl_progress_slice_begin(ctx, r->mc_slice, (double)*r->mc_done / r->mc_total, 1.0 / r->mc_total);
-  int rc = sgdl_first_exit_mc(ctx, stepper, sp->prob, &par, sp->seed, (uint32_t)(10 + k), sp->x0, &reg, sp->paths, maxs, &fe, NULL, NULL);
+  ckpt_chunk_store chunks; /* run number: learning rate and method */
+  ckpt_chunk_store_init(&chunks, r->ck, (uint32_t)(r->point * SGDL_EXIT_N_METHODS + k));
+  int rc = sgdl_first_exit_mc_stored(ctx, stepper, sp->prob, &par, sp->seed, (uint32_t)(10 + k), sp->x0, &reg, sp->paths, maxs, &fe,
+                                     NULL, NULL, r->ck->path ? &chunks.store : NULL);
+  r->res->resumed += chunks.store.loaded;
   sgdl_progress_slice_end(ctx, r->mc_slice);
   ++*r->mc_done;
   if (rc) return rc;
@@ -394,9 +401,15 @@ int sgdl_exit_study_run(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_resul
   int mc_per_point = 0, mc_done = 0;
   for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2; k++) mc_per_point += sp->want[k] != 0;
   sgdl_progress_slice slice;
+  ckpt_store ck;
+  memset(&ck, 0, sizeof ck);
+  if (sp->checkpoint && mc_per_point)
+    rc = ckpt_open(ctx, &ck, sp->checkpoint, sp->version ? sp->version : "", sp->args ? sp->args : "",
+                   !ctx || ctx->ranks <= 1 || ctx->rank == 0);
   exit_run r = {ctx, sp, {0}, NULL, res, &slice, &mc_done, mc_per_point * sp->n_lr,
-                sgdl_minibatch_factor(sp->prob->n_data, sp->batch, sp->without_replacement)};
+                sgdl_minibatch_factor(sp->prob->n_data, sp->batch, sp->without_replacement), &ck, 0};
   for (int i = 0; i < sp->n_lr && !rc; i++) {
+    r.point = i;
     r.pt = &res->points[i];
     r.pt->lr = sp->lrs[i];
     const double temperature = r.pt->lr * r.cB * res->sigma2_eff; /* 0 for gf: no gradient noise (--noisy is extra) */
@@ -404,6 +417,7 @@ int sgdl_exit_study_run(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_resul
     res->n_points = i + 1;
     rc = run_point(&r);
   }
+  ckpt_close(&ck);
   if (!rc) rc = saddle_warning(ctx, sp, res);
   if (rc) sgdl_exit_result_free(res);
   return rc;
