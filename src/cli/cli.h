@@ -165,9 +165,12 @@ int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed);
 /* All options as a JSON object {name: value-text} for results.json "params". */
 cJSON *sgdl_cli_params_json(sgdl_opt *opts);
 
-/* Route cJSON's allocations through a hook that remembers a failure (main calls it once), so that
- * sgdl_cli_emit fails with "out of memory" instead of writing a results tree with entries missing. */
+/* Route cJSON's allocations through a hook that remembers a failure, so that sgdl_cli_emit fails
+ * with "out of memory" instead of writing a results tree with entries missing. Called before each
+ * run (main once; sgdl_run_json before every in-process run, under its lock): it clears the flag. */
 void sgdl_cli_json_guard(void);
+/* 1 if a cJSON allocation failed since the last sgdl_cli_json_guard. */
+int sgdl_cli_json_alloc_failed(void);
 /* Finish a run: if --out, write results.json (with the "output_files" manifest) and publish the
  * set; if --json print results (without the manifest); returns exit code 0/1. */
 int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results);

@@ -249,7 +249,10 @@ static void *json_malloc(size_t size) {
 void sgdl_cli_json_guard(void) {
   cJSON_Hooks hooks = {json_malloc, free};
   cJSON_InitHooks(&hooks);
+  json_alloc_failed = 0; /* per run: an in-process caller (run_json.c) runs many */
 }
+
+int sgdl_cli_json_alloc_failed(void) { return json_alloc_failed; }
 
 int sgdl_cli_begin(sgdl_ctx *ctx, const char *command, const char *summary, sgdl_opt *opts, int argc,
                    char **argv, uint32_t *seed) {

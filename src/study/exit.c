@@ -89,29 +89,32 @@ static int exit_domain(exit_run *r) {
   return SGDL_OK;
 }
 
-/* Kramers never fails the run: no saddle or non-isotropic noise is a note. */
-static void run_kramers(exit_run *r) {
+/* Kramers fails the run only when memory ran out: no saddle or non-isotropic noise is a note. */
+static int run_kramers(exit_run *r) {
   const sgdl_exit_spec *sp = r->sp;
   sgdl_exit_row *w = &r->pt->rows[SGDL_EXIT_KRAMERS];
   const int want = sp->want[SGDL_EXIT_KRAMERS];
   r->pt->kramers_found = 0;
   if (sp->two_sided) {
     if (want) snprintf(w->note, sizeof w->note, "n/a: two-sided --interval has no single saddle");
-    return;
+    return SGDL_OK;
   }
   sgdl_kramers kr;
   sgdl_ctx kctx;
   sgdl_ctx_init(&kctx);
-  if (sgdl_kramers_solve(&kctx, &r->m, sp->x0, sp->coord, sp->to, &kr)) {
+  const int krc = sgdl_kramers_solve(&kctx, &r->m, sp->x0, sp->coord, sp->to, &kr);
+  if (krc == SGDL_ENOMEM) return sgdl_fail(r->ctx, krc, "%s", kctx.msg); /* not a property of the problem */
+  if (krc) {
     if (want) snprintf(w->note, sizeof w->note, "n/a: %.200s", kctx.msg);
-    return;
+    return SGDL_OK;
   }
   r->pt->kramers_found = 1;
   r->pt->kramers_offset = kr.boundary_offset;
-  if (!want) return;
+  if (!want) return SGDL_OK;
   set_det(w, kr.t_boundary, NAN, r->pt->lr);
   snprintf(w->note, sizeof w->note, "asymptotic (eps -> 0): transition %.6g x Phi(offset %.2f noise widths); barrier %.4g, eps %.4g",
            kr.t_transition, kr.boundary_offset, kr.barrier, kr.eps);
+  return SGDL_OK;
 }
 
 static int run_quadrature(exit_run *r) {
@@ -232,7 +235,7 @@ static int run_chain(exit_run *r) {
     snprintf(w->note, sizeof w->note, "Nystrom, %d nodes, step sd alpha sigma = %.3g", ch.nodes, ch.step_sd_min);
     return SGDL_OK;
   }
-  if (crc == SGDL_ENOTSUP) {
+  if (crc == SGDL_ENOTSUP) { /* reflecting ends, non-additive noise: a note, not a failure */
     snprintf(w->note, sizeof w->note, "n/a: %.200s", cctx.msg);
     return SGDL_OK;
   }
@@ -303,8 +306,8 @@ static int run_point(exit_run *r) {
   int rc = sgdl_sme_model_init_name(r->ctx, &r->m, sp->prob, sp->model ? sp->model : "sme1", r->pt->lr, r->cB, sp->noisy);
   if (!rc) rc = exit_domain(r);
   if (rc) return rc;
-  run_kramers(r); /* first: it also feeds the saddle warning */
-  if (sp->want[SGDL_EXIT_QUADRATURE]) rc = run_quadrature(r);
+  rc = run_kramers(r); /* first: it also feeds the saddle warning */
+  if (!rc && sp->want[SGDL_EXIT_QUADRATURE]) rc = run_quadrature(r);
   if (!rc && sp->want[SGDL_EXIT_PDE]) rc = run_pde(r);
   if (!rc && sp->want[SGDL_EXIT_CHAIN]) rc = run_chain(r);
   for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2 && !rc; k++)
