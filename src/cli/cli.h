@@ -64,7 +64,8 @@ typedef struct sgdl_opt {
   {"seed", OPT_INT, "1", "random seed", NULL, 0, OPT_RANGE(0, 4294967295.0, OPT_GE | OPT_LE)},         \
   {"threads", OPT_INT, "0", "OpenMP threads (0 = OMP_NUM_THREADS or all cores)", NULL, 0,             \
    OPT_RANGE(0, 4096, OPT_GE | OPT_LE)},                                                               \
-  {"quiet", OPT_FLAG, NULL, "no progress bar and no summary", NULL, 0}
+  {"quiet", OPT_FLAG, NULL, "no progress bar and no summary", NULL, 0},                                 \
+  {"max-hours", OPT_NUM, NULL, "refuse a run estimated to take longer than this (default 24 h)", NULL, 0, OPT_POSITIVE}
 
 /* Options that describe the problem (see sgdl_problem_spec). */
 #define SGDL_PROBLEM_OPTS                                                                                   \

@@ -203,6 +203,12 @@ int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed) {
   if (rc) return rc;
   *seed = (uint32_t)s;
   ctx->threads = (int)t;
+  if (sgdl_opt_given(opts, "max-hours")) {
+    double hours = 0;
+    rc = sgdl_opt_num(ctx, opts, "max-hours", &hours);
+    if (rc) return rc;
+    ctx->max_seconds = hours * 3600;
+  }
   sgdl_mpi_identify(ctx); /* rank and ranks when running under mpirun */
   if (sgdl_opt_flag(opts, "quiet")) ctx->verbosity = 0;
   return SGDL_OK;

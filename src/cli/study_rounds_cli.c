@@ -14,12 +14,14 @@ int sgdl_study_rounds_wanted(sgdl_opt *opts) {
 }
 
 /* The arguments that decide the numbers, as one JSON line: every recorded option but where the
- * checkpoint lives and how many threads run (neither changes a bit of the result). */
+ * checkpoint lives, how many threads run and the --max-hours refusal limit (none changes a bit of
+ * the result). */
 static char *canonical_args(sgdl_opt *opts, const char *command) {
   cJSON *p = sgdl_cli_params_json(opts);
   if (!p) return NULL;
   cJSON_DeleteItemFromObjectCaseSensitive(p, "checkpoint");
   cJSON_DeleteItemFromObjectCaseSensitive(p, "threads");
+  cJSON_DeleteItemFromObjectCaseSensitive(p, "max-hours");
   cJSON_AddStringToObject(p, "command", command);
   char *text = cJSON_PrintUnformatted(p);
   cJSON_Delete(p);
