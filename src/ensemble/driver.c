@@ -1,6 +1,7 @@
 /* The lane-block driver (driver.h): chunks of blocks of lanes over OpenMP threads and MPI ranks,
- * lane set-up, the step loop, divergence bookkeeping, progress and the rank sum of the observer's
- * buffers. The observer measures; this file never looks at what it measures.
+ * lane set-up, the step loop, divergence bookkeeping, progress, the rank sum of the observer's
+ * buffers, and with a chunk store (a checkpoint) the loading of stored chunks and the saving of
+ * completed ones as slices of the per-replica buffers. The observer measures; this file never looks at what it measures.
  * Does not: merge statistics (the observer's finish does, in a fixed order), word divergence
  * messages (the callers do), or allocate inside the step loop (buffers are per thread). */
 #include <omp.h>
