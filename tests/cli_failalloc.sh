@@ -1,13 +1,18 @@
 # Failing-allocator sweep (SQLite / Lua style). For a small run of each command: count the
-# allocations made after main() (tests/failalloc.c, LD_PRELOAD), then fail the k-th one for k over
-# all of them, or an even stride of SGDL_FAILALLOC_RUNS values (default 20) when there are more;
-# SGDL_FAILALLOC_FULL=1 sweeps every k. Each failing run must end cleanly: exit status 1 or 2 (never
-# a signal or a hang) with an error that says memory ran out or names what failed, and --out must
-# stay empty: never a results.json; other files only with SGDL_FAILALLOC_STRICT_OUT=1 until every
-# command stages its output folder (until then they are counted and printed). Exit status 0 is accepted (the failed allocation was optional, e.g. a stdio buffer)
-# and counted. An allocation whose failure kills the process inside a third-party library
-# (libgomp, OpenBLAS, cJSON, zlib, the loader) is excluded and listed, not hidden: the backtrace of
-# the failed call decides. Skipped with a reason where the preload cannot work (sanitizer build).
+# allocations made after main() (tests/failalloc.c, LD_PRELOAD), then fail the k-th one for EVERY k
+# (SGDL_FAILALLOC_STRIDE=s checks every s-th only, for a quick look by hand). Runs go
+# SGDL_FAILALLOC_JOBS at a time (default: the number of CPUs), with gnuplot off the PATH (a plot
+# is a child process; its files are the same either way) to keep the sweep short.
+# Each failing run must end cleanly: exit status 1 or 2 (never a signal or a hang) with an error
+# that says memory ran out or names what failed, and --out must not exist afterwards (no
+# results.json, no partial set: src/report/outset.c). Exit status 0 means the failed allocation
+# was on a path that falls back (a stdio buffer, an optional probe): then results.json (without
+# the wall time) and the list of files in --out must equal those of the run without a failure;
+# anything else is silently dropped work and fails the test. An allocation whose failure kills
+# the process inside a third-party library (libgomp, OpenBLAS, cJSON, zlib, the loader) is
+# excluded and listed, not hidden: the backtrace of the failed call decides. Skipped with a reason
+# where the preload cannot work (sanitizer build). Leaks on these error paths are not checked
+# here (LeakSanitizer and valgrind own malloc; see README "Reliability").
 # ctest-label: slow
 source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
@@ -16,88 +21,103 @@ if [ ! -f "$PRELOAD" ]; then echo "SKIP: $PRELOAD not built"; exit 0; fi
 if ldd "$S" | grep -q libasan; then echo "SKIP: sanitizer build (ASan owns malloc)"; exit 0; fi
 SRC=${SGDL_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 MNIST=$SRC/data/mnist
-RUNS=${SGDL_FAILALLOC_RUNS:-20}
+STRIDE=${SGDL_FAILALLOC_STRIDE:-1}
+JOBS=${SGDL_FAILALLOC_JOBS:-$(nproc)}
 export OMP_NUM_THREADS=1 # one thread: the same allocation sequence on every run
 printf 'x1,x2,y\n0,1,1\n1,0,0\n1,1,1\n0,0,0\n2,1,1\n' >"$TMP/data.csv"
+mkdir -p "$TMP/nobin" # PATH without gnuplot
+export S PRELOAD TMP NOPATH="$TMP/nobin"
 
 EXCLUDED=""
 RECOVERED=0
-LEFTOVERS=0
 
 # The shared object a failed allocation was made for: the first traced frame outside the preload
 # and libc (which allocates on behalf of its caller), as "sgdlab" or a library name.
 allocator_owner() {
   grep -v -e failalloc -e 'libc\.so' -e '^failalloc:' "$1" | head -1 | sed -E 's|^([^(]*).*|\1|; s|.*/||'
 }
+export -f allocator_owner
+
+# results.json without the wall time; the file list of a folder.
+strip_json() { grep -v -e '"seconds"' "$1" 2>/dev/null; }
+file_list() { (cd "$1" 2>/dev/null && find . -type f | sort); }
+export -f strip_json file_list
+
+# run_one NAME K: fail allocation K of NAME's run; one line "K STATUS DETAIL" into $TMP/NAME.res.K.
+run_one() {
+  local name=$1 k=$2 out=$TMP/$name.out.$2 err=$TMP/$name.err.$2 rc status=ok detail=""
+  local -a args
+  mapfile -d '' args <"$TMP/$name.args"
+  mkdir -p "$out"
+  SGDL_FAILALLOC_K=$k timeout 60 env PATH="$NOPATH" LD_PRELOAD="$PRELOAD" "$S" "${args[@]}" --out "$out/run" >/dev/null 2>"$err"
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    status=recovered
+    if ! diff <(strip_json "$out/run/results.json") <(strip_json "$TMP/$name.ref/results.json") >/dev/null; then
+      status=bad detail="exit 0 but results.json differs from the run without a failure (dropped work)"
+    elif [ "$(file_list "$out/run")" != "$(file_list "$TMP/$name.ref")" ]; then
+      status=bad detail="exit 0 but --out holds other files than the run without a failure: $(diff <(file_list "$out/run") <(file_list "$TMP/$name.ref") | tr '\n' ' ' | cut -c1-200)"
+    fi
+  elif [ $rc -ge 124 ]; then
+    local trace=$TMP/$name.trace.$k owner
+    SGDL_FAILALLOC_TRACE=1 SGDL_FAILALLOC_K=$k timeout 60 env PATH="$NOPATH" LD_PRELOAD="$PRELOAD" "$S" "${args[@]}" --out "$out/run2" >/dev/null 2>"$trace"
+    owner=$(allocator_owner "$trace")
+    case $owner in
+      libgomp* | libopenblas* | libcjson* | libz.so* | ld-linux*) status=excluded detail="$owner" ;;
+      *) status=bad detail="killed (exit $rc), allocation made for ${owner:-?}: $(tail -3 "$err" | tr '\n' ' ')" ;;
+    esac
+  elif grep -q '^libgomp: Out of memory' "$err"; then
+    status=excluded detail="libgomp exits"
+  elif ! grep -qiE 'error: .*(memory|cannot|failed|could not)' "$err"; then
+    status=bad detail="exit $rc without a clear error: '$(tr '\n' ' ' <"$err" | cut -c1-200)'"
+  elif [ -e "$out/run" ]; then
+    status=bad detail="exit $rc but --out exists: $(find "$out/run" | head -3 | tr '\n' ' ')"
+  fi
+  echo "$k $status $detail" >"$TMP/$name.res.$k"
+  rm -rf "$out" "$err"
+}
+export -f run_one
 
 # sweep NAME ARGS...: the whole procedure for one command line (without --out).
 sweep() {
   local name=$1
   shift
+  printf '%s\0' "$@" >"$TMP/$name.args"
   local count_file=$TMP/$name.count
-  if ! SGDL_FAILALLOC_COUNT=$count_file LD_PRELOAD=$PRELOAD "$S" "$@" --out "$TMP/$name.ref" >/dev/null 2>&1; then
+  if ! SGDL_FAILALLOC_COUNT=$count_file env PATH="$NOPATH" LD_PRELOAD=$PRELOAD "$S" "$@" --out "$TMP/$name.ref" >/dev/null 2>&1; then
     bad "$name: the run fails even without a failing allocation"
     return
   fi
   local n
   n=$(cat "$count_file" 2>/dev/null || echo 0)
   if [ "$n" -lt 1 ]; then bad "$name: no allocations counted (preload not active?)"; return; fi
-  local stride=1
-  if [ "${SGDL_FAILALLOC_FULL:-0}" != 1 ] && [ "$n" -gt "$RUNS" ]; then stride=$(((n + RUNS - 1) / RUNS)); fi
-  local k tried=0 failures=0
-  for ((k = 1; k <= n; k += stride)); do
+  seq 1 "$STRIDE" "$n" | xargs -P "$JOBS" -I{} bash -c 'run_one "$0" "$1"' "$name" {}
+  local tried=0 failures=0 rec=0 line k status detail
+  for f in "$TMP/$name".res.*; do
+    read -r k status detail <"$f"
     tried=$((tried + 1))
-    local out=$TMP/$name.out.$k err=$TMP/$name.err rc
-    mkdir -p "$out"
-    SGDL_FAILALLOC_K=$k timeout 60 env LD_PRELOAD=$PRELOAD "$S" "$@" --out "$out/run" >/dev/null 2>"$err"
-    rc=$?
-    if [ $rc -eq 0 ]; then
-      RECOVERED=$((RECOVERED + 1))
-    elif [ $rc -ge 124 ]; then
-      local trace=$TMP/$name.trace owner
-      SGDL_FAILALLOC_TRACE=1 SGDL_FAILALLOC_K=$k timeout 60 env LD_PRELOAD=$PRELOAD "$S" "$@" --out "$out/run2" \
-        >/dev/null 2>"$trace"
-      owner=$(allocator_owner "$trace")
-      case $owner in
-        libgomp* | libopenblas* | libcjson* | libz.so* | ld-linux*)
-          EXCLUDED="$EXCLUDED $name:k=$k($owner)"
-          ;;
-        *)
-          failures=$((failures + 1))
-          bad "$name: allocation $k of $n: killed (exit $rc), allocation made for ${owner:-?}: $(tail -3 "$err" | tr '\n' ' ')"
-          ;;
-      esac
-    elif grep -q '^libgomp: Out of memory' "$err"; then
-      EXCLUDED="$EXCLUDED $name:k=$k(libgomp exits)" # OpenMP's runtime ends the process itself
-    elif ! grep -qiE 'error: .*(memory|cannot|failed|could not)' "$err"; then
-      failures=$((failures + 1))
-      bad "$name: allocation $k of $n: exit $rc without a clear error: '$(tr '\n' ' ' <"$err" | cut -c1-200)'"
-    elif [ -e "$out/run/results.json" ]; then
-      failures=$((failures + 1))
-      bad "$name: allocation $k of $n: exit $rc but --out holds a results.json"
-    elif [ -n "$(find "$out/run" -mindepth 1 2>/dev/null | head -1)" ]; then
-      if [ "${SGDL_FAILALLOC_STRICT_OUT:-0}" = 1 ]; then
+    case $status in
+      recovered) rec=$((rec + 1)) ;;
+      excluded) EXCLUDED="$EXCLUDED $name:k=$k($detail)" ;;
+      bad)
         failures=$((failures + 1))
-        bad "$name: allocation $k of $n: exit $rc but --out holds $(find "$out/run" -mindepth 1 | head -3 | tr '\n' ' ')"
-      else
-        LEFTOVERS=$((LEFTOVERS + 1))
-      fi
-    fi
-    rm -rf "$out"
-    if [ $failures -ge 5 ]; then echo "$name: stopping after 5 failures" >&2; break; fi
+        [ $failures -le 8 ] && bad "$name: allocation $k of $n: $detail"
+        ;;
+    esac
   done
-  ok
-  echo "$name: $n allocations, $tried failed one at a time (stride $stride)"
+  RECOVERED=$((RECOVERED + rec))
+  [ $failures -eq 0 ] && ok
+  echo "$name: $n allocations, $tried failed one at a time, $rec recovered with complete output, $failures bad"
 }
 
-sweep weak weak --problem double-well --T 0.2 --lr 0.1,0.05 --models gf,sme1 --paths 200 --quiet
-sweep npoint npoint --problem linreg --data "$TMP/data.csv" --starts "0,0;1,1" --lr 0.1,0.05 --T 0.3 --paths 100 --quiet
-sweep stationary stationary --problem quadratic --H "2,0.5;0.5,1" --C "1,0.3;0.3,0.5" --lr 0.2 --quiet
-sweep fpe fpe --problem double-well --lr 0.1 --x0 -1 --T 0.5 --grid 201 --paths 200 --quiet
-sweep exit exit --problem double-well --lr 0.1 --sigma2 2 --from -1 --to 0 --methods quadrature,kramers --quiet
-sweep train train --data "$MNIST" --train 200 --test 50 --hidden 8 --epochs 1 --quiet
-sweep meanfield meanfield --neurons 4 --gen-n 6 --paths 64 --lr 0.2,0.1 --T 0.4 --quiet
-echo "recovered (exit 0): $RECOVERED run(s)"
-echo "failed runs that left files (not results.json) in --out: $LEFTOVERS (fatal with SGDL_FAILALLOC_STRICT_OUT=1)"
+# Runs as small as still take every code path of the command (one learning rate, a few paths).
+sweep weak weak --problem double-well --T 0.1 --lr 0.1 --models sme1 --paths 8 --quiet
+sweep npoint npoint --problem linreg --data "$TMP/data.csv" --starts "0,0;1,1" --lr 0.1 --T 0.1 --paths 8 --quiet
+sweep stationary stationary --problem quadratic --H "2,0.5;0.5,1" --C "1,0.3;0.3,0.5" --lr 0.2 --simulate 64 --replicas 4 --burn 4 --quiet
+sweep fpe fpe --problem double-well --lr 0.1 --x0 -1 --T 0.2 --grid 71 --paths 8 --quiet
+sweep exit exit --problem double-well --lr 0.1 --sigma2 2 --from -1 --to 0 --methods quadrature,kramers,mc-sgd --paths 8 --quiet
+sweep train train --data "$MNIST" --train 20 --test 10 --hidden 2 --epochs 1 --quiet
+sweep meanfield meanfield --neurons 2 --gen-n 4 --paths 8 --lr 0.1 --T 0.1 --quiet
+echo "recovered (exit 0, output equal to the run without a failure): $RECOVERED run(s)"
 echo "excluded (died inside a third-party library):${EXCLUDED:- none}"
 finish

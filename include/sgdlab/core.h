@@ -55,6 +55,7 @@ typedef struct sgdl_ctx {
                            * replicas over ranks; only rank 0 writes files (report layer) */
   int status;             /* last failure code */
   char msg[1024];         /* last failure message */
+  double max_seconds;     /* runs estimated longer are refused (study_estimate.h); 0: the default */
 } sgdl_ctx;
 
 /* Zero-initialise a context with defaults. */

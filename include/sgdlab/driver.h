@@ -97,6 +97,20 @@ struct sgdl_observer {
   void *state;                     /* the observer's own (per chunk / per replica slots) */
 };
 
+/* A store of completed chunks (a checkpoint) for observers whose shared buffers are all per-replica
+ * slots (first exit, stationary time averages; not the per-chunk moments of ensemble.c). A chunk's
+ * record is its replicas' slice of every shared buffer, in buffer order. The driver asks `load`
+ * for each chunk of this rank before the loop (1: the bytes were copied into buf, the chunk is not
+ * run; 0: not stored) and hands every chunk it completed without divergence or halt to `save`,
+ * one call at a time (under a lock), from whatever thread ran it. save returns SGDL_OK or an error
+ * with its message in ctx; an error ends the run with it. */
+typedef struct sgdl_chunk_store {
+  int (*load)(void *self, int chunk, void *buf, size_t bytes);
+  int (*save)(sgdl_ctx *ctx, void *self, int chunk, const void *buf, size_t bytes);
+  void *self;
+  int loaded; /* chunks taken from the store by the last sgdl_drive (set by the driver) */
+} sgdl_chunk_store;
+
 typedef struct sgdl_drive_plan {
   const sgdl_stepper *stepper; /* borrowed; planned for P particles */
   int P;                       /* particles per replica */
@@ -108,6 +122,8 @@ typedef struct sgdl_drive_plan {
   uint64_t replica0;           /* replica offset: block b runs replicas replica0 + b*SGDL_LANES ..., so
                                 * consecutive runs (rounds) can cover fresh replica ids; 0 = from the start.
                                 * replica0 + paths must stay <= 2^32 (replica ids are 32-bit). */
+  sgdl_chunk_store *store;     /* NULL: none; else completed chunks are saved to it and stored ones
+                                * are not run again (per-replica-slot observers only, see above) */
 } sgdl_drive_plan;
 
 typedef struct sgdl_drive_report {

@@ -162,6 +162,14 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
                        const double *x0, const sgdl_exit_region *reg, long paths,
                        uint64_t max_steps, sgdl_first_exit *res, uint64_t *steps_out,
                        double *final_x);
+/* The same with a store of completed chunks (driver.h's sgdl_chunk_store: a checkpoint; NULL =
+ * none): stored chunks are not run again, completed ones are saved; the numbers are bitwise those
+ * of a run without one. */
+struct sgdl_chunk_store;
+int sgdl_first_exit_mc_stored(sgdl_ctx *ctx, const char *name, const sgdl_problem *p, const sgdl_algo_params *par,
+                              uint32_t seed, uint32_t stream, const double *x0, const sgdl_exit_region *reg, long paths,
+                              uint64_t max_steps, sgdl_first_exit *res, uint64_t *steps_out, double *final_x,
+                              struct sgdl_chunk_store *store);
 
 #ifdef __cplusplus
 }

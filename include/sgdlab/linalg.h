@@ -13,6 +13,9 @@ extern "C" {
 
 /* Symmetric eigen-decomposition A = V diag(w) V^T (LAPACKE_dsyevd).
  * w ascending; V[i*n+j] = component i of eigenvector j. A is not modified. */
+/* 1 if a LAPACKE return code says LAPACKE's own work or transpose allocation failed (info -1010 or
+ * -1011): callers fail with SGDL_ENOMEM then, not with SGDL_ELINALG. */
+int sgdl_lapack_oom(long info);
 int sgdl_symeig(sgdl_ctx *ctx, int n, const double *A, double *w, double *V);
 
 /* Max |A_ij - A_ji| relative to max |A_ij|; returns SGDL_ENOTPD naming `what` if > tol. */

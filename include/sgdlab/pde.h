@@ -117,7 +117,8 @@ int sgdl_fp_tv_samples(sgdl_ctx *ctx, const sgdl_grid *g, const double *rho, con
 
 /* Drift-regime constants on the ball B_r(xstar) sampled on the grid's cell centres:
  * kappa = inf <-b(x), x - xstar> / |x - xstar|^2 (the SDE's drift, i.e. grad L_alpha), and
- * S = sup tr Sigma_B = sup tr D * 2 / alpha (without the extra diffusion). */
+ * S = sup tr Sigma_B = sup tr D * 2 / alpha (without the extra diffusion). Both NaN only when the
+ * scratch could not be allocated (out of memory), as are the radius and kappa_BE below. */
 void sgdl_drift_constants(const sgdl_sme_model *m, const sgdl_grid *g, const double *xstar, double r,
                           double *kappa, double *S);
 /* Largest r (on the grid) for which kappa(r) > 0, i.e. the convexity radius around xstar. */

@@ -213,6 +213,12 @@ int sgdl_stat_simulate_iterate(sgdl_ctx *ctx, const sgdl_problem *p, const char 
 int sgdl_stat_simulate_proj(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                             uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k,
                             const double *U, const double *hess, sgdl_stat_mc *out);
+/* The same with a store of completed chunks (driver.h's sgdl_chunk_store: a checkpoint; NULL =
+ * none): stored chunks are not run again, completed ones are saved; bitwise the same numbers. */
+struct sgdl_chunk_store;
+int sgdl_stat_simulate_stored(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
+                              int iterate, uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0,
+                              const double *hess, sgdl_stat_mc *out, struct sgdl_chunk_store *store);
 void sgdl_stat_mc_free(sgdl_stat_mc *m);
 
 #ifdef __cplusplus

@@ -2,9 +2,10 @@
  *
  * Every study can say, from its spec alone, how much memory its largest arrays need at once and
  * how many path-steps (one replica advanced by one step; every SDE substep counts) or grid
- * cell-steps it will take. sgdl_estimate_check refuses a run that cannot fit in the machine's
- * physical memory, or that would take longer than SGDL_ESTIMATE_MAX_SECONDS at the conservative
- * rates below, with an error naming the flag that sets the figure and the figure itself; the
+ * cell-steps it will take. sgdl_estimate_check refuses a run that cannot fit in the memory the
+ * machine has available now (MemAvailable; the physical memory where that is unknown), or that
+ * would take longer than ctx->max_seconds (default SGDL_ESTIMATE_MAX_SECONDS, one day; the CLI's
+ * --max-hours raises or lowers it) at the conservative rates below, with an error naming the flag that sets the figure and the figure itself; the
  * studies call it themselves (so C callers are protected too), and the CLI prints a long run's
  * estimate before it starts and records every estimate in results.json ("estimate").
  *
@@ -36,8 +37,9 @@ extern "C" {
 #define SGDL_ESTIMATE_RATE 2e7
 /* Grid cell-steps per second of the Fokker-Planck time loop (one sparse solve per step). */
 #define SGDL_ESTIMATE_CELL_RATE 1e7
-/* Runs estimated beyond 30 days are refused: they would not finish in any useful time. */
-#define SGDL_ESTIMATE_MAX_SECONDS (30.0 * 86400.0)
+/* Runs estimated beyond a day are refused unless ctx->max_seconds (--max-hours) allows more: a
+ * mistyped --paths or --T should not start a run that never ends. */
+#define SGDL_ESTIMATE_MAX_SECONDS 86400.0
 /* Runs estimated beyond a minute get their estimate printed before they start (CLI). */
 #define SGDL_ESTIMATE_ANNOUNCE_SECONDS 60.0
 
@@ -53,10 +55,13 @@ typedef struct sgdl_estimate {
 
 /* The machine's physical memory in bytes (sysconf _SC_PHYS_PAGES x _SC_PAGESIZE); 0 if unknown. */
 double sgdl_physical_memory(void);
+/* Memory available to a new run now: /proc/meminfo's MemAvailable, else the physical memory; 0 if unknown. */
+double sgdl_available_memory(void);
 /* Seconds at the conservative rates on ctx's threads. */
 double sgdl_estimate_seconds(const sgdl_ctx *ctx, const sgdl_estimate *e);
 /* SGDL_OK, or an error naming the flag and the figure: SGDL_ENOMEM when e->bytes exceeds the
- * physical memory, SGDL_EINVAL when the run would take longer than SGDL_ESTIMATE_MAX_SECONDS. */
+ * available memory, SGDL_EINVAL when the run would take longer than ctx->max_seconds (0: the
+ * default SGDL_ESTIMATE_MAX_SECONDS). */
 int sgdl_estimate_check(sgdl_ctx *ctx, const sgdl_estimate *e);
 /* One line: "about 3.2e+11 path-steps, 1.5 GB, ~10 min on this machine (2 threads)". */
 void sgdl_estimate_describe(const sgdl_ctx *ctx, const sgdl_estimate *e, char *buf, size_t len);

@@ -78,6 +78,9 @@ typedef struct sgdl_exit_spec {
   int watch;
   double radius, loss_level;
   const double *start;       /* [d] start and centre of the neighbourhood, borrowed (NULL: x0, d <= 2) */
+  const char *checkpoint;    /* Monte Carlo chunks appended to this file and resumed from it (NULL: none) */
+  const char *version;       /* checkpoint header: the program version */
+  const char *args;          /* checkpoint header: canonical JSON of the arguments, one line */
 } sgdl_exit_spec;
 
 typedef struct sgdl_exit_row {
@@ -116,6 +119,7 @@ typedef struct sgdl_exit_result {
   } profile;
   int n_warnings;
   sgdl_exit_warning *warnings; /* censored Monte Carlo runs in run order, then the saddle warning */
+  int resumed;               /* Monte Carlo chunks taken from the checkpoint */
 } sgdl_exit_result;
 
 /* Run every wanted method at every learning rate. On error *res is freed and zeroed. */

@@ -90,6 +90,9 @@ typedef struct sgdl_stationary_spec {
   int geometry_k;            /* network: Hessian directions of the prediction (default 8) */
   sgdl_progress_fn progress; /* installed on ctx for the Monte Carlo check only (may be NULL) */
   void *progress_user;
+  const char *checkpoint;    /* --simulate's chunks appended to this file and resumed from it (NULL: none) */
+  const char *version;       /* checkpoint header: the program version */
+  const char *args;          /* checkpoint header: canonical JSON of the arguments, one line */
 } sgdl_stationary_spec;
 
 /* Zero, algo "sgd", sgdl_algo_params_init, adam_model SELF_CONSISTENT, replicas 256, burn -1. */
@@ -153,6 +156,7 @@ typedef struct sgdl_stationary_study_result {
   /* Monte Carlo check (network: of the k projections u_i . (x - x_w); excess = 1/2 sum h_i Var) */
   int has_mc;
   sgdl_stat_mc mc;
+  int mc_resumed;                    /* --simulate chunks taken from the checkpoint */
 } sgdl_stationary_study_result;
 
 /* Run the study the spec describes. On failure the result may be partly filled: free it anyway.

@@ -64,7 +64,8 @@ typedef struct sgdl_opt {
   {"seed", OPT_INT, "1", "random seed", NULL, 0, OPT_RANGE(0, 4294967295.0, OPT_GE | OPT_LE)},         \
   {"threads", OPT_INT, "0", "OpenMP threads (0 = OMP_NUM_THREADS or all cores)", NULL, 0,             \
    OPT_RANGE(0, 4096, OPT_GE | OPT_LE)},                                                               \
-  {"quiet", OPT_FLAG, NULL, "no progress bar and no summary", NULL, 0}
+  {"quiet", OPT_FLAG, NULL, "no progress bar and no summary", NULL, 0},                                 \
+  {"max-hours", OPT_NUM, NULL, "refuse a run estimated to take longer than this (default 24 h)", NULL, 0, OPT_POSITIVE}
 
 /* Options that describe the problem (see sgdl_problem_spec). */
 #define SGDL_PROBLEM_OPTS                                                                                   \
@@ -176,9 +177,12 @@ int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed);
 /* All options as a JSON object {name: value-text} for results.json "params". */
 cJSON *sgdl_cli_params_json(sgdl_opt *opts);
 
-/* Route cJSON's allocations through a hook that remembers a failure (main calls it once), so that
- * sgdl_cli_emit fails with "out of memory" instead of writing a results tree with entries missing. */
+/* Route cJSON's allocations through a hook that remembers a failure, so that sgdl_cli_emit fails
+ * with "out of memory" instead of writing a results tree with entries missing. Called before each
+ * run (main once; sgdl_run_json before every in-process run, under its lock): it clears the flag. */
 void sgdl_cli_json_guard(void);
+/* 1 if a cJSON allocation failed since the last sgdl_cli_json_guard. */
+int sgdl_cli_json_alloc_failed(void);
 /* Finish a run: if --out, write results.json (with the "output_files" manifest) and publish the
  * set; if --json print results (without the manifest); returns exit code 0/1. */
 int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results);

@@ -14,6 +14,7 @@
 #include "sgdlab/study_estimate.h"
 #include "cli/exit_out.h"
 #include "cli/noise_out.h"
+#include "cli/study_rounds_cli.h"
 #include "sgdlab/study_exit.h"
 
 #define CMD "exit"
@@ -217,6 +218,7 @@ int sgdl_cmd_exit(int argc, char **argv) {
       {"loss-level", OPT_NUM, NULL, "any dimension (a network): exit when the training loss reaches this (a full-data loss per path per step)", NULL, 0,
        OPT_POSITIVE},
       {"lr-scan", OPT_STR, NULL, "lo:hi:n: repeat over learning rates, Arrhenius plot of log MET vs 1/(alpha c_B sigma^2)", NULL, 0},
+      SGDL_CHUNK_CHECKPOINT_OPT,
       OPT_END};
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
@@ -238,6 +240,13 @@ int sgdl_cmd_exit(int argc, char **argv) {
   sgdl_exit_result res;
   memset(&res, 0, sizeof res);
   rc = exit_spec_from_flags(&ctx, opts, p, seed, &sp, &lrs, &start);
+  char *ck_args = NULL;
+  if (!rc && sgdl_opt_given(opts, "checkpoint") && !sp.want[SGDL_EXIT_MC_SGD] && !sp.want[SGDL_EXIT_MC_SME1] && !sp.want[SGDL_EXIT_MC_SME2])
+    rc = sgdl_fail(&ctx, SGDL_EUSAGE, "--checkpoint: only with a Monte Carlo method in --methods (mc-sgd, mc-sme1, mc-sme2)");
+  if (!rc) rc = sgdl_cli_checkpoint_args(&ctx, opts, CMD, &ck_args);
+  sp.checkpoint = sgdl_opt_str(opts, "checkpoint");
+  sp.version = SGDL_VERSION;
+  sp.args = ck_args;
   sgdl_estimate est;
   cJSON *results = sgdl_results_new(CMD, seed, sgdl_cli_params_json(opts));
   if (!rc) {
@@ -261,6 +270,10 @@ int sgdl_cmd_exit(int argc, char **argv) {
     sgdl_estimate_exit(&sp, &est);
     if (!rc) rc = sgdl_cli_estimate_begin(&ctx, opts, &est);
     if (!rc) rc = run_study(&ctx, &sp, verbose, &res);
+    if (!rc && sp.checkpoint) {
+      if (verbose) printf("checkpoint %s: %d chunk%s of paths resumed from it\n", sp.checkpoint, res.resumed, res.resumed == 1 ? "" : "s");
+      cJSON_AddNumberToObject(results, "checkpoint_resumed_chunks", res.resumed);
+    }
   }
   if (!rc) {
     if (verbose) sgdl_exit_out_print_warnings(&res, 0);
@@ -273,6 +286,7 @@ int sgdl_cmd_exit(int argc, char **argv) {
     if (!sgdl_opt_flag(opts, "quiet")) sgdl_exit_out_print_warnings(&res, 1);
   }
   sgdl_exit_result_free(&res);
+  free(ck_args);
   free(lrs);
   free(start);
   sgdl_problem_destroy(p);

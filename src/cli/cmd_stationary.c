@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/study_rounds_cli.h"
 #include "cli/stationary_out.h"
 #include "sgdlab/study_estimate.h"
 #include "sgdlab/study_stationary.h"
@@ -186,6 +187,7 @@ int sgdl_cmd_stationary(int argc, char **argv) {
       {"x0", OPT_LIST, NULL, "quadratic: starting point for --steps (default 1,...,1)", NULL, 0},
       {"bayes-n", OPT_NUM, NULL, "quadratic: data-set size N for the Bayes-optimal learning rate 2S/(N+S)", NULL, 0,
        OPT_RANGE(1, 0, OPT_GE)},
+      SGDL_CHUNK_CHECKPOINT_OPT,
       OPT_END};
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
@@ -202,6 +204,13 @@ int sgdl_cmd_stationary(int argc, char **argv) {
   sgdl_stationary_study_result res;
   memset(&res, 0, sizeof res);
   rc = spec_from_flags(&ctx, opts, seed, &spec, &in);
+  char *ck_args = NULL;
+  if (!rc && sgdl_opt_given(opts, "checkpoint") && !spec.simulate)
+    rc = sgdl_fail(&ctx, SGDL_EUSAGE, "--checkpoint: only with --simulate (the rest of stationary is not Monte Carlo)");
+  if (!rc) rc = sgdl_cli_checkpoint_args(&ctx, opts, CMD, &ck_args);
+  spec.checkpoint = sgdl_opt_str(opts, "checkpoint");
+  spec.version = SGDL_VERSION;
+  spec.args = ck_args;
   /* progress bar for the quadratic Monte Carlo check (on a terminal only) */
   sgdl_progress_bar bar;
   const int bar_on = !rc && !quiet && spec.family == SGDL_STATIONARY_QUADRATIC && spec.simulate && spec.n_scan == 0;
@@ -229,9 +238,14 @@ int sgdl_cmd_stationary(int argc, char **argv) {
     sgdl_stationary_view view = {sgdl_opt_str(opts, "out"), !quiet, problem};
     rc = sgdl_stationary_output(&ctx, &view, &spec, &res, json);
     if (!rc) sgdl_cli_estimate_record(&ctx, opts, &est, json, spec.simulate);
+    if (!rc && spec.checkpoint && res.has_mc) {
+      if (!quiet) printf("checkpoint %s: %d chunk%s of replicas resumed from it\n", spec.checkpoint, res.mc_resumed, res.mc_resumed == 1 ? "" : "s");
+      cJSON_AddNumberToObject(json, "checkpoint_resumed_chunks", res.mc_resumed);
+    }
   }
   sgdl_stationary_study_result_free(&res);
   inputs_free(&in);
+  free(ck_args);
   if (rc) {
     cJSON_Delete(json);
     return sgdl_cli_error(&ctx, CMD, rc);

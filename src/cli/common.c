@@ -211,6 +211,12 @@ int sgdl_cli_common(sgdl_ctx *ctx, sgdl_opt *opts, uint32_t *seed) {
   if (rc) return rc;
   *seed = (uint32_t)s;
   ctx->threads = (int)t;
+  if (sgdl_opt_given(opts, "max-hours")) {
+    double hours = 0;
+    rc = sgdl_opt_num(ctx, opts, "max-hours", &hours);
+    if (rc) return rc;
+    ctx->max_seconds = hours * 3600;
+  }
   sgdl_mpi_identify(ctx); /* rank and ranks when running under mpirun */
   if (sgdl_opt_flag(opts, "quiet")) ctx->verbosity = 0;
   return SGDL_OK;
@@ -261,7 +267,10 @@ static void *json_malloc(size_t size) {
 void sgdl_cli_json_guard(void) {
   cJSON_Hooks hooks = {json_malloc, free};
   cJSON_InitHooks(&hooks);
+  json_alloc_failed = 0; /* per run: an in-process caller (run_json.c) runs many */
 }
+
+int sgdl_cli_json_alloc_failed(void) { return json_alloc_failed; }
 
 int sgdl_cli_begin(sgdl_ctx *ctx, const char *command, const char *summary, sgdl_opt *opts, int argc,
                    char **argv, uint32_t *seed) {

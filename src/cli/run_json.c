@@ -1,7 +1,8 @@
 /* The in-process entry point of libsgdlab.so (include/sgdlab/run.h): a JSON object of flags is
  * turned into the argument vector the binary would get (--key=value for each key, in order), the
  * command runs exactly as from main.c, and its results.json and error message come back through the
- * capture of commands.c instead of stdout and stderr. It parses no option itself: the command's
+ * capture of commands.c instead of stdout and stderr, under the same guard as main.c (a failed cJSON
+ * allocation fails the run instead of dropping entries). It parses no option itself: the command's
  * table checks every key and value and names what was wrong. It does not initialise MPI.
  * With a callback problem (sgdl_run_json_with_problem) "--problem callback" means it for that run;
  * sgdl_check_problem runs the problem layer's finite-difference self-check on one. */
@@ -128,25 +129,30 @@ static int run_json(const char *command, const char *args_json, sgdl_callback_pr
              command ? command : "(null)");
     return 2;
   }
+  pthread_mutex_lock(&run_lock);
+  sgdl_cli_json_guard(); /* the binary's protection: a failed cJSON allocation fails the run (cli.h) */
   cJSON *args = args_json && args_json[0] ? cJSON_Parse(args_json) : cJSON_CreateObject();
   if (!args || !cJSON_IsObject(args)) {
     cJSON_Delete(args);
-    snprintf(err, errlen, "args: not a JSON object");
-    return 2;
+    const int oom = sgdl_cli_json_alloc_failed();
+    pthread_mutex_unlock(&run_lock);
+    snprintf(err, errlen, oom ? "out of memory reading args" : "args: not a JSON object");
+    return oom ? 1 : 2;
   }
   argv_buf a = {0};
   int rc = build_argv(command, args, &a, err, errlen);
   cJSON_Delete(args);
   if (rc) {
+    pthread_mutex_unlock(&run_lock);
     argv_free(&a);
     return status_of(rc);
   }
-  pthread_mutex_lock(&run_lock);
   if (cb) {
     cb->failed = 0;
     cb->failure[0] = 0;
   }
   sgdl_cli_set_callback_problem(cb);
+  sgdl_cli_json_guard(); /* the run starts with a clear flag */
   sgdl_cli_capture_open();
   int status = cmd->run(a.n, a.v);
   sgdl_cli_out_close(); /* the next run in this process opens its own --out set */
@@ -159,9 +165,9 @@ static int run_json(const char *command, const char *args_json, sgdl_callback_pr
     status = 1;
   }
   argv_free(&a);
-  if (status == 0 && !results) {
-    snprintf(err, errlen, "%s: the command produced no results (was \"help\" given?)", command);
-    status = 2;
+  if (status == 0 && !results) { /* a message here: printing results.json ran out of memory */
+    if (!err[0]) snprintf(err, errlen, "%s: the command produced no results (was \"help\" given?)", command);
+    status = err[0] && strstr(err, "memory") ? 1 : 2;
   }
   if (status != 0) {
     free(results);

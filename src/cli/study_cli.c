@@ -69,6 +69,7 @@ static int parse_starts(study_args *A, sgdl_opt *opts, int npoint) {
   if (!text) {
     A->P = npoint ? 2 : 1;
     A->x0 = calloc((size_t)A->P * d, sizeof(double));
+    if (!A->x0) return sgdl_fail(A->ctx, SGDL_ENOMEM, "%s: out of memory", flag);
     sgdl_problem_default_x0(A->prob, A->seed, A->x0);
     if (npoint) {
       memcpy(A->x0 + d, A->x0, sizeof(double) * d);
@@ -106,6 +107,7 @@ static int parse_observables(study_args *A, sgdl_opt *opts, int npoint) {
   const int P = A->P, npairs = P * (P - 1) / 2;
   A->obs = calloc((size_t)n * (npairs + 1) + 1, sizeof *A->obs);
   A->pairs = calloc((size_t)2 * npairs * n + 2, sizeof(int));
+  if (!A->obs || !A->pairs) rc = sgdl_fail(ctx, SGDL_ENOMEM, "--observables: out of memory");
   for (int i = 0; i < n && !rc; i++) {
     const char *nm = names[i];
     int expand = npoint && (!strcmp(nm, "dist2") || !strcmp(nm, "dot") || !strcmp(nm, "cov"));
@@ -323,7 +325,8 @@ static int write_plot(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *sp,
   snprintf(name, sizeof name, "%s_plot.dat", command);
   int rc = sgdl_csv_write(ctx, &c, sgdl_cli_out_path(path, sizeof path, dir, name));
   int rendered = 0;
-  if (!rc && !c2.failed) rc = sgdl_plot(ctx, sgdl_cli_out_dir(dir), command, c2.buf, &rendered);
+  if (!rc && c2.failed) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory building %s.gp", command); /* never drop the script */
+  if (!rc) rc = sgdl_plot(ctx, sgdl_cli_out_dir(dir), command, c2.buf, &rendered);
   sgdl_csv_free(&c);
   sgdl_csv_free(&c2);
   return rc;

@@ -14,11 +14,14 @@ int sgdl_study_rounds_wanted(sgdl_opt *opts) {
 }
 
 /* The arguments that decide the numbers, as one JSON line: every recorded option but where the
- * checkpoint lives and how many threads run (neither changes a bit of the result). */
+ * checkpoint lives, how many threads run and the --max-hours refusal limit (none changes a bit of
+ * the result). */
 static char *canonical_args(sgdl_opt *opts, const char *command) {
   cJSON *p = sgdl_cli_params_json(opts);
+  if (!p) return NULL;
   cJSON_DeleteItemFromObjectCaseSensitive(p, "checkpoint");
   cJSON_DeleteItemFromObjectCaseSensitive(p, "threads");
+  cJSON_DeleteItemFromObjectCaseSensitive(p, "max-hours");
   cJSON_AddStringToObject(p, "command", command);
   char *text = cJSON_PrintUnformatted(p);
   cJSON_Delete(p);
@@ -65,16 +68,23 @@ int sgdl_study_rounds_spec(sgdl_ctx *ctx, sgdl_opt *opts, const char *command, u
   rs->max_paths = rs->precision > 0 ? (uint64_t)maxp : paths;
   rs->checkpoint = sgdl_opt_str(opts, "checkpoint");
   rs->version = SGDL_VERSION;
-  if (!rs->checkpoint) return SGDL_OK;
+  rc = sgdl_cli_checkpoint_args(ctx, opts, command, args_text);
+  rs->args = *args_text;
+  return rc;
+}
+
+int sgdl_cli_checkpoint_args(sgdl_ctx *ctx, sgdl_opt *opts, const char *command, char **args_text) {
+  *args_text = NULL;
+  const char *path = sgdl_opt_str(opts, "checkpoint");
+  if (!path) return SGDL_OK;
   *args_text = canonical_args(opts, command);
   if (!*args_text) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
-  rs->args = *args_text;
   char *version = NULL, *stored = NULL;
-  rc = sgdl_study_checkpoint_header(ctx, rs->checkpoint, &version, &stored);
+  int rc = sgdl_study_checkpoint_header(ctx, path, &version, &stored);
   if (!rc && version && strcmp(version, SGDL_VERSION))
     rc = sgdl_fail(ctx, SGDL_EUSAGE, "--checkpoint %s: written by sgdlab %s, this is sgdlab %s; refusing to continue from it",
-                   rs->checkpoint, version, SGDL_VERSION);
-  else if (!rc && stored && strcmp(stored, *args_text)) rc = refuse_args(ctx, rs->checkpoint, stored, *args_text);
+                   path, version, SGDL_VERSION);
+  else if (!rc && stored && strcmp(stored, *args_text)) rc = refuse_args(ctx, path, stored, *args_text);
   free(version);
   free(stored);
   return rc;

@@ -27,6 +27,16 @@ int sgdl_study_rounds_wanted(sgdl_opt *opts);
  * arguments that differ in the message. */
 int sgdl_study_rounds_spec(sgdl_ctx *ctx, sgdl_opt *opts, const char *command, uint64_t paths, sgdl_rounds_spec *rs,
                            char **args_text);
+/* --checkpoint FILE of any command (weak and its kin through sgdl_study_rounds_spec; exit and
+ * stationary --simulate directly): *args_text (allocated, free()) is the canonical argument JSON
+ * for the header; an existing FILE from another version or with other arguments is refused
+ * (SGDL_EUSAGE naming the file and each argument that differs). *args_text NULL without --checkpoint. */
+int sgdl_cli_checkpoint_args(sgdl_ctx *ctx, sgdl_opt *opts, const char *command, char **args_text);
+/* The option row of --checkpoint for exit and stationary. */
+#define SGDL_CHUNK_CHECKPOINT_OPT                                                                                \
+  {"checkpoint", OPT_STR, NULL, "Monte Carlo: append completed chunks of paths to this file and resume from it on a rerun with the same arguments", \
+   NULL, 0}
+
 /* Summary lines after the weak-error table: paths per (model, lr) and projections for open errors. */
 void sgdl_study_rounds_print(const sgdl_study_spec *sp, const sgdl_study_result *r, const sgdl_rounds_result *rr,
                              const sgdl_rounds_spec *rs);

@@ -1,6 +1,7 @@
 /* The lane-block driver (driver.h): chunks of blocks of lanes over OpenMP threads and MPI ranks,
- * lane set-up, the step loop, divergence bookkeeping, progress and the rank sum of the observer's
- * buffers. The observer measures; this file never looks at what it measures.
+ * lane set-up, the step loop, divergence bookkeeping, progress, the rank sum of the observer's
+ * buffers, and with a chunk store (a checkpoint) the loading of stored chunks and the saving of
+ * completed ones as slices of the per-replica buffers. The observer measures; this file never looks at what it measures.
  * Does not: merge statistics (the observer's finish does, in a fixed order), word divergence
  * messages (the callers do), or allocate inside the step loop (buffers are per thread). */
 #include <omp.h>
@@ -105,13 +106,63 @@ static void rank_sum(const sgdl_observer *o, int chunks, double *marks, int *oom
 }
 #endif
 
+/* One run of the loop: what it reads and what it reports. */
+typedef struct {
+  sgdl_ctx *ctx;
+  const sgdl_drive_plan *pl;
+  const sgdl_observer *o;
+  const sgdl_drive_layout *lay;
+  int rank, ranks;
+  chunk_marks cm;
+  const unsigned char *done; /* [chunks]: taken from the store, not run; NULL without a store */
+  unsigned char *rec;        /* the store's record buffer (one save at a time) */
+  uint64_t blocks_done;      /* progress: blocks run or taken from the store */
+  int oom, save_rc;
+} drive_run;
+
+static size_t buffer_elem_bytes(int kind) { return kind == SGDL_BUF_UCHAR ? 1 : kind == SGDL_BUF_UINT64 ? sizeof(uint64_t) : sizeof(double); }
+
+/* Chunk c's record: its replicas' slice of every shared buffer, packed into rec (pack = 1) or
+ * unpacked from it (pack = 0); rec NULL only measures. Returns the record's bytes. */
+static size_t chunk_record(const sgdl_observer *o, const sgdl_drive_layout *lay, int c, unsigned char *rec, int pack) {
+  sgdl_drive_buffer bufs[SGDL_DRIVE_MAX_BUFFERS];
+  const int n = o->type->shared ? o->type->shared(o, bufs) : 0;
+  uint64_t b0, b1;
+  sgdl_drive_chunk_blocks(lay, c, &b0, &b1);
+  const uint64_t r0 = b0 * SGDL_LANES, r1 = b1 * SGDL_LANES < lay->paths ? b1 * SGDL_LANES : lay->paths;
+  size_t off = 0;
+  for (int i = 0; i < n; i++) {
+    if (!bufs[i].data || !bufs[i].count) continue;
+    const size_t w = bufs[i].count / lay->paths, es = buffer_elem_bytes(bufs[i].kind), len = (size_t)(r1 - r0) * w * es;
+    unsigned char *slice = (unsigned char *)bufs[i].data + (size_t)r0 * w * es;
+    if (rec && pack) memcpy(rec + off, slice, len);
+    else if (rec) memcpy(slice, rec + off, len);
+    off += len;
+  }
+  return off;
+}
+
+/* A chunk that ran to its end without divergence goes to the store (one thread at a time). */
+static void save_chunk(drive_run *d, int c) {
+  sgdl_chunk_store *st = d->pl->store;
+#pragma omp critical(sgdl_drive_store)
+  if (!d->save_rc) {
+    const size_t bytes = chunk_record(d->o, d->lay, c, d->rec, 1);
+    d->save_rc = st->save(d->ctx, st->self, c, d->rec, bytes);
+  }
+}
+
 /* The parallel loop over this rank's chunks. */
-static void run_chunks(sgdl_ctx *ctx, const sgdl_drive_plan *pl, const sgdl_observer *o, const sgdl_drive_layout *lay,
-                       int rank, int ranks, chunk_marks *cm, int *oom) {
-  const int G = lay->chunks;
+static void run_chunks(drive_run *d) {
+  sgdl_ctx *ctx = d->ctx;
+  const sgdl_drive_plan *pl = d->pl;
+  const sgdl_observer *o = d->o;
+  const sgdl_drive_layout *lay = d->lay;
+  const int G = lay->chunks, rank = d->rank, ranks = d->ranks;
+  chunk_marks *cm = &d->cm;
   const sgdl_observer_type *ot = o->type;
   int stop = 0, failed = 0;
-  uint64_t blocks_done = 0;
+  uint64_t blocks_done = d->blocks_done;
   const int blas_threads = sgdl_blas_threads(1); /* lanes are the parallelism: no BLAS threads inside */
 #pragma omp parallel num_threads(sgdl_ctx_threads(ctx))
   {
@@ -122,15 +173,15 @@ static void run_chunks(sgdl_ctx *ctx, const sgdl_drive_plan *pl, const sgdl_obse
     }
 #pragma omp for schedule(dynamic, 1)
     for (int c = 0; c < G; c++) {
-      if (c % ranks != rank) continue; /* another MPI rank's chunk */
+      if (c % ranks != rank || (d->done && d->done[c])) continue; /* another MPI rank's chunk, or stored */
       int halt;
 #pragma omp atomic read
       halt = stop;
       if (failed || halt) continue;
       if (ot->chunk_begin) ot->chunk_begin(o, c);
-      uint64_t b0, b1;
+      uint64_t b0, b1, blk;
       sgdl_drive_chunk_blocks(lay, c, &b0, &b1);
-      for (uint64_t blk = b0; blk < b1; blk++) {
+      for (blk = b0; blk < b1; blk++) {
 #pragma omp atomic read
         halt = stop;
         if (halt) break;
@@ -151,11 +202,48 @@ static void run_chunks(sgdl_ctx *ctx, const sgdl_drive_plan *pl, const sgdl_obse
         }
       }
       if (ot->chunk_end) ot->chunk_end(o, c);
+      if (pl->store && blk == b1 && !cm->diverged[c]) {
+        save_chunk(d, c);
+        if (d->save_rc) {
+#pragma omp atomic write
+          stop = 1;
+        }
+      }
     }
     bufs_free(&t);
   }
   sgdl_blas_threads(blas_threads);
-  *oom = failed;
+  d->oom = failed;
+}
+
+/* Before the loop: this rank's stored chunks into the observer's slots, marked done. */
+static int load_chunks(sgdl_ctx *ctx, drive_run *d, unsigned char **done, unsigned char **rec) {
+  sgdl_chunk_store *st = d->pl->store;
+  const int G = d->lay->chunks;
+  size_t most = 1;
+  for (int c = 0; c < G; c++) {
+    const size_t bytes = chunk_record(d->o, d->lay, c, NULL, 0);
+    if (bytes > most) most = bytes;
+  }
+  *done = sgdl_alloc(ctx, (size_t)(G ? G : 1), 1);
+  *rec = sgdl_alloc(ctx, most, 1);
+  if (!*done || !*rec) return SGDL_ENOMEM;
+  memset(*done, 0, (size_t)(G ? G : 1));
+  st->loaded = 0;
+  for (int c = 0; c < G; c++) {
+    if (c % d->ranks != d->rank) continue;
+    const size_t bytes = chunk_record(d->o, d->lay, c, NULL, 0);
+    if (!st->load(st->self, c, *rec, bytes)) continue;
+    chunk_record(d->o, d->lay, c, *rec, 0);
+    (*done)[c] = 1;
+    st->loaded++;
+    uint64_t b0, b1;
+    sgdl_drive_chunk_blocks(d->lay, c, &b0, &b1);
+    d->blocks_done += b1 - b0;
+  }
+  d->done = *done;
+  d->rec = *rec;
+  return SGDL_OK;
 }
 
 int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_drive_report *rep) {
@@ -173,12 +261,25 @@ int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_
   const int G = lay.chunks;
   double *marks = sgdl_alloc(ctx, 2 * (size_t)(G ? G : 1), sizeof(double));
   if (!marks) return SGDL_ENOMEM;
-  chunk_marks cm = {marks, marks + G};
-  int oom = 0;
-  run_chunks(ctx, pl, o, &lay, rank, ranks, &cm, &oom);
+  drive_run d = {ctx, pl, o, &lay, rank, ranks, {marks, marks + G}, NULL, NULL, 0, 0, SGDL_OK};
+  unsigned char *done = NULL, *rec = NULL;
+  int rc = pl->store ? load_chunks(ctx, &d, &done, &rec) : SGDL_OK;
+  if (!rc) run_chunks(&d);
+  sgdl_free(done);
+  sgdl_free(rec);
+  if (rc) {
+    sgdl_free(marks);
+    return rc;
+  }
+  int oom = d.oom;
+  chunk_marks cm = d.cm;
   if (rank == 0) sgdl_progress(ctx, 1.0);
 #ifdef SGDL_HAVE_MPI
-  if (ranks > 1) rank_sum(o, G, marks, &oom);
+  if (ranks > 1) {
+    rank_sum(o, G, marks, &oom);
+    MPI_Allreduce(MPI_IN_PLACE, &d.save_rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (pl->store) MPI_Allreduce(MPI_IN_PLACE, &pl->store->loaded, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  }
 #endif
   for (int c = 0; c < G; c++)
     if (cm.diverged[c] > 0 && (!rep->diverged || (uint64_t)cm.step[c] < rep->div_step)) {
@@ -186,8 +287,8 @@ int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_
       rep->div_step = (uint64_t)cm.step[c];
     }
   sgdl_free(marks);
-  int rc = SGDL_OK;
   if (oom) rc = sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory for the lane buffers", pl->what);
+  else if (d.save_rc) rc = ctx && ctx->status ? d.save_rc : sgdl_fail(ctx, d.save_rc, "%s: the checkpoint write failed", pl->what);
   else if (rep->diverged) rc = SGDL_EDIVERGED;
   else if (o->type->finish) rc = o->type->finish(ctx, o);
   o->layout = NULL;

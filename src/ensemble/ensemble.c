@@ -238,7 +238,7 @@ int sgdl_ensemble_run_lookahead(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, dou
   int rc = SGDL_ENOMEM;
   if (res->mean && res->var && res->se && res->chunk_sum && res->chunk_n && m.mean && m.m2 && m.s2 && m.n) {
     sgdl_observer o = {&moments_type, NULL, &m};
-    sgdl_drive_plan dp = {s, P, pl->x0, M, pl->steps, 1, "ensemble", pl->replica0};
+    sgdl_drive_plan dp = {s, P, pl->x0, M, pl->steps, 1, "ensemble", pl->replica0, NULL};
     sgdl_drive_report rep;
     rc = sgdl_drive(ctx, &dp, &o, &rep);
     if (rc == SGDL_EDIVERGED) {

@@ -225,6 +225,13 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
                        const double *x0, const sgdl_exit_region *reg, long paths,
                        uint64_t max_steps, sgdl_first_exit *res, uint64_t *steps_out,
                        double *final_x) {
+  return sgdl_first_exit_mc_stored(ctx, name, p, par, seed, stream, x0, reg, paths, max_steps, res, steps_out, final_x, NULL);
+}
+
+int sgdl_first_exit_mc_stored(sgdl_ctx *ctx, const char *name, const sgdl_problem *p, const sgdl_algo_params *par,
+                              uint32_t seed, uint32_t stream, const double *x0, const sgdl_exit_region *reg, long paths,
+                              uint64_t max_steps, sgdl_first_exit *res, uint64_t *steps_out, double *final_x,
+                              sgdl_chunk_store *store) {
   memset(res, 0, sizeof *res);
   if (paths < 2) return sgdl_fail(ctx, SGDL_EINVAL, "--paths: %ld, need at least 2 for an interval", paths);
   if (max_steps < 1) return sgdl_fail(ctx, SGDL_EINVAL, "--max-steps: must be at least 1");
@@ -265,7 +272,7 @@ int sgdl_first_exit_mc(sgdl_ctx *ctx, const char *name, const sgdl_problem *p,
       reg->watch == SGDL_EXIT_WATCH_COORD && reg->bridge && !s->type->is_discrete && s->type->desc.noise != SGDL_NOISE_SAMPLED;
   exit_obs e = {s, reg, x0, bridge, steps, exited, final_x, res};
   sgdl_observer o = {&exit_type, NULL, &e};
-  sgdl_drive_plan dp = {s, 1, x0, (uint64_t)paths, max_steps, 0, "first exit", 0};
+  sgdl_drive_plan dp = {s, 1, x0, (uint64_t)paths, max_steps, 0, "first exit", 0, store};
   sgdl_drive_report rep;
   rc = sgdl_drive(ctx, &dp, &o, &rep);
   if (rc == SGDL_EDIVERGED)

@@ -205,24 +205,30 @@ int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, c
 
 static int simulate_run(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par, int iterate,
                         uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k, const double *U,
-                        const double *hess, sgdl_stat_mc *out);
+                        const double *hess, sgdl_stat_mc *out, sgdl_chunk_store *store);
 
 int sgdl_stat_simulate_iterate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                                int iterate, uint32_t seed, long replicas, uint64_t burn, uint64_t steps,
                                const double *x0, const double *hess, sgdl_stat_mc *out) {
-  return simulate_run(ctx, p, algo, par, iterate, seed, replicas, burn, steps, x0, p->dim, NULL, hess, out);
+  return simulate_run(ctx, p, algo, par, iterate, seed, replicas, burn, steps, x0, p->dim, NULL, hess, out, NULL);
+}
+
+int sgdl_stat_simulate_stored(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
+                              int iterate, uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0,
+                              const double *hess, sgdl_stat_mc *out, sgdl_chunk_store *store) {
+  return simulate_run(ctx, p, algo, par, iterate, seed, replicas, burn, steps, x0, p->dim, NULL, hess, out, store);
 }
 
 int sgdl_stat_simulate_proj(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                             uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k,
                             const double *U, const double *hess, sgdl_stat_mc *out) {
   if (k < 1 || !U) return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: no directions to project on");
-  return simulate_run(ctx, p, algo, par, SGDL_STAT_ITERATE_X, seed, replicas, burn, steps, x0, k, U, hess, out);
+  return simulate_run(ctx, p, algo, par, SGDL_STAT_ITERATE_X, seed, replicas, burn, steps, x0, k, U, hess, out, NULL);
 }
 
 static int simulate_run(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par, int iterate,
                         uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k, const double *U,
-                        const double *hess, sgdl_stat_mc *out) {
+                        const double *hess, sgdl_stat_mc *out, sgdl_chunk_store *store) {
   memset(out, 0, sizeof *out);
   if (iterate != SGDL_STAT_ITERATE_X && !(iterate == SGDL_STAT_ITERATE_LOOKAHEAD && !strcmp(algo, "nag") && !par->sbc))
     return sgdl_fail(ctx, SGDL_EINVAL, "--nag-iterate: the look-ahead (torch) iterate exists only for --algo nag with constant momentum, not %s", algo);
@@ -260,7 +266,7 @@ static int simulate_run(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, 
   timeavg_obs a = {d, nsym, p->dim, U, x0, iterate == SGDL_STAT_ITERATE_LOOKAHEAD ? par->momentum : 0.0, burn, burn + steps,
                    U ? zero : x0, hess, S1, S2, out};
   sgdl_observer o = {&timeavg_type, NULL, &a};
-  sgdl_drive_plan dp = {st, 1, x0, (uint64_t)R, burn + steps, 1, "--simulate", 0};
+  sgdl_drive_plan dp = {st, 1, x0, (uint64_t)R, burn + steps, 1, "--simulate", 0, store};
   sgdl_drive_report rep;
   rc = sgdl_drive(ctx, &dp, &o, &rep);
   sgdl_stepper_destroy(st);

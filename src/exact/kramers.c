@@ -194,6 +194,7 @@ static int kramers_work(sgdl_ctx *ctx, const sgdl_sme_model *m, const double *x0
   double dist = 0;
   for (int i = 0; i < d; i++) dist += (out->xother[i] - out->xmin[i]) * (out->xother[i] - out->xmin[i]);
   rc = newton(ctx, p, out->xsad, 0, 0.1 * sqrt(dist));
+  if (rc == SGDL_ENOMEM) return rc;
   if (rc) return sgdl_fail(ctx, SGDL_ENOTSUP, "kramers: Newton on grad L = 0 from the string's top did not converge");
 
   double Ha[MAXD * MAXD], Hs[MAXD * MAXD], V[MAXD * MAXD], wa[MAXD], ws[MAXD];

@@ -99,6 +99,7 @@ static int pencil_max(sgdl_ctx *ctx, int ns, const double *L1, const double *L2,
   lapack_int info = LAPACKE_dsygv(LAPACK_ROW_MAJOR, 1, 'N', 'U', ns, A, ns, Bm, ns, w);
   if (!info) *lam = w[ns - 1];
   sgdl_free(buf);
+  if (sgdl_lapack_oom(info)) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory inside LAPACK (dsygv)");
   if (info) return sgdl_fail(ctx, SGDL_ELINALG, "generalised eigenvalue problem for the stability limit failed (dsygv info %d)", (int)info);
   return SGDL_OK;
 }
@@ -113,6 +114,7 @@ static int spd_solve(sgdl_ctx *ctx, int ns, const double *L1, const double *L2, 
   lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', ns, 1, K, ns, x, 1);
   sgdl_free(K);
   if (info > 0) return SGDL_EUNSTABLE;
+  if (sgdl_lapack_oom(info)) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory inside LAPACK (dposv)");
   if (info < 0) return sgdl_fail(ctx, SGDL_ELINALG, "dposv argument %d invalid", (int)-info);
   return SGDL_OK;
 }

@@ -7,9 +7,12 @@
 #include <math.h>
 #include <string.h>
 
+int sgdl_lapack_oom(long info) { return info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR; }
+
 int sgdl_symeig(sgdl_ctx *ctx, int n, const double *A, double *w, double *V) {
   memcpy(V, A, sizeof(double) * (size_t)n * (size_t)n);
   lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', n, V, n, w);
+  if (sgdl_lapack_oom(info)) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory inside LAPACK (dsyevd)");
   if (info != 0) return sgdl_fail(ctx, SGDL_ELINALG, "symmetric eigen-decomposition failed (dsyevd info %d)", (int)info);
   return SGDL_OK;
 }
@@ -84,6 +87,7 @@ int sgdl_solve(sgdl_ctx *ctx, int n, int nrhs, const double *A, double *B) {
   lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, nrhs, LU, n, piv, B, nrhs);
   sgdl_free(LU);
   sgdl_free(piv);
+  if (sgdl_lapack_oom(info)) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory inside LAPACK (dgesv)");
   if (info != 0) return sgdl_fail(ctx, SGDL_ELINALG, "linear solve failed: matrix is singular (dgesv info %d)", (int)info);
   return SGDL_OK;
 }

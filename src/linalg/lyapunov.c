@@ -36,6 +36,7 @@ int sgdl_spectral_radius(sgdl_ctx *ctx, int n, const double *A, double *rho) {
   double r = 0;
   for (int i = 0; i < n && info == 0; i++) r = fmax(r, hypot(wr[i], wi[i]));
   sgdl_free(a);
+  if (sgdl_lapack_oom(info)) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory inside LAPACK (dgeev)");
   if (info != 0) return sgdl_fail(ctx, SGDL_ELINALG, "eigenvalues of the iteration matrix failed (dgeev info %d)", (int)info);
   *rho = r;
   return SGDL_OK;
@@ -54,7 +55,7 @@ int sgdl_lyap_discrete(sgdl_ctx *ctx, int n, const double *A, const double *Q, d
                                   (lapack_complex_double *)w, (lapack_complex_double *)Z, n);
   if (info != 0) {
     sgdl_free(buf);
-    return sgdl_fail(ctx, SGDL_ELINALG, "Schur decomposition failed (zgees info %d)", (int)info);
+    return sgdl_fail(ctx, sgdl_lapack_oom(info) ? SGDL_ENOMEM : SGDL_ELINALG, "Schur decomposition failed (zgees info %d)", (int)info);
   }
   double rho = 0;
   for (int i = 0; i < n; i++) rho = fmax(rho, cabs(T[i + (size_t)i * n]));
@@ -143,14 +144,14 @@ int sgdl_lyap_continuous(sgdl_ctx *ctx, int n, const double *A, const double *Q,
   lapack_int info = LAPACKE_dgees(LAPACK_ROW_MAJOR, 'V', 'N', NULL, n, T, n, &sdim, wr, wi, U, n);
   if (info != 0) {
     sgdl_free(buf);
-    return sgdl_fail(ctx, SGDL_ELINALG, "real Schur decomposition failed (dgees info %d)", (int)info);
+    return sgdl_fail(ctx, sgdl_lapack_oom(info) ? SGDL_ENOMEM : SGDL_ELINALG, "real Schur decomposition failed (dgees info %d)", (int)info);
   }
   rotate(n, U, Q, Y, tmp, 1);
   double scale = 1.0;
   info = LAPACKE_dtrsyl(LAPACK_ROW_MAJOR, 'N', 'T', 1, n, n, T, n, T, n, Y, n, &scale);
   if (info < 0) {
     sgdl_free(buf);
-    return sgdl_fail(ctx, SGDL_ELINALG, "triangular Sylvester solve failed (dtrsyl info %d)", (int)info);
+    return sgdl_fail(ctx, sgdl_lapack_oom(info) ? SGDL_ENOMEM : SGDL_ELINALG, "triangular Sylvester solve failed (dtrsyl info %d)", (int)info);
   }
   if (info == 1) {
     sgdl_free(buf);

@@ -189,12 +189,15 @@ double sgdl_drift_radius(const sgdl_sme_model *m, const sgdl_grid *g, const doub
   }
   double lo = hmin, hi = span, kap, S;
   sgdl_drift_constants(m, g, xstar, lo, &kap, &S);
+  if (isnan(kap)) return NAN; /* out of memory */
   if (!(kap > 0)) return 0;
   sgdl_drift_constants(m, g, xstar, hi, &kap, &S);
+  if (isnan(kap)) return NAN;
   if (kap > 0) return hi;
   for (int it = 0; it < 40 && hi - lo > 0.25 * hmin; it++) {
     const double mid = 0.5 * (lo + hi);
     sgdl_drift_constants(m, g, xstar, mid, &kap, &S);
+    if (isnan(kap)) return NAN;
     if (kap > 0) lo = mid;
     else hi = mid;
   }

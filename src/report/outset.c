@@ -263,8 +263,11 @@ static int file_entry(sgdl_ctx *ctx, const char *path, cJSON **entry) {
   char hex[16];
   snprintf(hex, sizeof hex, "%08lx", (unsigned long)crc);
   *entry = cJSON_CreateObject();
-  cJSON_AddNumberToObject(*entry, "bytes", bytes);
-  cJSON_AddStringToObject(*entry, "crc32", hex);
+  if (!*entry || !cJSON_AddNumberToObject(*entry, "bytes", bytes) || !cJSON_AddStringToObject(*entry, "crc32", hex)) {
+    cJSON_Delete(*entry);
+    *entry = NULL;
+    return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory building the list of output files (%s)", path);
+  }
   return SGDL_OK;
 }
 
@@ -276,12 +279,15 @@ static int build_manifest(sgdl_ctx *ctx, const sgdl_outset *s, cJSON **out) {
   int n = scandir(s->staging, &names, not_hidden, alphasort);
   if (n < 0) return sgdl_fail(ctx, SGDL_EIO, "cannot list %s (%s)", s->staging, strerror(errno));
   cJSON *m = cJSON_CreateObject();
-  int rc = SGDL_OK;
+  int rc = m ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory building the list of output files");
   for (int i = 0; i < n; i++) {
     char path[PATH_SIZE];
     cJSON *entry = NULL;
     if (!rc) rc = file_entry(ctx, sgdl_path_join(path, sizeof path, s->staging, names[i]->d_name), &entry);
-    if (!rc) cJSON_AddItemToObject(m, names[i]->d_name, entry);
+    if (!rc && !cJSON_AddItemToObject(m, names[i]->d_name, entry)) {
+      cJSON_Delete(entry);
+      rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory building the list of output files");
+    }
     free(names[i]);
   }
   free(names);
@@ -290,33 +296,45 @@ static int build_manifest(sgdl_ctx *ctx, const sgdl_outset *s, cJSON **out) {
   return rc;
 }
 
-/* The manifest of the set now in the folder, or NULL (none, or not an sgdlab output set). */
-static cJSON *folder_manifest(const char *folder) {
+/* The manifest of the set now in the folder into *out, or NULL (none, or not an sgdlab output
+ * set). Fails (SGDL_ENOMEM) when memory ran out reading one: without it the earlier set's files
+ * that this run does not make would be left beside the new set. */
+static int folder_manifest(sgdl_ctx *ctx, const char *folder, cJSON **out) {
+  *out = NULL;
   char path[PATH_SIZE];
   FILE *f = fopen(sgdl_path_join(path, sizeof path, folder, RESULTS_NAME), "rb");
-  if (!f) return NULL;
+  if (!f) return SGDL_OK;
   char *text = NULL;
   size_t len = 0, cap = 0, got;
   char chunk[65536];
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+  int oom = 0;
+  while (!oom && (got = fread(chunk, 1, sizeof chunk, f)) > 0) {
     if (len + got + 1 > cap) {
       cap = 2 * (len + got + 1);
       char *t = realloc(text, cap);
-      if (!t) break;
+      oom = !t;
+      if (oom) break;
       text = t;
     }
     memcpy(text + len, chunk, got);
     len += got;
   }
   fclose(f);
-  if (!text) return NULL;
+  if (!text || oom) {
+    free(text);
+    return oom ? sgdl_fail(ctx, SGDL_ENOMEM, "out of memory reading the earlier set's %s", path) : SGDL_OK;
+  }
   text[len] = 0;
   cJSON *root = cJSON_Parse(text);
+  /* an sgdlab set whose manifest cannot be parsed: out of memory (the file was written whole) */
+  oom = !root && strstr(text, "\"" MANIFEST_KEY "\"") != NULL;
   free(text);
+  if (oom) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory reading the earlier set's %s", path);
   cJSON *m = cJSON_DetachItemFromObjectCaseSensitive(root, MANIFEST_KEY);
   cJSON_Delete(root);
   if (m && !cJSON_IsObject(m)) cJSON_Delete(m), m = NULL;
-  return m;
+  *out = m;
+  return SGDL_OK;
 }
 
 /* ---- publishing --------------------------------------------------------------------------- */
@@ -425,9 +443,13 @@ int sgdl_outset_commit(sgdl_ctx *ctx, sgdl_outset *s, cJSON *results) {
     cJSON_Delete(manifest);
     return rc;
   }
-  cJSON_AddItemToObject(results, MANIFEST_KEY, manifest);
+  if (!cJSON_AddItemToObject(results, MANIFEST_KEY, manifest)) {
+    cJSON_Delete(manifest);
+    return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory adding the list of output files to %s", RESULTS_NAME);
+  }
   rc = sgdl_json_write(ctx, sgdl_path_join(path, sizeof path, s->staging, RESULTS_NAME), results);
-  cJSON *old = rc ? NULL : folder_manifest(s->real);
+  cJSON *old = NULL;
+  if (!rc) rc = folder_manifest(ctx, s->real, &old);
   if (!rc && !(s->beside && publish_exchange(s, old) == 0)) rc = publish_moves(ctx, s, manifest, old);
   if (!rc) s->committed = 1;
   cJSON_Delete(old);

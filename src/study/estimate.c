@@ -1,6 +1,6 @@
 /* Work and memory estimates before a run (include/sgdlab/study_estimate.h): what each study's
  * spec will allocate and how many path-steps or cell-steps it will take, the refusal of runs that
- * cannot fit in physical memory or finish in SGDL_ESTIMATE_MAX_SECONDS, and the one-line text.
+ * cannot fit in the available memory or finish within ctx->max_seconds, and the one-line text.
  * Does not run, time or print anything. */
 #include "sgdlab/study_estimate.h"
 
@@ -17,6 +17,16 @@
 double sgdl_physical_memory(void) {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   return pages > 0 && page > 0 ? (double)pages * (double)page : 0.0;
+}
+
+double sgdl_available_memory(void) {
+  FILE *f = fopen("/proc/meminfo", "r");
+  double kb = 0;
+  char line[256];
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
+  if (f) fclose(f);
+  return kb > 0 ? kb * 1024.0 : sgdl_physical_memory();
 }
 
 static void reset(sgdl_estimate *e, int dim) {
@@ -63,21 +73,21 @@ void sgdl_estimate_describe(const sgdl_ctx *ctx, const sgdl_estimate *e, char *b
 }
 
 int sgdl_estimate_check(sgdl_ctx *ctx, const sgdl_estimate *e) {
-  const double mem = sgdl_physical_memory();
+  const double mem = sgdl_available_memory();
   char need[32], have[32], t[48];
   if (mem > 0 && e->bytes > mem) {
     sgdl_estimate_bytes_text(e->bytes, need, sizeof need);
     sgdl_estimate_bytes_text(mem, have, sizeof have);
-    return sgdl_fail(ctx, SGDL_ENOMEM, "%s needs %s of %s; this machine has %s of memory", e->bytes_flag, need, e->bytes_what, have);
+    return sgdl_fail(ctx, SGDL_ENOMEM, "%s needs %s of %s; this machine has %s of memory available", e->bytes_flag, need, e->bytes_what,
+                     have);
   }
-  const double s = sgdl_estimate_seconds(ctx, e);
-  if (s > SGDL_ESTIMATE_MAX_SECONDS) {
+  const double s = sgdl_estimate_seconds(ctx, e), limit = ctx && ctx->max_seconds > 0 ? ctx->max_seconds : SGDL_ESTIMATE_MAX_SECONDS;
+  if (s > limit) {
     seconds_text(s, t, sizeof t);
-    const double work = e->cell_steps > 0 && !(e->path_steps > 0) ? e->cell_steps : e->path_steps;
+    const int cells = e->cell_steps > 0 && !(e->path_steps > 0);
     return sgdl_fail(ctx, SGDL_EINVAL, "%s: about %.2g %s, %s on this machine (at the conservative %g per second per thread), "
-                     "beyond the %g-day limit; lower it", e->work_flag, work, e->cell_steps > 0 && !(e->path_steps > 0) ? "cell-steps" : "path-steps",
-                     t, e->cell_steps > 0 && !(e->path_steps > 0) ? SGDL_ESTIMATE_CELL_RATE : SGDL_ESTIMATE_RATE,
-                     SGDL_ESTIMATE_MAX_SECONDS / 86400);
+                     "beyond the limit of %g hours; lower it, or raise --max-hours", e->work_flag, cells ? e->cell_steps : e->path_steps,
+                     cells ? "cell-steps" : "path-steps", t, cells ? SGDL_ESTIMATE_CELL_RATE : SGDL_ESTIMATE_RATE, limit / 3600);
   }
   return SGDL_OK;
 }

@@ -14,6 +14,7 @@
 
 #include "sgdlab/pde.h"
 #include "study/progress_slice.h"
+#include "study/rounds_internal.h"
 
 static const char *const method_names[SGDL_EXIT_N_METHODS] = {"quadrature", "pde",    "chain",  "kramers",
                                                               "mc-sgd",     "mc-sme1", "mc-sme2"};
@@ -55,6 +56,8 @@ typedef struct {
   sgdl_progress_slice *mc_slice; /* the Monte Carlo runs' share of the progress bar */
   int *mc_done, mc_total;
   double cB;                     /* minibatch factor of the spec's batch and sampling */
+  ckpt_store *ck;                /* the checkpoint (path NULL: none) */
+  int point;                     /* index of the learning rate */
 } exit_run;
 
 static void set_det(sgdl_exit_row *w, double time, double err, double lr) {
@@ -86,29 +89,32 @@ static int exit_domain(exit_run *r) {
   return SGDL_OK;
 }
 
-/* Kramers never fails the run: no saddle or non-isotropic noise is a note. */
-static void run_kramers(exit_run *r) {
+/* Kramers fails the run only when memory ran out: no saddle or non-isotropic noise is a note. */
+static int run_kramers(exit_run *r) {
   const sgdl_exit_spec *sp = r->sp;
   sgdl_exit_row *w = &r->pt->rows[SGDL_EXIT_KRAMERS];
   const int want = sp->want[SGDL_EXIT_KRAMERS];
   r->pt->kramers_found = 0;
   if (sp->two_sided) {
     if (want) snprintf(w->note, sizeof w->note, "n/a: two-sided --interval has no single saddle");
-    return;
+    return SGDL_OK;
   }
   sgdl_kramers kr;
   sgdl_ctx kctx;
   sgdl_ctx_init(&kctx);
-  if (sgdl_kramers_solve(&kctx, &r->m, sp->x0, sp->coord, sp->to, &kr)) {
+  const int krc = sgdl_kramers_solve(&kctx, &r->m, sp->x0, sp->coord, sp->to, &kr);
+  if (krc == SGDL_ENOMEM) return sgdl_fail(r->ctx, krc, "%s", kctx.msg); /* not a property of the problem */
+  if (krc) {
     if (want) snprintf(w->note, sizeof w->note, "n/a: %.200s", kctx.msg);
-    return;
+    return SGDL_OK;
   }
   r->pt->kramers_found = 1;
   r->pt->kramers_offset = kr.boundary_offset;
-  if (!want) return;
+  if (!want) return SGDL_OK;
   set_det(w, kr.t_boundary, NAN, r->pt->lr);
   snprintf(w->note, sizeof w->note, "asymptotic (eps -> 0): transition %.6g x Phi(offset %.2f noise widths); barrier %.4g, eps %.4g",
            kr.t_transition, kr.boundary_offset, kr.barrier, kr.eps);
+  return SGDL_OK;
 }
 
 static int run_quadrature(exit_run *r) {
@@ -229,7 +235,7 @@ static int run_chain(exit_run *r) {
     snprintf(w->note, sizeof w->note, "Nystrom, %d nodes, step sd alpha sigma = %.3g", ch.nodes, ch.step_sd_min);
     return SGDL_OK;
   }
-  if (crc == SGDL_ENOTSUP) {
+  if (crc == SGDL_ENOTSUP) { /* reflecting ends, non-additive noise: a note, not a failure */
     snprintf(w->note, sizeof w->note, "n/a: %.200s", cctx.msg);
     return SGDL_OK;
   }
@@ -273,7 +279,11 @@ static int run_mc(exit_run *r, int k) {
                                            : (uint64_t)(isfinite(est) ? fmax(1e5, fmin(1e9, 100 * est)) : 1e8);
   sgdl_first_exit fe;
   sgdl_progress_slice_begin(ctx, r->mc_slice, (double)*r->mc_done / r->mc_total, 1.0 / r->mc_total);
-  int rc = sgdl_first_exit_mc(ctx, stepper, sp->prob, &par, sp->seed, (uint32_t)(10 + k), x0, &reg, sp->paths, maxs, &fe, NULL, NULL);
+  ckpt_chunk_store chunks; /* run number: learning rate and method */
+  ckpt_chunk_store_init(&chunks, r->ck, (uint32_t)(r->point * SGDL_EXIT_N_METHODS + k));
+  int rc = sgdl_first_exit_mc_stored(ctx, stepper, sp->prob, &par, sp->seed, (uint32_t)(10 + k), x0, &reg, sp->paths, maxs, &fe,
+                                     NULL, NULL, r->ck->path ? &chunks.store : NULL);
+  r->res->resumed += chunks.store.loaded;
   sgdl_progress_slice_end(ctx, r->mc_slice);
   ++*r->mc_done;
   if (rc) return rc;
@@ -310,8 +320,8 @@ static int run_point(exit_run *r) {
   int rc = sgdl_sme_model_init_name(r->ctx, &r->m, sp->prob, sp->model ? sp->model : "sme1", r->pt->lr, r->cB, sp->noisy);
   if (!rc) rc = exit_domain(r);
   if (rc) return rc;
-  run_kramers(r); /* first: it also feeds the saddle warning */
-  if (sp->want[SGDL_EXIT_QUADRATURE]) rc = run_quadrature(r);
+  rc = run_kramers(r); /* first: it also feeds the saddle warning */
+  if (!rc && sp->want[SGDL_EXIT_QUADRATURE]) rc = run_quadrature(r);
   if (!rc && sp->want[SGDL_EXIT_PDE]) rc = run_pde(r);
   if (!rc && sp->want[SGDL_EXIT_CHAIN]) rc = run_chain(r);
   for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2 && !rc; k++)
@@ -414,9 +424,15 @@ static int run_rates(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_result *
   int mc_per_point = 0, mc_done = 0, rc = SGDL_OK;
   for (int k = SGDL_EXIT_MC_SGD; k <= SGDL_EXIT_MC_SME2; k++) mc_per_point += sp->want[k] != 0;
   sgdl_progress_slice slice;
+  ckpt_store ck;
+  memset(&ck, 0, sizeof ck);
+  if (sp->checkpoint && mc_per_point)
+    rc = ckpt_open(ctx, &ck, sp->checkpoint, sp->version ? sp->version : "", sp->args ? sp->args : "",
+                   !ctx || ctx->ranks <= 1 || ctx->rank == 0);
   exit_run r = {ctx, sp, {0}, NULL, res, &slice, &mc_done, mc_per_point * sp->n_lr,
-                sgdl_minibatch_factor(sp->prob->n_data, sp->batch, sp->without_replacement)};
+                sgdl_minibatch_factor(sp->prob->n_data, sp->batch, sp->without_replacement), &ck, 0};
   for (int i = 0; i < sp->n_lr && !rc; i++) {
+    r.point = i;
     r.pt = &res->points[i];
     r.pt->lr = sp->lrs[i];
     const double temperature = r.pt->lr * r.cB * res->sigma2_eff; /* 0 for gf: no gradient noise (--noisy is extra) */
@@ -424,6 +440,7 @@ static int run_rates(sgdl_ctx *ctx, const sgdl_exit_spec *sp, sgdl_exit_result *
     res->n_points = i + 1;
     rc = run_point(&r);
   }
+  ckpt_close(&ck);
   return rc;
 }
 

@@ -108,14 +108,17 @@ static size_t steepest_neighbour(const sgdl_grid *g, const double *L, size_t c) 
   return best;
 }
 
-/* Which merged basin the sink cell s belongs to (adding it when new); -1 past the cap. */
+/* Which merged basin the sink cell s belongs to (adding it when new); -1 past the cap; -3 when
+ * memory ran out (the minimum search's failure is otherwise no error: the cell is its own basin). */
 static int basin_of_sink(const sgdl_fpe_spec *sp, sgdl_fpe_result *res, size_t s) {
   const sgdl_grid *g = &res->grid;
   double x[2] = {0, 0}, xm[2] = {0, 0};
   sgdl_grid_center(g, s, x);
   sgdl_ctx quiet;
   sgdl_ctx_init(&quiet);
-  int inside = sgdl_find_minimum(&quiet, sp->prob, x, xm) == SGDL_OK;
+  const int frc = sgdl_find_minimum(&quiet, sp->prob, x, xm);
+  if (frc == SGDL_ENOMEM) return -3;
+  int inside = frc == SGDL_OK;
   for (int a = 0; a < g->dim; a++) inside = inside && xm[a] >= g->lo[a] && xm[a] <= g->hi[a];
   if (!inside) memcpy(xm, x, sizeof xm);
   for (int k = 0; k < res->n_basins; k++) {
@@ -145,7 +148,10 @@ static int basins_on_grid(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, sgdl_fpe_resul
     L[c] = sp->prob->type->loss(sp->prob, x);
   }
   for (size_t c = 0; c < n && !rc; c++) to[c] = steepest_neighbour(g, L, c);
-  for (size_t c = 0; c < n && !rc; c++) label[c] = to[c] == c ? basin_of_sink(sp, res, c) : -2;
+  for (size_t c = 0; c < n && !rc; c++) {
+    label[c] = to[c] == c ? basin_of_sink(sp, res, c) : -2;
+    if (label[c] == -3) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory finding the basins' minima");
+  }
   const double vol = sgdl_grid_volume(g);
   for (size_t c = 0; c < n && !rc; c++) {
     size_t s = c;
@@ -180,17 +186,24 @@ static int stationary_law(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme
   return rc ? rc : gibbs_check(ctx, sp, m, res);
 }
 
-/* Constants of the Bakry-Emery and drift-regime bounds. */
-static void bound_constants(const sgdl_fpe_spec *sp, const sgdl_sme_model *m, sgdl_fpe_result *res) {
+/* Constants of the Bakry-Emery and drift-regime bounds; SGDL_ENOMEM (their only failure: pde.h
+ * reports it as NaN) fails the run rather than leaving the bounds out. */
+static int bound_constants(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme_model *m, sgdl_fpe_result *res) {
   const sgdl_grid *g = &res->grid;
   res->be_kappa = sgdl_bakry_emery_kappa(m, g, &res->be_applies);
+  int oom = isnan(res->be_kappa);
   res->dr_kappa = res->dr_S = NAN;
   res->region_radius = sp->region_radius;
-  if (res->have_xstar) {
+  if (res->have_xstar && !oom) {
     if (!(res->region_radius > 0)) res->region_radius = 0.5 * sgdl_drift_radius(m, g, res->xstar);
-    if (res->region_radius > 0) sgdl_drift_constants(m, g, res->xstar, res->region_radius, &res->dr_kappa, &res->dr_S);
+    oom = isnan(res->region_radius);
+    if (res->region_radius > 0) {
+      sgdl_drift_constants(m, g, res->xstar, res->region_radius, &res->dr_kappa, &res->dr_S);
+      oom = isnan(res->dr_kappa);
+    }
   }
   res->dr_applies = res->have_xstar && res->dr_kappa > 0;
+  return oom ? sgdl_fail(ctx, SGDL_ENOMEM, "out of memory computing the convergence bounds' constants") : SGDL_OK;
 }
 
 static void timeline_record(const sgdl_fpe_result *res, const sgdl_sme_model *m, const double *rho, double t, double m0, double *row) {
@@ -235,7 +248,7 @@ static int evolve(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme_model *
   int rc = sgdl_fp_gaussian(ctx, g, sp->x0, res->init_sd, rho);
   sgdl_fp_evolver *ev = NULL;
   if (!rc) rc = sgdl_fp_evolver_create(ctx, op, dt, &ev);
-  bound_constants(sp, m, res);
+  if (!rc) rc = bound_constants(ctx, sp, m, res);
   res->be_H0 = rc ? NAN : sgdl_fp_relative_entropy(g, rho, res->stationary);
   const double m0 = res->have_xstar && !rc ? sgdl_fp_second_moment(g, rho, res->xstar) : NAN;
   const double mass0 = rc ? NAN : sgdl_fp_mass(g, rho);

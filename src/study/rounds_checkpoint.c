@@ -1,5 +1,6 @@
-/* The checkpoint store of the study rounds (layout in rounds_internal.h): header check, reading
- * the good records, appending one record per completed ensemble with its zlib crc32.
+/* The checkpoint store of the study rounds and of chunked Monte Carlo runs (layout in
+ * rounds_internal.h): header check, reading the good records, appending one record per completed
+ * ensemble or chunk with its zlib crc32.
  * Does not: decide what runs (rounds.c), or look inside the statistics it stores. */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,13 +11,19 @@
 #include "sgdlab/study_rounds.h"
 #include "study/rounds_internal.h"
 
-#define CKPT_MAGIC 0x31445253u /* "SRD1" */
+#define CKPT_MAGIC 0x31445253u       /* "SRD1": an ensemble of a round */
+#define CKPT_CHUNK_MAGIC 0x314B4843u /* "CHK1": a chunk of a Monte Carlo run (sgdl_chunk_store) */
 #define CKPT_FIRST "sgdlab-checkpoint 1"
 
 typedef struct {
   uint32_t magic, round, lr, stream, n_obs, n_chunks;
   uint64_t n_times, paths;
 } record_head;
+
+typedef struct {
+  uint32_t magic, run, chunk, pad;
+  uint64_t bytes;
+} chunk_head;
 
 static uint32_t crc_of(uint32_t crc, const void *p, size_t n) {
   const unsigned char *b = p;
@@ -70,11 +77,31 @@ int sgdl_study_checkpoint_header(sgdl_ctx *ctx, const char *path, char **version
   return rc;
 }
 
-/* One record into rec; 0 at a torn or corrupt record or the end of the file. */
-static int read_record(FILE *f, ckpt_record *rec) {
+/* One chunk record (its magic already read) into ch; 0 if torn or corrupt. */
+static int read_chunk(FILE *f, uint32_t magic, ckpt_chunk *ch) {
+  chunk_head h = {magic, 0, 0, 0, 0};
+  if (fread((char *)&h + sizeof magic, sizeof h - sizeof magic, 1, f) != 1 || h.bytes > (1ull << 40)) return 0;
+  unsigned char *data = malloc(h.bytes ? (size_t)h.bytes : 1);
+  uint32_t stored = 0;
+  int ok = data && fread(data, 1, (size_t)h.bytes, f) == h.bytes && fread(&stored, sizeof stored, 1, f) == 1 &&
+           stored == crc_of(crc_of(0, &h, sizeof h), data, (size_t)h.bytes);
+  if (!ok) {
+    free(data);
+    return 0;
+  }
+  ch->run = h.run;
+  ch->chunk = h.chunk;
+  ch->bytes = (size_t)h.bytes;
+  ch->data = data;
+  return 1;
+}
+
+/* One ensemble record into rec; 0 at a torn or corrupt record or the end of the file. */
+static int read_record(FILE *f, uint32_t magic, ckpt_record *rec) {
   record_head h;
-  if (fread(&h, sizeof h, 1, f) != 1 || h.magic != CKPT_MAGIC || h.n_chunks > 4096 || h.n_obs > (1u << 20) ||
-      h.n_times > (1ull << 32))
+  h.magic = magic;
+  if (fread((char *)&h + sizeof magic, sizeof h - sizeof magic, 1, f) != 1 || h.magic != CKPT_MAGIC || h.n_chunks > 4096 ||
+      h.n_obs > (1u << 20) || h.n_times > (1ull << 32))
     return 0;
   const size_t stat = (size_t)h.n_obs * h.n_times, G = h.n_chunks;
   sgdl_ensemble_result *r = &rec->er;
@@ -164,6 +191,20 @@ int ckpt_open(sgdl_ctx *ctx, ckpt_store *cs, const char *path, const char *versi
   free(sa);
   cs->good_end = ftell(f);
   while (!rc) {
+    uint32_t magic = 0;
+    if (fread(&magic, sizeof magic, 1, f) != 1) break;
+    if (magic == CKPT_CHUNK_MAGIC) {
+      ckpt_chunk *grown = realloc(cs->chunks, sizeof *grown * (size_t)(cs->n_chunks + 1));
+      if (!grown) {
+        rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory reading --checkpoint %s", path);
+        break;
+      }
+      cs->chunks = grown;
+      if (!read_chunk(f, magic, &cs->chunks[cs->n_chunks])) break;
+      cs->n_chunks++;
+      cs->good_end = ftell(f);
+      continue;
+    }
     if (cs->n == cs->cap) {
       int cap = cs->cap ? 2 * cs->cap : 16;
       ckpt_record *grown = realloc(cs->rec, sizeof *grown * (size_t)cap);
@@ -174,7 +215,7 @@ int ckpt_open(sgdl_ctx *ctx, ckpt_store *cs, const char *path, const char *versi
       cs->rec = grown;
       cs->cap = cap;
     }
-    if (!read_record(f, &cs->rec[cs->n])) break;
+    if (!read_record(f, magic, &cs->rec[cs->n])) break;
     cs->n++;
     cs->good_end = ftell(f);
   }
@@ -188,15 +229,20 @@ const sgdl_ensemble_result *ckpt_find(const ckpt_store *cs, int round, int lr, u
   return NULL;
 }
 
+/* The first append cuts a torn tail left by a killed run and opens the file after the last good record. */
+static int open_append(sgdl_ctx *ctx, ckpt_store *cs) {
+  if (cs->append) return SGDL_OK;
+  if (cs->good_end > 0 && truncate(cs->path, cs->good_end) != 0)
+    return sgdl_fail(ctx, SGDL_EIO, "--checkpoint %s: cannot cut the torn tail (%s)", cs->path, strerror(errno));
+  cs->append = fopen(cs->path, "ab");
+  if (!cs->append) return sgdl_fail(ctx, SGDL_EIO, "--checkpoint %s: cannot append (%s)", cs->path, strerror(errno));
+  return SGDL_OK;
+}
+
 int ckpt_append(sgdl_ctx *ctx, ckpt_store *cs, int round, int lr, uint32_t stream, const sgdl_ensemble_result *er) {
   if (!cs->path || !cs->writer) return SGDL_OK;
-  if (!cs->append) {
-    /* Cut a torn tail left by a killed run, then append after the last good record. */
-    if (cs->good_end > 0 && truncate(cs->path, cs->good_end) != 0)
-      return sgdl_fail(ctx, SGDL_EIO, "--checkpoint %s: cannot cut the torn tail (%s)", cs->path, strerror(errno));
-    cs->append = fopen(cs->path, "ab");
-    if (!cs->append) return sgdl_fail(ctx, SGDL_EIO, "--checkpoint %s: cannot append (%s)", cs->path, strerror(errno));
-  }
+  int rc = open_append(ctx, cs);
+  if (rc) return rc;
   record_head h = {CKPT_MAGIC, (uint32_t)round, (uint32_t)lr, stream, (uint32_t)er->n_obs, (uint32_t)er->n_chunks, er->n_times,
                    er->paths};
   const size_t stat = (size_t)er->n_obs * er->n_times, G = (size_t)er->n_chunks;
@@ -212,7 +258,45 @@ int ckpt_append(sgdl_ctx *ctx, ckpt_store *cs, int round, int lr, uint32_t strea
   return ok ? SGDL_OK : sgdl_fail(ctx, SGDL_EIO, "--checkpoint %s: write failed (%s)", cs->path, strerror(errno));
 }
 
+/* The chunk store of one Monte Carlo run (ckpt_chunk_store): find and copy a stored chunk. */
+static int chunk_load(void *self, int chunk, void *buf, size_t bytes) {
+  const ckpt_chunk_store *k = self;
+  for (int i = 0; i < k->cs->n_chunks; i++) {
+    const ckpt_chunk *ch = &k->cs->chunks[i];
+    if (ch->run == k->run && ch->chunk == (uint32_t)chunk && ch->bytes == bytes) {
+      memcpy(buf, ch->data, bytes);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Append one chunk record, flushed (writer only). */
+static int chunk_save(sgdl_ctx *ctx, void *self, int chunk, const void *buf, size_t bytes) {
+  ckpt_chunk_store *k = self;
+  ckpt_store *cs = k->cs;
+  if (!cs->path || !cs->writer) return SGDL_OK;
+  int rc = open_append(ctx, cs);
+  if (rc) return rc;
+  chunk_head h = {CKPT_CHUNK_MAGIC, k->run, (uint32_t)chunk, 0, bytes};
+  const uint32_t crc = crc_of(crc_of(0, &h, sizeof h), buf, bytes);
+  int ok = fwrite(&h, sizeof h, 1, cs->append) == 1 && fwrite(buf, 1, bytes, cs->append) == bytes &&
+           fwrite(&crc, sizeof crc, 1, cs->append) == 1 && fflush(cs->append) == 0;
+  return ok ? SGDL_OK : sgdl_fail(ctx, SGDL_EIO, "--checkpoint %s: write failed (%s)", cs->path, strerror(errno));
+}
+
+void ckpt_chunk_store_init(ckpt_chunk_store *k, ckpt_store *cs, uint32_t run) {
+  memset(k, 0, sizeof *k);
+  k->cs = cs;
+  k->run = run;
+  k->store.load = chunk_load;
+  k->store.save = chunk_save;
+  k->store.self = k;
+}
+
 void ckpt_close(ckpt_store *cs) {
+  for (int i = 0; i < cs->n_chunks; i++) free(cs->chunks[i].data);
+  free(cs->chunks);
   for (int i = 0; i < cs->n; i++) free_record(&cs->rec[i]);
   free(cs->rec);
   if (cs->append) fclose(cs->append);

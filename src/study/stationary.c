@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sgdlab/study_estimate.h"
+#include "study/rounds_internal.h"
 #include "study/stationary_internal.h"
 
 void sgdl_stationary_spec_init(sgdl_stationary_spec *sp) {
@@ -71,7 +72,19 @@ int sgdl_stationary_simulate(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, cons
     ctx->progress = sp->progress;
     ctx->progress_user = sp->progress_user;
   }
-  rc = sgdl_stat_simulate_iterate(ctx, p, algo, &sp->par, sp->nag_iterate, sp->seed, R, burn, steps, x0, hess, &res->mc);
+  ckpt_store cs;
+  ckpt_chunk_store chunks;
+  memset(&cs, 0, sizeof cs);
+  if (sp->checkpoint) {
+    rc = ckpt_open(ctx, &cs, sp->checkpoint, sp->version ? sp->version : "", sp->args ? sp->args : "",
+                   !ctx || ctx->ranks <= 1 || ctx->rank == 0);
+    ckpt_chunk_store_init(&chunks, &cs, 0);
+  }
+  if (!rc)
+    rc = sgdl_stat_simulate_stored(ctx, p, algo, &sp->par, sp->nag_iterate, sp->seed, R, burn, steps, x0, hess, &res->mc,
+                                   sp->checkpoint ? &chunks.store : NULL);
+  if (sp->checkpoint) res->mc_resumed = chunks.store.loaded;
+  ckpt_close(&cs);
   ctx->progress = saved;
   ctx->progress_user = saved_user;
   res->has_mc = !rc;

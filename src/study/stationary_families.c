@@ -61,10 +61,12 @@ static int gauss_solve(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, double *S,
   if (rc) return rc;
   sgdl_ctx quiet; /* an SME without a stationary law leaves NaN, not an error */
   sgdl_ctx_init(&quiet);
-  if (sgdl_stat_gauss_linreg_sme(&quiet, d, sp->A, s2, B, lr, 1, S + d * d))
-    for (int k = 0; k < d * d; k++) S[d * d + k] = NAN;
-  if (sgdl_stat_gauss_linreg_sme(&quiet, d, sp->A, s2, B, lr, 2, S + 2 * d * d))
-    for (int k = 0; k < d * d; k++) S[2 * d * d + k] = NAN;
+  for (int m = 1; m <= 2; m++) {
+    const int src = sgdl_stat_gauss_linreg_sme(&quiet, d, sp->A, s2, B, lr, m, S + (size_t)m * d * d);
+    if (src == SGDL_ENOMEM) return sgdl_fail(ctx, src, "%s", quiet.msg); /* out of memory is no property of the SME */
+    if (src)
+      for (int k = 0; k < d * d; k++) S[(size_t)m * d * d + k] = NAN;
+  }
   double diff = 0;
   for (int k = 0; k < d * d; k++) diff = fmax(diff, fabs(S[k] - S[3 * d * d + k]));
   res->closed_form_vs_fixed_point = diff;

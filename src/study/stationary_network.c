@@ -55,6 +55,8 @@ int sgdl_stationary_run_network(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, s
   if (strcmp(algo, "sgd"))
     return sgdl_fail(ctx, SGDL_EUSAGE, "--algo %s: the network's prediction is for sgd (the SME of plain SGD)", algo);
   if (sp->n_scan > 0) return sgdl_fail(ctx, SGDL_EUSAGE, "--scan-lr: not available for a network (one --lr at a time)");
+  if (sp->checkpoint) /* the projected ensemble has no chunk store yet: refused, never silently ignored */
+    return sgdl_fail(ctx, SGDL_ENOTSUP, "--checkpoint: not available for a network's --simulate (--problem %s) yet", sp->prob ? sp->prob->type->name : "mlp");
   if (sp->par.batch < 1 || (size_t)sp->par.batch > sp->prob->n_data)
     return sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %d is not in 1..%zu (the training examples)", sp->par.batch, sp->prob->n_data);
   const int d = sp->prob->dim;

@@ -101,8 +101,11 @@ static int gauss_eval(sgdl_ctx *ctx, const void *u, double lr, double ex[3], dou
   sgdl_ctx quiet;
   sgdl_ctx_init(&quiet);
   if (!rc) {
-    if (sgdl_stat_gauss_linreg_sme(&quiet, d, sp->A, s2, B, lr, 1, S + d * d)) S[d * d] = NAN;
-    if (sgdl_stat_gauss_linreg_sme(&quiet, d, sp->A, s2, B, lr, 2, S + 2 * d * d)) S[2 * d * d] = NAN;
+    for (int m = 1; m <= 2 && !rc; m++) {
+      const int src = sgdl_stat_gauss_linreg_sme(&quiet, d, sp->A, s2, B, lr, m, S + (size_t)m * d * d);
+      if (src == SGDL_ENOMEM) rc = sgdl_fail(ctx, src, "%s", quiet.msg); /* not an SME without a stationary law */
+      else if (src) S[(size_t)m * d * d] = NAN;
+    }
     for (int m = 0; m < 3; m++) ex[m] = sgdl_stationary_half_trace(d, sp->A, S + (size_t)m * d * d);
   }
   for (int i = 0; i < nv; i++)
