@@ -243,7 +243,7 @@ def test_isolated_run_gives_the_same_numbers_and_a_progress_bar(capsys):
 LONG_RUN = """
 import sys, sgdlab
 print("started", flush=True)
-sgdlab.weak(problem="double-well", lr=[0.01], T=100, paths=1e8, models="sme1", out=sys.argv[1], isolate=True,
+sgdlab.weak(problem="double-well", lr=[0.01], T=100, paths=1e8, models="sme1", out=sys.argv[1], isolate=True, max_hours=1000,
             progress=False)
 """
 
