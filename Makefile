@@ -1,6 +1,7 @@
 # sgdlab: a top-level Makefile for people; CMake does the building underneath.
 #   make demo    install what is missing, build, run the default weak-error study
 #   make test    install what is missing, build, run the test suite, then again under ASan/UBSan
+#   make failalloc  fail every allocation of a small run of each command, one at a time (~15 min)
 #   make fuzz    fuzz every parser for FUZZ_SECONDS each (libFuzzer, needs clang; see fuzz/README.md)
 #   make bench   benchmarks against NumPy / PyTorch / SciPy peers (bench/RESULTS.md)
 #   make install PREFIX=/usr/local   install libsgdlab.so, headers, sgdlab, sgdlab.pc, the CMake
@@ -14,7 +15,7 @@ PREFIX ?= /usr/local
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all setup build demo test test-release test-asan fuzz bench install deb clean
+.PHONY: all setup build demo test test-release test-asan failalloc fuzz bench install deb clean
 
 all: build
 
@@ -43,6 +44,10 @@ test-asan: setup
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGDL_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 1 -LE "slow|mpi|fuzz"
+
+# `make test` fails every 7th allocation; this fails every one (tests/cli_failalloc.sh).
+failalloc: build
+	SGDL_FAILALLOC_STRIDE=1 SGDL_SRC=$(CURDIR) SGDL_BUILD=$(abspath $(BUILD)) bash tests/cli_failalloc.sh $(BUILD)/sgdlab
 
 fuzz: setup
 	$(MAKE) -C fuzz run OUT=$(abspath $(FUZZ_BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) -j $(JOBS)

@@ -109,6 +109,8 @@ int sgdl_data_read_csv(sgdl_ctx *ctx, const char *path, double **X, double **y, 
     rows++;
   }
   if (!rc && ferror(f)) rc = sgdl_fail(ctx, SGDL_EIO, "%s: read error after line %d", path, lineno);
+  /* getline also returns -1 when its buffer cannot grow: that is not the end of the file. */
+  if (!rc && !feof(f)) rc = sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory reading line %d", path, lineno + 1);
   if (!rc && rows == 0)
     rc = seen_first ? sgdl_fail(ctx, SGDL_EDATA, "%s: header on line %d but no data rows", path, cols_line)
                     : sgdl_fail(ctx, SGDL_EDATA, "%s: file is empty (%d lines, no data rows)", path, lineno);
