@@ -209,6 +209,8 @@ int sgdl_cmd_stationary(int argc, char **argv) {
   char *ck_args = NULL;
   if (!rc && sgdl_opt_given(opts, "checkpoint") && !spec.simulate)
     rc = sgdl_fail(&ctx, SGDL_EUSAGE, "--checkpoint: only with --simulate (the rest of stationary is not Monte Carlo)");
+  if (!rc && sgdl_opt_given(opts, "checkpoint") && spec.n_scan > 0) /* refused, never silently ignored */
+    rc = sgdl_fail(&ctx, SGDL_EUSAGE, "--checkpoint: not with --scan-lr (a scan runs no Monte Carlo)");
   if (!rc) rc = sgdl_cli_checkpoint_args(&ctx, opts, CMD, &ck_args);
   spec.checkpoint = sgdl_opt_str(opts, "checkpoint");
   spec.version = SGDL_VERSION;
