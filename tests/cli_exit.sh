@@ -57,6 +57,10 @@ cp "$TMP/t18b/results.json" "$TMP/keep.json"
 expect_fail "empty interval" "empty interval" -- $S exit --problem double-well --from 0.5 --to 0.5 --out "$TMP/t18b"
 expect_fail "empty --interval" "empty interval" -- $S exit --problem double-well --interval 1:1 --from 0
 expect_fail "start outside --interval" "outside the domain" -- $S exit --problem double-well --interval -0.5:0.5 --from 2
+# a neighbourhood runs only the Monte Carlo methods on SGD's own noise: the basin's flags are refused, not ignored
+expect_fail "--noisy refused with --radius" "--noisy: does not apply with --radius" -- $S exit --problem double-well-2d --radius 0.5 --noisy 0.1 --paths 8
+expect_fail "a neighbourhood's default horizon counts for --max-hours" "--max-steps 10000: about 1e+11 path-steps" -- $S exit --problem double-well-2d --radius 0.5 --paths 1e7 --max-hours 0.001
+expect_fail "--grid refused with --loss-level" "--grid: does not apply with --loss-level" -- $S exit --problem double-well-2d --loss-level 2 --grid 10,10 --paths 8
 expect_fail "start outside 2-D box" "outside the domain" -- $S exit --problem double-well-2d --from -3,0 --box -2:1,-1:1 --methods pde
 expect_fail "grid too coarse" "cannot resolve the noise" -- $S exit --problem double-well --sigma2 0.2 --grid 20 --methods pde
 expect_fail "unreachable target (no noise)" "unreachable" -- $S exit --problem double-well --sigma2 0 --methods quadrature

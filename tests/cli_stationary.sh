@@ -51,6 +51,8 @@ json_check "adam: self-consistent model by default" "$TMP/adam/results.json" "r[
 expect_ok "adam frozen" -- $S stationary --problem quadratic --H "2,0.5;0.5,1" --C "1,0.3;0.3,0.5" --algo adam --adam-model frozen --lr 0.01 --out "$TMP/adamf" --quiet
 json_check "adam frozen: v = diag(C), larger covariance" "$TMP/adamf/results.json" "r['adam_model'] == 'frozen' and r['adam_second_moment'] == [1, 0.5] and 'adam_fixed_point' not in r and r['methods']['discrete']['covariance'][0][0] > json.load(open('$TMP/adam/results.json'))['methods']['discrete']['covariance'][0][0]"
 expect_fail "adam model without adam" "--adam-model: only --algo adam" -- $S stationary --H-eig 1 --algo hb --adam-model frozen
+expect_fail "checkpoint with a scan" "--checkpoint: not with --scan-lr" -- $S stationary --scan-lr 0.01:1.9:4 --problem quadratic --H-eig 1,2 --C-eig 1,1 --simulate 1000 --checkpoint "$TMP/scan.ck"
+expect_fail "geometry without a network" "--geometry: only --problem mlp" -- $S stationary --H-eig 1 --geometry 4
 expect_ok "scan" -- $S stationary --scan-lr 0.01:1.9:20 --problem quadratic --H-eig 1,2 --C-eig 1,1 --out "$TMP/scan" --quiet
 check "scan CSV written" test -s "$TMP/scan/scan_lr.csv"
 check "scan gnuplot script written" test -s "$TMP/scan/scan_lr.gp"

@@ -167,12 +167,32 @@ static void threads(sgdl_problem *p) {
   sgdl_stat_mc_free(&m1);
 }
 
+/* Projections (sgdl_stat_simulate_proj): their scratch lies in the state's, so more directions
+ * than the state has are refused (not written past the scratch); k <= d runs. */
+static void projections(sgdl_problem *p) {
+  sgdl_algo_params par;
+  sgdl_algo_params_init(&par);
+  par.lr = 0.3;
+  double x0[2] = {0.1, -0.2}, U[6] = {1, 0, 0, 1, 1, 1}, h[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  sgdl_stat_mc m;
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  int rc = sgdl_stat_simulate_proj(&ctx, p, "sgd", &par, 5, 64, 10, 200, x0, 3, U, h, &m);
+  CHECK(rc == SGDL_EINVAL && strstr(ctx.msg, "3 directions"), "k = 3 > d = 2 must be refused: rc %d %s", rc, ctx.msg);
+  sgdl_stat_mc_free(&m);
+  sgdl_ctx_init(&ctx);
+  rc = sgdl_stat_simulate_proj(&ctx, p, "sgd", &par, 5, 64, 10, 200, x0, 2, U, h, &m);
+  CHECK(rc == 0 && isfinite(m.cov[0]) && m.cov[0] > 0, "k = 2 = d runs: rc %d %s", rc, ctx.msg);
+  sgdl_stat_mc_free(&m);
+}
+
 int main(void) {
   sgdl_problem *p = quadratic(2, H5, C5);
   CHECK(p != NULL, "T5 problem");
   if (p) {
     quad_algos(p);
     threads(p);
+    projections(p);
     sgdl_problem_destroy(p);
   }
   linreg_mc();

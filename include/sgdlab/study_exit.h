@@ -83,6 +83,9 @@ typedef struct sgdl_exit_spec {
   const char *args;          /* checkpoint header: canonical JSON of the arguments, one line */
 } sgdl_exit_spec;
 
+/* The Monte Carlo horizon of a neighbourhood exit without --max-steps (the study and its estimate). */
+#define SGDL_EXIT_HOOD_MAX_STEPS 10000
+
 typedef struct sgdl_exit_row {
   int available;             /* 0: only note is meaningful ("n/a: ...") */
   int is_mc;

@@ -123,6 +123,11 @@ static int parse_hood(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_problem *p, sgdl
   if (sgdl_opt_str(opts, "interval") || sgdl_opt_given(opts, "to") || sgdl_opt_str(opts, "box"))
     return sgdl_fail(ctx, SGDL_EUSAGE, "--%s: excludes --to, --interval and --box (the neighbourhood is the region)",
                      radius ? "radius" : "loss-level");
+  static const char *const basin_only[] = {"coord", "grid", "model", "noisy", "no-bridge", NULL}; /* never silently ignored */
+  for (int k = 0; basin_only[k]; k++)
+    if (sgdl_opt_given(opts, basin_only[k]))
+      return sgdl_fail(ctx, SGDL_EUSAGE, "--%s: does not apply with --%s (only the Monte Carlo methods run, on SGD's own noise)",
+                       basin_only[k], radius ? "radius" : "loss-level");
   if (d > 2 && sgdl_opt_str(opts, "from"))
     return sgdl_fail(ctx, SGDL_EUSAGE, "--from: a %d-D problem starts from its own point (mlp: --init weights or --seed)", d);
   sp->watch = radius ? SGDL_EXIT_WATCH_DIST2 : SGDL_EXIT_WATCH_LOSS;

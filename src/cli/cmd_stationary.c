@@ -136,6 +136,8 @@ static int spec_from_flags(sgdl_ctx *ctx, sgdl_opt *o, uint32_t seed, sgdl_stati
     rc = sgdl_opt_int(ctx, o, "geometry", &k);
     sp->geometry_k = (int)k;
     if (!rc && !sgdl_opt_given(o, "replicas")) sp->replicas = 16; /* a network step costs B d: fewer, longer replicas */
+  } else if (!rc && sgdl_opt_given(o, "geometry")) { /* refused, never silently ignored */
+    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--geometry: only --problem mlp has Hessian directions to choose (got --problem %s)", pname);
   }
   if (!rc && sgdl_opt_str(o, "scan-lr") && sp->family != SGDL_STATIONARY_1D) /* 1-D problems have no scan */
     rc = sgdl_parse_range(ctx, "--scan-lr", sgdl_opt_str(o, "scan-lr"), 0, &in->scan, &sp->n_scan);
@@ -207,6 +209,8 @@ int sgdl_cmd_stationary(int argc, char **argv) {
   char *ck_args = NULL;
   if (!rc && sgdl_opt_given(opts, "checkpoint") && !spec.simulate)
     rc = sgdl_fail(&ctx, SGDL_EUSAGE, "--checkpoint: only with --simulate (the rest of stationary is not Monte Carlo)");
+  if (!rc && sgdl_opt_given(opts, "checkpoint") && spec.n_scan > 0) /* refused, never silently ignored */
+    rc = sgdl_fail(&ctx, SGDL_EUSAGE, "--checkpoint: not with --scan-lr (a scan runs no Monte Carlo)");
   if (!rc) rc = sgdl_cli_checkpoint_args(&ctx, opts, CMD, &ck_args);
   spec.checkpoint = sgdl_opt_str(opts, "checkpoint");
   spec.version = SGDL_VERSION;

@@ -112,7 +112,7 @@ static int status_of(int rc) { return rc == SGDL_EUSAGE ? 2 : 1; }
 /* sgdl_run_json with --problem callback meaning cb (NULL: no such problem). */
 static int run_json(const char *command, const char *args_json, sgdl_callback_problem *cb, char **results_json,
                     char *err, size_t errlen) {
-  char scratch[8];
+  char scratch[256]; /* room for the messages the status depends on ("...memory...") */
   if (!err || !errlen) {
     err = scratch;
     errlen = sizeof scratch;

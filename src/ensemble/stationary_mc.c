@@ -223,6 +223,8 @@ int sgdl_stat_simulate_proj(sgdl_ctx *ctx, const sgdl_problem *p, const char *al
                             uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k,
                             const double *U, const double *hess, sgdl_stat_mc *out) {
   if (k < 1 || !U) return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: no directions to project on");
+  if (k > p->dim) /* the projections' scratch lies in the state's (timeavg_scratch) */
+    return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: %d directions to project on, more than the %d weights", k, p->dim);
   return simulate_run(ctx, p, algo, par, SGDL_STAT_ITERATE_X, seed, replicas, burn, steps, x0, k, U, hess, out, NULL);
 }
 

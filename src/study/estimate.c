@@ -189,15 +189,17 @@ void sgdl_estimate_exit(const sgdl_exit_spec *sp, sgdl_estimate *e) {
   const double cells = (double)(sp->grid[0] > 0 ? sp->grid[0] : 1) * (d == 2 && sp->grid[1] > 0 ? sp->grid[1] : 1);
   e->bytes = sp->want[SGDL_EXIT_PDE] ? cells * (d == 2 ? 2.0 * (sp->grid[0] > 0 ? sp->grid[0] : 1) + 16 : 16) * F64 : 0;
   if (n_mc) e->bytes += (double)sp->paths * (d + 2) * F64;
-  if (n_mc && sp->max_steps > 0) {
+  /* a neighbourhood's horizon is known without --max-steps (a basin's comes from a deterministic estimate) */
+  const double horizon = sp->max_steps > 0 ? (double)sp->max_steps : sp->watch != SGDL_EXIT_WATCH_COORD ? SGDL_EXIT_HOOD_MAX_STEPS : 0;
+  if (n_mc && horizon > 0) {
     const double per_path = (n_mc - n_sme) + n_sme * (sp->substeps > 0 ? sp->substeps : 1);
-    e->path_steps = (double)sp->n_lr * sp->paths * (double)sp->max_steps * per_path;
+    e->path_steps = (double)sp->n_lr * sp->paths * horizon * per_path;
   } else if (n_mc) {
     e->path_steps = NAN; /* the horizon comes from the first deterministic estimate */
   }
   snprintf(e->bytes_flag, sizeof e->bytes_flag, n_mc ? "--paths %ld" : "--grid", sp->paths);
   snprintf(e->bytes_what, sizeof e->bytes_what, "paths and grid");
-  snprintf(e->work_flag, sizeof e->work_flag, "--paths %ld x --max-steps %lld", sp->paths, sp->max_steps);
+  snprintf(e->work_flag, sizeof e->work_flag, "--paths %ld x --max-steps %lld", sp->paths, (long long)horizon);
 }
 
 void sgdl_estimate_train(size_t n_params, int aux, size_t n_train, int epochs, uint64_t geometry_steps, int batch,

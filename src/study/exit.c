@@ -275,7 +275,7 @@ static int run_mc(exit_run *r, int k) {
     reg.lo = sp->to;
   }
   const uint64_t maxs = sp->max_steps > 0 ? (uint64_t)sp->max_steps
-                       : hood              ? (uint64_t)1e4
+                       : hood              ? (uint64_t)SGDL_EXIT_HOOD_MAX_STEPS
                                            : (uint64_t)(isfinite(est) ? fmax(1e5, fmin(1e9, 100 * est)) : 1e8);
   sgdl_first_exit fe;
   sgdl_progress_slice_begin(ctx, r->mc_slice, (double)*r->mc_done / r->mc_total, 1.0 / r->mc_total);
