@@ -7,6 +7,8 @@
  *     libm's exp per (sample, lane), sgdl_logreg_grad_sum_lanes_libm: minibatch, full and weighted
  *     sums within 1e-13 relative, at moderate points and at points far out (|margin| up to ~1e3,
  *     where the logistic saturates and exp underflows);
+ *   - the lane-block Hessian products (hvp_lanes) of linreg and logreg against hvp lane by lane,
+ *     and logreg's against its naive per-lane twin sgdl_logreg_hvp_lanes_naive (1e-13 relative);
  *   - the SME noise form chosen at plan time (sgdl_noise_form, stepper->noise_form);
  *   - the law of the N-column SME noise and of the lane flow noise: SME1, SME2 and SMF2 on linreg
  *     with N = 256, d = 3 against exact moments (within 4.5 standard errors at every time). */
@@ -15,7 +17,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "problem/problem_impl.h" /* sgdl_logreg_grad_sum_lanes_libm */
+#include "problem/problem_impl.h" /* sgdl_logreg_grad_sum_lanes_libm, sgdl_logreg_hvp_lanes_naive */
 #include "sgdlab/moments.h"
 #include "sgdlab/rng.h"
 #include "sgdlab/study.h"
@@ -102,6 +104,42 @@ static void check_logreg_naive(sgdl_problem *p, int W, double scale) {
   free(X), free(fast), free(naive), free(w), free(work), free(idx);
 }
 
+/* hvp_lanes of p against hvp lane by lane (bitwise for linreg, whose lane kernel sums as hvp
+ * does) and, for logreg, the lane-block kernel against its naive per-lane twin
+ * sgdl_logreg_hvp_lanes_naive within 1e-13 relative; points scaled by `scale`. */
+static void check_hvp_lanes(sgdl_problem *p, int W, double scale) {
+  const int d = p->dim;
+  const int is_logreg = !strcmp(p->type->name, "logreg");
+  double *X = malloc(sizeof(double) * d * W), *V = malloc(sizeof(double) * d * W),
+         *fast = malloc(sizeof(double) * d * W), *naive = malloc(sizeof(double) * d * W),
+         *x = malloc(sizeof(double) * d), *v = malloc(sizeof(double) * d), *hv = malloc(sizeof(double) * d);
+  sgdl_rng_normals(9, 0, W, 0, 0, (size_t)d, X);
+  sgdl_rng_normals(9, 0, W, 1, 0, (size_t)d, V);
+  for (int i = 0; i < d * W; i++) X[i] *= scale;
+  CHECK(p->type->hvp_lanes != NULL, "%s has no hvp_lanes", p->type->name);
+  if (!p->type->hvp_lanes) goto done;
+  p->type->hvp_lanes(p, W, X, V, fast);
+  for (int l = 0; l < W; l++) {
+    for (int i = 0; i < d; i++) x[i] = X[i * W + l], v[i] = V[i * W + l];
+    p->type->hvp(p, x, v, hv);
+    for (int i = 0; i < d; i++) naive[i * W + l] = hv[i];
+  }
+  int bitwise = !memcmp(fast, naive, sizeof(double) * d * W);
+  if (!is_logreg) CHECK(bitwise, "%s: hvp_lanes is not bitwise hvp lane by lane", p->type->name);
+  double worst = 0;
+  if (is_logreg) {
+    sgdl_logreg_hvp_lanes_naive(p, W, X, V, naive);
+    double scale_ref = 0;
+    for (int i = 0; i < d * W; i++) scale_ref = fmax(scale_ref, fabs(naive[i]));
+    for (int i = 0; i < d * W; i++) worst = fmax(worst, fabs(fast[i] - naive[i]) / (1e-300 + scale_ref));
+    CHECK(worst < 1e-13, "logreg hvp_lanes vs naive per-lane kernel, scale %g: rel err %g", scale, worst);
+  }
+  printf("%-9s W %3d scale %6g: hvp_lanes %s hvp per lane; vs naive twin rel err %.2g\n", p->type->name, W, scale,
+         bitwise ? "bitwise" : "not bitwise", worst);
+done:
+  free(X), free(V), free(fast), free(naive), free(x), free(v), free(hv);
+}
+
 /* MC of `model` with the given noise form against the exact moments (cf. test_ensemble_mc). */
 static void law(sgdl_problem *p, const char *model, int form, const char *want_form, uint64_t paths, uint32_t stream) {
   sgdl_ctx ctx;
@@ -160,6 +198,9 @@ int main(void) {
     check_kernels(mf, W);
     check_logreg_naive(log, W, 0.7);
     check_logreg_naive(log, W, 300.0);
+    check_hvp_lanes(lin, W, 0.7);
+    check_hvp_lanes(log, W, 0.7);
+    check_hvp_lanes(log, W, 300.0);
   }
   sgdl_algo_params par;
   sgdl_algo_params_init(&par);

@@ -4,7 +4,8 @@
  * Noise: G_i(w) = grad L(w) - grad l_i(w), Sigma_1 = (1/N) sum_i G_i G_i^T (noise_weight 1/N).
  * The full gradient and Hessian use the precomputed moments H = X^T X / N and b = X^T y / N
  * (O(d^2) per call instead of O(N d)); the loss is summed from the residuals for accuracy.
- * Weighted per-sample sums over a block of lanes (minibatches, noise) are dense lane loops.
+ * Weighted per-sample sums over a block of lanes (minibatches, noise) and Hessian products (H v)
+ * are dense lane loops.
  * Does not: fit an intercept (add a column of ones to the data) or regularise. */
 #include <stdio.h>
 #include <string.h>
@@ -97,6 +98,23 @@ static void linreg_grad_lanes(const sgdl_problem *p, int W, const double *X, dou
   }
 }
 
+/* Hess L v = H v over a block of lanes (the modified drift of sme2, smf2), summed in linreg_hvp's
+ * order, so bitwise linreg_hvp lane by lane. */
+static void linreg_hvp_lanes(const sgdl_problem *p, int W, const double *X, const double *V, double *out) {
+  const linreg_impl *m = p->impl;
+  const int d = p->dim;
+  (void)X;
+  for (int i = 0; i < d; i++) {
+    double *restrict oi = out + (size_t)i * (size_t)W;
+    for (int l = 0; l < W; l++) oi[l] = 0;
+    for (int j = 0; j < d; j++) {
+      const double h = m->H[i * d + j];
+      const double *restrict vj = V + (size_t)j * (size_t)W;
+      for (int l = 0; l < W; l++) oi[l] += h * vj[l];
+    }
+  }
+}
+
 /* Weighted per-sample gradient sum over a block of lanes: g_n = r_n x_n, r_n = x_n . w - y_n. */
 static void linreg_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
                                   const double *w, double *out, double *work) {
@@ -131,6 +149,7 @@ const sgdl_problem_type sgdl_linreg_type = {
     .destroy = linreg_destroy,
     .grad_sum_lanes = linreg_grad_sum_lanes,
     .grad_lanes_exact = 0, /* grad_lanes sums H w - b in another order than grad */
+    .hvp_lanes = linreg_hvp_lanes,
 };
 
 int sgdl_linreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p) {

@@ -5,9 +5,10 @@
  * Noise: G_i = grad L - grad l_i (the ridge term cancels), noise_weight 1/N; not affine.
  * The logistic function uses the branch-free exponential sgdl_exp_poly (sgdlab/vmath.h, <= 1 ulp
  * from libm) everywhere (gradients, Hessian products, noise columns), so the lane kernels (full
- * gradient, weighted per-sample sums) vectorise margins, logistic and updates over lanes and still
+ * gradient, weighted per-sample sums, Hessian products) vectorise margins, logistic and updates over lanes and still
  * return bitwise what the scalar calls return. The naive kernel with libm's exp per (sample, lane),
- * sgdl_logreg_grad_sum_lanes_libm, stays beside it as the reference of the tests. The loss
+ * sgdl_logreg_grad_sum_lanes_libm, stays beside it as the reference of the tests; so does the
+ * per-lane Hessian product sgdl_logreg_hvp_lanes_naive beside the lane-block hvp_lanes. The loss
  * (softplus) keeps libm's exp and log1p: it is not in the hot loops.
  * Does not: fit an intercept (add a column of ones) or accept labels other than 0/1. */
 #include <math.h>
@@ -191,6 +192,49 @@ static void logreg_grad_lanes(const sgdl_problem *p, int W, const double *X, dou
       Gout[(size_t)j * W + l] = Gout[(size_t)j * W + l] / (double)m->ds.N + m->l2 * X[(size_t)j * W + l];
 }
 
+/* Hess L v over a block of lanes (the modified drift of sme2, smf2): per sample, the margins,
+ * the curvature c = e / (1 + e)^2 (e = exp(-|m|), the branch-free sgdl_exp_poly) and x_i . v over
+ * lanes, then out += (c x_i . v) x_i; each term rounded as logreg_hvp rounds it. */
+static void logreg_hvp_lanes(const sgdl_problem *p, int W, const double *X, const double *V, double *out) {
+  const logreg_impl *m = p->impl;
+  const int d = m->ds.d;
+  double z[SGDL_LANES], xv[SGDL_LANES];
+  memset(out, 0, sizeof(double) * (size_t)d * (size_t)W);
+  for (size_t i = 0; i < m->ds.N; i++) {
+    sgdl_dataset_dot_lanes(&m->ds, W, X, (int)i, NULL, 0, z);
+    sgdl_dataset_dot_lanes(&m->ds, W, V, (int)i, NULL, 0, xv);
+    double *restrict zl = z;
+    const double *restrict xvl = xv;
+    for (int l = 0; l < W; l++) {
+      const double e = sgdl_exp_poly(-fabs(zl[l])), q = 1.0 / (1.0 + e);
+      zl[l] = e * q * q * xvl[l];
+    }
+    sgdl_dataset_add_lanes(&m->ds, W, X, (int)i, NULL, z, NULL, 0, 0.0, out);
+  }
+  for (int j = 0; j < d; j++)
+    for (int l = 0; l < W; l++)
+      out[(size_t)j * W + l] = out[(size_t)j * W + l] / (double)m->ds.N + m->l2 * V[(size_t)j * W + l];
+}
+
+/* The naive twin of logreg_hvp_lanes: logreg_hvp's loop lane by lane (strided reads of X, V). */
+void sgdl_logreg_hvp_lanes_naive(const sgdl_problem *p, int W, const double *X, const double *V, double *out) {
+  const logreg_impl *m = p->impl;
+  const int d = m->ds.d;
+  for (int l = 0; l < W; l++) {
+    for (int j = 0; j < d; j++) out[(size_t)j * W + l] = 0;
+    for (size_t i = 0; i < m->ds.N; i++) {
+      const double *xi = m->ds.X + i * (size_t)d;
+      double z = 0, xv = 0;
+      for (int j = 0; j < d; j++) z += xi[j] * X[(size_t)j * W + l];
+      for (int j = 0; j < d; j++) xv += xi[j] * V[(size_t)j * W + l];
+      const double e = sgdl_exp_poly(-fabs(z)), q = 1.0 / (1.0 + e);
+      for (int j = 0; j < d; j++) out[(size_t)j * W + l] += e * q * q * xv * xi[j];
+    }
+    for (int j = 0; j < d; j++)
+      out[(size_t)j * W + l] = out[(size_t)j * W + l] / (double)m->ds.N + m->l2 * V[(size_t)j * W + l];
+  }
+}
+
 static void logreg_destroy(sgdl_problem *p) {
   logreg_impl *m = p->impl;
   if (!m) return;
@@ -211,6 +255,7 @@ const sgdl_problem_type sgdl_logreg_type = {
     .destroy = logreg_destroy,
     .grad_sum_lanes = logreg_grad_sum_lanes,
     .grad_lanes_exact = 1,
+    .hvp_lanes = logreg_hvp_lanes,
 };
 
 int sgdl_logreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p) {

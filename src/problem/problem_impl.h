@@ -17,6 +17,9 @@ int sgdl_logreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem 
  * problem.h, the reference its vectorised kernel is tested against (p must be a logreg problem). */
 void sgdl_logreg_grad_sum_lanes_libm(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
                                      const double *w, double *out, double *work);
+/* logreg's naive Hessian-vector product over lanes (logreg_hvp lane by lane, strided): the
+ * hvp_lanes contract of problem.h, the reference of its lane-block kernel (p must be logreg). */
+void sgdl_logreg_hvp_lanes_naive(const sgdl_problem *p, int W, const double *X, const double *V, double *out);
 int sgdl_double_well_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 int sgdl_double_well_2d_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 int sgdl_degenerate_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
