@@ -39,8 +39,19 @@ allocator_owner() {
 }
 export -f allocator_owner
 
-# results.json without the wall time; the file list of a folder.
-strip_json() { grep -v -e '"seconds"' -e '"examples_per_second' "$1" 2>/dev/null; }
+# results.json without what differs between any two runs (wall times, throughput, the folder's own
+# path, the manifest of checksums over CSVs that hold timings); the file list of a folder.
+strip_json() {
+  /usr/bin/python3 -c '
+import json, sys
+T = {"seconds", "train_seconds", "examples_per_second", "examples_per_second_per_epoch", "weights", "output_files"}
+def s(v):
+    if isinstance(v, dict): return {k: s(x) for k, x in v.items() if k not in T}
+    if isinstance(v, list): return [s(x) for x in v]
+    return v
+try: print(json.dumps(s(json.load(open(sys.argv[1]))), sort_keys=True, indent=0))
+except Exception as e: print("unreadable:", e)' "$1"
+}
 file_list() { (cd "$1" 2>/dev/null && find . -type f | sort); }
 export -f strip_json file_list
 
