@@ -1,7 +1,7 @@
 # Distributed ensembles: `mpirun -np 2 sgdlab weak ...` gives bitwise the numbers of one process
 # (ranks take disjoint chunks of replicas, statistics are merged in a fixed order), and only
 # rank 0 writes. The same for every user of the lane-block driver (driver.h): exit's Monte Carlo,
-# `stationary --simulate` and fpe's SGD ensemble, the last two under three ranks.
+# `stationary --simulate` and fpe's SGD ensemble, the last two under three ranks; a network (mlp) under three.
 # Skipped (counted as passed) when mpirun is not installed.
 # ctest-label: mpi
 source "$(dirname "$0")/lib_cli.sh"
@@ -52,4 +52,13 @@ same_rounds() { diff <(grep -v -e '"seconds"' -e '"mpi_ranks"' -e '"checkpoint"'
 check "weak --precision: 3 ranks and 1 process give identical results.json" same_rounds "$TMP/pmpi/results.json" "$TMP/pone/results.json"
 mpirun -np 3 "$S" "${PARGS[@]}" --checkpoint "$TMP/p.ck" --out "$TMP/pres" 2>>"$TMP/pmpi.err"
 check "weak --precision: a 3-rank checkpoint replays to the same numbers" same_rounds "$TMP/pres/results.json" "$TMP/pone/results.json"
+# weak --problem mlp (README "Networks as problems"): a network's SME1, SMF2 (coupled to SGD by the
+# flow's shared normals) and SVAG; 520 paths are three blocks of lanes, one per rank (the last ragged).
+MARGS=(weak --problem mlp --data "$(cd "$(dirname "$0")/../data/mnist" && pwd)" --train 16 --test 8 --hidden 1 --act tanh
+       --lr 0.2 --T 0.2 --paths 520 --models sme1,smf2,svag --svag-l 2 --observables test_loss,test_error
+       --seed 5 --threads 1 --quiet)
+mpirun -np 3 "$S" "${MARGS[@]}" --out "$TMP/mmpi" 2>"$TMP/mmpi.err"
+check "weak --problem mlp under mpirun used three ranks ($(head -c 300 "$TMP/mmpi.err"))" grep -q '"mpi_ranks":[[:space:]]*3' "$TMP/mmpi/results.json"
+"$S" "${MARGS[@]}" --out "$TMP/mone"
+check "weak --problem mlp: 3 ranks and 1 process give identical results.json" same_json "$TMP/mmpi/results.json" "$TMP/mone/results.json"
 finish
