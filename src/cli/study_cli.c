@@ -308,12 +308,12 @@ static int write_plot(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *sp,
       sgdl_csv_printf(&c, "\n\n");
       const int lt = block + 1;
       if (n_resolved)
-        sgdl_csv_printf(&c2, "  '%s_plot.dat' index %d using 1:2:3:4 with yerrorlines lt %d lw 2 title '%s %s', \\\n", command, block, lt,
+        sgdl_csv_printf(&c2, "  '%s_plot.dat' index %d using 1:2:3:4 with yerrorlines lt %d lw 2 title '%s %s' noenhanced, \\\n", command, block, lt,
                         sgdl_study_model_label(sp, m), r->stat_names[s]);
       if (n_open)
         sgdl_csv_printf(&c2, "  '%s_plot.dat' index %d using 1:5 with points lt %d pt 11 ps 1.8 %s%s%s%s%s, \\\n", command, block, lt,
                         n_resolved ? "notitle" : "title '", n_resolved ? "" : sgdl_study_model_label(sp, m), n_resolved ? "" : " ",
-                        n_resolved ? "" : r->stat_names[s], n_resolved ? "" : "'");
+                        n_resolved ? "" : r->stat_names[s], n_resolved ? "" : "' noenhanced");
       any_unresolved |= n_open > 0;
       block++;
     }
