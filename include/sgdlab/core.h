@@ -29,7 +29,8 @@ extern "C" {
   X(ENOTSUP, 8, "operation not supported by this problem or model")        \
   X(ELINALG, 9, "linear algebra failure")                                  \
   X(EDATA, 10, "invalid or truncated data file")                           \
-  X(EUSAGE, 11, "bad command-line usage")
+  X(EUSAGE, 11, "bad command-line usage")                                  \
+  X(EINTERRUPTED, 12, "interrupted")
 
 enum sgdl_status {
 #define SGDL_ENUM_(name, code, msg) SGDL_##name = code,
@@ -68,6 +69,12 @@ int sgdl_fail(sgdl_ctx *ctx, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Report progress (no-op when no callback). */
 void sgdl_progress(const sgdl_ctx *ctx, double fraction);
+/* Interruption (Ctrl-C inside a host process, e.g. Python): one process-wide flag, set from a signal
+ * handler (async-signal-safe), read by the long loops (lane driver, training, fpe's time loop),
+ * which then stop and fail with SGDL_EINTERRUPTED. Nothing in the library sets it on its own. */
+void sgdl_interrupt_request(void);
+int sgdl_interrupt_requested(void);
+void sgdl_interrupt_clear(void);
 
 /* Checked allocation: on failure records SGDL_ENOMEM in ctx and returns NULL.
  * Memory is 64-byte aligned and zeroed; free with sgdl_free(). */

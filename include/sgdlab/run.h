@@ -30,6 +30,12 @@ extern "C" {
  * "sgdlab <command>: error: ". */
 int sgdl_run_json(const char *command, const char *args_json, char **results_json, char *err, size_t errlen);
 void sgdl_run_json_free(char *results_json);
+/* on != 0: every later sgdl_run_json* call catches SIGINT for its duration (the caller's handler is
+ * put back afterwards): the long loops stop at their next check, nothing of the run is written
+ * (an --out folder keeps what it held), and the call returns 130 with err "interrupted (SIGINT)";
+ * a SIGINT that arrives after the last check still returns 130, but the run's output stays written.
+ * For hosts like Python, whose own SIGINT handler cannot run during a foreign call. Off by default. */
+void sgdl_run_json_catch_sigint(int on);
 /* The same with a problem defined by callbacks (sgdlab/problem.h, sgdl_callback_problem): the flag
  * "problem": "callback" means it for this run. Its failed / failure fields are reset before the
  * run; when a callback failed, the run returns 1 and err says which callback failed (the command's

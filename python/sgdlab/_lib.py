@@ -1,6 +1,7 @@
 """Finding and calling libsgdlab.so (ctypes), and writing keyword arguments as the command's flags.
 Nothing here computes: sgdl_run_json runs the command (include/sgdlab/run.h)."""
 import ctypes
+import signal
 import json
 import os
 import threading
@@ -64,6 +65,8 @@ def _load():
         lib.sgdl_run_json_free.restype = None
         lib.sgdl_library_version.argtypes = []
         lib.sgdl_library_version.restype = ctypes.c_char_p
+        lib.sgdl_run_json_catch_sigint.argtypes = [ctypes.c_int]
+        lib.sgdl_run_json_catch_sigint.restype = None
         _lib, _lib_path = lib, cand
         return lib
     raise Error("cannot load libsgdlab.so; set SGDLAB_LIB to its path. Tried: " + "; ".join(tried))
@@ -141,6 +144,9 @@ def call(command, args_json, problem=None):
     out = ctypes.c_void_p()
     err = ctypes.create_string_buffer(_ERRLEN)
     with _lock:
+        # Ctrl-C: Python's own handler cannot run during the call, so the library catches SIGINT
+        # for its duration (only where Python's default handler is in place) and returns 130.
+        lib.sgdl_run_json_catch_sigint(int(signal.getsignal(signal.SIGINT) is signal.default_int_handler))
         if problem is not None:  # a sgdlab.Problem (problem.py) runs as --problem callback
             status = problem._run_json(lib, command.encode(), args_json.encode(), ctypes.byref(out), err, _ERRLEN)
         else:
@@ -157,8 +163,11 @@ def run(command, isolate=False, progress=None, **kw):
     """Run one sgdlab command with the given flags; returns a Result (results.json).
     isolate=True runs it in a child process (_isolated.py): Ctrl-C then stops it at once, raising
     KeyboardInterrupt and leaving no output folder behind, and `progress` (default: when stderr is
-    a terminal) draws a tqdm bar when tqdm is installed. In this process (the default) the run
-    cannot be stopped: Ctrl-C raises KeyboardInterrupt once it has finished."""
+    a terminal) draws a tqdm bar when tqdm is installed. In this process (the default) Ctrl-C
+    stops the run at the next check of its long loops (Monte Carlo blocks, training steps, fpe
+    time steps; usually well under a second) and raises KeyboardInterrupt; nothing of the run is
+    written (an earlier --out set stays as it was). A Python Problem's callbacks may also see the
+    KeyboardInterrupt themselves; it is raised either way."""
     from .result import Result
 
     problem = kw.get("problem")
@@ -175,6 +184,8 @@ def run(command, isolate=False, progress=None, **kw):
         status, text, msg = call_isolated(command, args, library_path(), kw.get("out"), progress)
     else:
         status, text, msg = call(command, args, problem if custom else None)
+    if status == 130 and not isolate:  # Ctrl-C during the run: nothing of it was written
+        raise KeyboardInterrupt(f"sgdlab {command}: {msg}")
     if status != 0:
         raise Error(msg, command=command, status=status)
     return Result(command, text, flags(**kw))

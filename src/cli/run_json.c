@@ -8,6 +8,7 @@
  * sgdl_check_problem runs the problem layer's finite-difference self-check on one. */
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,15 @@ static int build_argv(const char *command, const cJSON *args, argv_buf *a, char 
   return rc;
 }
 
+static int catch_sigint; /* sgdl_run_json_catch_sigint */
+
+void sgdl_run_json_catch_sigint(int on) { catch_sigint = on != 0; }
+
+static void on_sigint(int sig) {
+  (void)sig;
+  sgdl_interrupt_request();
+}
+
 /* Exit status of the binary for a library error code (2 for usage, 1 otherwise). */
 static int status_of(int rc) { return rc == SGDL_EUSAGE ? 2 : 1; }
 
@@ -153,14 +163,33 @@ static int run_json(const char *command, const char *args_json, sgdl_callback_pr
   }
   sgdl_cli_set_callback_problem(cb);
   sgdl_cli_json_guard(); /* the run starts with a clear flag */
+  struct sigaction caught, previous;
+  const int catching = catch_sigint;
+  if (catching) {
+    memset(&caught, 0, sizeof caught);
+    caught.sa_handler = on_sigint;
+    sigemptyset(&caught.sa_mask);
+    sgdl_interrupt_clear();
+    sigaction(SIGINT, &caught, &previous);
+  }
   sgdl_cli_capture_open();
   int status = cmd->run(a.n, a.v);
   sgdl_cli_out_close(); /* the next run in this process opens its own --out set */
   fflush(stdout);
   char *results = sgdl_cli_capture_close(err, errlen);
   sgdl_cli_set_callback_problem(NULL);
+  if (catching) {
+    sigaction(SIGINT, &previous, NULL);
+    if (sgdl_interrupt_requested()) { /* the user's wish wins over whatever the run returned */
+      free(results);
+      results = NULL;
+      snprintf(err, errlen, "interrupted (SIGINT)");
+      status = 130;
+    }
+    sgdl_interrupt_clear();
+  }
   pthread_mutex_unlock(&run_lock);
-  if (cb && cb->failed) { /* the cause, whatever the NaNs it left did to the run afterwards */
+  if (cb && cb->failed && status != 130) { /* the cause, whatever the NaNs it left did to the run afterwards */
     snprintf(err, errlen, "--problem callback: %s", cb->failure);
     status = 1;
   }

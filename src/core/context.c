@@ -1,10 +1,18 @@
-/* The context object: threads, verbosity, error hook, progress callback; the wall clock.
+/* The context object: threads, verbosity, error hook, progress callback; the wall clock; the one
+ * process-wide interruption flag (a signal handler's only way in).
  * Replaces global handlers; a library user owns one per independent job. */
 #include "sgdlab/core.h"
 
 #include <omp.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
+
+static volatile sig_atomic_t interrupt_flag;
+
+void sgdl_interrupt_request(void) { interrupt_flag = 1; }
+int sgdl_interrupt_requested(void) { return interrupt_flag != 0; }
+void sgdl_interrupt_clear(void) { interrupt_flag = 0; }
 
 void sgdl_ctx_init(sgdl_ctx *ctx) {
   memset(ctx, 0, sizeof *ctx);

@@ -184,7 +184,7 @@ static void run_chunks(drive_run *d) {
       for (blk = b0; blk < b1; blk++) {
 #pragma omp atomic read
         halt = stop;
-        if (halt) break;
+        if (halt || sgdl_interrupt_requested()) break; /* an interrupted chunk is not saved (blk < b1) */
         sgdl_block b;
         run_block(pl, o, blk, c, &t, &b);
         if (b.diverged) {
@@ -267,6 +267,7 @@ int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_
   if (!rc) run_chunks(&d);
   sgdl_free(done);
   sgdl_free(rec);
+  if (!rc && sgdl_interrupt_requested()) rc = sgdl_fail(ctx, SGDL_EINTERRUPTED, "%s: interrupted", pl->what);
   if (rc) {
     sgdl_free(marks);
     return rc;

@@ -229,6 +229,10 @@ int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, ui
     else update_f64(t);
     t->step++;
     if (s % tick == 0) sgdl_progress(ctx, (double)s / (double)steps);
+    if (sgdl_interrupt_requested()) {
+      rc = sgdl_fail(ctx, SGDL_EINTERRUPTED, "train: interrupted at step %ld", (long)t->step);
+      break;
+    }
   }
   if (t->dtype == SGDL_DTYPE_F32 && t->rule == SGDL_OPT_SGD) sgdl_mlp32_widen(m->n_params, t->f32->params, t->params);
   if (blas_threads != 1) openblas_set_num_threads(blas_threads);

@@ -256,7 +256,7 @@ static int evolve(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme_model *
   if (!rc) memcpy(res->snapshots, rho, n * sizeof(double));
   res->snapshot_times[0] = 0.0;
   int snap = 1;
-  for (long k = 0; k <= nsteps && !rc; k++) {
+  for (long k = 0; k <= nsteps && !rc && !sgdl_interrupt_requested(); k++) {
     if (k > 0) {
       rc = sgdl_fp_evolver_step(ctx, ev, rho);
       if (rc) break;
@@ -274,6 +274,7 @@ static int evolve(sgdl_ctx *ctx, const sgdl_fpe_spec *sp, const sgdl_sme_model *
     sgdl_progress(ctx, (double)k / nsteps);
   }
   sgdl_fp_evolver_free(ev);
+  if (!rc && sgdl_interrupt_requested()) rc = sgdl_fail(ctx, SGDL_EINTERRUPTED, "fpe: interrupted");
   res->n_snapshots = snap;
   res->mass_max_error = mass_err;
   res->mass_roundoff_scale = roundoff_scale(op, sp->T);
