@@ -320,3 +320,20 @@ def test_sigint_stops_an_in_process_run_cleanly(tmp_path, existing):
         assert {q.name: q.read_bytes() for q in out.iterdir()} == before
     else:
         assert not out.exists()
+
+
+def test_in_process_progress_bar_changes_no_number(capsys):
+    """progress=True in the process: the library's bar updates reach a tqdm bar (weak, then train
+    with its own label); the numbers are those of a run without a bar."""
+    pytest.importorskip("tqdm")
+    kw = dict(problem="double-well", lr=[0.2, 0.1], T=1, paths=20000, models="sme1,sme2")
+    a = sgdlab.weak(**kw)
+    capsys.readouterr()
+    b = sgdlab.weak(progress=True, **kw)
+    from test_python import drop_timing
+    assert drop_timing(a.raw) == drop_timing(b.raw)
+    err = capsys.readouterr().err
+    assert "sgdlab weak: 100.0%|" in err, err[-300:]
+    sgdlab.train(data=str(Path(os.environ.get("SGDL_SRC", ".")) / "data" / "mnist"), train=200, test=50, hidden=4,
+                 epochs=1, progress=True)
+    assert "sgdlab train:" in capsys.readouterr().err

@@ -98,6 +98,12 @@ typedef struct sgdl_progress_bar {
 void sgdl_progress_bar_start(sgdl_progress_bar *b, const char *label);
 void sgdl_progress_bar_update(void *bar, double fraction); /* matches sgdl_progress_fn */
 void sgdl_progress_bar_finish(sgdl_progress_bar *b);
+/* Process-wide: with fn set, every bar's updates (label, fraction in [0, 1], at most one per
+ * permille) go to fn instead of stderr, whether or not the bar would draw (a terminal, --quiet):
+ * how a host such as Python draws its own bar. NULL: back to stderr. Not thread-safe: set it
+ * between runs. */
+typedef void (*sgdl_progress_sink)(void *user, const char *label, double fraction);
+void sgdl_progress_bar_sink(sgdl_progress_sink fn, void *user);
 
 #ifdef __cplusplus
 }

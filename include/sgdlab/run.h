@@ -36,6 +36,11 @@ void sgdl_run_json_free(char *results_json);
  * a SIGINT that arrives after the last check still returns 130, but the run's output stays written.
  * For hosts like Python, whose own SIGINT handler cannot run during a foreign call. Off by default. */
 void sgdl_run_json_catch_sigint(int on);
+/* fn != NULL: later runs report their progress bars' updates to fn (label such as "weak", "train",
+ * "geometry"; fraction in [0, 1]; called on the thread that called sgdl_run_json) instead of
+ * drawing on stderr, also under --quiet; where a command draws a bar only when not quiet (exit,
+ * stationary --simulate, fpe) pass "quiet": false. NULL: off. */
+void sgdl_run_json_progress(void (*fn)(void *user, const char *label, double fraction), void *user);
 /* The same with a problem defined by callbacks (sgdlab/problem.h, sgdl_callback_problem): the flag
  * "problem": "callback" means it for this run. Its failed / failure fields are reset before the
  * run; when a callback failed, the run returns 1 and err says which callback failed (the command's

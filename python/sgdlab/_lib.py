@@ -43,6 +43,9 @@ def _candidates():
     yield "libsgdlab.so.0"  # the system's loader (ld.so.cache, LD_LIBRARY_PATH)
 
 
+_PROGRESS_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_double)
+
+
 def _load():
     global _lib, _lib_path
     if _lib is not None:
@@ -67,6 +70,8 @@ def _load():
         lib.sgdl_library_version.restype = ctypes.c_char_p
         lib.sgdl_run_json_catch_sigint.argtypes = [ctypes.c_int]
         lib.sgdl_run_json_catch_sigint.restype = None
+        lib.sgdl_run_json_progress.argtypes = [_PROGRESS_FN, ctypes.c_void_p]
+        lib.sgdl_run_json_progress.restype = None
         _lib, _lib_path = lib, cand
         return lib
     raise Error("cannot load libsgdlab.so; set SGDLAB_LIB to its path. Tried: " + "; ".join(tried))
@@ -137,20 +142,41 @@ def flags(**kw):
     return argv
 
 
-def call(command, args_json, problem=None):
+def call(command, args_json, problem=None, progress=None):
     """sgdl_run_json in this process: (status, results.json text or None, error message).
-    problem: a sgdlab.Problem whose callbacks serve "problem": "callback" in args_json."""
+    problem: a sgdlab.Problem whose callbacks serve "problem": "callback" in args_json.
+    progress: draw a tqdm bar from the library's progress (None: when stderr is a terminal)."""
+    from ._isolated import _bar
+
     lib = _load()
     out = ctypes.c_void_p()
     err = ctypes.create_string_buffer(_ERRLEN)
+    bar = _bar(command, progress)
+
+    def on_progress(_user, label, fraction):
+        try:
+            name = f"sgdlab {label.decode(errors='replace')}"
+            if bar.desc != name:
+                bar.set_description_str(name, refresh=False)
+            bar.update(100.0 * fraction - bar.n)
+        except Exception:  # a bar must never break the run
+            pass
+
+    hook = _PROGRESS_FN(on_progress) if bar is not None else _PROGRESS_FN()
     with _lock:
-        # Ctrl-C: Python's own handler cannot run during the call, so the library catches SIGINT
-        # for its duration (only where Python's default handler is in place) and returns 130.
-        lib.sgdl_run_json_catch_sigint(int(signal.getsignal(signal.SIGINT) is signal.default_int_handler))
-        if problem is not None:  # a sgdlab.Problem (problem.py) runs as --problem callback
-            status = problem._run_json(lib, command.encode(), args_json.encode(), ctypes.byref(out), err, _ERRLEN)
-        else:
-            status = lib.sgdl_run_json(command.encode(), args_json.encode(), ctypes.byref(out), err, _ERRLEN)
+        lib.sgdl_run_json_progress(hook, None)
+        try:
+            # Ctrl-C: Python's own handler cannot run during the call, so the library catches SIGINT
+            # for its duration (only where Python's default handler is in place) and returns 130.
+            lib.sgdl_run_json_catch_sigint(int(signal.getsignal(signal.SIGINT) is signal.default_int_handler))
+            if problem is not None:  # a sgdlab.Problem (problem.py) runs as --problem callback
+                status = problem._run_json(lib, command.encode(), args_json.encode(), ctypes.byref(out), err, _ERRLEN)
+            else:
+                status = lib.sgdl_run_json(command.encode(), args_json.encode(), ctypes.byref(out), err, _ERRLEN)
+        finally:  # the library must not keep a pointer to this call's callback
+            lib.sgdl_run_json_progress(_PROGRESS_FN(), None)
+            if bar is not None:
+                bar.close()
     if status != 0:
         return status, None, err.value.decode(errors="replace")
     try:
@@ -183,7 +209,7 @@ def run(command, isolate=False, progress=None, **kw):
 
         status, text, msg = call_isolated(command, args, library_path(), kw.get("out"), progress)
     else:
-        status, text, msg = call(command, args, problem if custom else None)
+        status, text, msg = call(command, args, problem if custom else None, progress)
     if status == 130 and not isolate:  # Ctrl-C during the run: nothing of it was written
         raise KeyboardInterrupt(f"sgdlab {command}: {msg}")
     if status != 0:

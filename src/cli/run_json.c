@@ -111,6 +111,12 @@ static int catch_sigint; /* sgdl_run_json_catch_sigint */
 
 void sgdl_run_json_catch_sigint(int on) { catch_sigint = on != 0; }
 
+void sgdl_run_json_progress(void (*fn)(void *user, const char *label, double fraction), void *user) {
+  pthread_mutex_lock(&run_lock);
+  sgdl_progress_bar_sink(fn, user);
+  pthread_mutex_unlock(&run_lock);
+}
+
 static void on_sigint(int sig) {
   (void)sig;
   sgdl_interrupt_request();

@@ -1,8 +1,17 @@
-/* A progress bar on stderr, only when stderr is a terminal (quiet in pipes, CI and tests). */
+/* A progress bar on stderr, only when stderr is a terminal (quiet in pipes, CI and tests), or
+ * forwarded to a host's sink (sgdl_progress_bar_sink) instead. */
 #include "sgdlab/report.h"
 
 #include <stdio.h>
 #include <unistd.h>
+
+static sgdl_progress_sink sink;
+static void *sink_user;
+
+void sgdl_progress_bar_sink(sgdl_progress_sink fn, void *user) {
+  sink = fn;
+  sink_user = user;
+}
 
 void sgdl_progress_bar_start(sgdl_progress_bar *b, const char *label) {
   b->label = label;
@@ -13,12 +22,16 @@ void sgdl_progress_bar_start(sgdl_progress_bar *b, const char *label) {
 
 void sgdl_progress_bar_update(void *bar, double fraction) {
   sgdl_progress_bar *b = bar;
-  if (!b->active) return;
+  if (!b->active && !sink) return;
   if (fraction < 0) fraction = 0;
   if (fraction > 1) fraction = 1;
   int pm = (int)(fraction * 1000);
   if (pm == b->last_permille) return;
   b->last_permille = pm;
+  if (sink) {
+    sink(sink_user, b->label ? b->label : "", fraction);
+    return;
+  }
   double el = sgdl_now() - b->t_start;
   double eta = fraction > 0.01 ? el * (1 - fraction) / fraction : 0;
   int width = 30, fill = (int)(fraction * width);
