@@ -2,6 +2,7 @@
 #   make demo    install what is missing, build, run the default weak-error study
 #   make test    install what is missing, build, run the test suite, then again under ASan/UBSan
 #   make failalloc  fail every allocation of a small run of each command, one at a time (~15 min)
+#   make failalloc-leaks  the same under ASan/LeakSanitizer (build-leak/), for leaks on those paths
 #   make fuzz    fuzz every parser for FUZZ_SECONDS each (libFuzzer, needs clang; see fuzz/README.md)
 #   make bench   benchmarks against NumPy / PyTorch / SciPy peers (bench/RESULTS.md)
 #   make install PREFIX=/usr/local   install libsgdlab.so, headers, sgdlab, sgdlab.pc, the CMake
@@ -15,7 +16,7 @@ PREFIX ?= /usr/local
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all setup build demo test test-release test-asan failalloc fuzz bench install deb clean
+.PHONY: all setup build demo test test-release test-asan failalloc failalloc-leaks fuzz bench install deb clean
 
 all: build
 
@@ -49,6 +50,12 @@ test-asan: setup
 failalloc: build
 	SGDL_FAILALLOC_STRIDE=1 SGDL_SRC=$(CURDIR) SGDL_BUILD=$(abspath $(BUILD)) bash tests/cli_failalloc.sh $(BUILD)/sgdlab
 
+LEAK_BUILD ?= build-leak
+failalloc-leaks: setup
+	cmake -S . -B $(LEAK_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGDL_SANITIZE=ON -DSGDL_FAILWRAP=ON >/dev/null
+	cmake --build $(LEAK_BUILD) -j $(JOBS) --target sgdlab_cli
+	bash tests/leak_sweep.sh $(LEAK_BUILD)/sgdlab
+
 fuzz: setup
 	$(MAKE) -C fuzz run OUT=$(abspath $(FUZZ_BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) -j $(JOBS)
 
@@ -65,4 +72,4 @@ deb: build
 	@ls $(BUILD)/*.deb
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(LEAK_BUILD)

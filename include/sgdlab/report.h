@@ -62,6 +62,11 @@ cJSON *sgdl_json_doubles(const double *v, size_t n);
 cJSON *sgdl_json_matrix(int rows, int cols, const double *A);
 /* Add a number, or null if not finite. */
 void sgdl_json_add_number(cJSON *obj, const char *key, double v);
+/* cJSON_AddItemToObject / cJSON_AddItemToArray that take ownership whatever happens: when the item
+ * cannot be added (the key's copy ran out of memory, the container is NULL) it is deleted instead
+ * of leaking. Return 1 when added. */
+int sgdl_json_put(cJSON *obj, const char *key, cJSON *item);
+int sgdl_json_push(cJSON *array, cJSON *item);
 /* Serialise (formatted) and write atomically to path. */
 int sgdl_json_write(sgdl_ctx *ctx, const char *path, const cJSON *root);
 /* Print to a stream (formatted), followed by a newline. */

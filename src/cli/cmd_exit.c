@@ -257,7 +257,7 @@ int sgdl_cmd_exit(int argc, char **argv) {
   if (!rc) {
     cJSON_AddStringToObject(results, "problem", p->desc);
     cJSON_AddStringToObject(results, "model", model);
-    if (p->dim <= 2) cJSON_AddItemToObject(results, "from", sgdl_json_doubles(sp.x0, (size_t)p->dim));
+    if (p->dim <= 2) sgdl_json_put(results, "from", sgdl_json_doubles(sp.x0, (size_t)p->dim));
     else cJSON_AddStringToObject(results, "from", "the problem's start weights (--init, else --seed)");
     if (sp.watch != SGDL_EXIT_WATCH_COORD) { /* the neighbourhood, and the NSR where it starts */
       sgdl_algo_params np;
@@ -286,7 +286,7 @@ int sgdl_cmd_exit(int argc, char **argv) {
     else rc = sgdl_exit_out_point(&ctx, &sp, &res, model, results, out, verbose);
   }
   if (!rc) {
-    cJSON_AddItemToObject(results, "warnings", sgdl_exit_out_warnings_json(&res));
+    sgdl_json_put(results, "warnings", sgdl_exit_out_warnings_json(&res));
     sgdl_cli_estimate_record(&ctx, opts, &est, results, !scan);
     if (!sgdl_opt_flag(opts, "quiet")) sgdl_exit_out_print_warnings(&res, 1);
   }

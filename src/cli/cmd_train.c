@@ -124,7 +124,7 @@ static int write_outputs(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_train_spec *s
     if (rc) return rc;
   }
   if (r->has_geometry) {
-    cJSON_AddItemToObject(res, "geometry", sgdl_train_geometry_json(r));
+    sgdl_json_put(res, "geometry", sgdl_train_geometry_json(r));
     if (talk) sgdl_train_print_geometry(r, spec->geometry_k);
     fflush(stdout);
     if (out) return sgdl_train_write_geometry(ctx, out, r);

@@ -297,7 +297,7 @@ int sgdl_cli_emit(sgdl_ctx *ctx, sgdl_opt *opts, cJSON *results) {
   char command[64];
   snprintf(command, sizeof command, "%s", cJSON_IsString(name) ? name->valuestring : "");
   if (!cJSON_GetObjectItemCaseSensitive(results, "mpi_ranks")) cJSON_AddNumberToObject(results, "mpi_ranks", ctx->ranks);
-  if (!cJSON_GetObjectItemCaseSensitive(results, "blas")) cJSON_AddItemToObject(results, "blas", sgdl_cli_blas_json());
+  if (!cJSON_GetObjectItemCaseSensitive(results, "blas")) sgdl_json_put(results, "blas", sgdl_cli_blas_json());
   const char *out = sgdl_opt_str(opts, "out");
   if (json_alloc_failed) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory building results.json");
   if (!rc && out) {

@@ -20,8 +20,8 @@ static cJSON *rows_json(const sgdl_exit_spec *sp, const sgdl_exit_point *pt) {
       sgdl_json_add_number(o, "mean_exit_time", w->time);
       sgdl_json_add_number(o, "mean_exit_steps", w->steps);
       if (w->is_mc) {
-        cJSON_AddItemToObject(o, "ci95", sgdl_json_doubles(w->ci_time, 2));
-        cJSON_AddItemToObject(o, "ci95_steps", sgdl_json_doubles(w->ci_steps, 2));
+        sgdl_json_put(o, "ci95", sgdl_json_doubles(w->ci_time, 2));
+        sgdl_json_put(o, "ci95_steps", sgdl_json_doubles(w->ci_steps, 2));
         sgdl_json_add_number(o, "se_time", w->se_time);
         cJSON_AddNumberToObject(o, "censored", (double)w->censored);
       } else {
@@ -142,7 +142,7 @@ int sgdl_exit_out_point(sgdl_ctx *ctx, const sgdl_exit_spec *sp, const sgdl_exit
     cJSON_AddNumberToObject(dom, "exit_coordinate", sp->coord + 1);
     sgdl_json_add_number(dom, "exit_at", sp->to);
   }
-  cJSON_AddItemToObject(results, "methods", rows_json(sp, pt));
+  sgdl_json_put(results, "methods", rows_json(sp, pt));
   if (verbose) {
     print_header(sp, pt, model);
     print_rows(sp, pt);
@@ -205,8 +205,8 @@ int sgdl_exit_out_scan(sgdl_ctx *ctx, const sgdl_exit_spec *sp, const sgdl_exit_
     cJSON *e = cJSON_CreateObject();
     sgdl_json_add_number(e, "lr", pt->lr);
     sgdl_json_add_number(e, "inv_temperature", pt->inv_temperature);
-    cJSON_AddItemToObject(e, "methods", rows_json(sp, pt));
-    cJSON_AddItemToArray(arr, e);
+    sgdl_json_put(e, "methods", rows_json(sp, pt));
+    sgdl_json_push(arr, e);
     sgdl_csv_num(&c, pt->lr, 0);
     sgdl_csv_num(&c, pt->inv_temperature, 0);
     for (int k = 0; k < SGDL_EXIT_N_METHODS; k++)
@@ -226,7 +226,7 @@ int sgdl_exit_out_scan(sgdl_ctx *ctx, const sgdl_exit_spec *sp, const sgdl_exit_
 
 cJSON *sgdl_exit_out_warnings_json(const sgdl_exit_result *res) {
   cJSON *a = cJSON_CreateArray();
-  for (int i = 0; i < res->n_warnings; i++) cJSON_AddItemToArray(a, cJSON_CreateString(res->warnings[i].text));
+  for (int i = 0; i < res->n_warnings; i++) sgdl_json_push(a, cJSON_CreateString(res->warnings[i].text));
   return a;
 }
 

@@ -32,10 +32,10 @@ static void evolution_json(const sgdl_fpe_result *res, cJSON *results) {
   cJSON *jH = cJSON_AddArrayToObject(tl, "relative_entropy"), *jm2 = cJSON_AddArrayToObject(tl, "m2_about_min");
   for (int i = 0; i < res->n_records; i++) {
     const double *row = res->timeline + (size_t)i * SGDL_FPE_COLUMNS;
-    cJSON_AddItemToArray(jt, cJSON_CreateNumber(row[SGDL_FPE_T]));
-    cJSON_AddItemToArray(jtv, number_or_null(row[SGDL_FPE_TV]));
-    cJSON_AddItemToArray(jH, number_or_null(row[SGDL_FPE_ENTROPY]));
-    cJSON_AddItemToArray(jm2, number_or_null(row[SGDL_FPE_M2]));
+    sgdl_json_push(jt, cJSON_CreateNumber(row[SGDL_FPE_T]));
+    sgdl_json_push(jtv, number_or_null(row[SGDL_FPE_TV]));
+    sgdl_json_push(jH, number_or_null(row[SGDL_FPE_ENTROPY]));
+    sgdl_json_push(jm2, number_or_null(row[SGDL_FPE_M2]));
   }
 }
 
@@ -48,7 +48,7 @@ static void bounds_json(const sgdl_fpe_result *res, cJSON *results) {
   sgdl_json_add_number(be, "bound_at_T", last[SGDL_FPE_BE_BOUND]);
   sgdl_json_add_number(be, "measured_at_T", last[SGDL_FPE_ENTROPY]);
   cJSON *dr = cJSON_AddObjectToObject(results, "drift_regime");
-  if (res->have_xstar) cJSON_AddItemToObject(dr, "xstar", sgdl_json_doubles(res->xstar, (size_t)res->grid.dim));
+  if (res->have_xstar) sgdl_json_put(dr, "xstar", sgdl_json_doubles(res->xstar, (size_t)res->grid.dim));
   sgdl_json_add_number(dr, "region_radius", res->region_radius);
   sgdl_json_add_number(dr, "kappa", res->dr_kappa);
   sgdl_json_add_number(dr, "sup_tr_sigma_B", res->dr_S);
@@ -62,13 +62,13 @@ static void bounds_json(const sgdl_fpe_result *res, cJSON *results) {
 void sgdl_fpe_out_json(const sgdl_fpe_spec *sp, const sgdl_fpe_result *res, cJSON *results) {
   const sgdl_grid *g = &res->grid;
   cJSON *gj = cJSON_AddObjectToObject(results, "grid");
-  cJSON_AddItemToObject(gj, "cells", cJSON_CreateIntArray(g->n, g->dim));
-  cJSON_AddItemToObject(gj, "lo", sgdl_json_doubles(g->lo, (size_t)g->dim));
-  cJSON_AddItemToObject(gj, "hi", sgdl_json_doubles(g->hi, (size_t)g->dim));
+  sgdl_json_put(gj, "cells", cJSON_CreateIntArray(g->n, g->dim));
+  sgdl_json_put(gj, "lo", sgdl_json_doubles(g->lo, (size_t)g->dim));
+  sgdl_json_put(gj, "hi", sgdl_json_doubles(g->hi, (size_t)g->dim));
   cJSON_AddStringToObject(gj, "solver", res->solver);
   cJSON *st = cJSON_AddObjectToObject(results, "stationary");
-  cJSON_AddItemToObject(st, "mean", sgdl_json_doubles(res->st_mean, (size_t)g->dim));
-  cJSON_AddItemToObject(st, "covariance", sgdl_json_matrix(g->dim, g->dim, res->st_cov));
+  sgdl_json_put(st, "mean", sgdl_json_doubles(res->st_mean, (size_t)g->dim));
+  sgdl_json_put(st, "covariance", sgdl_json_matrix(g->dim, g->dim, res->st_cov));
   sgdl_json_add_number(st, "mass", res->st_mass);
   sgdl_json_add_number(st, "min_density", res->st_min);
   sgdl_json_add_number(st, "tv_to_gibbs", res->tv_to_gibbs);
@@ -76,9 +76,9 @@ void sgdl_fpe_out_json(const sgdl_fpe_spec *sp, const sgdl_fpe_result *res, cJSO
   for (int k = 0; k < res->n_basins; k++) {
     cJSON *o = cJSON_CreateObject();
     if (g->dim == 1) sgdl_json_add_number(o, "minimum", res->basin_min[k][0]);
-    else cJSON_AddItemToObject(o, "minimum", sgdl_json_doubles(res->basin_min[k], 2));
+    else sgdl_json_put(o, "minimum", sgdl_json_doubles(res->basin_min[k], 2));
     sgdl_json_add_number(o, "mass", res->basin_mass[k]);
-    cJSON_AddItemToArray(bas, o);
+    sgdl_json_push(bas, o);
   }
   if (res->basins_truncated) cJSON_AddBoolToObject(results, "basins_truncated", 1);
   if (!res->evolved) return;
@@ -88,7 +88,7 @@ void sgdl_fpe_out_json(const sgdl_fpe_spec *sp, const sgdl_fpe_result *res, cJSO
   cJSON *h = cJSON_AddObjectToObject(results, "sgd_histogram");
   cJSON_AddNumberToObject(h, "paths", (double)res->hist_paths);
   cJSON_AddNumberToObject(h, "steps", (double)res->hist_steps);
-  cJSON_AddItemToObject(h, "bins", cJSON_CreateIntArray(res->bins, g->dim));
+  sgdl_json_put(h, "bins", cJSON_CreateIntArray(res->bins, g->dim));
   sgdl_json_add_number(h, "tv", res->hist_tv);
   sgdl_json_add_number(h, "sampling_floor", res->hist_floor);
   sgdl_json_add_number(h, "sampling_floor_sd", res->hist_floor_sd);

@@ -40,7 +40,7 @@ int sgdl_noise_scale_record(sgdl_ctx *ctx, const sgdl_problem *p, const double *
   sgdl_noise_scale ns;
   const int rc = sgdl_problem_noise_scale(ctx, p, x, par->batch, par->without_replacement, par->lr, &ns);
   if (rc) return rc;
-  cJSON_AddItemToObject(root, "noise_to_signal", sgdl_noise_scale_json(&ns));
+  sgdl_json_put(root, "noise_to_signal", sgdl_noise_scale_json(&ns));
   if (talk) sgdl_noise_scale_print(&ns, where);
   return SGDL_OK;
 }

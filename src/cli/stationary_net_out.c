@@ -20,11 +20,11 @@ int sgdl_stationary_network_output(const sgdl_stationary_view *v, const sgdl_sta
   sgdl_json_add_number(json, "c_B", res->cB);
   sgdl_json_add_number(json, "loss_at_weights", res->net_loss);
   cJSON_AddNumberToObject(json, "k", k);
-  cJSON_AddItemToObject(json, "hessian_eigenvalues", sgdl_json_doubles(g->h, (size_t)k));
-  cJSON_AddItemToObject(json, "noise_in_hessian_directions", sgdl_json_doubles(g->ct, (size_t)k));
-  cJSON_AddItemToObject(json, "variance_predicted", sgdl_json_doubles(g->var_pred, (size_t)k));
+  sgdl_json_put(json, "hessian_eigenvalues", sgdl_json_doubles(g->h, (size_t)k));
+  sgdl_json_put(json, "noise_in_hessian_directions", sgdl_json_doubles(g->ct, (size_t)k));
+  sgdl_json_put(json, "variance_predicted", sgdl_json_doubles(g->var_pred, (size_t)k));
   cJSON_AddNumberToObject(json, "directions_skipped", g->n_skipped);
-  cJSON_AddItemToObject(json, "noise_to_signal", sgdl_noise_scale_json(&res->net_noise));
+  sgdl_json_put(json, "noise_to_signal", sgdl_noise_scale_json(&res->net_noise));
   cJSON *x = cJSON_AddObjectToObject(json, "excess_loss");
   sgdl_json_add_number(x, "sme1", g->pred_sme1);
   sgdl_json_add_number(x, "sme2", g->pred_sme2);
@@ -36,7 +36,7 @@ int sgdl_stationary_network_output(const sgdl_stationary_view *v, const sgdl_sta
     cJSON *o = cJSON_AddObjectToObject(json, "simulated");
     double var[1000];
     for (int i = 0; i < k && i < 1000; i++) var[i] = m->cov[(size_t)i * k + i];
-    cJSON_AddItemToObject(o, "variance_measured", sgdl_json_doubles(var, (size_t)(k < 1000 ? k : 1000)));
+    sgdl_json_put(o, "variance_measured", sgdl_json_doubles(var, (size_t)(k < 1000 ? k : 1000)));
     cJSON_AddNumberToObject(o, "replicas", (double)m->replicas);
     cJSON_AddNumberToObject(o, "burn_in_steps", (double)m->burn);
     cJSON_AddNumberToObject(o, "steps_per_replica", (double)m->steps);

@@ -22,27 +22,27 @@ static void print_matrix(const char *title, int d, const double *M) {
 
 static cJSON *method_obj(int d, const double *cov, double excess) {
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddItemToObject(o, "covariance", sgdl_json_matrix(d, d, cov));
+  sgdl_json_put(o, "covariance", sgdl_json_matrix(d, d, cov));
   sgdl_json_add_number(o, "excess_loss", excess);
   return o;
 }
 
 static void add_methods(cJSON *methods, int d, const double *const sigma[3], const double excess[3]) {
   const char *names[3] = {"discrete", "sme1", "sme2"};
-  for (int m = 0; m < 3; m++) cJSON_AddItemToObject(methods, names[m], method_obj(d, sigma[m], excess[m]));
+  for (int m = 0; m < 3; m++) sgdl_json_put(methods, names[m], method_obj(d, sigma[m], excess[m]));
 }
 
 /* The Monte Carlo check into methods.simulated, and its summary (exact: the covariance to compare with). */
 static void mc_output(const sgdl_stationary_view *v, int d, const sgdl_stat_mc *m, const double *exact, cJSON *methods) {
   cJSON *o = method_obj(d, m->cov, m->excess);
-  cJSON_AddItemToObject(o, "covariance_se", sgdl_json_matrix(d, d, m->cov_se));
+  sgdl_json_put(o, "covariance_se", sgdl_json_matrix(d, d, m->cov_se));
   sgdl_json_add_number(o, "excess_loss_se", m->excess_se);
-  cJSON_AddItemToObject(o, "mean", sgdl_json_doubles(m->mean, (size_t)d));
-  cJSON_AddItemToObject(o, "mean_se", sgdl_json_doubles(m->mean_se, (size_t)d));
+  sgdl_json_put(o, "mean", sgdl_json_doubles(m->mean, (size_t)d));
+  sgdl_json_put(o, "mean_se", sgdl_json_doubles(m->mean_se, (size_t)d));
   cJSON_AddNumberToObject(o, "replicas", (double)m->replicas);
   cJSON_AddNumberToObject(o, "burn_in_steps", (double)m->burn);
   cJSON_AddNumberToObject(o, "steps_per_replica", (double)m->steps);
-  cJSON_AddItemToObject(methods, "simulated", o);
+  sgdl_json_put(methods, "simulated", o);
   if (!v->say) return;
   printf("  simulated (%ld replicas x %llu steps after %llu burn-in): covariance +- standard error\n", m->replicas,
          (unsigned long long)m->steps, (unsigned long long)m->burn);
@@ -82,9 +82,9 @@ static int scan_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const char 
     sgdl_json_add_number(row, "excess_discrete", ex[0]);
     sgdl_json_add_number(row, "excess_sme1", ex[1]);
     sgdl_json_add_number(row, "excess_sme2", ex[2]);
-    cJSON_AddItemToArray(arr, row);
+    sgdl_json_push(arr, row);
   }
-  cJSON_AddItemToObject(json, "scan", arr);
+  sgdl_json_put(json, "scan", arr);
   int rc = SGDL_OK;
   if (v->out) {
     char path[4096];
@@ -138,7 +138,7 @@ static int fp_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl_fp
     sgdl_json_add_number(o, "tail_exponent_left", g->tail_left);
     sgdl_json_add_number(o, "tail_exponent_right", g->tail_right);
     sgdl_json_add_number(o, "quadrature_error_estimate", g->norm_err);
-    if (methods) cJSON_AddItemToObject(methods, order == 1 ? "sme1" : "sme2", method_obj(1, &g->var, NAN));
+    if (methods) sgdl_json_put(methods, order == 1 ? "sme1" : "sme2", method_obj(1, &g->var, NAN));
     if (v->say)
       printf("  SME%d stationary density (Fokker-Planck, SPEC 4): mean %.10g, variance %.10g, tail exponents %.6g / %.6g\n", order,
              g->mean, g->var, g->tail_left, g->tail_right);
@@ -198,11 +198,11 @@ static void quad_extras(const sgdl_stationary_view *v, const sgdl_stationary_stu
     cJSON *ft = cJSON_AddObjectToObject(json, "finite_time");
     cJSON_AddNumberToObject(ft, "steps", (double)res->finite_steps);
     sgdl_json_add_number(ft, "time", (double)res->finite_steps * res->lr);
-    cJSON_AddItemToObject(ft, "x0", sgdl_json_doubles(res->x0, (size_t)d));
-    cJSON_AddItemToObject(ft, "mean_discrete", sgdl_json_doubles(res->mean_k, (size_t)d));
-    cJSON_AddItemToObject(ft, "covariance_discrete", sgdl_json_matrix(d, d, res->cov_k));
-    cJSON_AddItemToObject(ft, "mean_sme1", sgdl_json_doubles(res->mean_k_sme1, (size_t)d));
-    cJSON_AddItemToObject(ft, "covariance_sme1", sgdl_json_matrix(d, d, res->cov_k_sme1));
+    sgdl_json_put(ft, "x0", sgdl_json_doubles(res->x0, (size_t)d));
+    sgdl_json_put(ft, "mean_discrete", sgdl_json_doubles(res->mean_k, (size_t)d));
+    sgdl_json_put(ft, "covariance_discrete", sgdl_json_matrix(d, d, res->cov_k));
+    sgdl_json_put(ft, "mean_sme1", sgdl_json_doubles(res->mean_k_sme1, (size_t)d));
+    sgdl_json_put(ft, "covariance_sme1", sgdl_json_matrix(d, d, res->cov_k_sme1));
     if (v->say)
       printf("  after k = %lld steps from x0 (exact): E x_k[0] = %.6e (SME1 %.6e), Var x_k[0] = %.6e (SME1 %.6e)\n",
              (long long)res->finite_steps, res->mean_k[0], res->mean_k_sme1[0], res->cov_k[0], res->cov_k_sme1[0]);
@@ -223,7 +223,7 @@ static void quad_extras(const sgdl_stationary_view *v, const sgdl_stationary_stu
 static void adam_output(const sgdl_stationary_view *v, const sgdl_stat_quad *q, cJSON *json) {
   const int sc = q->adam_model == SGDL_STAT_ADAM_SELF_CONSISTENT;
   cJSON_AddStringToObject(json, "adam_model", sc ? "self-consistent" : "frozen");
-  cJSON_AddItemToObject(json, "adam_second_moment", sgdl_json_doubles(q->adam_v, (size_t)q->d));
+  sgdl_json_put(json, "adam_second_moment", sgdl_json_doubles(q->adam_v, (size_t)q->d));
   if (sc) {
     cJSON *fp = cJSON_AddObjectToObject(json, "adam_fixed_point");
     cJSON_AddNumberToObject(fp, "iterations", q->adam_iterations);
@@ -267,15 +267,15 @@ static int quad_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl_
   cJSON *methods = cJSON_AddObjectToObject(json, "methods");
   add_methods(methods, d, (const double *const[3]){q->sigma, q->sigma_sme1, q->sigma_sme2}, q->excess);
   cJSON *eig = cJSON_AddObjectToObject(json, "eigendirections");
-  cJSON_AddItemToObject(eig, "h", sgdl_json_doubles(q->h, (size_t)d));
-  cJSON_AddItemToObject(eig, "var_discrete", sgdl_json_doubles(q->var_eig[0], (size_t)d));
-  cJSON_AddItemToObject(eig, "var_sme1", sgdl_json_doubles(q->var_eig[1], (size_t)d));
-  cJSON_AddItemToObject(eig, "var_sme2", sgdl_json_doubles(q->var_eig[2], (size_t)d));
-  cJSON_AddItemToObject(eig, "ratio_discrete_over_sme1", sgdl_json_doubles(res->ratio, (size_t)d));
-  cJSON_AddItemToObject(eig, "ratio_discrete_over_sme2", sgdl_json_doubles(res->ratio + d, (size_t)d));
+  sgdl_json_put(eig, "h", sgdl_json_doubles(q->h, (size_t)d));
+  sgdl_json_put(eig, "var_discrete", sgdl_json_doubles(q->var_eig[0], (size_t)d));
+  sgdl_json_put(eig, "var_sme1", sgdl_json_doubles(q->var_eig[1], (size_t)d));
+  sgdl_json_put(eig, "var_sme2", sgdl_json_doubles(q->var_eig[2], (size_t)d));
+  sgdl_json_put(eig, "ratio_discrete_over_sme1", sgdl_json_doubles(res->ratio, (size_t)d));
+  sgdl_json_put(eig, "ratio_discrete_over_sme2", sgdl_json_doubles(res->ratio + d, (size_t)d));
   sgdl_json_add_number(json, "sme_expansion_parameter", res->sme_expansion_parameter);
-  cJSON_AddItemToObject(json, "lag1_autocovariance", sgdl_json_matrix(d, d, q->lag1));
-  if (q->state_cov) cJSON_AddItemToObject(json, "state_covariance", sgdl_json_matrix(2 * d, 2 * d, q->state_cov));
+  sgdl_json_put(json, "lag1_autocovariance", sgdl_json_matrix(d, d, q->lag1));
+  if (q->state_cov) sgdl_json_put(json, "state_covariance", sgdl_json_matrix(2 * d, 2 * d, q->state_cov));
   if (v->say) quad_summary(v, aname, approx, res);
   if (res->algo == SGDL_OPT_ADAM) adam_output(v, q, json);
   quad_extras(v, res, json);
@@ -307,8 +307,8 @@ static int linreg_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgd
   sgdl_json_add_number(json, "lr_max", L->lr_max);
   sgdl_json_add_number(json, "lr_max_sme1_second_moments", L->lr_max_sme1);
   sgdl_json_add_number(json, "minibatch_factor", L->cB);
-  cJSON_AddItemToObject(json, "w_star", sgdl_json_doubles(L->wstar, (size_t)d));
-  cJSON_AddItemToObject(json, "sigma1_at_w_star", sgdl_json_matrix(d, d, L->sigma1));
+  sgdl_json_put(json, "w_star", sgdl_json_doubles(L->wstar, (size_t)d));
+  sgdl_json_put(json, "sigma1_at_w_star", sgdl_json_matrix(d, d, L->sigma1));
   cJSON *methods = cJSON_AddObjectToObject(json, "methods");
   add_methods(methods, d, (const double *const[3]){L->sigma, L->sigma_sme1, L->sigma_sme2}, L->excess);
   if (v->say) {
@@ -379,7 +379,7 @@ static int one_d_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl
     sgdl_json_add_number(o, "noise_variance", e->noise_variance);
     sgdl_json_add_number(o, "rate_per_step_sme1", e->rate_sme1);
     sgdl_json_add_number(o, "rate_per_step_discrete", e->rate_discrete);
-    cJSON_AddItemToArray(esc, o);
+    sgdl_json_push(esc, o);
     if (v->say)
       printf("  escape from x = %.4g over x = %.4g (barrier %.4g), HEURISTIC rate/step: SME1 %.3e, discrete %.3e (~%.3g steps)\n",
              e->minimum, e->saddle, e->barrier, e->rate_sme1, e->rate_discrete, 1 / e->rate_discrete);
@@ -393,7 +393,7 @@ static int one_d_output(sgdl_ctx *ctx, const sgdl_stationary_view *v, const sgdl
     sgdl_json_add_number(o, "mass_sme2", b->mass[1]);
     sgdl_json_add_number(o, "from", b->lo); /* null: -inf / +inf */
     sgdl_json_add_number(o, "to", b->hi);
-    cJSON_AddItemToArray(bas, o);
+    sgdl_json_push(bas, o);
     if (v->say)
       printf("  basin of x = %.6g (%.6g to %.6g): stationary mass SME1 %.10f, SME2 %.10f\n", b->minimum, b->lo, b->hi, b->mass[0],
              b->mass[1]);

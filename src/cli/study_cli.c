@@ -216,7 +216,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
       }
     }
   }
-  cJSON_AddItemToObject(root, "starts", sgdl_json_matrix(A->P, A->prob->dim, A->x0));
+  sgdl_json_put(root, "starts", sgdl_json_matrix(A->P, A->prob->dim, A->x0));
   cJSON_AddNumberToObject(root, "seconds", r->seconds);
   cJSON *rows = cJSON_AddArrayToObject(root, "rows");
   for (int m = 0; m <= r->n_models; m++)
@@ -229,11 +229,11 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
         cJSON_AddStringToObject(row, "observable", r->stat_names[s]);
         double *t = cJSON_malloc(sizeof(double) * se->n_times); /* a failure stops sgdl_cli_emit */
         for (uint64_t k = 0; t && k < se->n_times; k++) t[k] = (double)k * sgdl_study_dt(sp, sp->lrs[li]);
-        if (t) cJSON_AddItemToObject(row, "t", sgdl_json_doubles(t, se->n_times));
+        if (t) sgdl_json_put(row, "t", sgdl_json_doubles(t, se->n_times));
         cJSON_free(t);
-        cJSON_AddItemToObject(row, "mean", sgdl_json_doubles(se->mean, se->n_times));
-        cJSON_AddItemToObject(row, "stderr", sgdl_json_doubles(se->se, se->n_times));
-        cJSON_AddItemToArray(rows, row);
+        sgdl_json_put(row, "mean", sgdl_json_doubles(se->mean, se->n_times));
+        sgdl_json_put(row, "stderr", sgdl_json_doubles(se->se, se->n_times));
+        sgdl_json_push(rows, row);
       }
   cJSON *errs = cJSON_AddArrayToObject(root, "errors");
   for (int m = 0; m < r->n_models; m++)
@@ -246,10 +246,10 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
         cJSON_AddStringToObject(o, "observable", r->stat_names[s]);
         sgdl_json_add_number(o, "sup_error", e->value);
         double ci[2] = {sp->exact ? e->value : e->lo, sp->exact ? e->value : e->hi};
-        cJSON_AddItemToObject(o, "ci95", sgdl_json_doubles(ci, 2));
+        sgdl_json_put(o, "ci95", sgdl_json_doubles(ci, 2));
         cJSON_AddBoolToObject(o, "resolved", sp->exact || e->resolved);
         cJSON_AddNumberToObject(o, "t_of_sup", (double)e->argmax * sgdl_study_dt(sp, sp->lrs[li]));
-        cJSON_AddItemToArray(errs, o);
+        sgdl_json_push(errs, o);
       }
   cJSON *ords = cJSON_AddArrayToObject(root, "orders");
   for (int m = 0; m < r->n_models; m++)
@@ -260,9 +260,9 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
       cJSON_AddStringToObject(o, "observable", r->stat_names[s]);
       sgdl_json_add_number(o, "order", f->order);
       double ci[2] = {f->lo, f->hi};
-      cJSON_AddItemToObject(o, "ci95", sgdl_json_doubles(ci, 2));
+      sgdl_json_put(o, "ci95", sgdl_json_doubles(ci, 2));
       cJSON_AddNumberToObject(o, "points", f->n);
-      cJSON_AddItemToArray(ords, o);
+      sgdl_json_push(ords, o);
     }
   return root;
 }

@@ -139,7 +139,7 @@ void sgdl_study_rounds_json(cJSON *root, const sgdl_study_spec *sp, const sgdl_r
       cJSON_AddStringToObject(u, "model", m ? sgdl_study_model_label(sp, m - 1) : (sp->algo ? sp->algo : "sgd"));
       cJSON_AddNumberToObject(u, "lr", sp->lrs[li]);
       cJSON_AddNumberToObject(u, "paths", (double)SGDL_ROUNDS_PATHS(rr, m, li));
-      cJSON_AddItemToArray(runs, u);
+      sgdl_json_push(runs, u);
     }
   cJSON *errs = rs->precision > 0 ? cJSON_GetObjectItemCaseSensitive(root, "errors") : NULL; /* no target, no status */
   const cJSON *e = errs ? errs->child : NULL;

@@ -17,21 +17,21 @@ cJSON *sgdl_train_results_json(const sgdl_train_study_result *r, cJSON *params) 
   cJSON_AddNumberToObject(res, "n_test", (double)r->n_test);
   cJSON *net = cJSON_CreateObject();
   cJSON *sz = cJSON_CreateArray();
-  for (int l = 0; l <= m->L; l++) cJSON_AddItemToArray(sz, cJSON_CreateNumber(m->size[l]));
-  cJSON_AddItemToObject(net, "sizes", sz);
+  for (int l = 0; l <= m->L; l++) sgdl_json_push(sz, cJSON_CreateNumber(m->size[l]));
+  sgdl_json_put(net, "sizes", sz);
   cJSON_AddStringToObject(net, "activation", sgdl_act_name(m->act));
   cJSON_AddNumberToObject(net, "parameters", (double)m->n_params);
   cJSON_AddStringToObject(net, "precision", r->trainer.dtype == SGDL_DTYPE_F32 ? "float32 training steps (evaluation in double)" : "double");
-  cJSON_AddItemToObject(res, "network", net);
+  sgdl_json_put(res, "network", net);
   cJSON_AddStringToObject(res, "algo", sgdl_optim_rule_name(r->rule));
   cJSON_AddStringToObject(res, "dtype", sgdl_dtype_name(r->trainer.dtype));
   cJSON *epa = cJSON_CreateArray();
-  for (int e = 0; e < E; e++) cJSON_AddItemToArray(epa, cJSON_CreateNumber(h->epoch[e]));
-  cJSON_AddItemToObject(res, "epoch", epa);
-  cJSON_AddItemToObject(res, "train_loss", sgdl_json_doubles(h->train_loss, (size_t)E));
-  cJSON_AddItemToObject(res, "test_loss", sgdl_json_doubles(h->test_loss, (size_t)E));
-  cJSON_AddItemToObject(res, "test_accuracy", sgdl_json_doubles(h->test_accuracy, (size_t)E));
-  cJSON_AddItemToObject(res, "examples_per_second_per_epoch", sgdl_json_doubles(h->examples_per_second, (size_t)E));
+  for (int e = 0; e < E; e++) sgdl_json_push(epa, cJSON_CreateNumber(h->epoch[e]));
+  sgdl_json_put(res, "epoch", epa);
+  sgdl_json_put(res, "train_loss", sgdl_json_doubles(h->train_loss, (size_t)E));
+  sgdl_json_put(res, "test_loss", sgdl_json_doubles(h->test_loss, (size_t)E));
+  sgdl_json_put(res, "test_accuracy", sgdl_json_doubles(h->test_accuracy, (size_t)E));
+  sgdl_json_put(res, "examples_per_second_per_epoch", sgdl_json_doubles(h->examples_per_second, (size_t)E));
   sgdl_json_add_number(res, "examples_per_second", r->examples_per_second);
   sgdl_json_add_number(res, "train_seconds", r->train_seconds);
   sgdl_json_add_number(res, "final_test_accuracy", r->final_test_accuracy);
@@ -41,10 +41,10 @@ cJSON *sgdl_train_results_json(const sgdl_train_study_result *r, cJSON *params) 
   cJSON *cm = cJSON_CreateArray();
   for (int i = 0; i < C; i++) {
     cJSON *row = cJSON_CreateArray();
-    for (int j = 0; j < C; j++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)r->confusion[i * C + j]));
-    cJSON_AddItemToArray(cm, row);
+    for (int j = 0; j < C; j++) sgdl_json_push(row, cJSON_CreateNumber((double)r->confusion[i * C + j]));
+    sgdl_json_push(cm, row);
   }
-  cJSON_AddItemToObject(res, "confusion", cm);
+  sgdl_json_put(res, "confusion", cm);
   return res;
 }
 
@@ -178,19 +178,19 @@ cJSON *sgdl_train_geometry_json(const sgdl_train_study_result *r) {
   sgdl_json_add_number(g, "lr", sp->alpha);
   sgdl_json_add_number(g, "loss_at_weights", fl->loss_start);
   sgdl_json_add_number(g, "gradient_norm", fl->grad_norm);
-  cJSON_AddItemToObject(g, "noise_to_signal", sgdl_noise_scale_json(&r->noise));
-  cJSON_AddItemToObject(g, "hessian_eigenvalues", sgdl_json_doubles(sp->h, (size_t)k));
-  cJSON_AddItemToObject(g, "hessian_residuals", sgdl_json_doubles(sp->hres, (size_t)k));
+  sgdl_json_put(g, "noise_to_signal", sgdl_noise_scale_json(&r->noise));
+  sgdl_json_put(g, "hessian_eigenvalues", sgdl_json_doubles(sp->h, (size_t)k));
+  sgdl_json_put(g, "hessian_residuals", sgdl_json_doubles(sp->hres, (size_t)k));
   cJSON_AddNumberToObject(g, "hessian_lanczos_steps", sp->hinfo.iters);
   cJSON_AddNumberToObject(g, "hessian_converged", sp->hinfo.converged);
-  cJSON_AddItemToObject(g, "noise_eigenvalues", sgdl_json_doubles(sp->svals, (size_t)k));
-  cJSON_AddItemToObject(g, "noise_residuals", sgdl_json_doubles(sp->sres, (size_t)k));
+  sgdl_json_put(g, "noise_eigenvalues", sgdl_json_doubles(sp->svals, (size_t)k));
+  sgdl_json_put(g, "noise_residuals", sgdl_json_doubles(sp->sres, (size_t)k));
   cJSON_AddNumberToObject(g, "noise_lanczos_steps", sp->sinfo.iters);
   cJSON_AddNumberToObject(g, "noise_converged", sp->sinfo.converged);
-  cJSON_AddItemToObject(g, "noise_in_hessian_directions", sgdl_json_doubles(sp->ct, (size_t)k));
-  cJSON_AddItemToObject(g, "variance_predicted", sgdl_json_doubles(sp->var_pred, (size_t)k));
-  cJSON_AddItemToObject(g, "variance_measured", sgdl_json_doubles(fl->var_meas, (size_t)k));
-  cJSON_AddItemToObject(g, "overlap", sgdl_json_matrix(k, k, sp->overlap));
+  sgdl_json_put(g, "noise_in_hessian_directions", sgdl_json_doubles(sp->ct, (size_t)k));
+  sgdl_json_put(g, "variance_predicted", sgdl_json_doubles(sp->var_pred, (size_t)k));
+  sgdl_json_put(g, "variance_measured", sgdl_json_doubles(fl->var_meas, (size_t)k));
+  sgdl_json_put(g, "overlap", sgdl_json_matrix(k, k, sp->overlap));
   sgdl_json_add_number(g, "alignment", sp->alignment);
   cJSON_AddNumberToObject(g, "directions_skipped", sp->n_skipped);
   cJSON *x = cJSON_CreateObject();
@@ -201,7 +201,7 @@ cJSON *sgdl_train_geometry_json(const sgdl_train_study_result *r) {
   sgdl_json_add_number(x, "measured_restricted_se", fl->excess_restricted_se);
   sgdl_json_add_number(x, "measured_total", fl->excess_total);
   sgdl_json_add_number(x, "measured_total_se", fl->excess_total_se);
-  cJSON_AddItemToObject(g, "excess_loss", x);
+  sgdl_json_put(g, "excess_loss", x);
   cJSON *cont = cJSON_CreateObject();
   cJSON_AddNumberToObject(cont, "steps", (double)r->geometry_steps);
   cJSON_AddNumberToObject(cont, "every", fl->every);
@@ -209,7 +209,7 @@ cJSON *sgdl_train_geometry_json(const sgdl_train_study_result *r) {
   cJSON_AddNumberToObject(cont, "burn_in_records", fl->burn);
   sgdl_json_add_number(cont, "loss_mean", fl->loss_mean);
   sgdl_json_add_number(cont, "loss_at_mean_iterate", fl->loss_at_mean);
-  cJSON_AddItemToObject(g, "continuation", cont);
+  sgdl_json_put(g, "continuation", cont);
   sgdl_json_add_number(g, "seconds", r->geometry_seconds);
   return g;
 }

@@ -12,7 +12,7 @@ cJSON *sgdl_results_new(const char *command, uint64_t seed, cJSON *params) {
   cJSON_AddStringToObject(r, "version", SGDL_VERSION);
   cJSON_AddNumberToObject(r, "schema", SGDL_RESULTS_SCHEMA);
   cJSON_AddNumberToObject(r, "seed", (double)seed);
-  if (params) cJSON_AddItemToObject(r, "params", params);
+  if (params) sgdl_json_put(r, "params", params);
   return r;
 }
 
@@ -20,17 +20,17 @@ static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v)
 
 cJSON *sgdl_json_doubles(const double *v, size_t n) {
   cJSON *a = cJSON_CreateArray();
-  for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(a, num_or_null(v[i]));
+  for (size_t i = 0; i < n; i++) sgdl_json_push(a, num_or_null(v[i]));
   return a;
 }
 
 cJSON *sgdl_json_matrix(int rows, int cols, const double *A) {
   cJSON *a = cJSON_CreateArray();
-  for (int i = 0; i < rows; i++) cJSON_AddItemToArray(a, sgdl_json_doubles(A + (size_t)i * cols, (size_t)cols));
+  for (int i = 0; i < rows; i++) sgdl_json_push(a, sgdl_json_doubles(A + (size_t)i * cols, (size_t)cols));
   return a;
 }
 
-void sgdl_json_add_number(cJSON *obj, const char *key, double v) { cJSON_AddItemToObject(obj, key, num_or_null(v)); }
+void sgdl_json_add_number(cJSON *obj, const char *key, double v) { sgdl_json_put(obj, key, num_or_null(v)); }
 
 /* cJSON prints doubles with %1.15g then %1.17g if needed: round-trip exact. */
 int sgdl_json_write(sgdl_ctx *ctx, const char *path, const cJSON *root) {
@@ -56,4 +56,16 @@ void sgdl_json_print(FILE *f, const cJSON *root) {
     fputc('\n', f);
     free(s);
   }
+}
+
+int sgdl_json_put(cJSON *obj, const char *key, cJSON *item) {
+  if (obj && item && cJSON_AddItemToObject(obj, key, item)) return 1;
+  cJSON_Delete(item);
+  return 0;
+}
+
+int sgdl_json_push(cJSON *array, cJSON *item) {
+  if (array && item && cJSON_AddItemToArray(array, item)) return 1;
+  cJSON_Delete(item);
+  return 0;
 }
