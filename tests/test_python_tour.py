@@ -243,15 +243,17 @@ def test_isolated_run_gives_the_same_numbers_and_a_progress_bar(capsys):
 LONG_RUN = """
 import sys, sgdlab
 print("started", flush=True)
-sgdlab.weak(problem="double-well", lr=[0.01], T=100, paths=1e8, models="sme1", out=sys.argv[1], isolate=True, max_hours=1000,
-            progress=False)
+sgdlab.weak(problem="double-well", lr=[0.01], T=100, paths=1e8, models="sme1", out=sys.argv[1],
+            isolate=sys.argv[2] == "isolated", max_hours=1000, progress=False)
 """
 
 
+@pytest.mark.parametrize("mode", ["isolated", "in-process"])
 @pytest.mark.parametrize("existing", [False, True], ids=["new-folder", "earlier-set"])
-def test_sigint_stops_an_isolated_run_cleanly(tmp_path, existing):
-    """SIGINT to a Python process running a long isolated run: KeyboardInterrupt within seconds,
-    the child gone, no staging folder or lock left, and the out folder as it was (absent when the
+def test_sigint_stops_a_run_cleanly(tmp_path, existing, mode):
+    """SIGINT to a Python process running a long run, in a child process (isolate=True) or in the
+    process itself (the library catches SIGINT, sgdl_run_json_catch_sigint): KeyboardInterrupt
+    within seconds, no staging folder or lock left, and the out folder as it was (absent when the
     run was to create it; an earlier complete set untouched)."""
     import signal
     import time
@@ -260,8 +262,8 @@ def test_sigint_stops_an_isolated_run_cleanly(tmp_path, existing):
     if existing:
         sgdlab.weak(problem="double-well", lr=[0.2, 0.1], T=0.4, paths=200, models="sme1", out=out)
         before = {p.name: p.read_bytes() for p in out.iterdir()}
-    p = subprocess.Popen(["/usr/bin/python3", "-c", LONG_RUN, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, env=dict(os.environ, OMP_NUM_THREADS="2"))
+    p = subprocess.Popen(["/usr/bin/python3", "-c", LONG_RUN, str(out), mode], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="2"))
     assert p.stdout.readline().strip() == "started"
     deadline = time.time() + 60
     while not list(tmp_path.glob(".run.staging-*")) and time.time() < deadline:  # the child is computing
@@ -273,6 +275,8 @@ def test_sigint_stops_an_isolated_run_cleanly(tmp_path, existing):
     _, err = p.communicate(timeout=60)
     assert time.time() - t0 < 10
     assert p.returncode != 0 and "KeyboardInterrupt" in err, err
+    if mode == "in-process":
+        assert "interrupted (SIGINT)" in err, err
     assert not list(tmp_path.glob(".run.staging-*"))
     if existing:
         assert {q.name: q.read_bytes() for q in out.iterdir()} == before
@@ -282,44 +286,6 @@ def test_sigint_stops_an_isolated_run_cleanly(tmp_path, existing):
     for pid in subprocess.run(["pgrep", "-f", "sgdlab._child"], capture_output=True, text=True).stdout.split():
         stat = Path(f"/proc/{pid}/stat").read_text(errors="replace") if Path(f"/proc/{pid}").exists() else ""
         assert not stat or stat.rsplit(")", 1)[1].split()[1] != "1", f"orphaned child {pid}"
-
-
-IN_PROCESS_RUN = """
-import sys, sgdlab
-print("started", flush=True)
-sgdlab.weak(problem="double-well", lr=[0.01], T=100, paths=1e8, models="sme1", out=sys.argv[1], max_hours=1000)
-"""
-
-
-@pytest.mark.parametrize("existing", [False, True], ids=["new-folder", "earlier-set"])
-def test_sigint_stops_an_in_process_run_cleanly(tmp_path, existing):
-    """The default in-process run: SIGINT stops the library's loops (sgdl_run_json_catch_sigint),
-    KeyboardInterrupt within seconds, no staging folder or lock left, the out folder as it was."""
-    import signal
-    import time
-
-    out = tmp_path / "run"
-    if existing:
-        sgdlab.weak(problem="double-well", lr=[0.2, 0.1], T=0.4, paths=200, models="sme1", out=out)
-        before = {p.name: p.read_bytes() for p in out.iterdir()}
-    p = subprocess.Popen(["/usr/bin/python3", "-c", IN_PROCESS_RUN, str(out)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="2"))
-    assert p.stdout.readline().strip() == "started"
-    deadline = time.time() + 60
-    while not list(tmp_path.glob(".run.staging-*")) and time.time() < deadline:  # the run is computing
-        time.sleep(0.1)
-    assert list(tmp_path.glob(".run.staging-*")), "the run never started"
-    time.sleep(1)
-    t0 = time.time()
-    p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=60)
-    assert time.time() - t0 < 10
-    assert p.returncode != 0 and "KeyboardInterrupt" in err and "interrupted (SIGINT)" in err, err
-    assert not list(tmp_path.glob(".run.staging-*"))
-    if existing:
-        assert {q.name: q.read_bytes() for q in out.iterdir()} == before
-    else:
-        assert not out.exists()
 
 
 def test_in_process_progress_bar_changes_no_number(capsys):
