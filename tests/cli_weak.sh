@@ -107,5 +107,5 @@ check "control variates reproduce the exact weak errors" bash -c "paste -d, $TMP
 check "results.json records variance_reduction" grep -q '"variance_reduction":[[:space:]]*"control-variate"' "$TMP/cv/results.json"
 check "no variance_reduction key without the flag" bash -c "! grep -q variance_reduction $TMP/cvx/results.json"
 expect_fail "control variates need a data set" "--variance-reduction" -- $S weak --problem double-well --paths 100 --variance-reduction control-variate
-expect_fail "control variates: bad choice" "--variance-reduction" -- $S weak --problem linreg --variance-reduction antithetic
+expect_fail "control variates: bad choice" "--variance-reduction" -- $S weak --problem linreg --variance-reduction importance
 finish

@@ -85,7 +85,7 @@ int main(void) {
     const uint32_t reps[2] = {5, 70};
     for (int q = 0; q < 2; q++) {
       double x = x0;
-      sgdl_lanes L = {1, reps[q], 1, 1, &x, aux, 0, work};
+      sgdl_lanes L = {1, reps[q], 1, 1, &x, aux, 0, work, NULL};
       uint64_t k = 0;
       while (!(x >= target)) {
         L.k = k++;

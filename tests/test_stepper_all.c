@@ -98,7 +98,7 @@ static void run_blocked(const sgdl_stepper *s, const double *x0, int n, int W, u
   double *work = calloc((size_t)s->work_per_lane * SGDL_LANES + 1, sizeof *work);
   for (int r0 = 0; r0 < n; r0 += W) {
     const int w = n - r0 < W ? n - r0 : W;
-    sgdl_lanes L = {w, (uint32_t)r0, P, d, x, aux, 0, work};
+    sgdl_lanes L = {w, (uint32_t)r0, P, d, x, aux, 0, work, NULL};
     for (int j = 0; j < P * d; j++)
       for (int l = 0; l < w; l++) x[(size_t)j * w + l] = x0[j];
     memset(aux, 0, sizeof(double) * (size_t)P * (s->naux + 1) * SGDL_LANES);

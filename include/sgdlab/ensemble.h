@@ -44,6 +44,8 @@ typedef struct sgdl_observable {
   int cv;    /* > 0: a control variate; the value above minus the same value at particles + cv,
               * evaluated on cv_prob (a twin stepper's affine surrogate half, sgdl_stepper_create_twin) */
   const sgdl_problem *cv_prob; /* borrowed; used only when cv > 0 */
+  int anti;  /* > 0: antithetic pairs; the mean of the value above and the same value at particles + anti
+              * (the mirror half of sgdl_stepper_create_antithetic) */
   char name[48];
 } sgdl_observable;
 

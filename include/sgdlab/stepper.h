@@ -101,7 +101,18 @@ typedef struct sgdl_lanes {
   double *aux;       /* [P][naux][W] stepper state (momentum, Adam moments), zero at start */
   uint64_t k;        /* index of the learning-rate step about to be taken (0, 1, ...) */
   double *work;      /* scratch of stepper->work_per_lane * SGDL_LANES doubles */
+  const struct sgdl_mirror *mirror; /* NULL (the driver's lanes); set by an antithetic stepper on its
+                                     * mirror half: every random draw of these lanes is mirrored */
 } sgdl_lanes;
+
+/* The antithetic mirror of a block of lanes (sgdl_stepper_create_antithetic): the same Philox words as
+ * the plain lanes, with every normal (and two- or three-point increment) negated and every sample
+ * index i of a finite data set replaced by index[i] (a permutation of 0..n-1; NULL: n - 1 - i, the
+ * index of the mirrored uniform 1 - u). Both maps carry each draw's law to itself. */
+typedef struct sgdl_mirror {
+  const uint32_t *index; /* [n] or NULL */
+  uint32_t n;
+} sgdl_mirror;
 
 /* Optimiser rules: the discrete rule of a stepper's descriptor, and (SGD .. ADAM) the rules of
  * sgdl_optim_update below. NEWTON and NGD are SGD on a preconditioned gradient (lane steppers
@@ -195,6 +206,18 @@ int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model,
  * (same name or a pair of the same names, seed, stream and particles) on the problem's affine surrogate, so both read
  * the same random numbers. Takes ownership of main and shadow (destroyed on failure too). */
 int sgdl_stepper_create_twin(sgdl_ctx *ctx, sgdl_stepper *main, sgdl_stepper *shadow, sgdl_stepper **out);
+
+/* Antithetic pairs (src/dynamics/antithetic.c): 2 P' particles per replica (P' = inner->particles),
+ * [0, P') run `inner` on the lanes' own random numbers and [P', 2 P') run it again on their mirror
+ * (sgdl_mirror: normals negated, sample indices through index_map, copied; NULL: i -> N - 1 - i).
+ * Each half keeps the inner stepper's law; the halves are negatively correlated. Takes ownership
+ * of inner (destroyed on failure too). */
+int sgdl_stepper_create_antithetic(sgdl_ctx *ctx, sgdl_stepper *inner, const uint32_t *index_map, sgdl_stepper **out);
+/* The sample mirror of a finite data set at x: the permutation sigma of 0..N-1 that minimises
+ * sum_i |xi_i + xi_sigma(i)|^2, xi_i = grad l_i(x) - grad L(x) the sample's gradient noise (an optimal
+ * assignment of the noise to its reflection, O(N^3), N <= 2048), so that the mirrored sample's noise
+ * is as close to the negative of the original's as a permutation allows. map: N entries. */
+int sgdl_sample_mirror(sgdl_ctx *ctx, const sgdl_problem *prob, const double *x, uint32_t *map);
 
 /* Optimiser rules on a flat parameter vector, shared by the lane steppers and the network
  * trainer (one copy of each rule). `aux` holds naux_of(algo)*n doubles, zero at k = 0.

@@ -23,6 +23,13 @@
  * the problem and every estimate is exact to rounding). Not for the --cov statistics or a problem's
  * named observables, which keep plain estimates.
  *
+ * Antithetic pairs (`variance_reduction` & SGDL_VR_ANTITHETIC, Monte Carlo, even `paths`, not with rounds):
+ * every run's `paths` are paths/2 replicas, each a path beside its mirror on the same Philox words
+ * (sgdl_stepper_create_antithetic: normals negated; a finite data set's sample indices through the
+ * sample mirror at the first starting point, sgdl_sample_mirror). Each path keeps its law; every
+ * observable and difference is the pair's mean, so standard errors come from the paths/2 independent
+ * pair means. Combines with control variates (each half a twin) and with the coupling.
+ *
  * SDE discretisation: EM or Heun with `substeps` steps per learning-rate step, optionally with
  * Talay-Tubaro extrapolation 2 E_{2m} - E_m (two independent ensembles), recorded in the output.
  */
@@ -40,7 +47,7 @@ extern "C" {
 typedef struct sgdl_study_rounds sgdl_study_rounds; /* study_rounds.h */
 
 /* Variance reduction of the Monte Carlo weak errors beyond the coupling (see above). */
-enum { SGDL_VR_NONE = 0, SGDL_VR_CONTROL_VARIATE = 1 };
+enum { SGDL_VR_NONE = 0, SGDL_VR_CONTROL_VARIATE = 1, SGDL_VR_ANTITHETIC = 2 }; /* flags: both may be set */
 
 typedef struct sgdl_study_spec {
   const sgdl_problem *prob;
@@ -71,7 +78,7 @@ typedef struct sgdl_study_spec {
   int coupling;                /* common random numbers between SGD and each model where possible
                                 * (sgdl_coupling_possible): errors from per-path differences; SGD
                                 * rows still from an independent reference run */
-  int variance_reduction;      /* SGDL_VR_NONE (0) or SGDL_VR_CONTROL_VARIATE (see above) */
+  int variance_reduction;      /* SGDL_VR_NONE (0), or SGDL_VR_CONTROL_VARIATE and/or SGDL_VR_ANTITHETIC (see above) */
   uint32_t seed;
   double alpha;                /* level of the weak-error intervals: 0 = the usual 0.05 (95%) */
   int torch_iterate;           /* --nag-iterate torch: the nag reference's observables at the look-ahead

@@ -197,7 +197,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
   cJSON_AddNumberToObject(root, "paths", sp->exact ? 0 : (double)sp->paths);
   cJSON_AddBoolToObject(root, "coupling", sp->coupling);
   if (sgdl_opt_str(opts, "variance-reduction")) /* only when asked for: older results stay as they were */
-    cJSON_AddStringToObject(root, "variance_reduction", sp->variance_reduction == SGDL_VR_CONTROL_VARIATE ? "control-variate" : "none");
+    cJSON_AddStringToObject(root, "variance_reduction", sgdl_opt_str(opts, "variance-reduction"));
   cJSON *cpl = cJSON_AddObjectToObject(root, "coupled");
   for (int m = 0; m < r->n_models; m++) cJSON_AddBoolToObject(cpl, sgdl_study_model_label(sp, m), r->coupled[m]);
   cJSON_AddStringToObject(root, "increments", sp->exact ? "exact" : sgdl_increments_name(sp->par.increments));
@@ -490,7 +490,8 @@ static int study_spec(study_args *A, sgdl_opt *opts, int npoint, sgdl_study_spec
   const char *cpl = sgdl_opt_str(opts, "coupling");
   sp->coupling = !strcmp(cpl, "on") || (!strcmp(cpl, "auto") && !sp->torch_iterate) ? !sp->exact : 0;
   const char *vr = sgdl_opt_str(opts, "variance-reduction"); /* no default: params stay as they were without it */
-  sp->variance_reduction = vr && !strcmp(vr, "control-variate") ? SGDL_VR_CONTROL_VARIATE : SGDL_VR_NONE;
+  sp->variance_reduction = (vr && strstr(vr, "control-variate") ? SGDL_VR_CONTROL_VARIATE : 0) |
+                           (vr && strstr(vr, "antithetic") ? SGDL_VR_ANTITHETIC : 0);
   return SGDL_OK;
 }
 

@@ -24,8 +24,8 @@
   {"exact", OPT_FLAG, NULL, "exact moments instead of Monte Carlo (affine problems: quadratic, linreg, degenerate)", NULL, 0},           \
   {"increments", OPT_STR, "gauss", "SDE increments: normals, two-point +-1 (weak order 1), three-point (order 2); auto: cheapest for the scheme", NULL, 0, OPT_CHOICES("gauss|two-point|three-point|auto")}, \
   {"coupling", OPT_STR, "auto", "common random numbers between SGD and each model", NULL, 0, OPT_CHOICES("auto|on|off")}, \
-  {"variance-reduction", OPT_STR, NULL, "control-variate: each run beside its affine surrogate on the same random numbers, exact surrogate moments added back (finite data, --algo sgd; default none)", \
-   NULL, 0, OPT_CHOICES("none|control-variate")},                                                             \
+  {"variance-reduction", OPT_STR, NULL, "control-variate: each run beside its affine surrogate on the same random numbers, exact surrogate moments added back (finite data, --algo sgd); antithetic: paths in mirrored pairs (normals negated, samples mirrored; even --paths); antithetic,control-variate: both (default none)", \
+   NULL, 0, OPT_CHOICES("none|control-variate|antithetic|antithetic,control-variate")},                        \
   {"algo", OPT_STR, "sgd", "discrete reference: sgd, hb (heavy ball), nag (Nesterov); hb/nag pair with msme1, msme2", NULL, 0, \
    OPT_CHOICES("sgd|hb|nag")},                                                                                 \
   {"momentum", OPT_NUM, "0.9", "hb/nag: momentum mu (also the mu of msme1/msme2)", NULL, 0,                  \

@@ -19,6 +19,20 @@ static inline void lane_put(int d, int W, double *X, int l, const double *v) {
   for (int i = 0; i < d; i++) X[(size_t)i * W + l] = v[i];
 }
 
+/* The antithetic mirror of a lane block's draws (sgdl_mirror, antithetic.c): n values of normals or
+ * two-/three-point increments negated, n sample indices mapped; nothing on plain lanes. */
+static inline void lanes_mirror_normals(const sgdl_lanes *L, double *z, size_t n) {
+  if (L->mirror)
+    for (size_t i = 0; i < n; i++) z[i] = -z[i];
+}
+static inline void lanes_mirror_indices(const sgdl_lanes *L, uint32_t *idx, size_t n) {
+  const sgdl_mirror *m = L->mirror;
+  if (m && m->index)
+    for (size_t i = 0; i < n; i++) idx[i] = m->index[idx[i]];
+  else if (m)
+    for (size_t i = 0; i < n; i++) idx[i] = m->n - 1 - idx[i];
+}
+
 /* Common random numbers of a discrete stepper coupled to a model (set by sgdl_stepper_create_pair
  * through sgdl_discrete_couple; private to this layer). With substeps = m > 0, the step's Gaussian
  * draw is the normalised sum of the m substep normals that the model stepper with stream `stream`

@@ -177,6 +177,7 @@ void sgdl_model_normals(uint32_t seed, uint32_t stream, int particle, const sgdl
                         double *out, double *scratch) {
   const int W = L->W;
   sgdl_rng_normals(seed, L->replica0, W, c / 2, SGDL_PURPOSE(SGDL_RNG_NORMAL, stream, particle), (size_t)2 * nz, scratch);
+  lanes_mirror_normals(L, scratch, (size_t)2 * nz * W);
   memcpy(out, scratch + (c % 2) * (size_t)nz * W, sizeof(double) * (size_t)nz * W);
 }
 
@@ -190,6 +191,7 @@ const double *sgdl_model_normals_cached(const sgdl_stepper *s, const sgdl_lanes 
   else if (s->par.increments == SGDL_INCREMENTS_THREE_POINT)
     sgdl_rng_three_point(s->seed, L->replica0, W, c / 2, purpose, (size_t)2 * nz, scratch);
   else sgdl_rng_normals(s->seed, L->replica0, W, c / 2, purpose, (size_t)2 * nz, scratch);
+  lanes_mirror_normals(L, scratch, (size_t)2 * nz * W);
   memcpy(cache, scratch + (size_t)nz * W, sizeof(double) * (size_t)nz * W);
   return scratch;
 }

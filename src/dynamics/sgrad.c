@@ -60,10 +60,14 @@ void sgdl_stochastic_grad_draw(const sgdl_stepper *s, const sgdl_coupling *cp, c
   if (p->n_data) {
     uint32_t *idx = (uint32_t *)work; /* [B][W] */
     double *sw = work + ((size_t)B * SGDL_LANES + 1) / 2 + 1, *buf = sw + sgdl_problem_lanes_work(p);
-    if (cp) coupled_indices(s, cp, L, buf, idx);
-    else
+    if (cp) { /* a mirror half: the index the plain flow noise chose, through the sample mirror (antithetic.c) */
+      sgdl_lanes plain = *L;
+      plain.mirror = NULL;
+      coupled_indices(s, cp, &plain, buf, idx);
+    } else
       sgdl_rng_indices(s->seed, L->replica0, W, step, purpose, (uint32_t)p->n_data, (uint32_t)B,
                        s->par.without_replacement, idx);
+    lanes_mirror_indices(L, idx, (size_t)B * W);
     for (int q = 0; q < P; q++) { /* (1/B) sum_b grad l_{idx_b}: one lane kernel, summed in b order then divided */
       double *Gq = Gout + (size_t)q * d * W;
       sgdl_problem_grad_sum_lanes(p, W, Y + (size_t)q * d * W, B, idx, NULL, Gq, sw);
@@ -99,6 +103,7 @@ void sgdl_stochastic_grad_draw(const sgdl_stepper *s, const sgdl_coupling *cp, c
     double *Gc = z + (size_t)K * W, *v = Gc + (size_t)d * K, *gw = v + d;
     const double scale = 1.0 / sqrt((double)B);
     sgdl_rng_normals(s->seed, L->replica0, W, step, purpose, (size_t)K, z);
+    lanes_mirror_normals(L, z, (size_t)K * W);
     for (int q = 0; q < P; q++) {
       const double *Yq = Y + (size_t)q * d * W;
       double *Gq = Gout + (size_t)q * d * W;

@@ -65,7 +65,7 @@ static void run_block(const sgdl_drive_plan *pl, const sgdl_observer *o, uint64_
     for (int i = 0; i < d; i++)
       for (int l = 0; l < W; l++) t->x[((size_t)q * d + i) * W + l] = pl->x0[(size_t)q * d + i];
   memset(t->aux, 0, sizeof(double) * (size_t)P * (s->naux ? s->naux : 1) * W);
-  sgdl_lanes L = {W, (uint32_t)(pl->replica0 + r0), P, d, t->x, t->aux, 0, t->work};
+  sgdl_lanes L = {W, (uint32_t)(pl->replica0 + r0), P, d, t->x, t->aux, 0, t->work, NULL};
   b->L = L;
   b->index = blk;
   b->chunk = chunk;

@@ -120,7 +120,7 @@ static int moments_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
   for (int o_ = 0; o_ < nobs; o_++) {
     const sgdl_observable *ob = &pl->obs[o_];
     const double *v = vals;
-    if (ob->kind == SGDL_OBS_X && !ob->shift && !ob->cv) v = x + ((size_t)ob->p * d + ob->i) * W; /* no copy */
+    if (ob->kind == SGDL_OBS_X && !ob->shift && !ob->cv && !ob->anti) v = x + ((size_t)ob->p * d + ob->i) * W; /* no copy */
     else sgdl_observable_eval_lanes(ob, prob, d, P, W, x, vals, xs);
     const size_t k = (size_t)o_ * T + t;
     double c = mean[k];

@@ -156,13 +156,24 @@ static void lanes_at(const sgdl_observable *o, int p, int q, double sign, const 
   (void)P;
 }
 
+/* The value with its pair difference and control variate, at particles shifted by off. */
+static void composed_at(const sgdl_observable *o, int off, const sgdl_problem *prob, int d, int P, int W,
+                        const double *x, double *vals, double *xs) {
+  const int p = o->p + off, q = o->q + off;
+  lanes_at(o, p, q, 1.0, prob, d, P, W, x, vals, xs);
+  if (o->shift) lanes_at(o, p + o->shift, q + o->shift, -1.0, prob, d, P, W, x, vals, xs);
+  if (o->cv > 0) { /* minus the surrogate half's value of the same (difference) */
+    lanes_at(o, p + o->cv, q + o->cv, -1.0, o->cv_prob, d, P, W, x, vals, xs);
+    if (o->shift) lanes_at(o, p + o->cv + o->shift, q + o->cv + o->shift, 1.0, o->cv_prob, d, P, W, x, vals, xs);
+  }
+}
+
 void sgdl_observable_eval_lanes(const sgdl_observable *o, const sgdl_problem *prob, int d, int P, int W,
                                 const double *x, double *vals, double *xs) {
   for (int l = 0; l < W; l++) vals[l] = 0;
-  lanes_at(o, o->p, o->q, 1.0, prob, d, P, W, x, vals, xs);
-  if (o->shift) lanes_at(o, o->p + o->shift, o->q + o->shift, -1.0, prob, d, P, W, x, vals, xs);
-  if (o->cv > 0) { /* minus the surrogate half's value of the same (difference) */
-    lanes_at(o, o->p + o->cv, o->q + o->cv, -1.0, o->cv_prob, d, P, W, x, vals, xs);
-    if (o->shift) lanes_at(o, o->p + o->cv + o->shift, o->q + o->cv + o->shift, 1.0, o->cv_prob, d, P, W, x, vals, xs);
+  composed_at(o, 0, prob, d, P, W, x, vals, xs);
+  if (o->anti > 0) { /* the pair's mean: plus the mirror half's value, halved */
+    composed_at(o, o->anti, prob, d, P, W, x, vals, xs);
+    for (int l = 0; l < W; l++) vals[l] *= 0.5;
   }
 }

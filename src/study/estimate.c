@@ -129,7 +129,7 @@ void sgdl_estimate_study(const sgdl_study_spec *sp, sgdl_estimate *e) {
     } else {
       peak_run = fmax(peak_run, ensemble_bytes(sp->paths, n_raw, K + 1));
       e->path_steps += (double)sp->paths * sp->P * K * (1 + sp->n_models * model_cost) *
-                       (sp->variance_reduction ? 2 : 1); /* control variates: twin runs on the surrogate */
+                       (sp->variance_reduction & SGDL_VR_CONTROL_VARIATE ? 2 : 1); /* control variates: twin runs on the surrogate */
     }
   }
   e->bytes = series + peak_run;

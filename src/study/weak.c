@@ -192,8 +192,10 @@ static int add_surrogate_exact(sgdl_ctx *ctx, const sgdl_study_spec *sp, const c
 /* Monte Carlo run of one stepper name; fills series[stat] for every statistic. */
 /* With diff != NULL the run is a coupled pair (SGD beside the model) and diff receives the
  * per-path differences E f(SGD) - E f(model). */
-static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, int m, const cv_data *cv, const char *name,
-                  double lr, uint32_t stream, int substeps, sgdl_study_series *out, sgdl_study_series *diff) {
+/* With antithetic pairs (sp->variance_reduction & SGDL_VR_ANTITHETIC) the stepper is wrapped beside its
+ * mirror (sample mirror `mirror`, NULL without a data set) and paths/2 replicas run. */
+static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, int m, const cv_data *cv, const uint32_t *mirror,
+                  const char *name, double lr, uint32_t stream, int substeps, sgdl_study_series *out, sgdl_study_series *diff) {
   sgdl_algo_params par = run_params(sp, m, lr);
   par.substeps = substeps;
   if (sp->critical_lambda > 0) par.momentum = 1 - sp->critical_lambda * sqrt(lr);
@@ -202,8 +204,10 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
     par.momentum = 0; /* unused: the schedule sets it */
   }
   sgdl_stepper *st = NULL;
-  const int P = (diff ? 2 : 1) * (cv ? 2 : 1) * sp->P;
+  const int anti = (sp->variance_reduction & SGDL_VR_ANTITHETIC) != 0;
+  const int P = (anti ? 2 : 1) * (diff ? 2 : 1) * (cv ? 2 : 1) * sp->P;
   int rc = make_stepper(ctx, sp, cv, name, &par, stream, diff != NULL, &st);
+  if (!rc && anti) rc = sgdl_stepper_create_antithetic(ctx, st, mirror, &st);
   if (rc) return rc;
   const uint64_t K = sgdl_study_steps(sp->T, sgdl_study_dt(sp, lr));
   double *x0 = malloc(sizeof(double) * (size_t)P * sp->prob->dim);
@@ -212,7 +216,7 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
     return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   }
   for (int h = 0; h < P / sp->P; h++) memcpy(x0 + (size_t)h * sp->P * sp->prob->dim, sp->x0, sizeof(double) * sp->P * sp->prob->dim);
-  sgdl_ensemble_plan plan = {st, P, x0, sp->paths, K, rl->n_raw, rl->raw, 0};
+  sgdl_ensemble_plan plan = {st, P, x0, anti ? sp->paths / 2 : sp->paths, K, rl->n_raw, rl->raw, 0};
   sgdl_ensemble_result er;
   if (sp->torch_iterate && !diff && st->type->is_discrete) /* the reference reported where PyTorch does */
     rc = sgdl_ensemble_run_lookahead(ctx, &plan, par.momentum, &er);
@@ -353,7 +357,12 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_study_spec *sp) {
     if (sp->exact && t->desc.momentum == SGDL_MOMENTUM_MSME)
       return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for %s", sp->models[m]);
   }
-  if (sp->variance_reduction == SGDL_VR_CONTROL_VARIATE) {
+  if (sp->variance_reduction & SGDL_VR_ANTITHETIC) {
+    if (sp->exact || sp->rounds || sp->torch_iterate || sp->paths < 4 || sp->paths % 2)
+      return sgdl_fail(ctx, SGDL_EINVAL, "--variance-reduction antithetic: needs Monte Carlo (no --exact, --precision or "
+                       "--nag-iterate torch) and an even --paths >= 4 (pairs), got %llu", (unsigned long long)sp->paths);
+  }
+  if (sp->variance_reduction & SGDL_VR_CONTROL_VARIATE) {
     if (sp->exact || !sp->prob->n_data || rule != SGDL_OPT_SGD)
       return sgdl_fail(ctx, SGDL_EINVAL, "--variance-reduction control-variate: needs Monte Carlo (no --exact), a finite "
                        "data set (linreg, logreg) and --algo sgd");
@@ -383,8 +392,22 @@ typedef struct {
   sgdl_affine aff;           /* exact runs only */
   cv_data cv;                /* control variates: the surrogate and its affine data */
   const cv_data *cvp;        /* &cv with control variates, else NULL */
+  uint32_t *mirror;          /* antithetic pairs on a finite data set: the sample mirror (N), else NULL */
   nested_progress np;
 } weak_run;
+
+/* Antithetic pairs: every raw observable averages its value with the mirror half's (particles shifted
+ * by the width of the run it belongs to), and a finite data set's sample mirror at the first start. */
+static int prepare_antithetic(weak_run *w) {
+  const sgdl_study_spec *sp = w->sp;
+  const int inner = (w->cvp ? 2 : 1) * sp->P;
+  for (int o = 0; o < w->rl.n_raw; o++) w->rl.raw[o].anti = inner;
+  for (int o = 0; o < w->rlp.n_raw; o++) w->rlp.raw[o].anti = 2 * inner;
+  if (!sp->prob->n_data) return SGDL_OK;
+  w->mirror = malloc(sizeof *w->mirror * sp->prob->n_data);
+  if (!w->mirror) return sgdl_fail(w->ctx, SGDL_ENOMEM, "out of memory");
+  return sgdl_sample_mirror(w->ctx, sp->prob, sp->x0, w->mirror);
+}
 
 /* Allocate the result arrays and prepare the raw lists, coupling flags, affine data and statistic names. */
 static int prepare(weak_run *w) {
@@ -399,7 +422,7 @@ static int prepare(weak_run *w) {
   w->diff = calloc((size_t)sp->n_models * r->n_stat + 1, sizeof *w->diff);
   int rc = (r->series && r->errors && r->orders && r->stat_names) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   if (!rc && !w->diff) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
-  if (!rc && sp->variance_reduction == SGDL_VR_CONTROL_VARIATE && !sp->exact) {
+  if (!rc && (sp->variance_reduction & SGDL_VR_CONTROL_VARIATE) && !sp->exact) {
     rc = sgdl_problem_affine_surrogate(ctx, sp->prob, sp->x0, &w->cv.sur);
     if (!rc) rc = sgdl_affine_extract(ctx, w->cv.sur, &w->cv.aff);
     if (!rc) w->cvp = &w->cv;
@@ -414,6 +437,7 @@ static int prepare(weak_run *w) {
   }
   if (!rc && any_coupled) rc = build_raw(ctx, sp, 1, w->cvp ? w->cv.sur : NULL, &w->rlp);
   if (!rc && sp->exact) rc = sgdl_affine_extract(ctx, sp->prob, &w->aff);
+  if (!rc && (sp->variance_reduction & SGDL_VR_ANTITHETIC)) rc = prepare_antithetic(w);
   for (int s = 0; s < r->n_stat && !rc; s++) {
     if (s < sp->n_obs) snprintf(r->stat_names[s], 48, "%s", sp->obs[s].name);
     else snprintf(r->stat_names[s], 48, "cov[%d,%d]", sp->cov_pairs[2 * (s - sp->n_obs)], sp->cov_pairs[2 * (s - sp->n_obs) + 1]);
@@ -435,10 +459,10 @@ static int run_talay_tubaro(weak_run *w, const char *name, double lr, int m, sgd
   const raw_list *use = cpl ? &w->rlp : &w->rl;
   int rc = (coarse && (!cpl || dc)) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   w->np.span /= 3; /* the coarse run costs a third of the pair, the fine run two thirds */
-  if (!rc) rc = run_mc(ctx, sp, use, m, w->cvp, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse, dc);
+  if (!rc) rc = run_mc(ctx, sp, use, m, w->cvp, w->mirror, name, lr, (uint32_t)(2 * m), sp->par.substeps, coarse, dc);
   w->np.base += w->np.span;
   w->np.span *= 2;
-  if (!rc) rc = run_mc(ctx, sp, use, m, w->cvp, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out, df);
+  if (!rc) rc = run_mc(ctx, sp, use, m, w->cvp, w->mirror, name, lr, (uint32_t)(2 * m + 1), 2 * sp->par.substeps, out, df);
   for (int s = 0; s < ns && !rc; s++)
     for (uint64_t t = 0; t < out[s].n_times; t++) {
       out[s].mean[t] = 2 * out[s].mean[t] - coarse[s].mean[t];
@@ -473,8 +497,8 @@ static int run_one(weak_run *w, int li, int m) {
   if (sp->exact) rc = run_exact(ctx, sp, &w->aff, m, name, lr, out);
   else if (m > 0 && sp->talay_tubaro && sgdl_stepper_find(name)->desc.noise != SGDL_NOISE_SAMPLED) rc = run_talay_tubaro(w, name, lr, m, out);
   else if (m > 0 && r->coupled[m - 1])
-    rc = run_mc(ctx, sp, &w->rlp, m, w->cvp, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, w->diff + (size_t)(m - 1) * r->n_stat);
-  else rc = run_mc(ctx, sp, &w->rl, m, w->cvp, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
+    rc = run_mc(ctx, sp, &w->rlp, m, w->cvp, w->mirror, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, w->diff + (size_t)(m - 1) * r->n_stat);
+  else rc = run_mc(ctx, sp, &w->rl, m, w->cvp, w->mirror, name, lr, (uint32_t)(2 * m), sp->par.substeps, out, NULL);
   ctx->progress = w->np.outer;
   ctx->progress_user = w->np.outer_user;
   return rc;
@@ -558,6 +582,7 @@ int sgdl_study_run(sgdl_ctx *ctx, const sgdl_study_spec *sp, sgdl_study_result *
   sgdl_affine_free(&w.aff);
   sgdl_affine_free(&w.cv.aff);
   sgdl_problem_destroy(w.cv.sur);
+  free(w.mirror);
   r->seconds = sgdl_now() - t0;
   if (rc) sgdl_study_result_free(r);
   return rc;
