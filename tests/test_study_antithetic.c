@@ -73,7 +73,7 @@ static void check_mirror(sgdl_ctx *ctx, const sgdl_problem *p) {
   uint32_t *map = malloc(sizeof *map * N);
   char *seen = calloc(N, 1);
   double *g = malloc(sizeof *g * N * 3), mean[3] = {0, 0, 0};
-  CHECK(sgdl_sample_mirror(ctx, p, x0, map) == 0, "sample mirror: %s", ctx->msg);
+  CHECK(sgdl_sample_mirror(ctx, p, 1, x0, map) == 0, "sample mirror: %s", ctx->msg);
   int perm = 1;
   for (size_t n = 0; n < N; n++) {
     perm &= map[n] < N && !seen[map[n]];

@@ -213,11 +213,12 @@ int sgdl_stepper_create_twin(sgdl_ctx *ctx, sgdl_stepper *main, sgdl_stepper *sh
  * Each half keeps the inner stepper's law; the halves are negatively correlated. Takes ownership
  * of inner (destroyed on failure too). */
 int sgdl_stepper_create_antithetic(sgdl_ctx *ctx, sgdl_stepper *inner, const uint32_t *index_map, sgdl_stepper **out);
-/* The sample mirror of a finite data set at x: the permutation sigma of 0..N-1 that minimises
- * sum_i |xi_i + xi_sigma(i)|^2, xi_i = grad l_i(x) - grad L(x) the sample's gradient noise (an optimal
- * assignment of the noise to its reflection, O(N^3), N <= 2048), so that the mirrored sample's noise
- * is as close to the negative of the original's as a permutation allows. map: N entries. */
-int sgdl_sample_mirror(sgdl_ctx *ctx, const sgdl_problem *prob, const double *x, uint32_t *map);
+/* The sample mirror of a finite data set at the npts points pts [npts][d]: the permutation sigma of
+ * 0..N-1 that minimises sum_points sum_i |xi_i + xi_sigma(i)|^2, xi_i = grad l_i(x) - grad L(x) the
+ * sample's gradient noise at the point (an optimal assignment of the noise to its reflection, O(N^3),
+ * N <= 2048), so that the mirrored sample's noise is as close to the negative of the original's as a
+ * permutation allows. map: N entries. */
+int sgdl_sample_mirror(sgdl_ctx *ctx, const sgdl_problem *prob, int npts, const double *pts, uint32_t *map);
 
 /* Optimiser rules on a flat parameter vector, shared by the lane steppers and the network
  * trainer (one copy of each rule). `aux` holds naux_of(algo)*n doubles, zero at k = 0.

@@ -141,7 +141,7 @@ static int assign_min_cost(int n, const double *C, uint32_t *col_of) {
   return ok;
 }
 
-int sgdl_sample_mirror(sgdl_ctx *ctx, const sgdl_problem *prob, const double *x, uint32_t *map) {
+int sgdl_sample_mirror(sgdl_ctx *ctx, const sgdl_problem *prob, int npts, const double *pts, uint32_t *map) {
   const size_t N = prob->n_data;
   const int d = prob->dim;
   if (!N || !prob->type->grad_sample)
@@ -150,21 +150,24 @@ int sgdl_sample_mirror(sgdl_ctx *ctx, const sgdl_problem *prob, const double *x,
   if (N > 2048)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--variance-reduction antithetic: the sample mirror is an O(N^3) assignment, "
                      "limited to N <= 2048 (N = %zu)", N);
-  double *xi = malloc(sizeof *xi * N * (size_t)d), *mean = calloc((size_t)d, sizeof *mean), *C = malloc(sizeof *C * N * N);
+  double *xi = malloc(sizeof *xi * N * (size_t)d), *mean = malloc(sizeof *mean * (size_t)d), *C = calloc(N * N, sizeof *C);
   int rc = xi && mean && C ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory for the sample mirror (N = %zu)", N);
-  for (size_t n = 0; n < N && !rc; n++) {
-    prob->type->grad_sample(prob, x, n, xi + n * d);
-    for (int i = 0; i < d; i++) mean[i] += xi[n * d + i] / (double)N;
-  }
-  for (size_t n = 0; n < N && !rc; n++) /* centred: a shift changes every assignment's cost by the same amount */
-    for (int i = 0; i < d; i++) xi[n * d + i] -= mean[i];
-  /* |xi_i + xi_j|^2 = |xi_i|^2 + |xi_j|^2 + 2 xi_i . xi_j: over permutations only the dot products differ */
-  for (size_t a = 0; a < N && !rc; a++)
-    for (size_t b = 0; b < N; b++) {
-      double s = 0;
-      for (int i = 0; i < d; i++) s += xi[a * d + i] * xi[b * d + i];
-      C[a * N + b] = s;
+  for (int k = 0; k < npts && !rc; k++) {
+    memset(mean, 0, sizeof *mean * (size_t)d);
+    for (size_t n = 0; n < N; n++) {
+      prob->type->grad_sample(prob, pts + (size_t)k * d, n, xi + n * d);
+      for (int i = 0; i < d; i++) mean[i] += xi[n * d + i] / (double)N;
     }
+    for (size_t n = 0; n < N; n++) /* centred: a shift changes every assignment's cost by the same amount */
+      for (int i = 0; i < d; i++) xi[n * d + i] -= mean[i];
+    /* |xi_i + xi_j|^2 = |xi_i|^2 + |xi_j|^2 + 2 xi_i . xi_j: over permutations only the dot products differ */
+    for (size_t a = 0; a < N; a++)
+      for (size_t b = 0; b < N; b++) {
+        double s = 0;
+        for (int i = 0; i < d; i++) s += xi[a * d + i] * xi[b * d + i];
+        C[a * N + b] += s;
+      }
+  }
   if (!rc && !assign_min_cost((int)N, C, map)) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory for the sample mirror");
   free(xi);
   free(mean);
