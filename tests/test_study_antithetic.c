@@ -24,11 +24,11 @@
 #define N_LR 2
 #define N_SEEDS 6
 
-static sgdl_problem *make(sgdl_ctx *ctx) {
+static sgdl_problem *make(sgdl_ctx *ctx, int N) {
   sgdl_problem_spec spec;
   sgdl_problem_spec_init(&spec);
   spec.name = "linreg";
-  spec.gen_n = 256;
+  spec.gen_n = N;
   spec.gen_d = 3;
   spec.gen_seed = 1;
   sgdl_problem *p = NULL;
@@ -95,11 +95,47 @@ static void check_mirror(sgdl_ctx *ctx, const sgdl_problem *p) {
   free(g);
 }
 
+/* sum_i xi_i . xi_sigma(i) at x0 (the cost the mirror minimises, up to a constant) */
+static double mirror_cost(const double *g, const int *sigma, int N) {
+  double c = 0;
+  for (int n = 0; n < N; n++)
+    for (int i = 0; i < 3; i++) c += g[3 * n + i] * g[3 * sigma[n] + i];
+  return c;
+}
+
+/* N = 7: the mirror's cost is the least over all 5040 permutations (Heap's algorithm). */
+static void check_assignment(sgdl_ctx *ctx, const sgdl_problem *p) {
+  enum { N = 7 };
+  uint32_t map[N];
+  double g[3 * N];
+  int sigma[N], c[N] = {0}, mine[N];
+  CHECK(sgdl_sample_mirror(ctx, p, 1, x0, map) == 0, "sample mirror N = 7: %s", ctx->msg);
+  for (int n = 0; n < N; n++) {
+    p->type->grad_sample(p, x0, (size_t)n, g + 3 * n);
+    sigma[n] = n;
+    mine[n] = (int)map[n] % N;
+  }
+  double best = mirror_cost(g, sigma, N);
+  for (int i = 1; i < N;) {
+    if (c[i] < i) {
+      const int a = i % 2 ? c[i] : 0, t = sigma[a];
+      sigma[a] = sigma[i];
+      sigma[i] = t;
+      best = fmin(best, mirror_cost(g, sigma, N));
+      c[i]++;
+      i = 1;
+    } else c[i++] = 0;
+  }
+  CHECK_ABS(mirror_cost(g, mine, N), best, 1e-12 * fabs(best) + 1e-15, "sample mirror N = 7: the least-cost permutation");
+}
+
 int main(void) {
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
-  sgdl_problem *lin = make(&ctx);
+  sgdl_problem *lin = make(&ctx, 256), *tiny = make(&ctx, 7);
   check_mirror(&ctx, lin);
+  check_assignment(&ctx, tiny);
+  sgdl_problem_destroy(tiny);
   const int n = N_MOD * N_LR * N_OBS;
 
   sgdl_study_result ex, plain, anti[N_SEEDS];
