@@ -108,4 +108,13 @@ check "results.json records variance_reduction" grep -q '"variance_reduction":[[
 check "no variance_reduction key without the flag" bash -c "! grep -q variance_reduction $TMP/cvx/results.json"
 expect_fail "control variates need a data set" "--variance-reduction" -- $S weak --problem double-well --paths 100 --variance-reduction control-variate
 expect_fail "control variates: bad choice" "--variance-reduction" -- $S weak --problem linreg --variance-reduction importance
+# Antithetic pairs: run on finite data and on additive noise, recorded; odd --paths refused.
+expect_ok "antithetic pairs on linreg" -- $S weak --problem linreg --data "$TMP/data.csv" --lr 0.1,0.05 --T 1 --paths 100 \
+  --models sme1,smf2 --variance-reduction antithetic --out "$TMP/anti"
+check "results.json records antithetic" grep -q '"variance_reduction":[[:space:]]*"antithetic"' "$TMP/anti/results.json"
+expect_ok "antithetic pairs with control variates" -- $S weak --problem linreg --data "$TMP/data.csv" --lr 0.1 --T 1 --paths 100 \
+  --models smf2 --variance-reduction antithetic,control-variate --out "$TMP/anticv"
+expect_ok "antithetic pairs on additive noise" -- $S weak --problem double-well --lr 0.1 --T 1 --paths 100 --models sme1 \
+  --variance-reduction antithetic --out "$TMP/antidw"
+expect_fail "antithetic pairs need even --paths" "--paths" -- $S weak --problem linreg --paths 101 --variance-reduction antithetic
 finish
