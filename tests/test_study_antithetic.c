@@ -190,7 +190,7 @@ int main(void) {
     CHECK_ABS(both.errors[i].value, e, tol, "linreg antithetic + control-variate weak error = exact");
   }
   sgdl_study_result odd;
-  CHECK(run(&ctx, lin, 0, SGDL_VR_ANTITHETIC, 2, 401, 11, &odd) == SGDL_EINVAL && strstr(ctx.msg, "--variance-reduction"),
+  CHECK(run(&ctx, lin, 0, SGDL_VR_ANTITHETIC, 2, 401, 11, &odd) == SGDL_EINVAL && strstr(ctx.msg, "--paths"),
         "odd --paths refused, naming the flag: %s", ctx.msg);
   sgdl_study_result_free(&a1);
   sgdl_study_result_free(&both);
