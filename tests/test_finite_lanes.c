@@ -9,6 +9,7 @@
  *     where the logistic saturates and exp underflows);
  *   - the lane-block Hessian products (hvp_lanes) of linreg and logreg against hvp lane by lane,
  *     and logreg's against its naive per-lane twin sgdl_logreg_hvp_lanes_naive (1e-13 relative);
+ *     meanfield's kernels (5 and 40 neurons: the second runs in chunks of lanes) bitwise;
  *   - the SME noise form chosen at plan time (sgdl_noise_form, stepper->noise_form);
  *   - the law of the N-column SME noise and of the lane flow noise: SME1, SME2 and SMF2 on linreg
  *     with N = 256, d = 3 against exact moments (within 4.5 standard errors at every time). */
@@ -189,9 +190,9 @@ int main(void) {
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
   sgdl_problem *lin = make(&ctx, "linreg", 256, 3, 0), *log = make(&ctx, "logreg", 40, 5, 0),
-               *mf = make(&ctx, "meanfield", 12, 2, 5);
-  CHECK(lin && log && mf, "problems");
-  if (!lin || !log || !mf) return check_done();
+               *mf = make(&ctx, "meanfield", 12, 2, 5), *mf40 = make(&ctx, "meanfield", 6, 2, 40);
+  CHECK(lin && log && mf && mf40, "problems");
+  if (!lin || !log || !mf || !mf40) return check_done();
   for (int W = 1; W <= SGDL_LANES; W += SGDL_LANES - 1) {
     check_kernels(lin, W);
     check_kernels(log, W);
@@ -201,6 +202,9 @@ int main(void) {
     check_hvp_lanes(lin, W, 0.7);
     check_hvp_lanes(log, W, 0.7);
     check_hvp_lanes(log, W, 300.0);
+    check_kernels(mf40, W);
+    check_hvp_lanes(mf, W, 0.7);
+    check_hvp_lanes(mf40, W, 0.7);
   }
   sgdl_algo_params par;
   sgdl_algo_params_init(&par);
@@ -217,5 +221,6 @@ int main(void) {
   sgdl_problem_destroy(lin);
   sgdl_problem_destroy(log);
   sgdl_problem_destroy(mf);
+  sgdl_problem_destroy(mf40);
   return check_done();
 }

@@ -70,6 +70,30 @@ int main(void) {
     for (int j = 0; j < 3; j++) ref += G[i * 3 + j] * zz[j];
     CHECK_ABS(na[i], ref, 1e-14, "noise_apply = G z");
   }
+  /* The lane driver forms it as one weighted lane pass, weights zbar - z_j (model_terms.c):
+   * bitwise noise_apply per lane (two lanes: X and 0.8 X, normals z and -z/2). */
+  {
+    enum { W = 2 };
+    double XL[6 * W], u[3 * W], out[6 * W], zl[3], nl[6];
+    double *work = malloc(sizeof(double) * (size_t)sgdl_problem_lanes_work(p));
+    for (int i = 0; i < 6; i++) XL[i * W] = X[i], XL[i * W + 1] = 0.8 * X[i];
+    for (int l = 0; l < W; l++) {
+      double zs = 0;
+      for (int j = 0; j < 3; j++) zs += l ? -zz[j] / 2 : zz[j];
+      for (int j = 0; j < 3; j++) u[j * W + l] = zs / 3 - (l ? -zz[j] / 2 : zz[j]);
+    }
+    sgdl_problem_grad_sum_lanes(p, W, XL, 3, NULL, u, out, work);
+    int same = 1;
+    for (int l = 0; l < W; l++) {
+      double xl[6];
+      for (int i = 0; i < 6; i++) xl[i] = XL[i * W + l];
+      for (int j = 0; j < 3; j++) zl[j] = l ? -zz[j] / 2 : zz[j];
+      p->type->noise_apply(p, xl, zl, nl);
+      for (int i = 0; i < 6; i++) same &= nl[i] == out[i * W + l];
+    }
+    CHECK(same, "the weighted lane pass is bitwise noise_apply per lane");
+    free(work);
+  }
   /* Exact Hessian-vector product against central differences of the gradient. */
   const double v[6] = {0.3, -0.2, 0.7, 0.1, -0.5, 0.4};
   double hv[6], gp[6], gm[6], Xp[6], Xm[6];

@@ -109,10 +109,12 @@ void sgdl_ensemble_result_free(sgdl_ensemble_result *res);
 /* Deep copy of src into *dst (allocates; free with sgdl_ensemble_result_free). */
 int sgdl_ensemble_result_copy(sgdl_ctx *ctx, const sgdl_ensemble_result *src, sgdl_ensemble_result *dst);
 /* Merge the ensemble `add` (disjoint replicas of the same plan) into `acc`: means and variances
- * by Chan's update, standard errors from the merged variance, and chunk c's sums and counts added
- * to acc's chunk c (the merged chunks stay disjoint groups for the jackknife). Deterministic:
- * merging the same results in the same order gives the same bits. acc with paths == 0 (zeroed)
- * becomes a copy of add. Returns SGDL_EINVAL if the shapes (observables, times, chunks) differ. */
+ * by Chan's update, standard errors from the merged variance; add's chunks become new jackknife
+ * groups of acc while it has fewer than SGDL_DRIVE_MAX_CHUNKS, then each is added to one group in
+ * turn (groups stay disjoint sets of replicas, so rounds of one chunk each still give a jackknife).
+ * Deterministic: merging the same results in the same order gives the same bits. acc with
+ * paths == 0 (zeroed) becomes a copy of add. Returns SGDL_EINVAL if the shapes (observables,
+ * times) differ, SGDL_ENOMEM if growing the groups fails. */
 int sgdl_ensemble_result_merge(sgdl_ctx *ctx, sgdl_ensemble_result *acc, const sgdl_ensemble_result *add);
 
 /* Jackknife over chunks for a derived statistic f(means of several observables at one time):

@@ -89,7 +89,8 @@ static void sigma1_finite(const sgdl_problem *p, const double *x, double *S, dou
  * N-column SME (exact_flow 0): one weighted pass, weights zbar - z_i (zbar = mean z), since
  * grad L = mean_i grad l_i gives sum_i z_i G_i = sum_i (zbar - z_i) grad l_i.
  * Flow (exact_flow 1): (sum_i z_i) grad L - sum_i z_i grad l_i with grad L as grad computes it,
- * rounded exactly as the per-lane loop that preceded it (bitwise the same numbers). */
+ * rounded exactly as the per-lane loop that preceded it (bitwise the same numbers); a type with
+ * noise_apply (meanfield) forms its flow noise as that one weighted pass (exact_flow 0). */
 static void noise_lanes(const sgdl_problem *p, int exact_flow, int W, const double *X, const double *z, double amp,
                         double *Xout, double *work) {
   const int d = p->dim, N = (int)p->n_data;
@@ -121,8 +122,9 @@ void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, co
   const sgdl_model_impl *m = s->impl;
   const int d = p->dim, K = p->n_noise;
   const double amp = m->c0 * sqrt(s->par.lr * s->cB * h);
-  if (p->n_data && !m->factor && ((!smf && m->ncol) || (smf && !p->type->noise_apply))) {
-    noise_lanes(p, smf, W, X, z, amp, Xout, work);
+  if (p->n_data && !m->factor && ((!smf && m->ncol) || smf)) {
+    /* a finite-data type with its own noise_apply forms the flow's product as the N-column pass */
+    noise_lanes(p, smf && !p->type->noise_apply, W, X, z, amp, Xout, work);
     return;
   }
   if (m->factor) { /* constant noise: Xout += amp * F z, F = Sigma_1^{1/2} (d x d) or sqrt(w) G (d x K) */

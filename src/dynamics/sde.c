@@ -90,7 +90,7 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
    * cached in aux between calls, so each Philox output is used in full even when nz = 1. */
   s->naux = (m->noisy ? m->nz : 0) + (m->under ? d : 0); /* [normal cache | V (usme)] */
   /* the branch sgdl_model_noise takes: lane kernels for a finite data set's N-column SME and flow */
-  const int lane_noise = p->n_data && !m->factor && ((!m->smf && m->ncol) || (m->smf && !p->type->noise_apply));
+  const int lane_noise = p->n_data && !m->factor && ((!m->smf && m->ncol) || m->smf);
   long total = 2L * (m->nz > 0 ? m->nz : 1) * SGDL_LANES + 5L * d * SGDL_LANES +
                sgdl_model_work_for(p, m->noisy && !lane_noise);
   (void)P;

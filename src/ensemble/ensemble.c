@@ -57,14 +57,39 @@ int sgdl_ensemble_result_copy(sgdl_ctx *ctx, const sgdl_ensemble_result *src, sg
   return SGDL_OK;
 }
 
+/* Grow acc's chunk arrays to G groups (new groups empty). */
+static int grow_chunks(sgdl_ctx *ctx, sgdl_ensemble_result *acc, int G) {
+  const size_t stat = (size_t)acc->n_obs * acc->n_times, Ga = (size_t)acc->n_chunks;
+  double *sum = sgdl_alloc(ctx, stat * (size_t)G + 1, sizeof(double)), *n = sgdl_alloc(ctx, (size_t)G + 1, sizeof(double));
+  if (!sum || !n) {
+    sgdl_free(sum);
+    sgdl_free(n);
+    return SGDL_ENOMEM;
+  }
+  memcpy(sum, acc->chunk_sum, sizeof(double) * stat * Ga);
+  memcpy(n, acc->chunk_n, sizeof(double) * Ga);
+  sgdl_free(acc->chunk_sum);
+  sgdl_free(acc->chunk_n);
+  acc->chunk_sum = sum;
+  acc->chunk_n = n;
+  acc->n_chunks = G;
+  return SGDL_OK;
+}
+
 int sgdl_ensemble_result_merge(sgdl_ctx *ctx, sgdl_ensemble_result *acc, const sgdl_ensemble_result *add) {
   if (acc->paths == 0) {
     sgdl_ensemble_result_free(acc);
     return sgdl_ensemble_result_copy(ctx, add, acc);
   }
-  if (acc->n_obs != add->n_obs || acc->n_times != add->n_times || acc->n_chunks != add->n_chunks)
+  if (acc->n_obs != add->n_obs || acc->n_times != add->n_times)
     return sgdl_fail(ctx, SGDL_EINVAL, "ensemble merge: the two ensembles have different shapes");
-  const size_t stat = (size_t)acc->n_obs * acc->n_times, G = (size_t)acc->n_chunks;
+  const size_t stat = (size_t)acc->n_obs * acc->n_times;
+  const int Ga = acc->n_chunks, Gb = add->n_chunks;
+  /* add's chunks become groups of their own while there is room (a round of 200 replicas is one
+   * chunk: merged rounds must not stay one jackknife group), then fold in turn into the groups */
+  const uint64_t base = Ga < MAX_CHUNKS ? (uint64_t)Ga : (acc->paths / (add->paths ? add->paths : 1)) * (uint64_t)Gb;
+  const int G = Ga + Gb < MAX_CHUNKS ? Ga + Gb : MAX_CHUNKS;
+  if (G > Ga && grow_chunks(ctx, acc, G)) return SGDL_ENOMEM;
   const double na = (double)acc->paths, nb = (double)add->paths;
   for (size_t k = 0; k < stat; k++) {
     double n = na, mu = acc->mean[k], m2 = acc->var[k] * (na - 1);
@@ -73,8 +98,11 @@ int sgdl_ensemble_result_merge(sgdl_ctx *ctx, sgdl_ensemble_result *acc, const s
     acc->var[k] = n > 1 ? m2 / (n - 1) : 0;
     acc->se[k] = sqrt(acc->var[k] / n);
   }
-  for (size_t i = 0; i < stat * G; i++) acc->chunk_sum[i] += add->chunk_sum[i];
-  for (size_t c = 0; c < G; c++) acc->chunk_n[c] += add->chunk_n[c];
+  for (int c = 0; c < Gb; c++) {
+    const size_t g = (size_t)((base + (uint64_t)c) % MAX_CHUNKS);
+    for (size_t i = 0; i < stat; i++) acc->chunk_sum[g * stat + i] += add->chunk_sum[(size_t)c * stat + i];
+    acc->chunk_n[g] += add->chunk_n[c];
+  }
   acc->paths += add->paths;
   return SGDL_OK;
 }

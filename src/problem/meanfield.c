@@ -8,14 +8,20 @@
  *   and SMF2 on it is the distribution-dependent SMF of GKK for the empirical measure
  *     (the drift identity of SPEC 3.4, test T23).
  * The loss observable is therefore n R_n; divide by n for the risk. Hessian-vector products are
- * exact (R-operator). Lane kernels (full gradient, weighted per-sample sums) vectorise the
- * neuron sums over a block of lanes; tanh stays a scalar libm call. Does not: other activations or losses, biases, or a hidden width of its own. */
+ * exact (R-operator). The activation is the branch-free sgdl_tanh_poly (sgdlab/vmath.h, <= 4 ulp
+ * from libm's tanh) everywhere, scalar calls included, so the lane kernels (full gradient,
+ * weighted per-sample sums, Hessian products) vectorise tanh with the neuron sums over a block of
+ * lanes and return bitwise what the scalar calls return, for any number of neurons (lanes are
+ * taken in chunks whose activations fit the kernel's buffer). The flow's noise sum_j z_j G_j is
+ * one weighted pass (noise_apply; the lane driver forms it with grad_sum_lanes, model_terms.c).
+ * Does not: other activations or losses, biases, or a hidden width of its own. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "problem/problem_impl.h"
 #include "sgdlab/rng.h"
+#include "sgdlab/vmath.h"
 
 typedef struct {
   sgdl_dataset ds; /* first: sgdl_problem_data reads it; X = z_j (N x p), y */
@@ -36,7 +42,7 @@ static double mf_forward(const mf_impl *m, const double *X, size_t j, double *t,
       a += xk[1 + i] * z[i];
       if (V) b += V[(size_t)k * (1 + p) + 1 + i] * z[i];
     }
-    t[k] = tanh(a);
+    t[k] = sgdl_tanh_poly(a);
     if (u) u[k] = b;
     f += xk[0] * t[k];
   }
@@ -130,75 +136,73 @@ static void mf_noise_apply(const sgdl_problem *pr, const double *X, const double
   mf_weighted(pr, X, w, 0, out);
 }
 
-/* The lane form of the sums above over a block of W lanes (X[i*W + l]): for samples n(b, l)
- * (idx[b*W + l], or b when idx is NULL) out = sum_b coef_b,l dPhi_b with coef = r (weighted 0:
- * bitwise the sum of mf_grad_sample), or coef = w_b,l r (w given) or wconst r (w NULL), as
- * mf_weighted forms it. work: t[n][W], f, a, coef [W] (n <= dim, see sgdl_problem_lanes_work). */
-static void mf_sum_lanes(const sgdl_problem *pr, int W, const double *X, int nb, const uint32_t *idx, int weighted,
+/* The lane form of the sums above over nl lanes of a block of stride W (X[i*W + l], l < nl): for
+ * samples n(b, l) (idx[b*W + l], or b when idx is NULL) out = sum_b coef_b,l dPhi_b with coef = r
+ * (weighted 0: bitwise the sum of mf_grad_sample), or coef = w_b,l r (w given) or wconst r (w
+ * NULL), as mf_weighted forms it. work: t[n][nl], f, a, coef [nl]. */
+static void mf_sum_lanes(const mf_impl *m, int W, int nl, const double *X, int nb, const uint32_t *idx, int weighted,
                          const double *w, double wconst, double *out, double *work) {
-  const mf_impl *m = pr->impl;
   const int n = m->n, p = m->p, per = 1 + p;
   const double *restrict Z = m->ds.X;
-  double *restrict t = work, *restrict f = t + (size_t)n * W, *restrict a = f + W, *restrict cf = a + W;
-  memset(out, 0, sizeof(double) * (size_t)pr->dim * W);
+  double *restrict t = work, *restrict f = t + (size_t)n * nl, *restrict a = f + nl, *restrict cf = a + nl;
+  for (int i = 0; i < n * per; i++) memset(out + (size_t)i * W, 0, sizeof(double) * (size_t)nl);
   for (int b = 0; b < nb; b++) {
     const uint32_t *ib = idx ? idx + (size_t)b * W : NULL;
 #define MF_SAMPLE(l) (ib ? (size_t)ib[l] : (size_t)b)
-    for (int l = 0; l < W; l++) f[l] = 0;
+    for (int l = 0; l < nl; l++) f[l] = 0;
     for (int k = 0; k < n; k++) {
       const double *restrict ck = X + (size_t)k * per * W;
-      double *restrict tk = t + (size_t)k * W;
-      for (int l = 0; l < W; l++) a[l] = 0;
+      double *restrict tk = t + (size_t)k * nl;
+      for (int l = 0; l < nl; l++) a[l] = 0;
       for (int i = 0; i < p; i++) {
         const double *restrict wi = X + ((size_t)k * per + 1 + i) * W;
-        for (int l = 0; l < W; l++) a[l] += wi[l] * Z[MF_SAMPLE(l) * p + i];
+        for (int l = 0; l < nl; l++) a[l] += wi[l] * Z[MF_SAMPLE(l) * p + i];
       }
-      for (int l = 0; l < W; l++) {
-        tk[l] = tanh(a[l]);
+      for (int l = 0; l < nl; l++) {
+        tk[l] = sgdl_tanh_poly(a[l]);
         f[l] += ck[l] * tk[l];
       }
     }
-    for (int l = 0; l < W; l++) {
+    for (int l = 0; l < nl; l++) {
       const double r = f[l] / n - m->ds.y[MF_SAMPLE(l)];
       cf[l] = !weighted ? r : (w ? w[(size_t)b * W + l] : wconst) * r;
     }
     for (int k = 0; k < n; k++) {
-      const double *restrict ck = X + (size_t)k * per * W, *restrict tk = t + (size_t)k * W;
+      const double *restrict ck = X + (size_t)k * per * W, *restrict tk = t + (size_t)k * nl;
       double *restrict ok = out + (size_t)k * per * W;
-      for (int l = 0; l < W; l++) {
+      for (int l = 0; l < nl; l++) {
         ok[l] += cf[l] * tk[l];
         a[l] = cf[l] * ck[l] * (1 - tk[l] * tk[l]);
       }
       for (int i = 0; i < p; i++) {
         double *restrict oi = ok + (size_t)(1 + i) * W;
-        for (int l = 0; l < W; l++) oi[l] += a[l] * Z[MF_SAMPLE(l) * p + i];
+        for (int l = 0; l < nl; l++) oi[l] += a[l] * Z[MF_SAMPLE(l) * p + i];
       }
     }
 #undef MF_SAMPLE
   }
 }
 
+/* work holds sgdl_problem_lanes_work() >= (4 + dim) SGDL_LANES doubles: a whole block (n <= dim). */
 static void mf_grad_sum_lanes(const sgdl_problem *pr, int W, const double *X, int nb, const uint32_t *idx,
                               const double *w, double *out, double *work) {
-  mf_sum_lanes(pr, W, X, nb, idx, w != NULL, w, 0, out, work);
+  mf_sum_lanes(pr->impl, W, W, X, nb, idx, w != NULL, w, 0, out, work);
 }
 
-/* grad of n R_n over a block of lanes, bitwise mf_grad per lane. The activations need n W
- * doubles: on the stack for up to 16 neurons per 256 lanes, otherwise one lane at a time. */
+/* Lanes per chunk of a kernel whose buffer of `cap` doubles holds `per_lane` doubles a lane. */
+static int mf_chunk(int W, long cap, long per_lane) {
+  const long c = cap / per_lane;
+  return c >= W ? W : c < 1 ? 1 : (int)c;
+}
+
+/* grad of n R_n over a block of lanes, bitwise mf_grad per lane, in chunks of lanes whose
+ * activations (n + 3 doubles a lane) fit the buffer. */
 static void mf_grad_lanes(const sgdl_problem *pr, int W, const double *X, double *G) {
   const mf_impl *m = pr->impl;
   double work[(16 + 3) * 256];
-  if ((long)(m->n + 3) * W <= (long)(sizeof work / sizeof work[0])) {
-    mf_sum_lanes(pr, W, X, (int)m->ds.N, NULL, 1, NULL, 1.0 / (double)m->ds.N, G, work);
-    return;
-  }
-  const int d = pr->dim;
-  double x[4096] = {0}, g[4096];
-  for (int l = 0; l < W; l++) {
-    for (int i = 0; i < d; i++) x[i] = X[(size_t)i * W + l];
-    mf_grad(pr, x, g);
-    for (int i = 0; i < d; i++) G[(size_t)i * W + l] = g[i];
-  }
+  const int c = mf_chunk(W, (long)(sizeof work / sizeof work[0]), m->n + 3L);
+  for (int l0 = 0; l0 < W; l0 += c)
+    mf_sum_lanes(m, W, l0 + c <= W ? c : W - l0, X + l0, (int)m->ds.N, NULL, 1, NULL, 1.0 / (double)m->ds.N, G + l0, work);
 }
 
 /* Exact Hessian-vector product of n R_n (R-operator on the forward pass). */
@@ -225,6 +229,71 @@ static void mf_hvp(const sgdl_problem *pr, const double *X, const double *V, dou
   }
 }
 
+/* mf_hvp over nl lanes of a block of stride W, each term rounded as mf_hvp rounds it (bitwise its
+ * output per lane). work: t, u [n][nl], then f, df, a, b, cf, cd [nl]. */
+static void mf_hvp_chunk(const mf_impl *m, int W, int nl, const double *X, const double *V, double *out, double *work) {
+  const int n = m->n, p = m->p, per = 1 + p;
+  const double invN = 1.0 / (double)m->ds.N;
+  const double *restrict Z = m->ds.X;
+  double *restrict t = work, *restrict u = t + (size_t)n * nl, *restrict f = u + (size_t)n * nl, *restrict df = f + nl,
+                   *restrict a = df + nl, *restrict b = a + nl, *restrict cr = b + nl, *restrict cdr = cr + nl;
+  for (int i = 0; i < n * per; i++) memset(out + (size_t)i * W, 0, sizeof(double) * (size_t)nl);
+  for (size_t j = 0; j < m->ds.N; j++) {
+    const double *z = Z + j * (size_t)p;
+    for (int l = 0; l < nl; l++) f[l] = 0, df[l] = 0;
+    for (int k = 0; k < n; k++) { /* forward: t = tanh(w_k . z), u = v_k,w . z, f = sum c t */
+      const double *restrict ck = X + (size_t)k * per * W;
+      double *restrict tk = t + (size_t)k * nl, *restrict uk = u + (size_t)k * nl;
+      for (int l = 0; l < nl; l++) a[l] = 0, b[l] = 0;
+      for (int i = 0; i < p; i++) {
+        const double *restrict wi = X + ((size_t)k * per + 1 + i) * W, *restrict vi = V + ((size_t)k * per + 1 + i) * W;
+        for (int l = 0; l < nl; l++) {
+          a[l] += wi[l] * z[i];
+          b[l] += vi[l] * z[i];
+        }
+      }
+      for (int l = 0; l < nl; l++) {
+        tk[l] = sgdl_tanh_poly(a[l]);
+        uk[l] = b[l];
+        f[l] += ck[l] * tk[l];
+      }
+    }
+    for (int k = 0; k < n; k++) { /* df = sum_k dc_k t_k + c_k (1 - t_k^2) u_k */
+      const double *restrict ck = X + (size_t)k * per * W, *restrict dck = V + (size_t)k * per * W;
+      const double *restrict tk = t + (size_t)k * nl, *restrict uk = u + (size_t)k * nl;
+      for (int l = 0; l < nl; l++) df[l] += dck[l] * tk[l] + ck[l] * (1 - tk[l] * tk[l]) * uk[l];
+    }
+    for (int l = 0; l < nl; l++) {
+      cr[l] = f[l] / n - m->ds.y[j]; /* r */
+      cdr[l] = df[l] / n;           /* dr */
+    }
+    for (int k = 0; k < n; k++) {
+      const double *restrict ck = X + (size_t)k * per * W, *restrict dck = V + (size_t)k * per * W;
+      const double *restrict tk = t + (size_t)k * nl, *restrict uk = u + (size_t)k * nl;
+      double *restrict ok = out + (size_t)k * per * W;
+      for (int l = 0; l < nl; l++) {
+        const double c = ck[l], dc = dck[l], r = cr[l], dr = cdr[l];
+        const double s = 1 - tk[l] * tk[l], ds = -2 * tk[l] * s * uk[l];
+        ok[l] += invN * (dr * tk[l] + r * s * uk[l]);
+        a[l] = invN * (dr * c * s + r * dc * s + r * c * ds); /* cw */
+      }
+      for (int i = 0; i < p; i++) {
+        double *restrict oi = ok + (size_t)(1 + i) * W;
+        for (int l = 0; l < nl; l++) oi[l] += a[l] * z[i];
+      }
+    }
+  }
+}
+
+/* Hessian products over a block of lanes (the modified drift of smf2, sme2), in chunks of lanes
+ * whose activations and directions (2n + 6 doubles a lane) fit the buffer. */
+static void mf_hvp_lanes(const sgdl_problem *pr, int W, const double *X, const double *V, double *out) {
+  const mf_impl *m = pr->impl;
+  double work[8192];
+  const int c = mf_chunk(W, (long)(sizeof work / sizeof work[0]), 2L * m->n + 6);
+  for (int l0 = 0; l0 < W; l0 += c) mf_hvp_chunk(m, W, l0 + c <= W ? c : W - l0, X + l0, V + l0, out + l0, work);
+}
+
 static void mf_destroy(sgdl_problem *pr) {
   mf_impl *m = pr->impl;
   if (m) sgdl_problem_dataset_free(&m->ds);
@@ -245,6 +314,7 @@ static const sgdl_problem_type meanfield_type = {
     .noise_apply = mf_noise_apply,
     .grad_sum_lanes = mf_grad_sum_lanes,
     .grad_lanes_exact = 1,
+    .hvp_lanes = mf_hvp_lanes,
 };
 
 int sgdl_meanfield_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *pr) {

@@ -69,6 +69,12 @@ int sgdl_study_rounds_ensemble(sgdl_ctx *ctx, sgdl_study_rounds *rs, double lr, 
 /* Status and projected replicas of one error after M replicas (see study_rounds.h). */
 static int judge(const sgdl_sup_error *e, double precision, double floor_, double M, double *projected) {
   *projected = 0;
+  /* an interval below its own error has no standard error behind it (a covariance's jackknife over
+   * a single chunk of replicas): open, until merged rounds give it groups */
+  if (!(e->hi >= e->value)) {
+    *projected = 2 * M;
+    return SGDL_ROUNDS_OPEN;
+  }
   if (precision > 0 && e->resolved && e->hi - e->lo <= 2 * precision * e->value) return SGDL_ROUNDS_PRECISE;
   if (floor_ > 0 && e->hi < floor_) return SGDL_ROUNDS_BELOW_FLOOR;
   /* half-width now: (hi - lo)/2 when resolved, else the upper reach hi - value (~ z s) */
