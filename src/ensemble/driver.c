@@ -142,14 +142,21 @@ static size_t chunk_record(const sgdl_observer *o, const sgdl_drive_layout *lay,
   return off;
 }
 
-/* A chunk that ran to its end without divergence goes to the store (one thread at a time). */
-static void save_chunk(drive_run *d, int c) {
+/* A chunk that ran to its end without divergence goes to the store (one thread at a time).
+ * Returns the run's save status as seen inside the critical section: d->save_rc is read and
+ * written only there while the threads run (no data race), and after the loop's barrier. */
+static int save_chunk(drive_run *d, int c) {
   sgdl_chunk_store *st = d->pl->store;
+  int rc;
 #pragma omp critical(sgdl_drive_store)
-  if (!d->save_rc) {
-    const size_t bytes = chunk_record(d->o, d->lay, c, d->rec, 1);
-    d->save_rc = st->save(d->ctx, st->self, c, d->rec, bytes);
+  {
+    if (!d->save_rc) {
+      const size_t bytes = chunk_record(d->o, d->lay, c, d->rec, 1);
+      d->save_rc = st->save(d->ctx, st->self, c, d->rec, bytes);
+    }
+    rc = d->save_rc;
   }
+  return rc;
 }
 
 /* The parallel loop over this rank's chunks. */
@@ -174,10 +181,12 @@ static void run_chunks(drive_run *d) {
 #pragma omp for schedule(dynamic, 1)
     for (int c = 0; c < G; c++) {
       if (c % ranks != rank || (d->done && d->done[c])) continue; /* another MPI rank's chunk, or stored */
-      int halt;
+      int halt, no_bufs;
 #pragma omp atomic read
       halt = stop;
-      if (failed || halt) continue;
+#pragma omp atomic read
+      no_bufs = failed;
+      if (no_bufs || halt) continue;
       if (ot->chunk_begin) ot->chunk_begin(o, c);
       uint64_t b0, b1, blk;
       sgdl_drive_chunk_blocks(lay, c, &b0, &b1);
@@ -202,12 +211,9 @@ static void run_chunks(drive_run *d) {
         }
       }
       if (ot->chunk_end) ot->chunk_end(o, c);
-      if (pl->store && blk == b1 && !cm->diverged[c]) {
-        save_chunk(d, c);
-        if (d->save_rc) {
+      if (pl->store && blk == b1 && !cm->diverged[c] && save_chunk(d, c)) {
 #pragma omp atomic write
-          stop = 1;
-        }
+        stop = 1;
       }
     }
     bufs_free(&t);
