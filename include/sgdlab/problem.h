@@ -179,7 +179,8 @@ int sgdl_problem_data(const sgdl_problem *p, size_t *N, int *d, const double **X
  * SGDL_ENOTSUP (naming --variance-reduction) without a data set or for d > 64. */
 int sgdl_problem_affine_surrogate(sgdl_ctx *ctx, const sgdl_problem *p, const double *x_at, sgdl_problem **out);
 
-/* A plugin shared object exports this symbol (see examples/plugin/). It fills p->type, dim,
+/* A plugin shared object exports this symbol (see examples/plugin/), beside its ABI version
+ * (SGDL_PLUGIN_ABI below, checked first). It fills p->type, dim,
  * n_data, n_noise, noise_weight, noise_constant, affine, impl and desc and returns 0; on failure
  * it returns non-zero and writes the reason into p->desc. */
 typedef int (*sgdl_problem_plugin_fn)(sgdl_problem *p, const char *params);
