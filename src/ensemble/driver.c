@@ -258,8 +258,8 @@ static int load_chunks(sgdl_ctx *ctx, drive_run *d, unsigned char **done, unsign
 
 #ifdef SGDL_HAVE_MPI
 /* After the rank sum rank 0 holds every chunk's slots: it hands the chunks the other ranks
- * completed to the store too (their own store does not write), so the checkpoint gets every rank's
- * chunks; then every rank learns whether the saves went through. */
+ * completed to its store too, so a store that writes only on rank 0 (the checkpoint) gets every
+ * rank's chunks; then every rank learns whether the saves went through. */
 static void save_other_ranks_chunks(drive_run *d) {
   if (d->rank == 0 && d->pl->store)
     for (int c = 0; c < d->lay->chunks && !d->save_rc; c++)
