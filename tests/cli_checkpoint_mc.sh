@@ -8,7 +8,8 @@
 #  - a checkpoint from other arguments or another version, or one given where nothing is Monte
 #    Carlo, is refused with a message naming what differs;
 #  - under mpirun (when installed): a 2-rank run with a checkpoint, a 2-rank resume of a killed
-#    1-process checkpoint and a 1-process resume of a 2-rank checkpoint all give the same numbers.
+#    1-process checkpoint and a 1-process resume of a 2-rank checkpoint all give the same numbers,
+#    and the 2-rank checkpoint holds every chunk of both ranks (the 1-process replay appends nothing).
 # ctest-label: slow (about 25 s of CPU; 85 s wall on the shared 2-core machine)
 source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
@@ -72,7 +73,9 @@ if command -v mpirun >/dev/null && ldd "$S" | grep -q libmpi; then
   "$S" "${M[@]}" --out "$TMP/m.one"
   mpirun -np 2 "$S" "${M[@]}" --checkpoint "$TMP/m2.ck" --out "$TMP/m.two" 2>"$TMP/m.err"
   check "mpirun -np 2 with a checkpoint: the numbers of one process ($(head -c 200 "$TMP/m.err"))" same "$TMP/m.two/results.json" "$TMP/m.one/results.json"
+  cp "$TMP/m2.ck" "$TMP/m2.before.ck"
   "$S" "${M[@]}" --checkpoint "$TMP/m2.ck" --out "$TMP/m.back"
+  check "the 2-rank checkpoint holds both ranks' chunks: the 1-process replay appended nothing" cmp -s "$TMP/m2.ck" "$TMP/m2.before.ck"
   check "one process resumes a 2-rank checkpoint to the same numbers" same "$TMP/m.back/results.json" "$TMP/m.one/results.json"
   check "... taking rank 0's chunks from it" grep -Eq '"checkpoint_resumed_chunks":[[:space:]]*[1-9]' "$TMP/m.back/results.json"
   head -c $(($(stat -c %s "$TMP/m2.ck") / 2)) "$TMP/m2.ck" >"$TMP/m1.ck" # a 1-process checkpoint cut midway

@@ -1,7 +1,8 @@
 # Distributed ensembles: `mpirun -np 2 sgdlab weak ...` gives bitwise the numbers of one process
 # (ranks take disjoint chunks of replicas, statistics are merged in a fixed order), and only
 # rank 0 writes. The same for every user of the lane-block driver (driver.h): exit's Monte Carlo,
-# `stationary --simulate` and fpe's SGD ensemble, the last two under three ranks; a network (mlp) under three.
+# `stationary --simulate` and fpe's SGD ensemble, the last two under three ranks; a network (mlp) under three;
+# a 3-rank `stationary --simulate --checkpoint` holds every rank's chunks (replayed by 1 and by 2 ranks).
 # Skipped (counted as passed) when mpirun is not installed.
 # ctest-label: mpi
 source "$(dirname "$0")/lib_cli.sh"
@@ -35,6 +36,22 @@ check "stationary --simulate under mpirun used three ranks ($(head -c 300 "$TMP/
 check "stationary --simulate reported the simulation" grep -q '"simulated"' "$TMP/smpi/results.json"
 "$S" "${SARGS[@]}" --out "$TMP/sone"
 check "stationary --simulate: 3 ranks and 1 process give identical results.json" same_json "$TMP/smpi/results.json" "$TMP/sone/results.json"
+# --checkpoint under 3 ranks: rank 0 appends every rank's completed chunks (gathered by the rank
+# sum), so the file holds all 3 chunks: 1 process and 2 ranks replay all of them, append nothing,
+# and give the same numbers.
+# results.json without the wall time, the rank count and the checkpoint lines (trailing commas cut).
+same_ck() { diff <(grep -v -e '"seconds"' -e '"mpi_ranks"' -e '"checkpoint' "$1" | sed 's/,$//') \
+                 <(grep -v -e '"seconds"' -e '"mpi_ranks"' -e '"checkpoint' "$2" | sed 's/,$//') >/dev/null; }
+mpirun -np 3 "$S" "${SARGS[@]}" --checkpoint "$TMP/s3.ck" --out "$TMP/sck3" 2>"$TMP/sck.err"
+check "stationary --checkpoint under 3 ranks ($(head -c 300 "$TMP/sck.err"))" same_ck "$TMP/sck3/results.json" "$TMP/sone/results.json"
+cp "$TMP/s3.ck" "$TMP/s3.before.ck"
+"$S" "${SARGS[@]}" --checkpoint "$TMP/s3.ck" --out "$TMP/sck1"
+check "1 process replays all 3 chunks of a 3-rank checkpoint" grep -Eq '"checkpoint_resumed_chunks":[[:space:]]*3,' "$TMP/sck1/results.json"
+check "... to the same numbers" same_ck "$TMP/sck1/results.json" "$TMP/sone/results.json"
+mpirun -np 2 "$S" "${SARGS[@]}" --checkpoint "$TMP/s3.ck" --out "$TMP/sck2" 2>>"$TMP/sck.err"
+check "2 ranks replay all 3 chunks of a 3-rank checkpoint" grep -Eq '"checkpoint_resumed_chunks":[[:space:]]*3,' "$TMP/sck2/results.json"
+check "... to the same numbers" same_ck "$TMP/sck2/results.json" "$TMP/sone/results.json"
+check "the replays appended nothing" cmp -s "$TMP/s3.ck" "$TMP/s3.before.ck"
 # fpe: its SGD histogram comes from the first-exit driver with no walls (final states over ranks).
 FARGS=(fpe --problem double-well --lr 0.1 --sigma2 1 --x0 -1 --T 2 --grid 401 --paths 3000 --threads 1 --quiet)
 mpirun -np 3 "$S" "${FARGS[@]}" --out "$TMP/fmpi" 2>"$TMP/fmpi.err"

@@ -1,7 +1,8 @@
 /* The example plugin examples/plugin/myloss.so (path from the build, SGDL_PLUGIN_PATH) loaded
  * through sgdl_problem_create: finite-difference checks as for the built-ins, its closed forms
  * (minimum at (1,1), Sigma_1 = sigma2 I), parameters, and every loader error: a missing file, a
- * shared object without the entry symbol, a plugin that reports failure. */
+ * shared object without the entry symbol, a plugin that reports failure, plugins built against
+ * another plugin ABI or none (tests/plugin_abi.c). */
 #define _GNU_SOURCE /* dladdr, to find a real shared object that lacks the symbol */
 #include <cblas.h>
 #include <dlfcn.h>
@@ -120,6 +121,24 @@ int main(void) {
   CHECK(p == NULL && strstr(ctx.msg, "cannot load plugin") && strstr(ctx.msg, "./no-such-plugin.so"),
         "missing plugin message: %s", ctx.msg);
 
+  /* plugins built against another plugin ABI (tests/plugin_abi.c): refused before they run,
+   * naming the file, the version found and the one expected */
+#if defined(SGDL_ABI_WRONG_PATH) && defined(SGDL_ABI_NONE_PATH)
+  {
+    char want[160];
+    snprintf(want, sizeof want, "was built for plugin ABI version %d, this sgdlab expects version %d",
+             SGDL_PLUGIN_ABI_VERSION + 1, SGDL_PLUGIN_ABI_VERSION);
+    p = load(SGDL_ABI_WRONG_PATH, NULL, &ctx);
+    CHECK(p == NULL && ctx.status == SGDL_EINVAL && strstr(ctx.msg, SGDL_ABI_WRONG_PATH) && strstr(ctx.msg, want),
+          "wrong plugin ABI message: %s", ctx.msg);
+    p = load(SGDL_ABI_NONE_PATH, NULL, &ctx);
+    CHECK(p == NULL && strstr(ctx.msg, SGDL_ABI_NONE_PATH) && strstr(ctx.msg, "exports no " SGDL_PLUGIN_ABI_SYMBOL) &&
+              strstr(ctx.msg, "SGDL_PLUGIN_ABI;"),
+          "missing plugin ABI message: %s", ctx.msg);
+  }
+#else
+#error "SGDL_ABI_WRONG_PATH / SGDL_ABI_NONE_PATH are set by tests/CMakeLists.txt"
+#endif
   /* a real shared object (OpenBLAS, found through one of its functions) without the symbol */
   Dl_info info;
   void *fp;

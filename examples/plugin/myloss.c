@@ -9,6 +9,8 @@
  * sigma2 (default 0.1).
  *
  * What a plugin must do (see include/sgdlab/problem.h and README.md beside this file):
+ *   - state the plugin ABI it was compiled against with the line `SGDL_PLUGIN_ABI;` (sgdlab
+ *     refuses a plugin without it, or built against another version of sgdlab/problem.h);
  *   - export `int sgdl_problem_plugin(sgdl_problem *p, const char *params)`;
  *   - fill p->type (a const sgdl_problem_type with loss, grad, hvp, noise_cols, and destroy when
  *     it allocates), dim, n_data, n_noise, noise_weight, noise_constant, affine, impl, desc;
@@ -96,6 +98,9 @@ static int parse_params(const char *params, double *b, double *sigma2, char *des
   }
   return 0;
 }
+
+/* The layout of sgdl_problem / sgdl_problem_type this file was compiled against. */
+SGDL_PLUGIN_ABI;
 
 int sgdl_problem_plugin(sgdl_problem *p, const char *params);
 

@@ -102,8 +102,10 @@ struct sgdl_observer {
  * record is its replicas' slice of every shared buffer, in buffer order. The driver asks `load`
  * for each chunk of this rank before the loop (1: the bytes were copied into buf, the chunk is not
  * run; 0: not stored) and hands every chunk it completed without divergence or halt to `save`,
- * one call at a time (under a lock), from whatever thread ran it. save returns SGDL_OK or an error
- * with its message in ctx; an error ends the run with it. */
+ * one call at a time (under a lock), from whatever thread ran it. Under MPI, rank 0's store is
+ * also handed, after the rank sum, every chunk the other ranks completed (so a store that writes
+ * only on rank 0 gets all of them). save returns SGDL_OK or an error with its message in ctx; an
+ * error ends the run with it (on every rank). */
 typedef struct sgdl_chunk_store {
   int (*load)(void *self, int chunk, void *buf, size_t bytes);
   int (*save)(sgdl_ctx *ctx, void *self, int chunk, const void *buf, size_t bytes);

@@ -179,11 +179,31 @@ int sgdl_problem_data(const sgdl_problem *p, size_t *N, int *d, const double **X
  * SGDL_ENOTSUP (naming --variance-reduction) without a data set or for d > 64. */
 int sgdl_problem_affine_surrogate(sgdl_ctx *ctx, const sgdl_problem *p, const double *x_at, sgdl_problem **out);
 
-/* A plugin shared object exports this symbol (see examples/plugin/). It fills p->type, dim,
+/* A plugin shared object exports this symbol (see examples/plugin/), beside its ABI version
+ * (SGDL_PLUGIN_ABI below, checked first). It fills p->type, dim,
  * n_data, n_noise, noise_weight, noise_constant, affine, impl and desc and returns 0; on failure
  * it returns non-zero and writes the reason into p->desc. */
 typedef int (*sgdl_problem_plugin_fn)(sgdl_problem *p, const char *params);
 #define SGDL_PLUGIN_SYMBOL "sgdl_problem_plugin"
+
+/* Plugin ABI version: the layout of sgdl_problem and sgdl_problem_type a plugin was compiled
+ * against. A plugin states it by writing, once at file scope,
+ *     SGDL_PLUGIN_ABI;
+ * which exports `const int sgdl_plugin_abi = SGDL_PLUGIN_ABI_VERSION`. The loader refuses a plugin
+ * whose number differs from its own, or that exports none (built before versions existed): an
+ * older struct read through this header's layout would give garbage function pointers. The
+ * number grows whenever either struct changes layout. Version 1: the first versioned layout
+ * (sgdl_problem_type ending with hvp_lanes). */
+#define SGDL_PLUGIN_ABI_VERSION 1
+#define SGDL_PLUGIN_ABI_SYMBOL "sgdl_plugin_abi"
+#if defined(__GNUC__)
+#define SGDL_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define SGDL_PLUGIN_EXPORT
+#endif
+#define SGDL_PLUGIN_ABI                                \
+  SGDL_PLUGIN_EXPORT extern const int sgdl_plugin_abi; \
+  SGDL_PLUGIN_EXPORT const int sgdl_plugin_abi = SGDL_PLUGIN_ABI_VERSION
 
 /* Finite-difference self-check of a problem at x (meant for plugins, before a run):
  * err[0] grad vs FD of loss, err[1] hvp vs FD of grad (0 when the type has no hvp), err[2] grad_sample vs FD of loss_sample

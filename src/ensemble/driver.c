@@ -83,9 +83,10 @@ static void run_block(const sgdl_drive_plan *pl, const sgdl_observer *o, uint64_
   if (ot->block_end) ot->block_end(o, b);
 }
 
-/* Per-chunk divergence: flag and the smallest step reported by its blocks. */
+/* Per-chunk divergence: flag and the smallest step reported by its blocks; with a store, 1 for a
+ * chunk run to its end here without divergence (handed to the store). */
 typedef struct {
-  double *diverged, *step; /* [chunks]: doubles so that the rank sum is one reduction */
+  double *diverged, *step, *completed; /* [chunks]: doubles so that the rank sum is one reduction */
 } chunk_marks;
 
 #ifdef SGDL_HAVE_MPI
@@ -96,7 +97,7 @@ static MPI_Datatype mpi_type(int kind) {
 /* Sum the per-chunk marks, the out-of-memory flag and the observer's buffers over ranks: each
  * chunk ran on exactly one rank and is zero elsewhere, so the sums are the one-process numbers. */
 static void rank_sum(const sgdl_observer *o, int chunks, double *marks, int *oom) {
-  MPI_Allreduce(MPI_IN_PLACE, marks, 2 * chunks, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  MPI_Allreduce(MPI_IN_PLACE, marks, 3 * chunks, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
   MPI_Allreduce(MPI_IN_PLACE, oom, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   sgdl_drive_buffer bufs[SGDL_DRIVE_MAX_BUFFERS];
   const int n = o->type->shared ? o->type->shared(o, bufs) : 0;
@@ -142,14 +143,21 @@ static size_t chunk_record(const sgdl_observer *o, const sgdl_drive_layout *lay,
   return off;
 }
 
-/* A chunk that ran to its end without divergence goes to the store (one thread at a time). */
-static void save_chunk(drive_run *d, int c) {
+/* A chunk that ran to its end without divergence goes to the store (one thread at a time).
+ * Returns the run's save status as seen inside the critical section: d->save_rc is read and
+ * written only there while the threads run (no data race), and after the loop's barrier. */
+static int save_chunk(drive_run *d, int c) {
   sgdl_chunk_store *st = d->pl->store;
+  int rc;
 #pragma omp critical(sgdl_drive_store)
-  if (!d->save_rc) {
-    const size_t bytes = chunk_record(d->o, d->lay, c, d->rec, 1);
-    d->save_rc = st->save(d->ctx, st->self, c, d->rec, bytes);
+  {
+    if (!d->save_rc) {
+      const size_t bytes = chunk_record(d->o, d->lay, c, d->rec, 1);
+      d->save_rc = st->save(d->ctx, st->self, c, d->rec, bytes);
+    }
+    rc = d->save_rc;
   }
+  return rc;
 }
 
 /* The parallel loop over this rank's chunks. */
@@ -174,10 +182,12 @@ static void run_chunks(drive_run *d) {
 #pragma omp for schedule(dynamic, 1)
     for (int c = 0; c < G; c++) {
       if (c % ranks != rank || (d->done && d->done[c])) continue; /* another MPI rank's chunk, or stored */
-      int halt;
+      int halt, no_bufs;
 #pragma omp atomic read
       halt = stop;
-      if (failed || halt) continue;
+#pragma omp atomic read
+      no_bufs = failed;
+      if (no_bufs || halt) continue;
       if (ot->chunk_begin) ot->chunk_begin(o, c);
       uint64_t b0, b1, blk;
       sgdl_drive_chunk_blocks(lay, c, &b0, &b1);
@@ -203,8 +213,8 @@ static void run_chunks(drive_run *d) {
       }
       if (ot->chunk_end) ot->chunk_end(o, c);
       if (pl->store && blk == b1 && !cm->diverged[c]) {
-        save_chunk(d, c);
-        if (d->save_rc) {
+        cm->completed[c] = 1;
+        if (save_chunk(d, c)) {
 #pragma omp atomic write
           stop = 1;
         }
@@ -246,6 +256,18 @@ static int load_chunks(sgdl_ctx *ctx, drive_run *d, unsigned char **done, unsign
   return SGDL_OK;
 }
 
+#ifdef SGDL_HAVE_MPI
+/* After the rank sum rank 0 holds every chunk's slots: it hands the chunks the other ranks
+ * completed to its store too, so a store that writes only on rank 0 (the checkpoint) gets every
+ * rank's chunks; then every rank learns whether the saves went through. */
+static void save_other_ranks_chunks(drive_run *d) {
+  if (d->rank == 0 && d->pl->store)
+    for (int c = 0; c < d->lay->chunks && !d->save_rc; c++)
+      if (c % d->ranks != 0 && d->cm.completed[c] > 0) save_chunk(d, c);
+  MPI_Allreduce(MPI_IN_PLACE, &d->save_rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+}
+#endif
+
 int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_drive_report *rep) {
   memset(rep, 0, sizeof *rep);
   if (pl->replica0 + pl->paths > 0x100000000ULL)
@@ -259,16 +281,16 @@ int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_
   if (ranks > 1) return sgdl_fail(ctx, SGDL_ENOTSUP, "%s: %d ranks requested but sgdlab was built without MPI", pl->what, ranks);
 #endif
   const int G = lay.chunks;
-  double *marks = sgdl_alloc(ctx, 2 * (size_t)(G ? G : 1), sizeof(double));
+  double *marks = sgdl_alloc(ctx, 3 * (size_t)(G ? G : 1), sizeof(double));
   if (!marks) return SGDL_ENOMEM;
-  drive_run d = {ctx, pl, o, &lay, rank, ranks, {marks, marks + G}, NULL, NULL, 0, 0, SGDL_OK};
-  unsigned char *done = NULL, *rec = NULL;
+  drive_run d = {ctx, pl, o, &lay, rank, ranks, {marks, marks + G, marks + 2 * G}, NULL, NULL, 0, 0, SGDL_OK};
+  unsigned char *done = NULL, *rec = NULL; /* rec: the store's record buffer, kept for rank 0's saves after the rank sum */
   int rc = pl->store ? load_chunks(ctx, &d, &done, &rec) : SGDL_OK;
   if (!rc) run_chunks(&d);
   sgdl_free(done);
-  sgdl_free(rec);
   if (!rc && sgdl_interrupt_requested()) rc = sgdl_fail(ctx, SGDL_EINTERRUPTED, "%s: interrupted", pl->what);
   if (rc) {
+    sgdl_free(rec);
     sgdl_free(marks);
     return rc;
   }
@@ -279,6 +301,7 @@ int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_
   if (ranks > 1) {
     rank_sum(o, G, marks, &oom);
     MPI_Allreduce(MPI_IN_PLACE, &d.save_rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (pl->store && !oom && !d.save_rc) save_other_ranks_chunks(&d);
     if (pl->store) MPI_Allreduce(MPI_IN_PLACE, &pl->store->loaded, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
   }
 #endif
@@ -288,6 +311,7 @@ int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_
       rep->div_step = (uint64_t)cm.step[c];
     }
   sgdl_free(marks);
+  sgdl_free(rec);
   if (oom) rc = sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory for the lane buffers", pl->what);
   else if (d.save_rc) rc = ctx && ctx->status ? d.save_rc : sgdl_fail(ctx, d.save_rc, "%s: the checkpoint write failed", pl->what);
   else if (rep->diverged) rc = SGDL_EDIVERGED;
