@@ -3,6 +3,8 @@
 # T = 1, lr 0.2, 0.1, 0.05, 2 000 paths, --scheme em --substeps 8 (no exact answer exists here):
 #  - every error the fits use is resolved, and the fitted orders separate the models: SME1 on E x0
 #    about 1, SMF2 on E x0^2 about 2, with order intervals that exclude each other;
+#  - the quadratic observables (xI*xJ, loss, norm2, grad_norm2) have control variates too: on linreg
+#    (surrogate = problem) 50 paths give the --exact weak errors to 1e-9 relative;
 #  - --precision with control variates gives bitwise the same results.json (less the wall time and
 #    thread count) for 1 and 2 threads, over more than one round.
 # ctest-label: slow
@@ -24,6 +26,12 @@ check "SMF2 order on E x0^2 is about 2 ($(field smf2 x0^2 3) [$(field smf2 x0^2 
   in_range "$(field smf2 x0^2 3)" 1.8 2.2
 check "the two order intervals exclude each other" \
   awk -v a="$(field sme1 x0 5)" -v b="$(field smf2 x0^2 4)" 'BEGIN { exit !(a + 0 < b + 0) }'
+
+L=(weak --problem linreg --gen-n 256 --gen-d 3 --models sme1,smf2 --T 1 --lr 0.1,0.05 --observables "x0*x1,loss,norm2,grad_norm2" --quiet)
+"$S" "${L[@]}" --paths 50 --variance-reduction control-variate --out "$TMP/lc"
+"$S" "${L[@]}" --exact --out "$TMP/lx"
+check "linreg: control variates on x0*x1, loss, norm2, grad_norm2 give the exact weak errors" bash -c \
+  "paste -d, $TMP/lc/weak_errors.csv $TMP/lx/weak_errors.csv | awk -F, 'NR > 1 { d = \$4 - \$11; if (d < 0) d = -d; if (d > 1e-15 + 1e-9 * \$11) bad = 1; n++ } END { exit !(n == 16 && !bad) }'"
 
 # Rounds with control variates: the same numbers for 1 and 2 threads.
 strip() { grep -v -e '"seconds"' -e '"threads"' "$1"; }
