@@ -13,8 +13,10 @@
  *
  * Control variates (`variance_reduction` = SGDL_VR_CONTROL_VARIATE, finite data sets, --algo sgd): every
  * Monte Carlo run (SGD, each model, each coupled pair) runs beside the same stepper on the
- * problem's affine surrogate around the first starting point (sgdl_problem_affine_surrogate,
- * sgdl_stepper_create_twin), on the same random numbers. Each observable's estimate is
+ * problem's affine surrogate (sgdl_problem_affine_surrogate, sgdl_stepper_create_twin), on the same
+ * random numbers. It is expanded around the first starting point for an affine problem, else around
+ * the gradient flow of L from that start at T/2 (closer to where the paths go; any point keeps the
+ * estimate unbiased, the surrogate's exact moments being taken from the true start). Each observable's estimate is
  *   mean[f(X) - f~(X~)] + E f~(X~)   (E f~(X~) from the exact moments of the surrogate),
  * and a coupled difference is [f(S) - f(M)] - [f~(S~) - f~(M~)] + exact(E f~(S~) - E f~(M~)), with
  * f~ the observable on the surrogate (its loss is the quadratic Taylor loss). SGD's side is unbiased

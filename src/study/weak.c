@@ -57,8 +57,8 @@ typedef struct {
   int *cov_idx; /* [n_cov][2d + 1]: indices of x_i@p (d), x_i@q (d), dot[p,q] */
 } raw_list;
 
-/* Control variates (SGDL_VR_CONTROL_VARIATE): the problem's affine surrogate around the first
- * starting point and its exact-moment data. Every Monte Carlo run is then a twin (the run on the
+/* Control variates (SGDL_VR_CONTROL_VARIATE): the problem's affine surrogate around
+ * surrogate_point (the first start, or the gradient flow from it at T/2) and its exact-moment data. Every Monte Carlo run is then a twin (the run on the
  * problem in the first half of the particles, the same run on the surrogate in the second). */
 typedef struct {
   sgdl_problem *sur;
@@ -414,6 +414,33 @@ static int prepare_antithetic(weak_run *w) {
   return sgdl_sample_mirror(w->ctx, sp->prob, 1, sp->x0, w->mirror);
 }
 
+/* The control variates' expansion point (at: 5 d doubles, the first d receive it): the first
+ * start for an affine problem (its surrogate is the problem wherever it is expanded, and the
+ * numbers stay those of the start), else the gradient flow of L from the first start at T/2 (RK4,
+ * 64 steps). Any point keeps the estimate unbiased (the exact moments are the surrogate's own,
+ * from the true start); the middle of the path keeps the surrogate closer to where the paths go
+ * than the start does: on logreg (N = 256, d = 3, T = 1) 1.6-1.9x narrower intervals than
+ * expanding at x0 = 0 (at 3T/4 about the same, at T wider). */
+static void surrogate_point(const sgdl_study_spec *sp, double *at) {
+  const sgdl_problem *p = sp->prob;
+  const int d = p->dim, n = 64;
+  memcpy(at, sp->x0, sizeof(double) * (size_t)d);
+  if (p->affine) return;
+  double *k = at + d, *y = at + 4 * d; /* k[0..2] hold the first three stages, then the sum */
+  const double h = 0.5 * sp->T / n;
+  for (int s = 0; s < n; s++) {
+    p->type->grad(p, at, k);                                            /* k1 */
+    for (int i = 0; i < d; i++) y[i] = at[i] - 0.5 * h * k[i];
+    p->type->grad(p, y, k + d);                                         /* k2 */
+    for (int i = 0; i < d; i++) y[i] = at[i] - 0.5 * h * k[d + i];
+    p->type->grad(p, y, k + 2 * d);                                     /* k3 */
+    for (int i = 0; i < d; i++) y[i] = at[i] - h * k[2 * d + i];
+    for (int i = 0; i < d; i++) k[i] += 2 * k[d + i] + 2 * k[2 * d + i]; /* k1 + 2 k2 + 2 k3 */
+    p->type->grad(p, y, k + d);                                         /* k4 */
+    for (int i = 0; i < d; i++) at[i] -= h / 6 * (k[i] + k[d + i]);
+  }
+}
+
 /* Allocate the result arrays and prepare the raw lists, coupling flags, affine data and statistic names. */
 static int prepare(weak_run *w) {
   sgdl_ctx *ctx = w->ctx;
@@ -428,7 +455,11 @@ static int prepare(weak_run *w) {
   int rc = (r->series && r->errors && r->orders && r->stat_names) ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   if (!rc && !w->diff) rc = sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   if (!rc && (sp->variance_reduction & SGDL_VR_CONTROL_VARIATE) && !sp->exact) {
-    rc = sgdl_problem_affine_surrogate(ctx, sp->prob, sp->x0, &w->cv.sur);
+    double *at = calloc(5 * (size_t)sp->prob->dim, sizeof(double));
+    rc = at ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
+    if (!rc) surrogate_point(sp, at);
+    if (!rc) rc = sgdl_problem_affine_surrogate(ctx, sp->prob, at, &w->cv.sur);
+    free(at);
     if (!rc) rc = sgdl_affine_extract(ctx, w->cv.sur, &w->cv.aff);
     if (!rc) w->cvp = &w->cv;
   }
