@@ -6,9 +6,15 @@
  * R replicas of SGD (the dynamics layer's stepper on the problem) from x_w and averages the k
  * projections u_i . (x - x_w) after burn-in (sgdl_stat_simulate_proj), so the measured excess
  * 1/2 sum_i h_i Var(u_i . x) has a replica-spread standard error and is bitwise the same for any
- * thread count.
- * Limits: the quadratic model assumes x_w is a minimum; weights after a few epochs still drift
- * along slow directions, which the time average over a finite run sees as extra variance.
+ * thread count. The same run keeps FELT_SNAPSHOTS whole states per replica, evenly spaced over the
+ * averaging window, and at each the noise u_i^T Sigma_B(x) u_i in the k directions (one pass over the
+ * examples: the variance of the per-sample slopes u_i . grad l_j(x)); their mean cbar_i is the noise
+ * the chains felt, and the predictions with cbar_i in place of the noise at x_w (felt_pred) separate
+ * the two ways a prediction from x_w alone can miss: SGD's noise grows as x fluctuates about a
+ * minimum (for least squares Var(u_i . x) = alpha cbar_i / (h_i (2 - alpha h_i)) exactly, with u_i
+ * an eigenvector of the constant Hessian; tests/test_stationary_network.c), and weights that are no
+ * minimum drift.
+ * Limits: the quadratic model in the k directions; the Hessian and directions are those at x_w.
  * Does not: parse flags, print or write files. */
 #include <math.h>
 #include <stdlib.h>
@@ -16,6 +22,8 @@
 
 #include "sgdlab/mlp_problem.h"
 #include "study/stationary_internal.h"
+
+enum { FELT_SNAPSHOTS = 8 };
 
 /* Spectra, NSR and loss at the weights x (the problem's training set). */
 static int network_geometry(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, const double *x, sgdl_stationary_study_result *res) {
@@ -50,6 +58,70 @@ static int network_geometry(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, const
   return rc;
 }
 
+/* u^T Sigma_1(x) u for the k rows u of U: (1/N) sum_j s_j^2 - ((1/N) sum_j s_j)^2 with s_j = u . grad l_j(x),
+ * in one forward and backward pass over the training set. */
+static void noise_in_directions(const sgdl_mlp *m, const sgdl_imageset *tr, const double *x, int k, const double *U,
+                                sgdl_mlp_work *w, double *sum, double *out) {
+  const size_t n = m->n_params;
+  memset(sum, 0, sizeof(double) * 2 * (size_t)k);
+  for (size_t first = 0; first < tr->n; first += (size_t)w->cap) {
+    const int B = (int)(tr->n - first < (size_t)w->cap ? tr->n - first : (size_t)w->cap);
+    sgdl_mlp_load_range(m, tr, first, B, w);
+    sgdl_mlp_forward(m, x, B, w, SGDL_KERNEL_FAST);
+    sgdl_mlp_backward(m, x, B, w, SGDL_KERNEL_FAST);
+    for (int i = 0; i < k; i++) {
+      sgdl_mlp_grad_dots(m, B, w, U + (size_t)i * n, w->s, SGDL_KERNEL_FAST);
+      for (int j = 0; j < B; j++) sum[i] += w->s[j], sum[k + i] += w->s[j] * w->s[j];
+    }
+  }
+  const double N = (double)tr->n;
+  for (int i = 0; i < k; i++) out[i] = sum[k + i] / N - (sum[i] / N) * (sum[i] / N);
+}
+
+/* The noise felt at the snapshots (replicas R, n each): per replica the mean of c_B u_i^T Sigma_1 u_i;
+ * net_felt its mean over replicas, net_felt_se the replica spread; felt_pred the predictions with it. */
+static int felt_noise(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, const sgdl_stat_snapshots *snap, long R,
+                      sgdl_stationary_study_result *res) {
+  const sgdl_mlp *m = NULL;
+  const sgdl_imageset *tr = NULL, *te = NULL;
+  int rc = sgdl_mlp_problem_parts(sp->prob, &m, &tr, &te);
+  if (rc) return sgdl_fail(ctx, rc, "stationary: --problem %s is not a network", sp->prob->type->name);
+  const int k = res->net.k, n = snap->n;
+  const size_t d = m->n_params;
+  sgdl_mlp_work w;
+  rc = sgdl_mlp_work_alloc(ctx, m, 256, &w);
+  if (rc) return rc;
+  double *buf = sgdl_alloc(ctx, 5 * (size_t)k + (size_t)R * (k + 1), sizeof(double));
+  res->net_felt = sgdl_alloc(ctx, 2 * (size_t)k, sizeof(double));
+  if (!buf || !res->net_felt) rc = SGDL_ENOMEM;
+  double *sum = buf, *c = buf + 2 * (size_t)k, *cr = c + k, *pr = cr + (size_t)R * k; /* pr: [R] */
+  for (long r = 0; !rc && r < R; r++) {
+    for (int j = 0; j < n; j++) {
+      noise_in_directions(m, tr, snap->x + ((size_t)r * n + j) * d, k, res->net.U, &w, sum, c);
+      for (int i = 0; i < k; i++) cr[(size_t)r * k + i] += res->cB * c[i] / n;
+    }
+    sgdl_excess_loss_predict(k, res->net.h, cr + (size_t)r * k, sp->par.lr, &pr[r], NULL, NULL, NULL);
+  }
+  double *mean = res->net_felt, *se = rc ? NULL : res->net_felt + k, pm = 0, pv = 0;
+  for (int i = 0; se && i < k; i++) {
+    for (long r = 0; r < R; r++) mean[i] += cr[(size_t)r * k + i] / (double)R;
+    for (long r = 0; r < R; r++) se[i] += (cr[(size_t)r * k + i] - mean[i]) * (cr[(size_t)r * k + i] - mean[i]);
+    se[i] = sqrt(se[i] / ((double)R - 1) / (double)R);
+  }
+  if (se) {
+    for (long r = 0; r < R; r++) pm += pr[r] / (double)R;
+    for (long r = 0; r < R; r++) pv += (pr[r] - pm) * (pr[r] - pm);
+    sgdl_excess_loss_predict(k, res->net.h, mean, sp->par.lr, &res->felt_pred[0], &res->felt_pred[1], &res->felt_pred[2], NULL);
+    res->felt_pred_se = sqrt(pv / ((double)R - 1) / (double)R);
+    res->net_felt_se = se;
+    res->net_felt_n = n;
+    res->has_felt = 1;
+  }
+  sgdl_free(buf);
+  sgdl_mlp_work_free(&w);
+  return rc;
+}
+
 int sgdl_stationary_run_network(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgdl_stationary_study_result *res) {
   const char *algo = sgdl_stationary_algo(sp);
   if (strcmp(algo, "sgd"))
@@ -75,9 +147,15 @@ int sgdl_stationary_run_network(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, s
     if (!rc && (R < 2 || steps < 2))
       rc = sgdl_fail(ctx, SGDL_EUSAGE, "--simulate: %lld samples is fewer than 2 per replica (--replicas %lld)", sp->samples,
                      sp->replicas);
+    sgdl_stat_snapshots snap = {steps < FELT_SNAPSHOTS ? (int)steps : FELT_SNAPSHOTS, NULL};
+    if (!rc) snap.x = sgdl_alloc(ctx, (size_t)R * (size_t)snap.n * (size_t)d, sizeof(double));
+    if (!rc && !snap.x) rc = SGDL_ENOMEM;
     if (!rc)
-      rc = sgdl_stat_simulate_proj(ctx, sp->prob, "sgd", &sp->par, sp->seed, R, burn, steps, x, k, res->net.U, hess, &res->mc);
+      rc = sgdl_stat_simulate_proj(ctx, sp->prob, "sgd", &sp->par, sp->seed, R, burn, steps, x, k, res->net.U, hess, &snap,
+                                   &res->mc);
     res->has_mc = !rc;
+    if (!rc) rc = felt_noise(ctx, sp, &snap, R, res);
+    sgdl_free(snap.x);
     sgdl_free(hess);
   }
   sgdl_free(x);
