@@ -49,6 +49,10 @@ int sgdl_stationary_network_output(const sgdl_stationary_view *v, const sgdl_sta
       sgdl_json_add_number(x, "sme2_felt", res->felt_pred[2]);
       sgdl_json_add_number(x, "discrete_felt", res->felt_pred[0]);
       sgdl_json_add_number(x, "discrete_felt_se", res->felt_pred_se);
+      sgdl_json_add_number(x, "simulated_equal_time", res->split_equal_time);
+      sgdl_json_add_number(x, "simulated_equal_time_se", res->split_equal_time_se);
+      sgdl_json_add_number(x, "simulated_drift", res->split_drift);
+      sgdl_json_put(o, "loss_first_last_snapshot", sgdl_json_doubles(res->snap_loss, 2));
     }
   }
   if (!v->say) return SGDL_OK;
@@ -73,9 +77,13 @@ int sgdl_stationary_network_output(const sgdl_stationary_view *v, const sgdl_sta
     printf("  with the noise the chains felt (u_i^T Sigma_B(x) u_i at %d states per replica; at the weights in brackets):\n   ",
            res->net_felt_n);
     for (int i = 0; i < k && i < 8; i++) printf(" %.4g [%.4g]", res->net_felt[i], g->ct[i]);
-    printf("%s\n    SME1 %.4g, SME2 %.4g, discrete %.4g +- %.2g: discrete off by %.1f standard errors (both)\n",
+    printf("%s\n    SME1 %.4g, SME2 %.4g, discrete %.4g +- %.2g: discrete off by %.1f standard errors (added in quadrature)\n",
            k > 8 ? " ..." : "", res->felt_pred[1], res->felt_pred[2], res->felt_pred[0], res->felt_pred_se,
            (res->felt_pred[0] - m->excess) / (both > 0 ? both : NAN));
+    printf("    simulated, split at those states: across replicas at equal times %.4g +- %.2g, common drift %.4g\n",
+           res->split_equal_time, res->split_equal_time_se, res->split_drift);
+    printf("    training loss: %.4g at the weights, %.4g at the first and %.4g at the last state\n", res->net_loss,
+           res->snap_loss[0], res->snap_loss[1]);
   }
   sgdl_noise_scale_print(&res->net_noise, "at the weights");
   return SGDL_OK;

@@ -58,16 +58,17 @@ static int network_geometry(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, const
   return rc;
 }
 
-/* u^T Sigma_1(x) u for the k rows u of U: (1/N) sum_j s_j^2 - ((1/N) sum_j s_j)^2 with s_j = u . grad l_j(x),
- * in one forward and backward pass over the training set. */
-static void noise_in_directions(const sgdl_mlp *m, const sgdl_imageset *tr, const double *x, int k, const double *U,
-                                sgdl_mlp_work *w, double *sum, double *out) {
+/* At x: u^T Sigma_1(x) u for the k rows u of U, (1/N) sum_j s_j^2 - ((1/N) sum_j s_j)^2 with s_j = u . grad l_j(x),
+ * into out[k]; returns the training loss. One forward and backward pass over the training set. */
+static double noise_in_directions(const sgdl_mlp *m, const sgdl_imageset *tr, const double *x, int k, const double *U,
+                                  sgdl_mlp_work *w, double *sum, double *out) {
   const size_t n = m->n_params;
+  double loss = 0;
   memset(sum, 0, sizeof(double) * 2 * (size_t)k);
   for (size_t first = 0; first < tr->n; first += (size_t)w->cap) {
     const int B = (int)(tr->n - first < (size_t)w->cap ? tr->n - first : (size_t)w->cap);
     sgdl_mlp_load_range(m, tr, first, B, w);
-    sgdl_mlp_forward(m, x, B, w, SGDL_KERNEL_FAST);
+    loss += sgdl_mlp_forward(m, x, B, w, SGDL_KERNEL_FAST);
     sgdl_mlp_backward(m, x, B, w, SGDL_KERNEL_FAST);
     for (int i = 0; i < k; i++) {
       sgdl_mlp_grad_dots(m, B, w, U + (size_t)i * n, w->s, SGDL_KERNEL_FAST);
@@ -76,50 +77,108 @@ static void noise_in_directions(const sgdl_mlp *m, const sgdl_imageset *tr, cons
   }
   const double N = (double)tr->n;
   for (int i = 0; i < k; i++) out[i] = sum[k + i] / N - (sum[i] / N) * (sum[i] / N);
+  return loss / N;
 }
 
-/* The noise felt at the snapshots (replicas R, n each): per replica the mean of c_B u_i^T Sigma_1 u_i;
- * net_felt its mean over replicas, net_felt_se the replica spread; felt_pred the predictions with it. */
+/* mean and standard error of v[0..R-1] */
+static void mean_se(const double *v, long R, double *mean, double *se) {
+  double m = 0, s = 0;
+  for (long r = 0; r < R; r++) m += v[r] / (double)R;
+  for (long r = 0; r < R; r++) s += (v[r] - m) * (v[r] - m);
+  *mean = m;
+  *se = sqrt(s / ((double)R - 1) / (double)R);
+}
+
+/* The snapshots' summaries from c[R][n][k] (c_B u_i^T Sigma_1 u_i), y[R][n][k] (u_i . (x - x_w)) and
+ * loss[R][n]: the noise felt per direction (replica means, their spread) and the predictions with it;
+ * the mean loss at the first and last snapshot; and the split of 1/2 sum h_i Var(u_i . x) into the
+ * variance across replicas at equal times (mean over snapshots) and the common drift (the variance over
+ * the snapshots of the replica-mean projections, less its sampling part, mean equal-time variance / R). */
+static void snapshot_summaries(const sgdl_stationary_spec *sp, long R, int n, const double *c, const double *y,
+                               const double *loss, double *scratch, sgdl_stationary_study_result *res) {
+  const int k = res->net.k;
+  const double *h = res->net.h;
+  double *cr = scratch, *pr = cr + (size_t)R * k, *col = pr + R, *ybar = col + R, *et = ybar + (size_t)n * k; /* et: [n] */
+  for (long r = 0; r < R; r++) {
+    for (int i = 0; i < k; i++) {
+      cr[(size_t)r * k + i] = 0;
+      for (int j = 0; j < n; j++) cr[(size_t)r * k + i] += c[((size_t)r * n + j) * k + i] / n;
+    }
+    sgdl_excess_loss_predict(k, h, cr + (size_t)r * k, sp->par.lr, &pr[r], NULL, NULL, NULL);
+  }
+  for (int i = 0; i < k; i++) {
+    for (long r = 0; r < R; r++) col[r] = cr[(size_t)r * k + i];
+    mean_se(col, R, &res->net_felt[i], &res->net_felt_se[i]);
+  }
+  double pm;
+  mean_se(pr, R, &pm, &res->felt_pred_se);
+  sgdl_excess_loss_predict(k, h, res->net_felt, sp->par.lr, &res->felt_pred[0], &res->felt_pred[1], &res->felt_pred[2], NULL);
+  for (int e = 0; e < 2; e++) {
+    res->snap_loss[e] = 0;
+    for (long r = 0; r < R; r++) res->snap_loss[e] += loss[(size_t)r * n + (e ? n - 1 : 0)] / (double)R;
+  }
+  double drift = 0, within = 0;
+  for (int j = 0; j < n; j++) et[j] = 0;
+  for (int i = 0; i < k; i++) {
+    double ym = 0, v = 0;
+    for (int j = 0; j < n; j++) {
+      double yb = 0, s2 = 0;
+      for (long r = 0; r < R; r++) yb += y[((size_t)r * n + j) * k + i] / (double)R;
+      for (long r = 0; r < R; r++) s2 += (y[((size_t)r * n + j) * k + i] - yb) * (y[((size_t)r * n + j) * k + i] - yb);
+      s2 /= (double)R - 1;
+      et[j] += 0.5 * h[i] * s2;
+      within += 0.5 * h[i] * s2 / n;
+      ybar[(size_t)j * k + i] = yb;
+      ym += yb / n;
+    }
+    for (int j = 0; j < n; j++) v += (ybar[(size_t)j * k + i] - ym) * (ybar[(size_t)j * k + i] - ym) / n;
+    drift += 0.5 * h[i] * v;
+  }
+  double em;
+  mean_se(et, n, &em, &res->split_equal_time_se);
+  res->split_equal_time = within;
+  res->split_drift = drift - within * (n - 1.0) / n / (double)R;
+}
+
+/* The noise felt at the snapshots (replicas R, n each) and their summaries (snapshot_summaries). */
 static int felt_noise(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, const sgdl_stat_snapshots *snap, long R,
-                      sgdl_stationary_study_result *res) {
+                      const double *xw, sgdl_stationary_study_result *res) {
   const sgdl_mlp *m = NULL;
   const sgdl_imageset *tr = NULL, *te = NULL;
   int rc = sgdl_mlp_problem_parts(sp->prob, &m, &tr, &te);
   if (rc) return sgdl_fail(ctx, rc, "stationary: --problem %s is not a network", sp->prob->type->name);
   const int k = res->net.k, n = snap->n;
-  const size_t d = m->n_params;
+  const size_t d = m->n_params, Rn = (size_t)R * (size_t)n;
   sgdl_mlp_work w;
   rc = sgdl_mlp_work_alloc(ctx, m, 256, &w);
   if (rc) return rc;
-  double *buf = sgdl_alloc(ctx, 5 * (size_t)k + (size_t)R * (k + 1), sizeof(double));
+  double *buf = sgdl_alloc(ctx, 2 * Rn * k + Rn + 2 * (size_t)k + (size_t)R * (k + 2) + (size_t)n * (k + 1) + d, sizeof(double));
   res->net_felt = sgdl_alloc(ctx, 2 * (size_t)k, sizeof(double));
-  if (!buf || !res->net_felt) rc = SGDL_ENOMEM;
-  double *sum = buf, *c = buf + 2 * (size_t)k, *cr = c + k, *pr = cr + (size_t)R * k; /* pr: [R] */
-  for (long r = 0; !rc && r < R; r++) {
-    for (int j = 0; j < n; j++) {
-      noise_in_directions(m, tr, snap->x + ((size_t)r * n + j) * d, k, res->net.U, &w, sum, c);
-      for (int i = 0; i < k; i++) cr[(size_t)r * k + i] += res->cB * c[i] / n;
+  if (!buf || !res->net_felt) {
+    sgdl_free(buf);
+    sgdl_mlp_work_free(&w);
+    return SGDL_ENOMEM;
+  }
+  res->net_felt_se = res->net_felt + k;
+  double *c = buf, *y = c + Rn * k, *loss = y + Rn * k, *sum = loss + Rn, *dx = sum + 2 * (size_t)k, *scratch = dx + d;
+  for (size_t q = 0; q < Rn; q++) {
+    const double *x = snap->x + q * d;
+    loss[q] = noise_in_directions(m, tr, x, k, res->net.U, &w, sum, c + q * k);
+    for (int i = 0; i < k; i++) c[q * k + i] *= res->cB;
+    for (size_t a = 0; a < d; a++) dx[a] = x[a] - xw[a];
+    for (int i = 0; i < k; i++) {
+      const double *u = res->net.U + (size_t)i * d;
+      double p = 0;
+      for (size_t a = 0; a < d; a++) p += u[a] * dx[a];
+      y[q * k + i] = p;
     }
-    sgdl_excess_loss_predict(k, res->net.h, cr + (size_t)r * k, sp->par.lr, &pr[r], NULL, NULL, NULL);
   }
-  double *mean = res->net_felt, *se = rc ? NULL : res->net_felt + k, pm = 0, pv = 0;
-  for (int i = 0; se && i < k; i++) {
-    for (long r = 0; r < R; r++) mean[i] += cr[(size_t)r * k + i] / (double)R;
-    for (long r = 0; r < R; r++) se[i] += (cr[(size_t)r * k + i] - mean[i]) * (cr[(size_t)r * k + i] - mean[i]);
-    se[i] = sqrt(se[i] / ((double)R - 1) / (double)R);
-  }
-  if (se) {
-    for (long r = 0; r < R; r++) pm += pr[r] / (double)R;
-    for (long r = 0; r < R; r++) pv += (pr[r] - pm) * (pr[r] - pm);
-    sgdl_excess_loss_predict(k, res->net.h, mean, sp->par.lr, &res->felt_pred[0], &res->felt_pred[1], &res->felt_pred[2], NULL);
-    res->felt_pred_se = sqrt(pv / ((double)R - 1) / (double)R);
-    res->net_felt_se = se;
-    res->net_felt_n = n;
-    res->has_felt = 1;
-  }
+  snapshot_summaries(sp, R, n, c, y, loss, scratch, res);
+  res->net_felt_n = n;
+  res->has_felt = 1;
   sgdl_free(buf);
   sgdl_mlp_work_free(&w);
-  return rc;
+  return SGDL_OK;
 }
 
 int sgdl_stationary_run_network(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgdl_stationary_study_result *res) {
@@ -154,7 +213,7 @@ int sgdl_stationary_run_network(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, s
       rc = sgdl_stat_simulate_proj(ctx, sp->prob, "sgd", &sp->par, sp->seed, R, burn, steps, x, k, res->net.U, hess, &snap,
                                    &res->mc);
     res->has_mc = !rc;
-    if (!rc) rc = felt_noise(ctx, sp, &snap, R, res);
+    if (!rc) rc = felt_noise(ctx, sp, &snap, R, x, res);
     sgdl_free(snap.x);
     sgdl_free(hess);
   }
