@@ -4,7 +4,8 @@
 #   Carlo only; bad input names the flag; bitwise identical results with 1 and 2 threads; the exit
 #   comes sooner at a larger learning rate (the drift and the noise both grow with lr);
 #   stationary: the geometry prediction of 1/2 tr(H Sigma) beside the simulated one (finite, positive,
-#   same order), NSR in results.json; bitwise identical with 1 and 2 threads.
+#   same order), NSR in results.json; bitwise identical with 1 and 2 threads; the noise felt at the
+#   chains' snapshots and the split of the simulated excess (equal-time spread + common drift) reported.
 source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
 MNIST=$(cd "$(dirname "$0")/../data/mnist" && pwd)
@@ -42,5 +43,10 @@ check "stationary mlp: prediction and simulation of the same order" /usr/bin/pyt
 import json; r = json.load(open('$TMP/s1.json')); x = r['excess_loss']
 assert x['simulated'] > 0 and x['simulated_se'] > 0 and 0.2 < x['sme1'] / x['simulated'] < 5, x
 assert len(r['hessian_eigenvalues']) == 3 and r['noise_to_signal']['b_star'] > 0"
+check "stationary mlp: the noise the chains felt and the split of the simulated excess" /usr/bin/python3 -c "
+import json; r = json.load(open('$TMP/s1.json')); x = r['excess_loss']; s = r['simulated']
+assert len(s['noise_felt']) == 3 and min(s['noise_felt']) > 0 and s['noise_felt_snapshots_per_replica'] == 8, s
+assert x['discrete_felt'] > 0 and x['discrete_felt_se'] > 0 and x['simulated_equal_time'] > 0, x
+assert 0.2 < (x['simulated_equal_time'] + x['simulated_drift']) / x['simulated'] < 5, x"
 expect_fail "stationary mlp: only sgd" "--algo" -- $S stationary "${NET[@]}" "${W[@]}" --algo adam
 finish
