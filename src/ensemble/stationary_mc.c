@@ -235,13 +235,14 @@ int sgdl_stat_simulate_stored(sgdl_ctx *ctx, const sgdl_problem *p, const char *
 
 int sgdl_stat_simulate_proj(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                             uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k,
-                            const double *U, const double *hess, sgdl_stat_snapshots *snap, sgdl_stat_mc *out) {
+                            const double *U, const double *hess, sgdl_stat_snapshots *snap, sgdl_stat_mc *out,
+                            sgdl_chunk_store *store) {
   if (k < 1 || !U) return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: no directions to project on");
   if (k > p->dim) /* the projections' scratch lies in the state's (timeavg_scratch) */
     return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: %d directions to project on, more than the %d weights", k, p->dim);
   if (snap && (snap->n < 1 || (uint64_t)snap->n > steps || !snap->x))
     return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: %d snapshots asked of %llu steps per replica", snap->n, (unsigned long long)steps);
-  return simulate_run(ctx, p, algo, par, SGDL_STAT_ITERATE_X, seed, replicas, burn, steps, x0, k, U, hess, snap, out, NULL);
+  return simulate_run(ctx, p, algo, par, SGDL_STAT_ITERATE_X, seed, replicas, burn, steps, x0, k, U, hess, snap, out, store);
 }
 
 static int simulate_run(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par, int iterate,

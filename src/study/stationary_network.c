@@ -13,7 +13,7 @@
  * the two ways a prediction from x_w alone can miss: SGD's noise grows as x fluctuates about a
  * minimum (for least squares Var(u_i . x) = alpha cbar_i / (h_i (2 - alpha h_i)) exactly, with u_i
  * an eigenvector of the constant Hessian; tests/test_stationary_network.c), and weights that are no
- * minimum drift.
+ * minimum drift. --checkpoint stores the run's chunks (the projections' sums and the snapshots).
  * Limits: the quadratic model in the k directions; the Hessian and directions are those at x_w.
  * Does not: parse flags, print or write files. */
 #include <math.h>
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "sgdlab/mlp_problem.h"
+#include "study/rounds_internal.h"
 #include "study/stationary_internal.h"
 
 enum { FELT_SNAPSHOTS = 8 };
@@ -181,13 +182,33 @@ static int felt_noise(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, const sgdl_
   return SGDL_OK;
 }
 
+/* The projected simulation, with --checkpoint's chunk store when given (the snapshots are stored with
+ * their chunks, so a resumed run reports the same noise felt). */
+static int simulate_checkpointed(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, long R, uint64_t burn, uint64_t steps,
+                                 const double *x, const double *hess, sgdl_stat_snapshots *snap,
+                                 sgdl_stationary_study_result *res) {
+  ckpt_store cs;
+  ckpt_chunk_store chunks;
+  memset(&cs, 0, sizeof cs);
+  int rc = SGDL_OK;
+  if (sp->checkpoint) {
+    rc = ckpt_open(ctx, &cs, sp->checkpoint, sp->version ? sp->version : "", sp->args ? sp->args : "",
+                   !ctx || ctx->ranks <= 1 || ctx->rank == 0);
+    ckpt_chunk_store_init(&chunks, &cs, 0);
+  }
+  if (!rc)
+    rc = sgdl_stat_simulate_proj(ctx, sp->prob, "sgd", &sp->par, sp->seed, R, burn, steps, x, res->net.k, res->net.U, hess,
+                                 snap, &res->mc, sp->checkpoint ? &chunks.store : NULL);
+  if (sp->checkpoint) res->mc_resumed = chunks.store.loaded;
+  ckpt_close(&cs);
+  return rc;
+}
+
 int sgdl_stationary_run_network(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, sgdl_stationary_study_result *res) {
   const char *algo = sgdl_stationary_algo(sp);
   if (strcmp(algo, "sgd"))
     return sgdl_fail(ctx, SGDL_EUSAGE, "--algo %s: the network's prediction is for sgd (the SME of plain SGD)", algo);
   if (sp->n_scan > 0) return sgdl_fail(ctx, SGDL_EUSAGE, "--scan-lr: not available for a network (one --lr at a time)");
-  if (sp->checkpoint) /* the projected ensemble has no chunk store yet: refused, never silently ignored */
-    return sgdl_fail(ctx, SGDL_ENOTSUP, "--checkpoint: not available for a network's --simulate (--problem %s) yet", sp->prob ? sp->prob->type->name : "mlp");
   if (sp->par.batch < 1 || (size_t)sp->par.batch > sp->prob->n_data)
     return sgdl_fail(ctx, SGDL_EUSAGE, "--batch: %d is not in 1..%zu (the training examples)", sp->par.batch, sp->prob->n_data);
   const int d = sp->prob->dim;
@@ -209,9 +230,7 @@ int sgdl_stationary_run_network(sgdl_ctx *ctx, const sgdl_stationary_spec *sp, s
     sgdl_stat_snapshots snap = {steps < FELT_SNAPSHOTS ? (int)steps : FELT_SNAPSHOTS, NULL};
     if (!rc) snap.x = sgdl_alloc(ctx, (size_t)R * (size_t)snap.n * (size_t)d, sizeof(double));
     if (!rc && !snap.x) rc = SGDL_ENOMEM;
-    if (!rc)
-      rc = sgdl_stat_simulate_proj(ctx, sp->prob, "sgd", &sp->par, sp->seed, R, burn, steps, x, k, res->net.U, hess, &snap,
-                                   &res->mc);
+    if (!rc) rc = simulate_checkpointed(ctx, sp, R, burn, steps, x, hess, &snap, res);
     res->has_mc = !rc;
     if (!rc) rc = felt_noise(ctx, sp, &snap, R, x, res);
     sgdl_free(snap.x);
