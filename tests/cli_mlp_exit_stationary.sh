@@ -4,7 +4,9 @@
 #   Carlo only; bad input names the flag; bitwise identical results with 1 and 2 threads; the exit
 #   comes sooner at a larger learning rate (the drift and the noise both grow with lr);
 #   stationary: the geometry prediction of 1/2 tr(H Sigma) beside the simulated one (finite, positive,
-#   same order), NSR in results.json; bitwise identical with 1 and 2 threads.
+#   same order), NSR in results.json; bitwise identical with 1 and 2 threads; the noise felt at the
+#   chains' snapshots and the split of the simulated excess (equal-time spread + common drift) reported;
+#   --checkpoint: with it, replayed, and resumed from a cut file, the numbers of the plain run.
 source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
 MNIST=$(cd "$(dirname "$0")/../data/mnist" && pwd)
@@ -42,5 +44,26 @@ check "stationary mlp: prediction and simulation of the same order" /usr/bin/pyt
 import json; r = json.load(open('$TMP/s1.json')); x = r['excess_loss']
 assert x['simulated'] > 0 and x['simulated_se'] > 0 and 0.2 < x['sme1'] / x['simulated'] < 5, x
 assert len(r['hessian_eigenvalues']) == 3 and r['noise_to_signal']['b_star'] > 0"
+check "stationary mlp: the noise the chains felt and the split of the simulated excess" /usr/bin/python3 -c "
+import json; r = json.load(open('$TMP/s1.json')); x = r['excess_loss']; s = r['simulated']
+assert len(s['noise_felt']) == 3 and min(s['noise_felt']) > 0 and s['noise_felt_snapshots_per_replica'] == 8, s
+assert x['discrete_felt'] > 0 and x['discrete_felt_se'] > 0 and x['simulated_equal_time'] > 0, x
+assert 0.2 < (x['simulated_equal_time'] + x['simulated_drift']) / x['simulated'] < 5, x"
 expect_fail "stationary mlp: only sgd" "--algo" -- $S stationary "${NET[@]}" "${W[@]}" --algo adam
+
+# --checkpoint on a network (784-1-10, 512 replicas: two chunks of lanes): with it, replayed from the
+# finished file, and resumed from a file cut at 70 %, the numbers (noise felt included) are the plain run's
+expect_ok "train a one-unit network" -- $S train --data "$MNIST" --train 64 --test 32 --hidden 1 --act tanh --epochs 30 --lr 0.1 \
+  --batch 4 --save "$TMP/w1.bin" --quiet --threads 2
+CK=(stationary "${NET[@]}" --init "$TMP/w1.bin" --lr 0.05 --batch 4 --geometry 2 --simulate 10240 --replicas 512 --burn 50 --json)
+$S "${CK[@]}" >"$TMP/ck_plain.json"
+$S "${CK[@]}" --checkpoint "$TMP/net.ck" >"$TMP/ck_full.json"
+$S "${CK[@]}" --checkpoint "$TMP/net.ck" --threads 1 >"$TMP/ck_replay.json"
+head -c $(($(stat -c %s "$TMP/net.ck") * 7 / 10)) "$TMP/net.ck" >"$TMP/net_cut.ck"
+$S "${CK[@]}" --checkpoint "$TMP/net_cut.ck" >"$TMP/ck_cut.json"
+rm -f "$TMP/net.ck" "$TMP/net_cut.ck"
+for f in full replay cut; do
+  check "stationary mlp --checkpoint ($f): the plain run's numbers" bash -c "diff <(grep -v -e '\"seconds\"' -e '\"threads\"' -e '\"checkpoint' $TMP/ck_plain.json | sed 's/,\$//') <(grep -v -e '\"seconds\"' -e '\"threads\"' -e '\"checkpoint' $TMP/ck_$f.json | sed 's/,\$//') >/dev/null"
+done
+check "stationary mlp --checkpoint: the cut file resumed a chunk" grep -Eq '"checkpoint_resumed_chunks":[[:space:]]*1' "$TMP/ck_cut.json"
 finish

@@ -177,11 +177,11 @@ static void projections(sgdl_problem *p) {
   sgdl_stat_mc m;
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
-  int rc = sgdl_stat_simulate_proj(&ctx, p, "sgd", &par, 5, 64, 10, 200, x0, 3, U, h, &m);
+  int rc = sgdl_stat_simulate_proj(&ctx, p, "sgd", &par, 5, 64, 10, 200, x0, 3, U, h, NULL, &m, NULL);
   CHECK(rc == SGDL_EINVAL && strstr(ctx.msg, "3 directions"), "k = 3 > d = 2 must be refused: rc %d %s", rc, ctx.msg);
   sgdl_stat_mc_free(&m);
   sgdl_ctx_init(&ctx);
-  rc = sgdl_stat_simulate_proj(&ctx, p, "sgd", &par, 5, 64, 10, 200, x0, 2, U, h, &m);
+  rc = sgdl_stat_simulate_proj(&ctx, p, "sgd", &par, 5, 64, 10, 200, x0, 2, U, h, NULL, &m, NULL);
   CHECK(rc == 0 && isfinite(m.cov[0]) && m.cov[0] > 0, "k = 2 = d runs: rc %d %s", rc, ctx.msg);
   sgdl_stat_mc_free(&m);
 }

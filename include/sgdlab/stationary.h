@@ -207,15 +207,24 @@ int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, c
 int sgdl_stat_simulate_iterate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                                int iterate, uint32_t seed, long replicas, uint64_t burn, uint64_t steps,
                                const double *x0, const double *hess, sgdl_stat_mc *out);
+struct sgdl_chunk_store;
+/* Whole states kept during a run: n per replica, after steps burn + j (steps / n), j = 1..n, into
+ * x[replicas][n][dim] (caller-owned, zeroed; 1 <= n <= steps). */
+typedef struct sgdl_stat_snapshots {
+  int n;
+  double *x;
+} sgdl_stat_snapshots;
 /* The same for k projections y = U (x - x0) of the weights (U: k x d rows, e.g. Hessian
  * eigenvectors): out->d = k, mean/cov are those of y (x0 maps to 0), and hess (k x k, e.g.
- * diag(h)) gives excess = 1/2 tr(hess cov). Memory O(R k^2 + k d), never d x d. */
+ * diag(h)) gives excess = 1/2 tr(hess cov). Memory O(R k^2 + k d), never d x d, plus the
+ * snapshots' R n d when snap is not NULL. store: as for sgdl_stat_simulate_stored (NULL = none;
+ * the snapshots are stored with their chunk). */
 int sgdl_stat_simulate_proj(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                             uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k,
-                            const double *U, const double *hess, sgdl_stat_mc *out);
+                            const double *U, const double *hess, sgdl_stat_snapshots *snap, sgdl_stat_mc *out,
+                            struct sgdl_chunk_store *store);
 /* The same with a store of completed chunks (driver.h's sgdl_chunk_store: a checkpoint; NULL =
  * none): stored chunks are not run again, completed ones are saved; bitwise the same numbers. */
-struct sgdl_chunk_store;
 int sgdl_stat_simulate_stored(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                               int iterate, uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0,
                               const double *hess, sgdl_stat_mc *out, struct sgdl_chunk_store *store);

@@ -153,6 +153,16 @@ typedef struct sgdl_stationary_study_result {
   sgdl_spectra net;
   sgdl_noise_scale net_noise;
   double net_loss;
+  /* network --simulate: the noise felt, u_i^T Sigma_B(x) u_i averaged over snapshots of the simulated
+   * chains (net_felt_n per replica), and the predictions with it in place of the noise at the weights */
+  int has_felt, net_felt_n;
+  double *net_felt, *net_felt_se;    /* [k] mean over replicas and snapshots; replica-spread standard error */
+  double felt_pred[3], felt_pred_se; /* discrete, sme1, sme2 with net_felt; the discrete one's standard error */
+  double snap_loss[2];               /* mean training loss at the first and the last snapshot */
+  double split_equal_time, split_equal_time_se; /* 1/2 sum h_i Var(u_i . x) across replicas at equal times
+                                      * (mean over the snapshots; standard error from their spread) */
+  double split_drift;                /* the same of the replica-mean projections' variance over the snapshots:
+                                      * the chains' common drift (less its sampling part) */
   /* Monte Carlo check (network: of the k projections u_i . (x - x_w); excess = 1/2 sum h_i Var) */
   int has_mc;
   sgdl_stat_mc mc;

@@ -2,7 +2,8 @@
  * predictions of the stationary excess loss 1/2 tr(H Sigma) in the top-k Hessian directions (the
  * numbers train --geometry prints), the noise-to-signal ratio, and with --simulate the measured
  * 1/2 sum_i h_i Var(u_i . x) with its standard error and how many standard errors each prediction
- * is off. No numerics beyond formatting. */
+ * is off, and the predictions again with the noise the simulated chains felt (the study's felt_pred).
+ * No numerics beyond formatting. */
 #include <math.h>
 #include <stdio.h>
 
@@ -40,6 +41,19 @@ int sgdl_stationary_network_output(const sgdl_stationary_view *v, const sgdl_sta
     cJSON_AddNumberToObject(o, "replicas", (double)m->replicas);
     cJSON_AddNumberToObject(o, "burn_in_steps", (double)m->burn);
     cJSON_AddNumberToObject(o, "steps_per_replica", (double)m->steps);
+    if (res->has_felt) {
+      sgdl_json_put(o, "noise_felt", sgdl_json_doubles(res->net_felt, (size_t)k));
+      sgdl_json_put(o, "noise_felt_se", sgdl_json_doubles(res->net_felt_se, (size_t)k));
+      cJSON_AddNumberToObject(o, "noise_felt_snapshots_per_replica", res->net_felt_n);
+      sgdl_json_add_number(x, "sme1_felt", res->felt_pred[1]);
+      sgdl_json_add_number(x, "sme2_felt", res->felt_pred[2]);
+      sgdl_json_add_number(x, "discrete_felt", res->felt_pred[0]);
+      sgdl_json_add_number(x, "discrete_felt_se", res->felt_pred_se);
+      sgdl_json_add_number(x, "simulated_equal_time", res->split_equal_time);
+      sgdl_json_add_number(x, "simulated_equal_time_se", res->split_equal_time_se);
+      sgdl_json_add_number(x, "simulated_drift", res->split_drift);
+      sgdl_json_put(o, "loss_first_last_snapshot", sgdl_json_doubles(res->snap_loss, 2));
+    }
   }
   if (!v->say) return SGDL_OK;
   printf("sgdlab stationary: %s at the --init weights, lr %g, B = %d (c_B %g), L = %.5g\n", v->problem, res->lr,
@@ -57,6 +71,19 @@ int sgdl_stationary_network_output(const sgdl_stationary_view *v, const sgdl_sta
            (unsigned long long)m->steps, (unsigned long long)m->burn, m->excess, m->excess_se);
     printf("    off by (standard errors): SME1 %.1f, SME2 %.1f, discrete %.1f\n", (g->pred_sme1 - m->excess) / se,
            (g->pred_sme2 - m->excess) / se, (g->pred_discrete - m->excess) / se);
+  }
+  if (res->has_felt) {
+    const double both = sqrt(m->excess_se * m->excess_se + res->felt_pred_se * res->felt_pred_se);
+    printf("  with the noise the chains felt (u_i^T Sigma_B(x) u_i at %d states per replica; at the weights in brackets):\n   ",
+           res->net_felt_n);
+    for (int i = 0; i < k && i < 8; i++) printf(" %.4g [%.4g]", res->net_felt[i], g->ct[i]);
+    printf("%s\n    SME1 %.4g, SME2 %.4g, discrete %.4g +- %.2g: discrete off by %.1f standard errors (added in quadrature)\n",
+           k > 8 ? " ..." : "", res->felt_pred[1], res->felt_pred[2], res->felt_pred[0], res->felt_pred_se,
+           (res->felt_pred[0] - m->excess) / (both > 0 ? both : NAN));
+    printf("    simulated, split at those states: across replicas at equal times %.4g +- %.2g, common drift %.4g\n",
+           res->split_equal_time, res->split_equal_time_se, res->split_drift);
+    printf("    training loss: %.4g at the weights, %.4g at the first and %.4g at the last state\n", res->net_loss,
+           res->snap_loss[0], res->snap_loss[1]);
   }
   sgdl_noise_scale_print(&res->net_noise, "at the weights");
   return SGDL_OK;

@@ -10,7 +10,9 @@
  * With SGDL_STAT_ITERATE_LOOKAHEAD (nag only) the averaged iterate is x + mu v, v the stepper's
  * Sutskever velocity (its aux state): PyTorch's parameter under SGD(nesterov=True).
  * With a projection U (k x d, sgdl_stat_simulate_proj) the averaged values are y = U (x - x0): the
- * covariance of k directions of a network's weights without any d x d array.
+ * covariance of k directions of a network's weights without any d x d array; optionally the same run
+ * keeps a few whole states per replica, evenly spaced over the averaging window (sgdl_stat_snapshots),
+ * for the caller to evaluate state-dependent quantities on the law the averages see.
  * Not here: the exact values (src/exact/stationary_*.c), time-resolved ensembles (ensemble.c). */
 #include <math.h>
 #include <string.h>
@@ -37,6 +39,8 @@ typedef struct {
   const double *x0s;      /* the state's x0 when U is set */
   double lookahead_mu; /* 0: average x; else x + lookahead_mu v (nag's aux is v, [naux = d][W]) */
   uint64_t burn, total;
+  sgdl_stat_snapshots *snap; /* NULL, or states after steps burn + j every (j = 1..n) into snap->x */
+  uint64_t snap_every;
   const double *x0, *hess;
   double *S1, *S2;
   sgdl_stat_mc *out;
@@ -96,6 +100,14 @@ static int timeavg_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
       }
     }
   }
+  if (a->snap && k >= a->burn && (k + 1 - a->burn) % a->snap_every == 0) {
+    const uint64_t j = (k + 1 - a->burn) / a->snap_every - 1;
+    const int n = a->snap->n, dx = a->dx;
+    for (int l = 0; j < (uint64_t)n && l < W; l++) {
+      double *s = a->snap->x + ((size_t)(b->L.replica0 + l) * n + j) * dx;
+      for (int i = 0; i < dx; i++) s[i] = b->L.x[(size_t)i * W + l];
+    }
+  }
   if ((k & 1023) == 1023 || k + 1 == a->total) {
     int bad = 0;
     x = b->L.x;
@@ -126,7 +138,9 @@ static int timeavg_shared(const sgdl_observer *o, sgdl_drive_buffer *bufs) {
   const size_t R = o->layout->paths;
   bufs[0] = (sgdl_drive_buffer){a->S1, R * (size_t)a->d, SGDL_BUF_DOUBLE};
   bufs[1] = (sgdl_drive_buffer){a->S2, R * (size_t)a->nsym, SGDL_BUF_DOUBLE};
-  return 2;
+  if (!a->snap) return 2;
+  bufs[2] = (sgdl_drive_buffer){a->snap->x, R * (size_t)a->snap->n * (size_t)a->dx, SGDL_BUF_DOUBLE};
+  return 3;
 }
 
 static int timeavg_finish(sgdl_ctx *ctx, const sgdl_observer *o) {
@@ -205,32 +219,35 @@ int sgdl_stat_simulate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, c
 
 static int simulate_run(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par, int iterate,
                         uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k, const double *U,
-                        const double *hess, sgdl_stat_mc *out, sgdl_chunk_store *store);
+                        const double *hess, sgdl_stat_snapshots *snap, sgdl_stat_mc *out, sgdl_chunk_store *store);
 
 int sgdl_stat_simulate_iterate(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                                int iterate, uint32_t seed, long replicas, uint64_t burn, uint64_t steps,
                                const double *x0, const double *hess, sgdl_stat_mc *out) {
-  return simulate_run(ctx, p, algo, par, iterate, seed, replicas, burn, steps, x0, p->dim, NULL, hess, out, NULL);
+  return simulate_run(ctx, p, algo, par, iterate, seed, replicas, burn, steps, x0, p->dim, NULL, hess, NULL, out, NULL);
 }
 
 int sgdl_stat_simulate_stored(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                               int iterate, uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0,
                               const double *hess, sgdl_stat_mc *out, sgdl_chunk_store *store) {
-  return simulate_run(ctx, p, algo, par, iterate, seed, replicas, burn, steps, x0, p->dim, NULL, hess, out, store);
+  return simulate_run(ctx, p, algo, par, iterate, seed, replicas, burn, steps, x0, p->dim, NULL, hess, NULL, out, store);
 }
 
 int sgdl_stat_simulate_proj(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par,
                             uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k,
-                            const double *U, const double *hess, sgdl_stat_mc *out) {
+                            const double *U, const double *hess, sgdl_stat_snapshots *snap, sgdl_stat_mc *out,
+                            sgdl_chunk_store *store) {
   if (k < 1 || !U) return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: no directions to project on");
   if (k > p->dim) /* the projections' scratch lies in the state's (timeavg_scratch) */
     return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: %d directions to project on, more than the %d weights", k, p->dim);
-  return simulate_run(ctx, p, algo, par, SGDL_STAT_ITERATE_X, seed, replicas, burn, steps, x0, k, U, hess, out, NULL);
+  if (snap && (snap->n < 1 || (uint64_t)snap->n > steps || !snap->x))
+    return sgdl_fail(ctx, SGDL_EINVAL, "--simulate: %d snapshots asked of %llu steps per replica", snap->n, (unsigned long long)steps);
+  return simulate_run(ctx, p, algo, par, SGDL_STAT_ITERATE_X, seed, replicas, burn, steps, x0, k, U, hess, snap, out, store);
 }
 
 static int simulate_run(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, const sgdl_algo_params *par, int iterate,
                         uint32_t seed, long replicas, uint64_t burn, uint64_t steps, const double *x0, int k, const double *U,
-                        const double *hess, sgdl_stat_mc *out, sgdl_chunk_store *store) {
+                        const double *hess, sgdl_stat_snapshots *snap, sgdl_stat_mc *out, sgdl_chunk_store *store) {
   memset(out, 0, sizeof *out);
   if (iterate != SGDL_STAT_ITERATE_X && !(iterate == SGDL_STAT_ITERATE_LOOKAHEAD && !strcmp(algo, "nag") && !par->sbc))
     return sgdl_fail(ctx, SGDL_EINVAL, "--nag-iterate: the look-ahead (torch) iterate exists only for --algo nag with constant momentum, not %s", algo);
@@ -266,7 +283,7 @@ static int simulate_run(sgdl_ctx *ctx, const sgdl_problem *p, const char *algo, 
     return SGDL_ENOMEM;
   }
   timeavg_obs a = {d, nsym, p->dim, U, x0, iterate == SGDL_STAT_ITERATE_LOOKAHEAD ? par->momentum : 0.0, burn, burn + steps,
-                   U ? zero : x0, hess, S1, S2, out};
+                   snap, snap ? steps / (uint64_t)snap->n : 0, U ? zero : x0, hess, S1, S2, out};
   sgdl_observer o = {&timeavg_type, NULL, &a};
   sgdl_drive_plan dp = {st, 1, x0, (uint64_t)R, burn + steps, 1, "--simulate", 0, store};
   sgdl_drive_report rep;

@@ -32,6 +32,7 @@ void sgdl_stationary_study_result_free(sgdl_stationary_study_result *r) {
   sgdl_fp1d_free(&r->fp[1]);
   sgdl_stat_mc_free(&r->mc);
   sgdl_spectra_free(&r->net);
+  sgdl_free(r->net_felt); /* net_felt_se lies in the same block */
   memset(r, 0, sizeof *r);
 }
 

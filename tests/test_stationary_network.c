@@ -1,0 +1,332 @@
+/* `stationary --problem mlp --simulate` (the network family of sgdl_stationary_study_run) at an exact
+ * minimum, where every answer is known: a network with no hidden layer and squared error is linear
+ * least squares, so on a tiny IDX set (written here: 24 images of 2x2 pixels, 3 classes) the weights
+ * x* solve the normal equations and SGD's stationary covariance S is the exact fixed point of SPEC 5.3
+ *   S = E[(I - a A_hat) S (I - a A_hat)] + a^2 c_B Sigma_1(x*)
+ *     = (I - a Abar) S (I - a Abar) + a^2 c_B [ (1/N) sum_i (A_i - Abar) S (A_i - Abar) + Sigma_1(x*) ],
+ * iterated here on all 15 weights (the classes share each minibatch), with c_B = 1/B (with replacement)
+ * or (N - B) / (B (N - 1)) (without). Checked, for B = 1 with and B = 4 without replacement:
+ *  - each class's block of S is `stationary --problem linreg`'s exact covariance (sgdl_stat_linreg_solve)
+ *    on that class's targets, and the weights are the minimum (|grad L| ~ 0);
+ *  - the study's Hessian eigenpairs are eigenpairs of Abar;
+ *  - the study's discrete prediction is the FROZEN-noise value: the restriction to the top k directions
+ *    of S_frozen (the Lyapunov solution with the noise fixed at Sigma_B(x*)), 1/2 sum h_i u_i^T S_frozen u_i;
+ *  - the simulated 1/2 sum h_i Var(u_i . x) agrees with the exact 1/2 sum h_i u_i^T S u_i (within 4
+ *    standard errors) and, at a h_max = 1.03 (B = 1 with replacement: 28%; B = 4 without: 3.6%), lies
+ *    many standard errors ABOVE the frozen-noise prediction: SGD's noise grows as x fluctuates (the
+ *    (A_i - Abar) S (A_i - Abar) term, fed by all d directions), which a prediction from Sigma_B(x*)
+ *    alone misses even at an exact minimum;
+ *  - per direction, Var(u . x) = a cbar / (h (2 - a h)) with cbar = E u^T Sigma_B(x) u the noise felt on
+ *    average over the stationary law (exact for least squares: u is an eigenvector of a constant Hessian),
+ *    and the study's estimate of cbar from snapshots of its chains (net_felt) and the prediction with it
+ *    (felt_pred) agree with the exact values within 4 standard errors.
+ * Seen here, not asserted: the top Hessian eigenvalue is 3-fold (one copy per class) and Lanczos from one
+ * start vector returns it twice, then the next distinct value: genuine eigenpairs, not the top 3.
+ * Does not: test the CLI's printing (tests/cli_mlp_exit_stationary.sh does). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "sgdlab/mlp_problem.h"
+#include "sgdlab/nn.h"
+#include "sgdlab/stationary.h"
+#include "sgdlab/study_stationary.h"
+
+enum { NTR = 24, NTE = 4, PIX = 4, CLS = 3, F = PIX + 1, D = F * CLS, K = 3 };
+static unsigned char px_train[NTR][PIX], px_test[NTE][PIX];
+static double feat[NTR][F]; /* pixels / 255, then 1 (the bias) */
+static char dir[128];
+
+static void put_be32(FILE *f, uint32_t v) {
+  unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v};
+  fwrite(b, 1, 4, f);
+}
+
+static void write_pair(const char *stem, int n, unsigned char (*px)[PIX]) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, stem);
+  FILE *f = fopen(path, "wb");
+  put_be32(f, 0x803), put_be32(f, (uint32_t)n), put_be32(f, 2), put_be32(f, 2);
+  fwrite(px, 1, (size_t)n * PIX, f);
+  fclose(f);
+  snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, stem);
+  f = fopen(path, "wb");
+  put_be32(f, 0x801), put_be32(f, (uint32_t)n);
+  for (int i = 0; i < n; i++) fputc(i % CLS, f);
+  fclose(f);
+}
+
+static void write_data(void) {
+  snprintf(dir, sizeof dir, "/tmp/sgdl_test_statnet_%d", (int)getpid());
+  char cmd[160];
+  snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
+  if (system(cmd)) fprintf(stderr, "mkdir failed\n");
+  unsigned s = 2024;
+  for (int i = 0; i < NTR; i++)
+    for (int j = 0; j < PIX; j++) px_train[i][j] = (unsigned char)((s = s * 1103515245u + 12345u) >> 20);
+  for (int i = 0; i < NTE; i++)
+    for (int j = 0; j < PIX; j++) px_test[i][j] = (unsigned char)((s = s * 1103515245u + 12345u) >> 20);
+  for (int i = 0; i < NTR; i++) {
+    for (int j = 0; j < PIX; j++) feat[i][j] = px_train[i][j] / 255.0;
+    feat[i][PIX] = 1.0;
+  }
+  write_pair("train", NTR, px_train);
+  write_pair("t10k", NTE, px_test);
+}
+
+/* The network's weight of (feature j, class c): W[j][c] for the pixels, then b[c]: j * CLS + c. */
+static int wi(int j, int c) { return j * CLS + c; }
+
+/* Least-squares weights: the F x F normal equations (Gaussian elimination), one right side per class. */
+static void solve_minimum(double *x) {
+  double A[F][F + CLS];
+  memset(A, 0, sizeof A);
+  for (int i = 0; i < NTR; i++)
+    for (int a = 0; a < F; a++) {
+      for (int b = 0; b < F; b++) A[a][b] += feat[i][a] * feat[i][b];
+      A[a][F + i % CLS] += feat[i][a];
+    }
+  for (int p = 0; p < F; p++)
+    for (int r = p + 1; r < F; r++) {
+      const double f = A[r][p] / A[p][p];
+      for (int c = p; c < F + CLS; c++) A[r][c] -= f * A[p][c];
+    }
+  for (int c = 0; c < CLS; c++)
+    for (int p = F - 1; p >= 0; p--) {
+      double v = A[p][F + c];
+      for (int q = p + 1; q < F; q++) v -= A[p][q] * x[wi(q, c)];
+      x[wi(p, c)] = v / A[p][p];
+    }
+}
+
+/* Per-sample Hessian A_i (a_i a_i^T on each class's block), Abar, and Sigma_1(x*) = (1/N) sum g_i g_i^T. */
+static void least_squares_parts(const double *x, double (*Ai)[D * D], double *Abar, double *sig1) {
+  memset(Abar, 0, sizeof(double) * D * D);
+  memset(sig1, 0, sizeof(double) * D * D);
+  for (int i = 0; i < NTR; i++) {
+    double g[D];
+    memset(Ai[i], 0, sizeof(double) * D * D);
+    for (int c = 0; c < CLS; c++) {
+      double z = 0;
+      for (int j = 0; j < F; j++) z += x[wi(j, c)] * feat[i][j];
+      const double r = z - (i % CLS == c);
+      for (int j = 0; j < F; j++) {
+        g[wi(j, c)] = feat[i][j] * r;
+        for (int q = 0; q < F; q++) Ai[i][wi(j, c) * D + wi(q, c)] = feat[i][j] * feat[i][q];
+      }
+    }
+    for (int p = 0; p < D * D; p++) Abar[p] += Ai[i][p] / NTR;
+    for (int p = 0; p < D; p++)
+      for (int q = 0; q < D; q++) sig1[p * D + q] += g[p] * g[q] / NTR;
+  }
+}
+
+/* out = P S P for symmetric P, S (D x D). */
+static void sandwich(const double *P, const double *S, double *out) {
+  double T[D * D];
+  for (int i = 0; i < D; i++)
+    for (int j = 0; j < D; j++) {
+      double v = 0;
+      for (int q = 0; q < D; q++) v += P[i * D + q] * S[q * D + j];
+      T[i * D + j] = v;
+    }
+  for (int i = 0; i < D; i++)
+    for (int j = 0; j < D; j++) {
+      double v = 0;
+      for (int q = 0; q < D; q++) v += T[i * D + q] * P[q * D + j];
+      out[i * D + j] = v;
+    }
+}
+
+/* Stationary covariance of SGD with replacement (c_B = 1/B): multiplicative = 1 the exact fixed point,
+ * 0 the frozen-noise Lyapunov solution (noise fixed at Sigma_B(x*)). Iterated to a relative 1e-15. */
+static void stationary_cov(double (*Ai)[D * D], const double *Abar, const double *sig1, double a, double cB,
+                           int multiplicative, double *S) {
+  double M[D * D], T[D * D], Sn[D * D], dA[D * D];
+  for (int p = 0; p < D * D; p++) M[p] = (p / D == p % D) - a * Abar[p];
+  memset(S, 0, sizeof(double) * D * D);
+  for (int it = 0; it < 100000; it++) {
+    sandwich(M, S, Sn);
+    for (int p = 0; p < D * D; p++) Sn[p] += a * a * cB * sig1[p];
+    for (int i = 0; multiplicative && i < NTR; i++) {
+      for (int p = 0; p < D * D; p++) dA[p] = Ai[i][p] - Abar[p];
+      sandwich(dA, S, T);
+      for (int p = 0; p < D * D; p++) Sn[p] += a * a * cB * T[p] / NTR;
+    }
+    double diff = 0, size = 0;
+    for (int p = 0; p < D * D; p++) diff = fmax(diff, fabs(Sn[p] - S[p])), size = fmax(size, fabs(Sn[p]));
+    memcpy(S, Sn, sizeof Sn);
+    if (diff <= 1e-15 * size) break;
+  }
+}
+
+static double quad_form(const double *u, const double *S) {
+  double v = 0;
+  for (int p = 0; p < D; p++)
+    for (int q = 0; q < D; q++) v += u[p] * S[p * D + q] * u[q];
+  return v;
+}
+
+/* linreg on [pixels, 1] with target 1{y == c}: class c's block of the network. */
+static sgdl_problem *linreg_class(sgdl_ctx *ctx, int c) {
+  char path[200];
+  snprintf(path, sizeof path, "%s/class.csv", dir);
+  FILE *f = fopen(path, "w");
+  for (int i = 0; i < NTR; i++) {
+    for (int j = 0; j < F; j++) fprintf(f, "%.17g,", feat[i][j]);
+    fprintf(f, "%d\n", i % CLS == c);
+  }
+  fclose(f);
+  sgdl_problem_spec sp;
+  sgdl_problem_spec_init(&sp);
+  sp.name = "linreg";
+  sp.data_path = path;
+  sgdl_problem *p = NULL;
+  if (sgdl_problem_create(ctx, &sp, &p)) fprintf(stderr, "%s\n", ctx->msg);
+  return p;
+}
+
+/* The network with no hidden layer and squared error, started at the weights in wpath. */
+static sgdl_problem *least_squares_net(sgdl_ctx *ctx, const char *wpath) {
+  sgdl_mlp_problem_spec sp;
+  sgdl_mlp_problem_spec_init(&sp);
+  sp.data = dir;
+  sp.n_train = NTR;
+  sp.n_test = NTE;
+  sp.n_hidden = 0;
+  sp.loss = SGDL_LOSS_MSE;
+  sp.init = wpath;
+  sgdl_problem *p = NULL;
+  if (sgdl_mlp_problem_create(ctx, &sp, &p)) fprintf(stderr, "create: %s\n", ctx->msg);
+  return p;
+}
+
+/* One learning rate, batch and sampling at the minimum xs of the problem net (started there). */
+static void check_case(sgdl_problem *net, const double *xs, double lr, int batch, int without, double gain) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  ctx.threads = 2;
+  sgdl_algo_params par;
+  sgdl_algo_params_init(&par);
+  par.lr = lr;
+  par.batch = batch;
+  par.without_replacement = without;
+  printf("lr %g, B = %d %s replacement\n", lr, batch, without ? "without" : "with");
+  /* exact: the fixed point on all D weights, and the frozen-noise Lyapunov solution */
+  static double Ai[NTR][D * D];
+  double Abar[D * D], sig1[D * D], S[D * D], Sfz[D * D];
+  least_squares_parts(xs, Ai, Abar, sig1);
+  const double cB = without ? (NTR - batch) / (batch * (NTR - 1.0)) : 1.0 / batch;
+  stationary_cov(Ai, Abar, sig1, lr, cB, 1, S);
+  stationary_cov(Ai, Abar, sig1, lr, cB, 0, Sfz);
+  for (int c = 0; c < CLS; c++) { /* each class's block is linreg's exact answer on that class */
+    sgdl_problem *lin = linreg_class(&ctx, c);
+    sgdl_stat_linreg ex;
+    CHECK(lin && sgdl_stat_linreg_solve(&ctx, lin, lr, batch, without, &ex) == 0, "linreg exact: %s", ctx.msg);
+    double worst = 0;
+    for (int a = 0; a < F; a++) {
+      CHECK_ABS(ex.wstar[a], xs[wi(a, c)], 1e-10, "linreg minimum vs the normal equations");
+      for (int b = 0; b < F; b++) worst = fmax(worst, fabs(ex.sigma[a * F + b] - S[wi(a, c) * D + wi(b, c)]));
+    }
+    CHECK(worst < 1e-12, "class %d block of the fixed point vs stationary --problem linreg: %g", c, worst);
+    sgdl_stat_linreg_free(&ex);
+    sgdl_problem_destroy(lin);
+  }
+
+  /* the study: geometry prediction and simulation at x* */
+  sgdl_stationary_spec sp;
+  sgdl_stationary_spec_init(&sp);
+  sp.family = SGDL_STATIONARY_NETWORK;
+  sp.prob = net;
+  sp.par = par;
+  sp.geometry_k = K;
+  sp.simulate = 1;
+  sp.replicas = 32;
+  sp.samples = 32LL * 60000;
+  sp.burn = 2000;
+  sp.seed = 7;
+  sgdl_stationary_study_result res;
+  CHECK(sgdl_stationary_study_run(&ctx, &sp, &res) == 0, "study: %s", ctx.msg);
+  if (!res.has_net || !res.has_mc || !res.has_felt) {
+    sgdl_stationary_study_result_free(&res);
+    return;
+  }
+  double exact = 0, frozen = 0, hAu[D];
+  for (int i = 0; i < K; i++) {
+    const double *u = res.net.U + (size_t)i * D, h = res.net.h[i];
+    for (int p = 0; p < D; p++) { /* (Abar - h) u = 0 */
+      hAu[p] = -h * u[p];
+      for (int q = 0; q < D; q++) hAu[p] += Abar[p * D + q] * u[q];
+      CHECK(fabs(hAu[p]) < 1e-8, "Lanczos pair %d is no eigenpair of Abar: residual %g", i, hAu[p]);
+    }
+    const double v = quad_form(u, S), vf = quad_form(u, Sfz);
+    exact += 0.5 * h * v;
+    frozen += 0.5 * h * vf;
+    CHECK(fabs(res.net.var_pred[i] - vf) < 1e-8 * vf, "direction %d: predicted variance %g is not the frozen-noise one %g", i,
+          res.net.var_pred[i], vf);
+    /* the noise felt: cbar = u^T c_B [Sigma_1(x*) + (1/N) sum (A_i - Abar) S (A_i - Abar)] u */
+    double felt = 0, T[D * D], dA[D * D];
+    for (int n = 0; n < NTR; n++) {
+      for (int p = 0; p < D * D; p++) dA[p] = Ai[n][p] - Abar[p];
+      sandwich(dA, S, T);
+      felt += quad_form(u, T) / NTR;
+    }
+    felt = cB * (felt + quad_form(u, sig1));
+    CHECK(fabs(v - lr * felt / (h * (2 - lr * h))) < 1e-8 * v, "direction %d: Var %g is not a cbar / (h (2 - a h))", i, v);
+    CHECK(res.has_felt && fabs(res.net_felt[i] - felt) < 4 * res.net_felt_se[i], "direction %d: noise felt %g +- %g vs exact %g", i,
+          res.net_felt[i], res.net_felt_se[i], felt);
+    CHECK(felt > res.net.ct[i], "direction %d: the noise felt %g exceeds the noise at x* %g", i, felt, res.net.ct[i]);
+  }
+  const double sim = res.mc.excess, se = res.mc.excess_se;
+  printf("h = %.4f %.4f %.4f (a h_max = %.2f); 1/2 sum h Var: frozen-noise prediction %.5g (study %.5g), exact %.5g,"
+         " simulated %.5g +- %.2g\n",
+         res.net.h[0], res.net.h[1], res.net.h[2], lr * res.net.h[0], frozen, res.net.pred_discrete, exact, sim, se);
+  CHECK_REL(res.net.pred_discrete, frozen, 1e-8, "the study's discrete prediction is the frozen-noise restriction");
+  CHECK(fabs(sim - exact) < 4 * se, "simulated %g +- %g vs exact %g: %.1f standard errors", sim, se, exact,
+        (sim - exact) / se);
+  CHECK(sim - frozen > 6 * se, "simulated %g +- %g should lie well above the frozen-noise prediction %g", sim, se, frozen);
+  printf("predicted with the noise felt (study): %.5g +- %.2g\n", res.felt_pred[0], res.felt_pred_se);
+  CHECK(fabs(res.felt_pred[0] - exact) < 4 * res.felt_pred_se, "prediction with the noise felt %g +- %g vs exact %g",
+        res.felt_pred[0], res.felt_pred_se, exact);
+  CHECK(exact > gain * frozen, "exact %g vs frozen %g: the state-dependent noise should add a factor over %g here", exact, frozen,
+        gain);
+  sgdl_stationary_study_result_free(&res);
+}
+
+int main(void) {
+  write_data();
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  /* the minimum, saved as a weights file (the --init of `stationary --problem mlp`) */
+  double xs[D];
+  solve_minimum(xs);
+  sgdl_mlp m;
+  CHECK(sgdl_mlp_init(&ctx, &m, PIX, NULL, 0, CLS, SGDL_ACT_TANH) == 0, "mlp: %s", ctx.msg);
+  CHECK((int)m.n_params == D, "the network has %d weights, not %d", (int)m.n_params, D);
+  sgdl_algo_params par;
+  sgdl_algo_params_init(&par);
+  sgdl_trainer t;
+  CHECK(sgdl_trainer_create(&ctx, &t, &m, SGDL_OPT_SGD, &par, 1, 0) == 0, "trainer: %s", ctx.msg);
+  memcpy(t.params, xs, sizeof xs);
+  char wpath[200];
+  snprintf(wpath, sizeof wpath, "%s/wstar.bin", dir);
+  CHECK(sgdl_weights_save(&ctx, wpath, &t) == 0, "save: %s", ctx.msg);
+  sgdl_trainer_free(&t);
+  sgdl_problem *net = least_squares_net(&ctx, wpath);
+  CHECK(net != NULL && net->dim == D, "network problem");
+  if (!net) return check_done();
+  double g[D], g2 = 0;
+  net->type->grad(net, xs, g);
+  for (int p = 0; p < D; p++) g2 += g[p] * g[p];
+  CHECK(sqrt(g2) < 1e-12, "|grad L| = %g at the least-squares weights", sqrt(g2));
+  check_case(net, xs, 0.5, 1, 0, 1.1);  /* exact / frozen = 1.28 */
+  check_case(net, xs, 0.5, 4, 1, 1.02); /* 1.036: c_B = 20/92 */
+  sgdl_problem_destroy(net);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (system(cmd)) fprintf(stderr, "cleanup failed\n");
+  return check_done();
+}
