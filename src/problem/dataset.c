@@ -121,3 +121,73 @@ void sgdl_dataset_add_lanes(const sgdl_dataset *ds, int W, const double *X, int 
     }
   }
 }
+
+/* Lanes per register chunk of the blocked kernels: SB accumulators of LC doubles stay in
+ * registers while j runs (AVX-512: one register each). */
+enum { LC = 8, SB = SGDL_DATASET_SB };
+
+void sgdl_dataset_dot_block(const sgdl_dataset *ds, int W, const double *X, int n0, double *z) {
+  const int d = ds->d;
+  const double *restrict xn = ds->X + (size_t)n0 * d;
+  int l0 = 0;
+  for (; l0 + LC <= W; l0 += LC) {
+    double acc[SB][LC];
+    for (int k = 0; k < SB; k++)
+      for (int t = 0; t < LC; t++) acc[k][t] = 0.0;
+    for (int j = 0; j < d; j++) {
+      const double *restrict xj = X + (size_t)j * W + l0;
+      for (int k = 0; k < SB; k++) {
+        const double a = xn[(size_t)k * d + j];
+        for (int t = 0; t < LC; t++) acc[k][t] += a * xj[t];
+      }
+    }
+    for (int k = 0; k < SB; k++)
+      for (int t = 0; t < LC; t++) z[(size_t)k * W + l0 + t] = acc[k][t];
+  }
+  for (; l0 < W; l0++) /* the tail lanes, one at a time */
+    for (int k = 0; k < SB; k++) {
+      double s = 0.0;
+      for (int j = 0; j < d; j++) s += xn[(size_t)k * d + j] * X[(size_t)j * W + l0];
+      z[(size_t)k * W + l0] = s;
+    }
+}
+
+void sgdl_dataset_add_block(const sgdl_dataset *ds, int W, const double *X, int n0, const double *c, const double *wb,
+                            int ridge, double l2, double *out) {
+  const int d = ds->d;
+  const double *restrict xn = ds->X + (size_t)n0 * d;
+  int l0 = 0;
+  for (; l0 + LC <= W; l0 += LC) {
+    double ck[SB][LC], wk[SB][LC];
+    for (int k = 0; k < SB; k++)
+      for (int t = 0; t < LC; t++) {
+        ck[k][t] = c[(size_t)k * W + l0 + t];
+        wk[k][t] = wb ? wb[(size_t)k * W + l0 + t] : 1.0;
+      }
+    for (int j = 0; j < d; j++) {
+      const double *restrict xj = X + (size_t)j * W + l0;
+      double *restrict oj = out + (size_t)j * W + l0;
+      double o[LC];
+      for (int t = 0; t < LC; t++) o[t] = oj[t];
+      for (int k = 0; k < SB; k++) {
+        const double a = xn[(size_t)k * d + j];
+        for (int t = 0; t < LC; t++) { /* as sgdl_dataset_add_lanes forms each term */
+          const double g = ridge ? ck[k][t] * a + l2 * xj[t] : ck[k][t] * a;
+          o[t] += wb ? wk[k][t] * g : g;
+        }
+      }
+      for (int t = 0; t < LC; t++) oj[t] = o[t];
+    }
+  }
+  for (; l0 < W; l0++) /* the tail lanes, one at a time */
+    for (int j = 0; j < d; j++) {
+      const double x = X[(size_t)j * W + l0];
+      double o = out[(size_t)j * W + l0];
+      for (int k = 0; k < SB; k++) {
+        const double a = xn[(size_t)k * d + j], cl = c[(size_t)k * W + l0];
+        const double g = ridge ? cl * a + l2 * x : cl * a;
+        o += wb ? wb[(size_t)k * W + l0] * g : g;
+      }
+      out[(size_t)j * W + l0] = o;
+    }
+}

@@ -151,13 +151,43 @@ static void coef_lanes_libm(const logreg_impl *m, int W, int b, const uint32_t *
   }
 }
 
+/* One pass over all N samples for a block of lanes: G += sum_n a_n x_n (when G is given) and
+ * S += sum_n w_n (a_n x_n + l2 x) (when S is given; w NULL: unit weights), each margin and
+ * coefficient formed once for both. Samples in register blocks of SGDL_DATASET_SB (the margins
+ * X x and the updates read each x_jl and out_jl once per block: the d = 50 passes), the rest one
+ * at a time; every term and sum as the one-sample kernels round it, so bitwise theirs.
+ * work: SGDL_DATASET_SB * W doubles. */
+static void full_pass(const logreg_impl *m, int W, const double *X, const double *w, double *G, double *S,
+                      double *work) {
+  const int N = (int)m->ds.N, SB = SGDL_DATASET_SB;
+  double *c = work;
+  int n = 0;
+  for (; n + SB <= N; n += SB) {
+    sgdl_dataset_dot_block(&m->ds, W, X, n, c);
+    for (int k = 0; k < SB; k++) coef_lanes(m, W, n + k, NULL, c + (size_t)k * W, NULL);
+    if (G) sgdl_dataset_add_block(&m->ds, W, X, n, c, NULL, 0, 0.0, G);
+    if (S) sgdl_dataset_add_block(&m->ds, W, X, n, c, w ? w + (size_t)n * W : NULL, 1, m->l2, S);
+  }
+  for (; n < N; n++) {
+    sgdl_dataset_dot_lanes(&m->ds, W, X, n, NULL, 0, c);
+    coef_lanes(m, W, n, NULL, c, NULL);
+    if (G) sgdl_dataset_add_lanes(&m->ds, W, X, n, NULL, c, NULL, 0, 0.0, G);
+    if (S) sgdl_dataset_add_lanes(&m->ds, W, X, n, NULL, c, w ? w + (size_t)n * W : NULL, 1, m->l2, S);
+  }
+}
+
 /* Weighted per-sample gradient sum over a block of lanes: g_n = a_n x_n + l2 w (coefficients by
- * the vectorised logistic, or by libm's when naive). */
+ * the vectorised logistic, or by libm's when naive, one sample at a time); all N samples in order
+ * (idx NULL) go through the blocked full_pass unless naive. */
 static void grad_sum_lanes_with(const sgdl_problem *p, int naive, int W, const double *X, int nb, const uint32_t *idx,
                                 const double *w, double *out, double *work) {
   const logreg_impl *m = p->impl;
   double *c = work, *sgn = work + SGDL_LANES;
   memset(out, 0, sizeof(double) * (size_t)p->dim * (size_t)W);
+  if (!naive && !idx && nb == (int)m->ds.N) {
+    full_pass(m, W, X, w, NULL, out, work);
+    return;
+  }
   for (int b = 0; b < nb; b++) {
     sgdl_dataset_dot_lanes(&m->ds, W, X, b, idx, 0, c);
     if (naive) coef_lanes_libm(m, W, b, idx, c);
@@ -176,20 +206,31 @@ void sgdl_logreg_grad_sum_lanes_libm(const sgdl_problem *p, int W, const double 
   grad_sum_lanes_with(p, 1, W, X, nb, idx, w, out, work);
 }
 
+/* G = sum_i a_i x_i over lanes -> grad L: G / N + l2 x, as logreg_grad rounds it. */
+static void finish_grad(const logreg_impl *m, int W, const double *X, double *G) {
+  for (int j = 0; j < m->ds.d; j++)
+    for (int l = 0; l < W; l++)
+      G[(size_t)j * W + l] = G[(size_t)j * W + l] / (double)m->ds.N + m->l2 * X[(size_t)j * W + l];
+}
+
 /* grad L over a block of lanes, bitwise logreg_grad per lane: (sum_i a_i x_i)/N + l2 w. */
 static void logreg_grad_lanes(const sgdl_problem *p, int W, const double *X, double *Gout) {
   const logreg_impl *m = p->impl;
-  const int d = m->ds.d;
-  double c[SGDL_LANES];
-  memset(Gout, 0, sizeof(double) * (size_t)d * (size_t)W);
-  for (size_t i = 0; i < m->ds.N; i++) {
-    sgdl_dataset_dot_lanes(&m->ds, W, X, (int)i, NULL, 0, c);
-    coef_lanes(m, W, (int)i, NULL, c, NULL);
-    sgdl_dataset_add_lanes(&m->ds, W, X, (int)i, NULL, c, NULL, 0, 0.0, Gout);
-  }
-  for (int j = 0; j < d; j++)
-    for (int l = 0; l < W; l++)
-      Gout[(size_t)j * W + l] = Gout[(size_t)j * W + l] / (double)m->ds.N + m->l2 * X[(size_t)j * W + l];
+  double c[SGDL_DATASET_SB * SGDL_LANES];
+  memset(Gout, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
+  full_pass(m, W, X, NULL, Gout, NULL, c);
+  finish_grad(m, W, X, Gout);
+}
+
+/* The fused kernel of problem.h: grad L and the weighted sum of all per-sample gradients from one
+ * full_pass (the drift and the noise of an SME / SMF substep share the logistic coefficients). */
+static void logreg_grad_and_sum_lanes(const sgdl_problem *p, int W, const double *X, const double *w, double *G,
+                                      double *S, double *work) {
+  const logreg_impl *m = p->impl;
+  memset(G, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
+  memset(S, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
+  full_pass(m, W, X, w, G, S, work);
+  finish_grad(m, W, X, G);
 }
 
 /* Hess L v over a block of lanes (the modified drift of sme2, smf2): per sample, the margins,
@@ -256,6 +297,7 @@ const sgdl_problem_type sgdl_logreg_type = {
     .grad_sum_lanes = logreg_grad_sum_lanes,
     .grad_lanes_exact = 1,
     .hvp_lanes = logreg_hvp_lanes,
+    .grad_and_sum_lanes = logreg_grad_and_sum_lanes,
 };
 
 int sgdl_logreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p) {
