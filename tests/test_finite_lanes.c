@@ -276,15 +276,22 @@ int main(void) {
   sgdl_ctx_init(&ctx);
   sgdl_problem *lin = make(&ctx, "linreg", 256, 3, 0), *log = make(&ctx, "logreg", 40, 5, 0),
                *mf = make(&ctx, "meanfield", 12, 2, 5);
-  sgdl_problem *log50 = make(&ctx, "logreg", 42, 50, 0);
-  CHECK(lin && log && mf && log50, "problems");
-  if (!lin || !log || !mf || !log50) return check_done();
-  for (int W = 1; W <= SGDL_LANES; W = W == 1 ? 13 : W == 13 ? SGDL_LANES : SGDL_LANES + 1) {
+  sgdl_problem *log50 = make(&ctx, "logreg", 42, 50, 0), *log2 = make(&ctx, "logreg", 42, 2, 0),
+               *log3 = make(&ctx, "logreg", 9, 3, 0);
+  CHECK(lin && log && mf && log50 && log2 && log3, "problems");
+  if (!lin || !log || !mf || !log50 || !log2 || !log3) return check_done();
+  for (int W = 1; W <= SGDL_LANES; W = W == 1 ? 13 : W == 13 ? 77 : W == 77 ? SGDL_LANES : SGDL_LANES + 1) {
+    check_fused(log2, W); /* logreg d <= 4: the register chunk kernel */
+    check_fused(log3, W);
+    check_kernels(log2, W);
+    check_logreg_naive(log2, W, 0.7);
+    check_logreg_naive(log2, W, 300.0);
     check_fused(log, W);
     check_fused(log50, W);
     check_fused(lin, W);
     check_fused(mf, W);
   }
+  check_fused_models(log2);
   check_fused_models(log);
   check_fused_models(log50);
   for (int W = 1; W <= SGDL_LANES; W += SGDL_LANES - 1) {
@@ -313,5 +320,7 @@ int main(void) {
   sgdl_problem_destroy(log);
   sgdl_problem_destroy(mf);
   sgdl_problem_destroy(log50);
+  sgdl_problem_destroy(log2);
+  sgdl_problem_destroy(log3);
   return check_done();
 }

@@ -151,16 +151,84 @@ static void coef_lanes_libm(const logreg_impl *m, int W, int b, const uint32_t *
   }
 }
 
-/* One pass over all N samples for a block of lanes: G += sum_n a_n x_n (when G is given) and
- * S += sum_n w_n (a_n x_n + l2 x) (when S is given; w NULL: unit weights), each margin and
- * coefficient formed once for both. Samples in register blocks of SGDL_DATASET_SB (the margins
- * X x and the updates read each x_jl and out_jl once per block: the d = 50 passes), the rest one
- * at a time; every term and sum as the one-sample kernels round it, so bitwise theirs.
- * work: SGDL_DATASET_SB * W doubles. */
+/* One pass over all N samples for a block of lanes (G and S zero on entry): G = sum_n a_n x_n
+ * (when G is given) and S = sum_n w_n (a_n x_n + l2 x) (when S is given; w NULL: unit weights),
+ * each margin and coefficient formed once for both. d <= SMALL_D: chunk_pass, registers only.
+ * Larger d: samples in register blocks of SGDL_DATASET_SB (the margins X x and the updates read each
+ * x_jl and out_jl once per block: the d = 50 passes), the rest one at a time. Every term and sum
+ * as the one-sample kernels round it, so bitwise theirs. work: SGDL_DATASET_SB * W doubles. */
+enum { SMALL_D = 4, LC = 64 }; /* chunk_pass: d up to SMALL_D, lanes in chunks of LC */
+
+/* Small d: lanes l0 .. l0 + CW - 1 through all N samples with x, G and S of the chunk held in
+ * registers (D and CW constants, so the loops over j and t unroll): per sample the margin, the
+ * logistic coefficient and both updates, nothing written to memory. Each term and sum as
+ * sgdl_dataset_dot_lanes, coef_lanes and sgdl_dataset_add_lanes form them (bitwise theirs). */
+static inline __attribute__((always_inline)) void chunk_pass(const logreg_impl *m, int W, const double *X,
+                                                             const double *w, double *G, double *S, int l0,
+                                                             const int D, const int CW) {
+  const int N = (int)m->ds.N;
+  const double *restrict Xd = m->ds.X, *restrict y = m->ds.y, l2 = m->l2;
+  double x[SMALL_D][LC], g[SMALL_D][LC], s[SMALL_D][LC];
+  for (int j = 0; j < D; j++)
+    for (int t = 0; t < CW; t++) {
+      x[j][t] = X[(size_t)j * W + l0 + t];
+      g[j][t] = s[j][t] = 0.0;
+    }
+  for (int n = 0; n < N; n++) {
+    const double *xn = Xd + (size_t)n * D;
+    const double sg = y[n] > 0.5 ? 1.0 : -1.0;
+    double c[LC];
+    for (int t = 0; t < CW; t++) {
+      double z = 0.0;
+      for (int j = 0; j < D; j++) z += xn[j] * x[j][t];
+      c[t] = -sg * logistic(-(sg * z));
+    }
+    if (G)
+      for (int j = 0; j < D; j++)
+        for (int t = 0; t < CW; t++) {
+          const double gt = c[t] * xn[j];
+          g[j][t] += gt;
+        }
+    if (S) {
+      const double *wn = w ? w + (size_t)n * W + l0 : NULL;
+      for (int j = 0; j < D; j++)
+        for (int t = 0; t < CW; t++) {
+          const double gt = c[t] * xn[j] + l2 * x[j][t];
+          s[j][t] += wn ? wn[t] * gt : gt;
+        }
+    }
+  }
+  for (int j = 0; j < D; j++)
+    for (int t = 0; t < CW; t++) {
+      if (G) G[(size_t)j * W + l0 + t] = g[j][t];
+      if (S) S[(size_t)j * W + l0 + t] = s[j][t];
+    }
+}
+
+/* chunk_pass over all lanes for D = d (chunks of LC, then the tail lanes one at a time). */
+#define SMALL_D_PASS(D)                                                                         \
+  static void small_d_pass_##D(const logreg_impl *m, int W, const double *X, const double *w, double *G, \
+                               double *S) {                                                     \
+    int l0 = 0;                                                                                 \
+    for (; l0 + LC <= W; l0 += LC) chunk_pass(m, W, X, w, G, S, l0, D, LC);                     \
+    for (; l0 < W; l0++) chunk_pass(m, W, X, w, G, S, l0, D, 1);                                \
+  }
+SMALL_D_PASS(1)
+SMALL_D_PASS(2)
+SMALL_D_PASS(3)
+SMALL_D_PASS(4)
+
 static void full_pass(const logreg_impl *m, int W, const double *X, const double *w, double *G, double *S,
                       double *work) {
   const int N = (int)m->ds.N, SB = SGDL_DATASET_SB;
   double *c = work;
+  switch (m->ds.d) { /* G and S are written, not added to: callers zero them first anyway */
+  case 1: small_d_pass_1(m, W, X, w, G, S); return;
+  case 2: small_d_pass_2(m, W, X, w, G, S); return;
+  case 3: small_d_pass_3(m, W, X, w, G, S); return;
+  case 4: small_d_pass_4(m, W, X, w, G, S); return;
+  default: break;
+  }
   int n = 0;
   for (; n + SB <= N; n += SB) {
     sgdl_dataset_dot_block(&m->ds, W, X, n, c);
