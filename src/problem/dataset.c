@@ -122,27 +122,36 @@ void sgdl_dataset_add_lanes(const sgdl_dataset *ds, int W, const double *X, int 
   }
 }
 
-/* Lanes per register chunk of the blocked kernels: SB accumulators of LC doubles stay in
- * registers while j runs (AVX-512: one register each). */
-enum { LC = 8, SB = SGDL_DATASET_SB };
+/* The blocked kernels work on lane vectors of V doubles (GCC/Clang vector extension: one AVX-512
+ * register, or two AVX2 ones), VC of them per chunk: SB x VC accumulators stay in registers while j
+ * runs. Loads and stores go through memcpy (unaligned, no aliasing question). */
+enum { V = 8, VC = 2, LC = V * VC, SB = SGDL_DATASET_SB };
+typedef double lanevec __attribute__((vector_size(V * sizeof(double))));
+static inline lanevec vload(const double *p) {
+  lanevec v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void vstore(double *p, lanevec v) { memcpy(p, &v, sizeof v); }
 
 void sgdl_dataset_dot_block(const sgdl_dataset *ds, int W, const double *X, int n0, double *z) {
   const int d = ds->d;
   const double *restrict xn = ds->X + (size_t)n0 * d;
   int l0 = 0;
   for (; l0 + LC <= W; l0 += LC) {
-    double acc[SB][LC];
+    lanevec acc[SB][VC];
     for (int k = 0; k < SB; k++)
-      for (int t = 0; t < LC; t++) acc[k][t] = 0.0;
+      for (int v = 0; v < VC; v++) acc[k][v] = (lanevec){0};
     for (int j = 0; j < d; j++) {
-      const double *restrict xj = X + (size_t)j * W + l0;
+      lanevec x[VC];
+      for (int v = 0; v < VC; v++) x[v] = vload(X + (size_t)j * W + l0 + v * V);
       for (int k = 0; k < SB; k++) {
         const double a = xn[(size_t)k * d + j];
-        for (int t = 0; t < LC; t++) acc[k][t] += a * xj[t];
+        for (int v = 0; v < VC; v++) acc[k][v] += a * x[v]; /* z += a x, as dot_lanes */
       }
     }
     for (int k = 0; k < SB; k++)
-      for (int t = 0; t < LC; t++) z[(size_t)k * W + l0 + t] = acc[k][t];
+      for (int v = 0; v < VC; v++) vstore(z + (size_t)k * W + l0 + v * V, acc[k][v]);
   }
   for (; l0 < W; l0++) /* the tail lanes, one at a time */
     for (int k = 0; k < SB; k++) {
@@ -152,32 +161,50 @@ void sgdl_dataset_dot_block(const sgdl_dataset *ds, int W, const double *X, int 
     }
 }
 
-void sgdl_dataset_add_block(const sgdl_dataset *ds, int W, const double *X, int n0, const double *c, const double *wb,
-                            int ridge, double l2, double *out) {
+/* One lane chunk of sgdl_dataset_add_block, for the variant (ridge, weighted) given as constants so
+ * the body has no branch; the products and sums are not contracted into fma (the caller's
+ * fp-contract=off), as sgdl_dataset_add_lanes rounds them (its conditional forms are not
+ * contracted either: tests/test_finite_lanes.c checks the two bitwise). */
+static inline __attribute__((always_inline)) void add_chunk(int d, int W, const double *restrict X,
+                                                            const double *restrict xn, const double *restrict c,
+                                                            const double *restrict wb, double l2,
+                                                            double *restrict out, int l0, const int ridge,
+                                                            const int weighted) {
+  lanevec ck[SB][VC], wk[SB][VC];
+  for (int k = 0; k < SB; k++)
+    for (int v = 0; v < VC; v++) {
+      ck[k][v] = vload(c + (size_t)k * W + l0 + v * V);
+      wk[k][v] = weighted ? vload(wb + (size_t)k * W + l0 + v * V) : (lanevec){0};
+    }
+  for (int j = 0; j < d; j++) {
+    lanevec o[VC], r[VC];
+    for (int v = 0; v < VC; v++) {
+      o[v] = vload(out + (size_t)j * W + l0 + v * V);
+      r[v] = ridge ? l2 * vload(X + (size_t)j * W + l0 + v * V) : (lanevec){0};
+    }
+    for (int k = 0; k < SB; k++) {
+      const double a = xn[(size_t)k * d + j];
+      for (int v = 0; v < VC; v++) {
+        lanevec g = ck[k][v] * a;
+        if (ridge) g = g + r[v];
+        if (weighted) g = wk[k][v] * g;
+        o[v] = o[v] + g;
+      }
+    }
+    for (int v = 0; v < VC; v++) vstore(out + (size_t)j * W + l0 + v * V, o[v]);
+  }
+}
+__attribute__((optimize("fp-contract=off"))) void sgdl_dataset_add_block(const sgdl_dataset *ds, int W,
+                                                                          const double *X, int n0, const double *c,
+                                                                          const double *wb, int ridge, double l2,
+                                                                          double *out) {
   const int d = ds->d;
   const double *restrict xn = ds->X + (size_t)n0 * d;
   int l0 = 0;
   for (; l0 + LC <= W; l0 += LC) {
-    double ck[SB][LC], wk[SB][LC];
-    for (int k = 0; k < SB; k++)
-      for (int t = 0; t < LC; t++) {
-        ck[k][t] = c[(size_t)k * W + l0 + t];
-        wk[k][t] = wb ? wb[(size_t)k * W + l0 + t] : 1.0;
-      }
-    for (int j = 0; j < d; j++) {
-      const double *restrict xj = X + (size_t)j * W + l0;
-      double *restrict oj = out + (size_t)j * W + l0;
-      double o[LC];
-      for (int t = 0; t < LC; t++) o[t] = oj[t];
-      for (int k = 0; k < SB; k++) {
-        const double a = xn[(size_t)k * d + j];
-        for (int t = 0; t < LC; t++) { /* as sgdl_dataset_add_lanes forms each term */
-          const double g = ridge ? ck[k][t] * a + l2 * xj[t] : ck[k][t] * a;
-          o[t] += wb ? wk[k][t] * g : g;
-        }
-      }
-      for (int t = 0; t < LC; t++) oj[t] = o[t];
-    }
+    if (!ridge && !wb) add_chunk(d, W, X, xn, c, wb, l2, out, l0, 0, 0);
+    else if (wb) add_chunk(d, W, X, xn, c, wb, l2, out, l0, ridge, 1);
+    else add_chunk(d, W, X, xn, c, wb, l2, out, l0, 1, 0);
   }
   for (; l0 < W; l0++) /* the tail lanes, one at a time */
     for (int j = 0; j < d; j++) {
@@ -185,8 +212,10 @@ void sgdl_dataset_add_block(const sgdl_dataset *ds, int W, const double *X, int 
       double o = out[(size_t)j * W + l0];
       for (int k = 0; k < SB; k++) {
         const double a = xn[(size_t)k * d + j], cl = c[(size_t)k * W + l0];
-        const double g = ridge ? cl * a + l2 * x : cl * a;
-        o += wb ? wb[(size_t)k * W + l0] * g : g;
+        double g = cl * a;
+        if (ridge) g = g + l2 * x;
+        if (wb) g = wb[(size_t)k * W + l0] * g;
+        o = o + g;
       }
       out[(size_t)j * W + l0] = o;
     }
