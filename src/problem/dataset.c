@@ -194,18 +194,12 @@ static inline __attribute__((always_inline)) void add_chunk(int d, int W, const 
     for (int v = 0; v < VC; v++) vstore(out + (size_t)j * W + l0 + v * V, o[v]);
   }
 }
-__attribute__((optimize("fp-contract=off"))) void sgdl_dataset_add_block(const sgdl_dataset *ds, int W,
-                                                                          const double *X, int n0, const double *c,
-                                                                          const double *wb, int ridge, double l2,
-                                                                          double *out) {
+/* The tail lanes l0 .. W - 1 of sgdl_dataset_add_block, one at a time (uncontracted: see there). */
+__attribute__((optimize("fp-contract=off"))) static void add_tail(const sgdl_dataset *ds, int W, const double *X, int n0,
+                                                               const double *c, const double *wb, int ridge,
+                                                               double l2, double *out, int l0) {
   const int d = ds->d;
   const double *restrict xn = ds->X + (size_t)n0 * d;
-  int l0 = 0;
-  for (; l0 + LC <= W; l0 += LC) {
-    if (!ridge && !wb) add_chunk(d, W, X, xn, c, wb, l2, out, l0, 0, 0);
-    else if (wb) add_chunk(d, W, X, xn, c, wb, l2, out, l0, ridge, 1);
-    else add_chunk(d, W, X, xn, c, wb, l2, out, l0, 1, 0);
-  }
   for (; l0 < W; l0++) /* the tail lanes, one at a time */
     for (int j = 0; j < d; j++) {
       const double x = X[(size_t)j * W + l0];
@@ -219,4 +213,71 @@ __attribute__((optimize("fp-contract=off"))) void sgdl_dataset_add_block(const s
       }
       out[(size_t)j * W + l0] = o;
     }
+}
+
+/* Both updates of one lane chunk (sgdl_dataset_add_block2): G += c a, S += w (c a + l2 x), the
+ * product c a formed once (uncontracted, so the same value either way). */
+static inline __attribute__((always_inline)) void add_chunk2(int d, int W, const double *restrict X,
+                                                             const double *restrict xn, const double *restrict c,
+                                                             const double *restrict wb, double l2,
+                                                             double *restrict G, double *restrict S, int l0,
+                                                             const int weighted) {
+  lanevec ck[SB][VC], wk[SB][VC];
+  for (int k = 0; k < SB; k++)
+    for (int v = 0; v < VC; v++) {
+      ck[k][v] = vload(c + (size_t)k * W + l0 + v * V);
+      wk[k][v] = weighted ? vload(wb + (size_t)k * W + l0 + v * V) : (lanevec){0};
+    }
+  for (int j = 0; j < d; j++) {
+    const size_t at = (size_t)j * W + l0;
+    lanevec og[VC], os[VC], r[VC];
+    for (int v = 0; v < VC; v++) {
+      og[v] = vload(G + at + v * V);
+      os[v] = vload(S + at + v * V);
+      r[v] = l2 * vload(X + at + v * V);
+    }
+    for (int k = 0; k < SB; k++) {
+      const double a = xn[(size_t)k * d + j];
+      for (int v = 0; v < VC; v++) {
+        const lanevec ca = ck[k][v] * a;
+        og[v] = og[v] + ca;
+        lanevec g = ca + r[v];
+        if (weighted) g = wk[k][v] * g;
+        os[v] = os[v] + g;
+      }
+    }
+    for (int v = 0; v < VC; v++) {
+      vstore(G + at + v * V, og[v]);
+      vstore(S + at + v * V, os[v]);
+    }
+  }
+}
+
+__attribute__((optimize("fp-contract=off"))) void sgdl_dataset_add_block2(const sgdl_dataset *ds, int W,
+                                                                           const double *X, int n0, const double *c,
+                                                                           const double *wb, double l2, double *G,
+                                                                           double *S) {
+  const int d = ds->d;
+  int l0 = 0;
+  for (; l0 + LC <= W; l0 += LC) {
+    if (wb) add_chunk2(d, W, X, ds->X + (size_t)n0 * d, c, wb, l2, G, S, l0, 1);
+    else add_chunk2(d, W, X, ds->X + (size_t)n0 * d, c, wb, l2, G, S, l0, 0);
+  }
+  add_tail(ds, W, X, n0, c, NULL, 0, 0.0, G, l0);
+  add_tail(ds, W, X, n0, c, wb, 1, l2, S, l0);
+}
+
+__attribute__((optimize("fp-contract=off"))) void sgdl_dataset_add_block(const sgdl_dataset *ds, int W,
+                                                                          const double *X, int n0, const double *c,
+                                                                          const double *wb, int ridge, double l2,
+                                                                          double *out) {
+  const int d = ds->d;
+  const double *restrict xn = ds->X + (size_t)n0 * d;
+  int l0 = 0;
+  for (; l0 + LC <= W; l0 += LC) {
+    if (!ridge && !wb) add_chunk(d, W, X, xn, c, wb, l2, out, l0, 0, 0);
+    else if (wb) add_chunk(d, W, X, xn, c, wb, l2, out, l0, ridge, 1);
+    else add_chunk(d, W, X, xn, c, wb, l2, out, l0, 1, 0);
+  }
+  add_tail(ds, W, X, n0, c, wb, ridge, l2, out, l0);
 }

@@ -233,8 +233,9 @@ static void full_pass(const logreg_impl *m, int W, const double *X, const double
   for (; n + SB <= N; n += SB) {
     sgdl_dataset_dot_block(&m->ds, W, X, n, c);
     for (int k = 0; k < SB; k++) coef_lanes(m, W, n + k, NULL, c + (size_t)k * W, NULL);
-    if (G) sgdl_dataset_add_block(&m->ds, W, X, n, c, NULL, 0, 0.0, G);
-    if (S) sgdl_dataset_add_block(&m->ds, W, X, n, c, w ? w + (size_t)n * W : NULL, 1, m->l2, S);
+    if (G && S) sgdl_dataset_add_block2(&m->ds, W, X, n, c, w ? w + (size_t)n * W : NULL, m->l2, G, S);
+    else if (G) sgdl_dataset_add_block(&m->ds, W, X, n, c, NULL, 0, 0.0, G);
+    else if (S) sgdl_dataset_add_block(&m->ds, W, X, n, c, w ? w + (size_t)n * W : NULL, 1, m->l2, S);
   }
   for (; n < N; n++) {
     sgdl_dataset_dot_lanes(&m->ds, W, X, n, NULL, 0, c);
