@@ -9,7 +9,9 @@
  * Row i depends only on (s, i, d), so a larger N extends the same data set. The unit-norm u makes
  * the signal u^T x ~ N(0, 1), so nu is directly the noise-to-signal ratio.
  * Also here: the lane kernels linreg and logreg share (a dot product and a weighted update per
- * sample over a block of lanes, see problem_impl.h).
+ * sample over a block of lanes, see problem_impl.h), and their register-blocked variants over
+ * blocks of samples (explicit lane vectors, GCC/Clang vector extension) for the O(N d) passes at
+ * larger d, which sum and round every value as the one-sample kernels do.
  * Does not: shuffle, standardise, or add an intercept column (append a column of ones). */
 #include <math.h>
 #include <stdio.h>
@@ -126,6 +128,12 @@ void sgdl_dataset_add_lanes(const sgdl_dataset *ds, int W, const double *X, int 
  * register, or two AVX2 ones), VC of them per chunk: SB x VC accumulators stay in registers while j
  * runs. Loads and stores go through memcpy (unaligned, no aliasing question). */
 enum { V = 8, VC = 2, LC = V * VC, SB = SGDL_DATASET_SB };
+/* The update kernels' products and sums stay uncontracted (no fma), as in sgdl_dataset_add_lanes. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define NO_CONTRACT /* other compilers: not built or checked here (tests/test_finite_lanes.c would tell) */
+#endif
 typedef double lanevec __attribute__((vector_size(V * sizeof(double))));
 static inline lanevec vload(const double *p) {
   lanevec v;
@@ -195,7 +203,7 @@ static inline __attribute__((always_inline)) void add_chunk(int d, int W, const 
   }
 }
 /* The tail lanes l0 .. W - 1 of sgdl_dataset_add_block, one at a time (uncontracted: see there). */
-__attribute__((optimize("fp-contract=off"))) static void add_tail(const sgdl_dataset *ds, int W, const double *X, int n0,
+NO_CONTRACT static void add_tail(const sgdl_dataset *ds, int W, const double *X, int n0,
                                                                const double *c, const double *wb, int ridge,
                                                                double l2, double *out, int l0) {
   const int d = ds->d;
@@ -253,7 +261,7 @@ static inline __attribute__((always_inline)) void add_chunk2(int d, int W, const
   }
 }
 
-__attribute__((optimize("fp-contract=off"))) void sgdl_dataset_add_block2(const sgdl_dataset *ds, int W,
+NO_CONTRACT void sgdl_dataset_add_block2(const sgdl_dataset *ds, int W,
                                                                            const double *X, int n0, const double *c,
                                                                            const double *wb, double l2, double *G,
                                                                            double *S) {
@@ -267,7 +275,7 @@ __attribute__((optimize("fp-contract=off"))) void sgdl_dataset_add_block2(const 
   add_tail(ds, W, X, n0, c, wb, 1, l2, S, l0);
 }
 
-__attribute__((optimize("fp-contract=off"))) void sgdl_dataset_add_block(const sgdl_dataset *ds, int W,
+NO_CONTRACT void sgdl_dataset_add_block(const sgdl_dataset *ds, int W,
                                                                           const double *X, int n0, const double *c,
                                                                           const double *wb, int ridge, double l2,
                                                                           double *out) {

@@ -9,7 +9,10 @@
  * return bitwise what the scalar calls return. The naive kernel with libm's exp per (sample, lane),
  * sgdl_logreg_grad_sum_lanes_libm, stays beside it as the reference of the tests; so does the
  * per-lane Hessian product sgdl_logreg_hvp_lanes_naive beside the lane-block hvp_lanes. The loss
- * (softplus) keeps libm's exp and log1p: it is not in the hot loops.
+ * (softplus) keeps libm's exp and log1p: it is not in the hot loops. Over all N samples (full
+ * gradient, the SME / SMF noise sums, and the fused grad_and_sum_lanes that yields both in one
+ * pass) the lanes run in chunks held in registers (d <= 4) or in register blocks of samples (larger
+ * d), bitwise the one-sample kernels.
  * Does not: fit an intercept (add a column of ones) or accept labels other than 0/1. */
 #include <math.h>
 #include <stdio.h>
