@@ -10,6 +10,10 @@
  *   - the lane-block Hessian products (hvp_lanes) of linreg and logreg against hvp lane by lane,
  *     and logreg's against its naive per-lane twin sgdl_logreg_hvp_lanes_naive (1e-13 relative);
  *     meanfield's kernels (5 and 40 neurons: the second runs in chunks of lanes) bitwise;
+ *   - the fused kernel (grad_and_sum_lanes: grad L and the weighted sample sum in one pass) against
+ *     the two calls apart, and logreg's register-blocked full pass against its one-sample path,
+ *     bitwise; the SME / SMF steppers through it against the same problem without it, and 1 against
+ *     2 threads, bitwise ensemble means (sme1, sme2, smf1, smf2; EM and Heun; d = 5 and d = 50);
  *   - the SME noise form chosen at plan time (sgdl_noise_form, stepper->noise_form);
  *   - the law of the N-column SME noise and of the lane flow noise: SME1, SME2 and SMF2 on linreg
  *     with N = 256, d = 3 against exact moments (within 4.5 standard errors at every time). */
@@ -141,6 +145,88 @@ done:
   free(X), free(V), free(fast), free(naive), free(x), free(v), free(hv);
 }
 
+/* The fused kernel (grad_and_sum_lanes through sgdl_problem_grad_and_sum_lanes; the two calls for
+ * types without one) against grad_lanes and grad_sum_lanes apart: bitwise. For logreg also the
+ * register-blocked full pass (idx NULL) against the one-sample path (idx = 0, 1, .. N-1 per lane):
+ * bitwise, for the weighted and the unit-weight sums. */
+static void check_fused(sgdl_problem *p, int W) {
+  const int d = p->dim, N = (int)p->n_data;
+  double *X = malloc(sizeof(double) * d * W), *G = malloc(sizeof(double) * d * W), *S = malloc(sizeof(double) * d * W),
+         *G2 = malloc(sizeof(double) * d * W), *S2 = malloc(sizeof(double) * d * W),
+         *w = malloc(sizeof(double) * N * W), *work = malloc(sizeof(double) * sgdl_problem_lanes_work(p));
+  uint32_t *idx = malloc(sizeof(uint32_t) * N * W);
+  sgdl_rng_normals(11, 0, W, 0, 0, (size_t)d, X);
+  for (int i = 0; i < d * W; i++) X[i] *= 0.7;
+  sgdl_rng_normals(11, 0, W, 1, 0, (size_t)N, w);
+  for (int b = 0; b < N; b++)
+    for (int l = 0; l < W; l++) idx[b * W + l] = (uint32_t)b;
+  const size_t bytes = sizeof(double) * d * W;
+  sgdl_problem_grad_and_sum_lanes(p, W, X, w, G, S, work);
+  sgdl_problem_grad_lanes(p, W, X, G2, work);
+  sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, w, S2, work);
+  CHECK(!memcmp(G, G2, bytes), "%s W %d: fused grad L is not bitwise grad_lanes", p->type->name, W);
+  CHECK(!memcmp(S, S2, bytes), "%s W %d: fused weighted sum is not bitwise grad_sum_lanes", p->type->name, W);
+  int blocked = 1;
+  for (int unit = 0; unit < 2; unit++) {
+    sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, unit ? NULL : w, S, work);
+    sgdl_problem_grad_sum_lanes(p, W, X, N, idx, unit ? NULL : w, S2, work);
+    if (memcmp(S, S2, bytes)) blocked = 0;
+  }
+  CHECK(blocked, "%s W %d: the full pass is not bitwise the one-sample path", p->type->name, W);
+  printf("%-9s W %3d d %2d N %3d: fused grad + weighted sum bitwise the two calls; full pass bitwise per sample\n",
+         p->type->name, W, d, N);
+  free(X), free(G), free(S), free(G2), free(S2), free(w), free(work), free(idx);
+}
+
+/* A model's ensemble means on p, with `threads` threads (x0 = 0.3 in every coordinate). */
+static double *model_means(sgdl_problem *p, const char *model, int scheme, int threads, uint64_t paths) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  ctx.threads = threads;
+  sgdl_algo_params par;
+  sgdl_algo_params_init(&par);
+  par.lr = 0.05;
+  par.substeps = 2;
+  par.scheme = scheme;
+  const uint64_t K = 3;
+  double x0[64];
+  for (int i = 0; i < p->dim && i < 64; i++) x0[i] = 0.3;
+  sgdl_stepper *st;
+  CHECK(sgdl_stepper_create(&ctx, model, p, &par, 99, 5, 1, &st) == 0, "create %s: %s", model, ctx.msg);
+  const char *names[] = {"x0", "x1", "norm2", "loss"};
+  sgdl_observable obs[4];
+  for (int i = 0; i < 4; i++) CHECK(sgdl_observable_parse(&ctx, names[i], p->dim, 1, &obs[i]) == 0, "obs");
+  sgdl_ensemble_plan plan = {st, 1, x0, paths, K, 4, obs, 0};
+  sgdl_ensemble_result er;
+  CHECK(sgdl_ensemble_run(&ctx, &plan, &er) == 0, "run: %s", ctx.msg);
+  double *m = malloc(sizeof(double) * 4 * (K + 1));
+  memcpy(m, er.mean, sizeof(double) * 4 * (K + 1));
+  sgdl_ensemble_result_free(&er);
+  sgdl_stepper_destroy(st);
+  return m;
+}
+
+/* The steppers through the fused kernel against the same problem without it (a copy of its type
+ * with grad_and_sum_lanes NULL: noise and drift apart), and 1 against 2 threads: bitwise means. */
+static void check_fused_models(sgdl_problem *p) {
+  sgdl_problem_type apart_type = *p->type;
+  apart_type.grad_and_sum_lanes = NULL;
+  sgdl_problem apart = *p; /* shares impl; never destroyed */
+  apart.type = &apart_type;
+  const char *models[] = {"sme1", "sme2", "smf1", "smf2"};
+  const size_t bytes = sizeof(double) * 4 * 4;
+  for (int k = 0; k < 4; k++)
+    for (int scheme = SGDL_SCHEME_EM; scheme <= SGDL_SCHEME_HEUN; scheme++) {
+      double *fused = model_means(p, models[k], scheme, 1, 600), *two = model_means(p, models[k], scheme, 2, 600),
+             *ref = model_means(&apart, models[k], scheme, 1, 600);
+      CHECK(!memcmp(fused, ref, bytes), "%s %s: fused stepper differs from noise and drift apart", p->type->name, models[k]);
+      CHECK(!memcmp(fused, two, bytes), "%s %s: 1 vs 2 threads differ", p->type->name, models[k]);
+      printf("%-9s %-4s %s d %2d: fused = apart, 1 thread = 2 threads (bitwise)\n", p->type->name, models[k],
+             scheme == SGDL_SCHEME_EM ? "em  " : "heun", p->dim);
+      free(fused), free(two), free(ref);
+    }
+}
+
 /* MC of `model` with the given noise form against the exact moments (cf. test_ensemble_mc). */
 static void law(sgdl_problem *p, const char *model, int form, const char *want_form, uint64_t paths, uint32_t stream) {
   sgdl_ctx ctx;
@@ -191,8 +277,24 @@ int main(void) {
   sgdl_ctx_init(&ctx);
   sgdl_problem *lin = make(&ctx, "linreg", 256, 3, 0), *log = make(&ctx, "logreg", 40, 5, 0),
                *mf = make(&ctx, "meanfield", 12, 2, 5), *mf40 = make(&ctx, "meanfield", 6, 2, 40);
-  CHECK(lin && log && mf && mf40, "problems");
-  if (!lin || !log || !mf || !mf40) return check_done();
+  sgdl_problem *log50 = make(&ctx, "logreg", 42, 50, 0), *log2 = make(&ctx, "logreg", 42, 2, 0),
+               *log3 = make(&ctx, "logreg", 9, 3, 0);
+  CHECK(lin && log && mf && mf40 && log50 && log2 && log3, "problems");
+  if (!lin || !log || !mf || !mf40 || !log50 || !log2 || !log3) return check_done();
+  for (int W = 1; W <= SGDL_LANES; W = W == 1 ? 13 : W == 13 ? 77 : W == 77 ? SGDL_LANES : SGDL_LANES + 1) {
+    check_fused(log2, W); /* logreg d <= 4: the register chunk kernel */
+    check_fused(log3, W);
+    check_kernels(log2, W);
+    check_logreg_naive(log2, W, 0.7);
+    check_logreg_naive(log2, W, 300.0);
+    check_fused(log, W);
+    check_fused(log50, W);
+    check_fused(lin, W);
+    check_fused(mf, W);
+  }
+  check_fused_models(log2);
+  check_fused_models(log);
+  check_fused_models(log50);
   for (int W = 1; W <= SGDL_LANES; W += SGDL_LANES - 1) {
     check_kernels(lin, W);
     check_kernels(log, W);
@@ -222,5 +324,8 @@ int main(void) {
   sgdl_problem_destroy(log);
   sgdl_problem_destroy(mf);
   sgdl_problem_destroy(mf40);
+  sgdl_problem_destroy(log50);
+  sgdl_problem_destroy(log2);
+  sgdl_problem_destroy(log3);
   return check_done();
 }

@@ -83,6 +83,16 @@ typedef struct sgdl_problem_type {
    * structure-of-arrays layout, X[i*W + l], V[i*W + l] -> out[i*W + l]; the modified drift of sme2
    * and smf2 uses it (callback problems: one call per block instead of one per lane). */
   void (*hvp_lanes)(const sgdl_problem *p, int W, const double *X, const double *V, double *out);
+  /* Optional fused finite-data kernel (NULL: sgdl_problem_grad_and_sum_lanes makes the two calls
+   * grad_lanes and grad_sum_lanes, two passes over the samples). Over a block of W lanes, in one
+   * pass over the N samples (each margin and coefficient formed once for both outputs):
+   *   G[i*W + l] = (grad L(x_l))_i, bitwise what grad_lanes returns,
+   *   S[i*W + l] = sum_{n < N} w[n*W + l] (grad l_n(x_l))_i, bitwise grad_sum_lanes(p, W, X, N,
+   *                NULL, w, S, work).
+   * Only for types whose grad_lanes is exact (grad_lanes_exact = 1): the drift and the flow noise of
+   * the continuous models then share G. work: sgdl_problem_lanes_work() doubles. */
+  void (*grad_and_sum_lanes)(const sgdl_problem *p, int W, const double *X, const double *w, double *G, double *S,
+                             double *work);
 } sgdl_problem_type;
 
 struct sgdl_problem {
@@ -230,6 +240,12 @@ void sgdl_problem_grad_lanes_exact(const sgdl_problem *p, int W, const double *X
 void sgdl_problem_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
                                  const double *w, double *out, double *work);
 int sgdl_problem_lanes_work(const sgdl_problem *p);
+/* Finite data: grad L over the block -> G (sgdl_problem_grad_lanes) and the weighted sum of all N
+ * per-sample gradients -> S (weights w [N][W], sgdl_problem_grad_sum_lanes), through the type's fused
+ * grad_and_sum_lanes when it has one (bitwise the same numbers), else the two calls. work:
+ * sgdl_problem_lanes_work(p) doubles. */
+void sgdl_problem_grad_and_sum_lanes(const sgdl_problem *p, int W, const double *X, const double *w, double *G,
+                                     double *S, double *work);
 /* Sigma_1(x) = noise_weight * G G^T -> S[d*d]; Gwork holds d*K doubles. */
 void sgdl_problem_sigma1(const sgdl_problem *p, const double *x, double *S, double *Gwork);
 /* Full Hessian of L at x from d hvp calls (p must have hvp), symmetrised -> H[d*d] (row-major);

@@ -86,6 +86,13 @@ void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X
  * z are the normals for this substep: [d][W] (sme) or [K][W] (smf). */
 void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
                       double *Xout, double *work);
+/* Noise into Xout (as sgdl_model_noise, when the model has noise) and drift into Bout (as
+ * sgdl_model_drift) at the same block X, bitwise those two calls: for a finite data set with the
+ * type's fused grad_and_sum_lanes, both from one pass over the samples (the N logistic
+ * coefficients once per substep, grad L shared by the drift and the flow noise). work:
+ * sgdl_model_work(). */
+void sgdl_model_noise_drift(const sgdl_stepper *s, int smf, int modified, int W, const double *X, const double *z,
+                            double h, double *Xout, double *Bout, double *work);
 /* Doubles of scratch for drift or noise on a block of SGDL_LANES lanes. */
 int sgdl_model_work(const sgdl_problem *p);
 /* The same knowing the noise path: per_lane_noise 0 when a finite data set's noise goes through the

@@ -8,7 +8,9 @@
  * noise is formed per lane. For finite data sets the flow noise sum_i G_i z_i and the SME's
  * N-column form sqrt(1/N) sum_i zeta_i G_i (stepper.h) are one weighted pass of the problem's lane
  * kernel over the samples; the SME's sqrt-sigma form accumulates Sigma_1 sample by sample per
- * lane (O(d^2) memory) and takes its square root. The substep increments z are normals, or two-
+ * lane (O(d^2) memory) and takes its square root. sgdl_model_noise_drift gives the steppers both
+ * terms of a substep at once: with a type's fused grad_and_sum_lanes (logreg) one pass over the
+ * samples yields grad L and the noise's weighted sum (the same numbers as the two calls). The substep increments z are normals, or two-
  * or three-point variables with par.increments (sgdl_increments_choose, also here). No BLAS or
  * LAPACK call here is threaded: the driver holds BLAS at one thread while lanes run. */
 #include <math.h>
@@ -36,11 +38,12 @@ long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise) {
   return lanes > per_point ? lanes : per_point;
 }
 
-void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
+/* Bout holds grad L on entry; on return grad L_alpha with the time scale c0:
+ * c0 (grad L + modc alpha Hess L grad L) (modified) or c0 grad L. */
+static void grad_finish(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
   const sgdl_problem *p = s->prob;
   const sgdl_model_impl *m = s->impl;
   const int d = p->dim;
-  sgdl_problem_grad_lanes(p, W, X, Bout, work);
   if (m->c0 != 1)
     for (size_t i = 0; i < (size_t)d * W; i++) Bout[i] *= m->c0;
   if (modified && p->type->hvp_lanes) { /* one call for the block: as below, lane by lane */
@@ -58,6 +61,11 @@ void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X
       lane_put(d, W, Bout, l, g);
     }
   }
+}
+
+void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
+  sgdl_problem_grad_lanes(s->prob, W, X, Bout, work);
+  grad_finish(s, modified, W, X, Bout, work);
 }
 
 void sgdl_modified_grad_point(const sgdl_problem *p, double c, const double *x, double *g, double *hv) {
@@ -114,6 +122,47 @@ static void noise_lanes(const sgdl_problem *p, int exact_flow, int W, const doub
       const size_t il = (size_t)i * W + l;
       Xout[il] += amp * ((zs[l] * gL[il] - acc[il]) * rw);
     }
+}
+
+/* 1 when the substep's noise and drift come from one fused pass (sgdl_model_noise_drift): a
+ * finite data set whose noise takes the lane kernels (noise_lanes) and whose type has the fused
+ * grad_and_sum_lanes with an exact grad_lanes (the drift's grad L is then the flow noise's). */
+static int fused_noise_drift(const sgdl_problem *p, const sgdl_model_impl *m, int smf) {
+  return m->noisy && p->n_data && !m->factor && ((!smf && m->ncol) || (smf && !p->type->noise_apply)) &&
+         p->type->grad_and_sum_lanes && p->type->grad_lanes_exact;
+}
+
+void sgdl_model_noise_drift(const sgdl_stepper *s, int smf, int modified, int W, const double *X, const double *z,
+                            double h, double *Xout, double *Bout, double *work) {
+  const sgdl_problem *p = s->prob;
+  const sgdl_model_impl *m = s->impl;
+  if (!fused_noise_drift(p, m, smf)) { /* the two terms apart */
+    if (m->noisy) sgdl_model_noise(s, smf, W, X, z, h, Xout, work);
+    sgdl_model_drift(s, modified, W, X, Bout, work);
+    return;
+  }
+  /* as noise_lanes, with grad L of the same pass in Bout: weights zbar - z_i (N-column SME) or z
+   * (flow, whose noise is (sum_i z_i) grad L - sum_i z_i grad l_i) */
+  const int d = p->dim, N = (int)p->n_data;
+  double *u = work, *acc = u + (size_t)N * W, *zs = acc + (size_t)d * W, *sw = zs + W;
+  for (int l = 0; l < W; l++) zs[l] = 0;
+  for (int n = 0; n < N; n++)
+    for (int l = 0; l < W; l++) zs[l] += z[(size_t)n * W + l];
+  if (!smf)
+    for (int n = 0; n < N; n++)
+      for (int l = 0; l < W; l++) u[(size_t)n * W + l] = zs[l] / N - z[(size_t)n * W + l];
+  sgdl_problem_grad_and_sum_lanes(p, W, X, smf ? z : u, Bout, acc, sw);
+  const double amp = m->c0 * sqrt(s->par.lr * s->cB * h), rw = sqrt(p->noise_weight);
+  if (!smf)
+    for (size_t i = 0; i < (size_t)d * W; i++) Xout[i] += amp * (acc[i] * rw);
+  else
+    for (int i = 0; i < d; i++)
+      for (int l = 0; l < W; l++) {
+        const size_t il = (size_t)i * W + l;
+        Xout[il] += amp * ((zs[l] * Bout[il] - acc[il]) * rw);
+      }
+  grad_finish(s, modified, W, X, Bout, work);
+  for (size_t i = 0; i < (size_t)d * W; i++) Bout[i] = -Bout[i];
 }
 
 void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,

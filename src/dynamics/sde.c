@@ -177,8 +177,7 @@ static void model_step(const sgdl_stepper *s, sgdl_lanes *L) {
         continue;
       }
       memset(inc, 0, sizeof(double) * blk);
-      if (m->noisy) sgdl_model_noise(s, m->smf, W, x, z, h, inc, w);
-      sgdl_model_drift(s, m->modified, W, x, b0, w);
+      sgdl_model_noise_drift(s, m->smf, m->modified, W, x, z, h, inc, b0, w); /* one pass when fused */
       if (s->par.scheme == SGDL_SCHEME_HEUN) {
         for (size_t i = 0; i < blk; i++) xp[i] = x[i] + h * b0[i] + inc[i];
         sgdl_model_drift(s, m->modified, W, xp, b1, w);

@@ -9,7 +9,9 @@
  * Row i depends only on (s, i, d), so a larger N extends the same data set. The unit-norm u makes
  * the signal u^T x ~ N(0, 1), so nu is directly the noise-to-signal ratio.
  * Also here: the lane kernels linreg and logreg share (a dot product and a weighted update per
- * sample over a block of lanes, see problem_impl.h).
+ * sample over a block of lanes, see problem_impl.h), and their register-blocked variants over
+ * blocks of samples (explicit lane vectors, GCC/Clang vector extension) for the O(N d) passes at
+ * larger d, which sum and round every value as the one-sample kernels do.
  * Does not: shuffle, standardise, or add an intercept column (append a column of ones). */
 #include <math.h>
 #include <stdio.h>
@@ -120,4 +122,170 @@ void sgdl_dataset_add_lanes(const sgdl_dataset *ds, int W, const double *X, int 
       oj[l] += wb ? wb[l] * g : g;
     }
   }
+}
+
+/* The blocked kernels work on lane vectors of V doubles (GCC/Clang vector extension: one AVX-512
+ * register, or two AVX2 ones), VC of them per chunk: SB x VC accumulators stay in registers while j
+ * runs. Loads and stores go through memcpy (unaligned, no aliasing question). */
+enum { V = 8, VC = 2, LC = V * VC, SB = SGDL_DATASET_SB };
+/* The update kernels' products and sums stay uncontracted (no fma), as in sgdl_dataset_add_lanes. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define NO_CONTRACT /* other compilers: not built or checked here (tests/test_finite_lanes.c would tell) */
+#endif
+typedef double lanevec __attribute__((vector_size(V * sizeof(double))));
+static inline lanevec vload(const double *p) {
+  lanevec v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void vstore(double *p, lanevec v) { memcpy(p, &v, sizeof v); }
+
+void sgdl_dataset_dot_block(const sgdl_dataset *ds, int W, const double *X, int n0, double *z) {
+  const int d = ds->d;
+  const double *restrict xn = ds->X + (size_t)n0 * d;
+  int l0 = 0;
+  for (; l0 + LC <= W; l0 += LC) {
+    lanevec acc[SB][VC];
+    for (int k = 0; k < SB; k++)
+      for (int v = 0; v < VC; v++) acc[k][v] = (lanevec){0};
+    for (int j = 0; j < d; j++) {
+      lanevec x[VC];
+      for (int v = 0; v < VC; v++) x[v] = vload(X + (size_t)j * W + l0 + v * V);
+      for (int k = 0; k < SB; k++) {
+        const double a = xn[(size_t)k * d + j];
+        for (int v = 0; v < VC; v++) acc[k][v] += a * x[v]; /* z += a x, as dot_lanes */
+      }
+    }
+    for (int k = 0; k < SB; k++)
+      for (int v = 0; v < VC; v++) vstore(z + (size_t)k * W + l0 + v * V, acc[k][v]);
+  }
+  for (; l0 < W; l0++) /* the tail lanes, one at a time */
+    for (int k = 0; k < SB; k++) {
+      double s = 0.0;
+      for (int j = 0; j < d; j++) s += xn[(size_t)k * d + j] * X[(size_t)j * W + l0];
+      z[(size_t)k * W + l0] = s;
+    }
+}
+
+/* One lane chunk of sgdl_dataset_add_block, for the variant (ridge, weighted) given as constants so
+ * the body has no branch; the products and sums are not contracted into fma (the caller's
+ * fp-contract=off), as sgdl_dataset_add_lanes rounds them (its conditional forms are not
+ * contracted either: tests/test_finite_lanes.c checks the two bitwise). */
+static inline __attribute__((always_inline)) void add_chunk(int d, int W, const double *restrict X,
+                                                            const double *restrict xn, const double *restrict c,
+                                                            const double *restrict wb, double l2,
+                                                            double *restrict out, int l0, const int ridge,
+                                                            const int weighted) {
+  lanevec ck[SB][VC], wk[SB][VC];
+  for (int k = 0; k < SB; k++)
+    for (int v = 0; v < VC; v++) {
+      ck[k][v] = vload(c + (size_t)k * W + l0 + v * V);
+      wk[k][v] = weighted ? vload(wb + (size_t)k * W + l0 + v * V) : (lanevec){0};
+    }
+  for (int j = 0; j < d; j++) {
+    lanevec o[VC], r[VC];
+    for (int v = 0; v < VC; v++) {
+      o[v] = vload(out + (size_t)j * W + l0 + v * V);
+      r[v] = ridge ? l2 * vload(X + (size_t)j * W + l0 + v * V) : (lanevec){0};
+    }
+    for (int k = 0; k < SB; k++) {
+      const double a = xn[(size_t)k * d + j];
+      for (int v = 0; v < VC; v++) {
+        lanevec g = ck[k][v] * a;
+        if (ridge) g = g + r[v];
+        if (weighted) g = wk[k][v] * g;
+        o[v] = o[v] + g;
+      }
+    }
+    for (int v = 0; v < VC; v++) vstore(out + (size_t)j * W + l0 + v * V, o[v]);
+  }
+}
+/* The tail lanes l0 .. W - 1 of sgdl_dataset_add_block, one at a time (uncontracted: see there). */
+NO_CONTRACT static void add_tail(const sgdl_dataset *ds, int W, const double *X, int n0,
+                                                               const double *c, const double *wb, int ridge,
+                                                               double l2, double *out, int l0) {
+  const int d = ds->d;
+  const double *restrict xn = ds->X + (size_t)n0 * d;
+  for (; l0 < W; l0++) /* the tail lanes, one at a time */
+    for (int j = 0; j < d; j++) {
+      const double x = X[(size_t)j * W + l0];
+      double o = out[(size_t)j * W + l0];
+      for (int k = 0; k < SB; k++) {
+        const double a = xn[(size_t)k * d + j], cl = c[(size_t)k * W + l0];
+        double g = cl * a;
+        if (ridge) g = g + l2 * x;
+        if (wb) g = wb[(size_t)k * W + l0] * g;
+        o = o + g;
+      }
+      out[(size_t)j * W + l0] = o;
+    }
+}
+
+/* Both updates of one lane chunk (sgdl_dataset_add_block2): G += c a, S += w (c a + l2 x), the
+ * product c a formed once (uncontracted, so the same value either way). */
+static inline __attribute__((always_inline)) void add_chunk2(int d, int W, const double *restrict X,
+                                                             const double *restrict xn, const double *restrict c,
+                                                             const double *restrict wb, double l2,
+                                                             double *restrict G, double *restrict S, int l0,
+                                                             const int weighted) {
+  lanevec ck[SB][VC], wk[SB][VC];
+  for (int k = 0; k < SB; k++)
+    for (int v = 0; v < VC; v++) {
+      ck[k][v] = vload(c + (size_t)k * W + l0 + v * V);
+      wk[k][v] = weighted ? vload(wb + (size_t)k * W + l0 + v * V) : (lanevec){0};
+    }
+  for (int j = 0; j < d; j++) {
+    const size_t at = (size_t)j * W + l0;
+    lanevec og[VC], os[VC], r[VC];
+    for (int v = 0; v < VC; v++) {
+      og[v] = vload(G + at + v * V);
+      os[v] = vload(S + at + v * V);
+      r[v] = l2 * vload(X + at + v * V);
+    }
+    for (int k = 0; k < SB; k++) {
+      const double a = xn[(size_t)k * d + j];
+      for (int v = 0; v < VC; v++) {
+        const lanevec ca = ck[k][v] * a;
+        og[v] = og[v] + ca;
+        lanevec g = ca + r[v];
+        if (weighted) g = wk[k][v] * g;
+        os[v] = os[v] + g;
+      }
+    }
+    for (int v = 0; v < VC; v++) {
+      vstore(G + at + v * V, og[v]);
+      vstore(S + at + v * V, os[v]);
+    }
+  }
+}
+
+NO_CONTRACT void sgdl_dataset_add_block2(const sgdl_dataset *ds, int W,
+                                                                           const double *X, int n0, const double *c,
+                                                                           const double *wb, double l2, double *G,
+                                                                           double *S) {
+  const int d = ds->d;
+  int l0 = 0;
+  for (; l0 + LC <= W; l0 += LC) {
+    if (wb) add_chunk2(d, W, X, ds->X + (size_t)n0 * d, c, wb, l2, G, S, l0, 1);
+    else add_chunk2(d, W, X, ds->X + (size_t)n0 * d, c, wb, l2, G, S, l0, 0);
+  }
+  add_tail(ds, W, X, n0, c, NULL, 0, 0.0, G, l0);
+  add_tail(ds, W, X, n0, c, wb, 1, l2, S, l0);
+}
+
+NO_CONTRACT void sgdl_dataset_add_block(const sgdl_dataset *ds, int W,
+                                                                          const double *X, int n0, const double *c,
+                                                                          const double *wb, int ridge, double l2,
+                                                                          double *out) {
+  const int d = ds->d;
+  const double *restrict xn = ds->X + (size_t)n0 * d;
+  int l0 = 0;
+  for (; l0 + LC <= W; l0 += LC) {
+    if (!ridge && !wb) add_chunk(d, W, X, xn, c, wb, l2, out, l0, 0, 0);
+    else if (wb) add_chunk(d, W, X, xn, c, wb, l2, out, l0, ridge, 1);
+    else add_chunk(d, W, X, xn, c, wb, l2, out, l0, 1, 0);
+  }
+  add_tail(ds, W, X, n0, c, wb, ridge, l2, out, l0);
 }

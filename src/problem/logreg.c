@@ -9,7 +9,10 @@
  * return bitwise what the scalar calls return. The naive kernel with libm's exp per (sample, lane),
  * sgdl_logreg_grad_sum_lanes_libm, stays beside it as the reference of the tests; so does the
  * per-lane Hessian product sgdl_logreg_hvp_lanes_naive beside the lane-block hvp_lanes. The loss
- * (softplus) keeps libm's exp and log1p: it is not in the hot loops.
+ * (softplus) keeps libm's exp and log1p: it is not in the hot loops. Over all N samples (full
+ * gradient, the SME / SMF noise sums, and the fused grad_and_sum_lanes that yields both in one
+ * pass) the lanes run in chunks held in registers (d <= 4) or in register blocks of samples (larger
+ * d), bitwise the one-sample kernels.
  * Does not: fit an intercept (add a column of ones) or accept labels other than 0/1. */
 #include <math.h>
 #include <stdio.h>
@@ -151,13 +154,112 @@ static void coef_lanes_libm(const logreg_impl *m, int W, int b, const uint32_t *
   }
 }
 
+/* One pass over all N samples for a block of lanes (G and S zero on entry): G = sum_n a_n x_n
+ * (when G is given) and S = sum_n w_n (a_n x_n + l2 x) (when S is given; w NULL: unit weights),
+ * each margin and coefficient formed once for both. d <= SMALL_D: chunk_pass, registers only.
+ * Larger d: samples in register blocks of SGDL_DATASET_SB (the margins X x and the updates read each
+ * x_jl and out_jl once per block: the d = 50 passes), the rest one at a time. Every term and sum
+ * as the one-sample kernels round it, so bitwise theirs. work: SGDL_DATASET_SB * W doubles. */
+enum { SMALL_D = 4, LC = 64 }; /* chunk_pass: d up to SMALL_D, lanes in chunks of LC */
+
+/* Small d: lanes l0 .. l0 + CW - 1 through all N samples with x, G and S of the chunk held in
+ * registers (D and CW constants, so the loops over j and t unroll): per sample the margin, the
+ * logistic coefficient and both updates, nothing written to memory. Each term and sum as
+ * sgdl_dataset_dot_lanes, coef_lanes and sgdl_dataset_add_lanes form them (bitwise theirs). */
+static inline __attribute__((always_inline)) void chunk_pass(const logreg_impl *m, int W, const double *X,
+                                                             const double *w, double *G, double *S, int l0,
+                                                             const int D, const int CW) {
+  const int N = (int)m->ds.N;
+  const double *restrict Xd = m->ds.X, *restrict y = m->ds.y, l2 = m->l2;
+  double x[SMALL_D][LC], g[SMALL_D][LC], s[SMALL_D][LC];
+  for (int j = 0; j < D; j++)
+    for (int t = 0; t < CW; t++) {
+      x[j][t] = X[(size_t)j * W + l0 + t];
+      g[j][t] = s[j][t] = 0.0;
+    }
+  for (int n = 0; n < N; n++) {
+    const double *xn = Xd + (size_t)n * D;
+    const double sg = y[n] > 0.5 ? 1.0 : -1.0;
+    double c[LC];
+    for (int t = 0; t < CW; t++) {
+      double z = 0.0;
+      for (int j = 0; j < D; j++) z += xn[j] * x[j][t];
+      c[t] = -sg * logistic(-(sg * z));
+    }
+    if (G)
+      for (int j = 0; j < D; j++)
+        for (int t = 0; t < CW; t++) {
+          const double gt = c[t] * xn[j];
+          g[j][t] += gt;
+        }
+    if (S) {
+      const double *wn = w ? w + (size_t)n * W + l0 : NULL;
+      for (int j = 0; j < D; j++)
+        for (int t = 0; t < CW; t++) {
+          const double gt = c[t] * xn[j] + l2 * x[j][t];
+          s[j][t] += wn ? wn[t] * gt : gt;
+        }
+    }
+  }
+  for (int j = 0; j < D; j++)
+    for (int t = 0; t < CW; t++) {
+      if (G) G[(size_t)j * W + l0 + t] = g[j][t];
+      if (S) S[(size_t)j * W + l0 + t] = s[j][t];
+    }
+}
+
+/* chunk_pass over all lanes for D = d (chunks of LC, then the tail lanes one at a time). */
+#define SMALL_D_PASS(D)                                                                         \
+  static void small_d_pass_##D(const logreg_impl *m, int W, const double *X, const double *w, double *G, \
+                               double *S) {                                                     \
+    int l0 = 0;                                                                                 \
+    for (; l0 + LC <= W; l0 += LC) chunk_pass(m, W, X, w, G, S, l0, D, LC);                     \
+    for (; l0 < W; l0++) chunk_pass(m, W, X, w, G, S, l0, D, 1);                                \
+  }
+SMALL_D_PASS(1)
+SMALL_D_PASS(2)
+SMALL_D_PASS(3)
+SMALL_D_PASS(4)
+
+static void full_pass(const logreg_impl *m, int W, const double *X, const double *w, double *G, double *S,
+                      double *work) {
+  const int N = (int)m->ds.N, SB = SGDL_DATASET_SB;
+  double *c = work;
+  switch (m->ds.d) { /* G and S are written, not added to: callers zero them first anyway */
+  case 1: small_d_pass_1(m, W, X, w, G, S); return;
+  case 2: small_d_pass_2(m, W, X, w, G, S); return;
+  case 3: small_d_pass_3(m, W, X, w, G, S); return;
+  case 4: small_d_pass_4(m, W, X, w, G, S); return;
+  default: break;
+  }
+  int n = 0;
+  for (; n + SB <= N; n += SB) {
+    sgdl_dataset_dot_block(&m->ds, W, X, n, c);
+    for (int k = 0; k < SB; k++) coef_lanes(m, W, n + k, NULL, c + (size_t)k * W, NULL);
+    if (G && S) sgdl_dataset_add_block2(&m->ds, W, X, n, c, w ? w + (size_t)n * W : NULL, m->l2, G, S);
+    else if (G) sgdl_dataset_add_block(&m->ds, W, X, n, c, NULL, 0, 0.0, G);
+    else if (S) sgdl_dataset_add_block(&m->ds, W, X, n, c, w ? w + (size_t)n * W : NULL, 1, m->l2, S);
+  }
+  for (; n < N; n++) {
+    sgdl_dataset_dot_lanes(&m->ds, W, X, n, NULL, 0, c);
+    coef_lanes(m, W, n, NULL, c, NULL);
+    if (G) sgdl_dataset_add_lanes(&m->ds, W, X, n, NULL, c, NULL, 0, 0.0, G);
+    if (S) sgdl_dataset_add_lanes(&m->ds, W, X, n, NULL, c, w ? w + (size_t)n * W : NULL, 1, m->l2, S);
+  }
+}
+
 /* Weighted per-sample gradient sum over a block of lanes: g_n = a_n x_n + l2 w (coefficients by
- * the vectorised logistic, or by libm's when naive). */
+ * the vectorised logistic, or by libm's when naive, one sample at a time); all N samples in order
+ * (idx NULL) go through the blocked full_pass unless naive. */
 static void grad_sum_lanes_with(const sgdl_problem *p, int naive, int W, const double *X, int nb, const uint32_t *idx,
                                 const double *w, double *out, double *work) {
   const logreg_impl *m = p->impl;
   double *c = work, *sgn = work + SGDL_LANES;
   memset(out, 0, sizeof(double) * (size_t)p->dim * (size_t)W);
+  if (!naive && !idx && nb == (int)m->ds.N) {
+    full_pass(m, W, X, w, NULL, out, work);
+    return;
+  }
   for (int b = 0; b < nb; b++) {
     sgdl_dataset_dot_lanes(&m->ds, W, X, b, idx, 0, c);
     if (naive) coef_lanes_libm(m, W, b, idx, c);
@@ -176,20 +278,31 @@ void sgdl_logreg_grad_sum_lanes_libm(const sgdl_problem *p, int W, const double 
   grad_sum_lanes_with(p, 1, W, X, nb, idx, w, out, work);
 }
 
+/* G = sum_i a_i x_i over lanes -> grad L: G / N + l2 x, as logreg_grad rounds it. */
+static void finish_grad(const logreg_impl *m, int W, const double *X, double *G) {
+  for (int j = 0; j < m->ds.d; j++)
+    for (int l = 0; l < W; l++)
+      G[(size_t)j * W + l] = G[(size_t)j * W + l] / (double)m->ds.N + m->l2 * X[(size_t)j * W + l];
+}
+
 /* grad L over a block of lanes, bitwise logreg_grad per lane: (sum_i a_i x_i)/N + l2 w. */
 static void logreg_grad_lanes(const sgdl_problem *p, int W, const double *X, double *Gout) {
   const logreg_impl *m = p->impl;
-  const int d = m->ds.d;
-  double c[SGDL_LANES];
-  memset(Gout, 0, sizeof(double) * (size_t)d * (size_t)W);
-  for (size_t i = 0; i < m->ds.N; i++) {
-    sgdl_dataset_dot_lanes(&m->ds, W, X, (int)i, NULL, 0, c);
-    coef_lanes(m, W, (int)i, NULL, c, NULL);
-    sgdl_dataset_add_lanes(&m->ds, W, X, (int)i, NULL, c, NULL, 0, 0.0, Gout);
-  }
-  for (int j = 0; j < d; j++)
-    for (int l = 0; l < W; l++)
-      Gout[(size_t)j * W + l] = Gout[(size_t)j * W + l] / (double)m->ds.N + m->l2 * X[(size_t)j * W + l];
+  double c[SGDL_DATASET_SB * SGDL_LANES];
+  memset(Gout, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
+  full_pass(m, W, X, NULL, Gout, NULL, c);
+  finish_grad(m, W, X, Gout);
+}
+
+/* The fused kernel of problem.h: grad L and the weighted sum of all per-sample gradients from one
+ * full_pass (the drift and the noise of an SME / SMF substep share the logistic coefficients). */
+static void logreg_grad_and_sum_lanes(const sgdl_problem *p, int W, const double *X, const double *w, double *G,
+                                      double *S, double *work) {
+  const logreg_impl *m = p->impl;
+  memset(G, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
+  memset(S, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
+  full_pass(m, W, X, w, G, S, work);
+  finish_grad(m, W, X, G);
 }
 
 /* Hess L v over a block of lanes (the modified drift of sme2, smf2): per sample, the margins,
@@ -256,6 +369,7 @@ const sgdl_problem_type sgdl_logreg_type = {
     .grad_sum_lanes = logreg_grad_sum_lanes,
     .grad_lanes_exact = 1,
     .hvp_lanes = logreg_hvp_lanes,
+    .grad_and_sum_lanes = logreg_grad_and_sum_lanes,
 };
 
 int sgdl_logreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p) {

@@ -156,6 +156,16 @@ void sgdl_problem_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, 
   }
 }
 
+void sgdl_problem_grad_and_sum_lanes(const sgdl_problem *p, int W, const double *X, const double *w, double *G,
+                                     double *S, double *work) {
+  if (p->type->grad_and_sum_lanes) {
+    p->type->grad_and_sum_lanes(p, W, X, w, G, S, work);
+    return;
+  }
+  sgdl_problem_grad_lanes(p, W, X, G, work);
+  sgdl_problem_grad_sum_lanes(p, W, X, (int)p->n_data, NULL, w, S, work);
+}
+
 void sgdl_problem_sigma1(const sgdl_problem *p, const double *x, double *S, double *Gwork) {
   const int d = p->dim, K = p->n_noise;
   p->type->noise_cols(p, x, Gwork);

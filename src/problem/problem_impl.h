@@ -54,6 +54,22 @@ void sgdl_dataset_dot_lanes(const sgdl_dataset *ds, int W, const double *X, int 
 void sgdl_dataset_add_lanes(const sgdl_dataset *ds, int W, const double *X, int b, const uint32_t *idx,
                             const double *c, const double *wb, int ridge, double l2, double *out);
 
+/* Register-blocked variants over all N samples (idx NULL) for a block of SGDL_DATASET_SB samples
+ * n0 .. n0 + SB - 1 (n0 + SB <= N), lanes in register chunks, so each x_jl and out_jl is loaded
+ * once for SB samples instead of once per sample (the O(N d) passes at d in the tens); every value
+ * is summed and rounded as the one-sample kernels above sum and round it (bitwise theirs):
+ * sgdl_dataset_dot_block: z[k*W + l] = sum_j X_{n0+k, j} x_jl (minus_y 0).
+ * sgdl_dataset_add_block: for k = 0 .. SB - 1 in order, sgdl_dataset_add_lanes of sample n0 + k
+ * with coefficients c[k*W + l] and weights wb[k*W + l] (wb NULL: none; ridge as there).
+ * sgdl_dataset_add_block2: both updates of the fused kernel, G with c (no weights, no ridge) and
+ * S with c, weights wb (NULL: none) and the ridge, reading c, x and the data once for both. */
+enum { SGDL_DATASET_SB = 4 };
+void sgdl_dataset_dot_block(const sgdl_dataset *ds, int W, const double *X, int n0, double *z);
+void sgdl_dataset_add_block(const sgdl_dataset *ds, int W, const double *X, int n0, const double *c, const double *wb,
+                            int ridge, double l2, double *out);
+void sgdl_dataset_add_block2(const sgdl_dataset *ds, int W, const double *X, int n0, const double *c, const double *wb,
+                             double l2, double *G, double *S);
+
 /* The finite-data types; their impl structs start with an sgdl_dataset (sgdl_problem_data). */
 extern const sgdl_problem_type sgdl_linreg_type;
 extern const sgdl_problem_type sgdl_logreg_type;
