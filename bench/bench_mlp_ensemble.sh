@@ -25,7 +25,7 @@ SGD_PATHS=${SGD_PATHS:-256} SGD_STEPS=${SGD_STEPS:-40}
 SMF_PATHS=${SMF_PATHS:-8} SMF_STEPS=${SMF_STEPS:-8} SUB=${SUB:-4}
 export OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell} OMP_NUM_THREADS=1
 PY=/usr/bin/python3
-echo "cpu: $(lscpu | grep 'Model name' | sed 's/.*: *//'), $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "cpu: $(lscpu | grep 'Model name' | sed 's/.*: *//'), $(nproc --all) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$S" info 2>/dev/null | grep -i -E "blas|core" || true
 $PY -c 'import torch, functorch; print("torch", torch.__version__, "functorch", functorch.__version__)'
 LOG=$(mktemp)
