@@ -92,17 +92,18 @@ static void check_derivatives(void) {
       }
 }
 
-/* grad_sum_lanes: without weights bitwise the sum of grad_sample; with idx and weights, the weighted sum. */
-static void check_lanes(void) {
+/* grad_sum_lanes: without weights bitwise the sum of grad_sample; with idx and weights, the weighted sum.
+ * W lanes: fewer than one group of lanes (mlp_problem.c's LANE_GROUP), or a group and a part. */
+static void check_lanes(int W) {
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
   const int h[1] = {5};
   sgdl_problem *p = make(&ctx, h, 1, SGDL_ACT_SOFTPLUS, SGDL_LOSS_CE, NULL);
-  const int d = p->dim, W = 3, nb = 7;
+  const int d = p->dim, nb = 7;
   double *X = malloc(sizeof(double) * d * W), *out = malloc(sizeof(double) * d * W), *x = malloc(sizeof(double) * d);
   double *g = malloc(sizeof(double) * d), *ref = calloc((size_t)d, sizeof(double));
-  double *work = malloc(sizeof(double) * sgdl_problem_lanes_work(p)), wt[7 * 3];
-  uint32_t idx[7 * 3];
+  double *work = malloc(sizeof(double) * sgdl_problem_lanes_work(p)), wt[7 * 19];
+  uint32_t idx[7 * 19];
   for (int l = 0; l < W; l++) {
     sgdl_problem_default_x0(p, 10 + l, x);
     for (int i = 0; i < d; i++) X[i * W + l] = x[i];
@@ -291,7 +292,8 @@ static void check_least_squares(void) {
 int main(void) {
   write_data();
   check_derivatives();
-  check_lanes();
+  check_lanes(3);
+  check_lanes(19);
   check_observables_and_init();
   check_least_squares();
   char cmd[200];

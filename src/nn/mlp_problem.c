@@ -3,7 +3,10 @@
  *   loss_sample, grad_sample: one example at batch 1 (FAST kernel: the sparse-input path);
  *   grad_sum_lanes:         per lane, weighted minibatches in chunks through dgemm, or (no weights)
  *                           example by example accumulated exactly as grad_sample forms each term,
- *                           so the unweighted sum is bitwise the sum of grad_sample's outputs;
+ *                           so the unweighted sum is bitwise the sum of grad_sample's outputs; the
+ *                           lanes move in groups of LANE_GROUP (one cache line of the [d][W] block
+ *                           per parameter, not one line per parameter and lane: at batch 1 the
+ *                           strided copies in and out were ~65% of an SGD step, bench/RESULTS.md s17);
  *   noise_cols:             the d x N matrix (only the generic paths ask for it);
  *   observe:                held-out loss and 0-1 error, training error, distance from the start.
  * Float32 (spec dtype SGDL_DTYPE_F32): loss, grad, loss_sample, grad_sample and grad_sum_lanes round
@@ -26,6 +29,7 @@
 #include "sgdlab/mlp_problem.h"
 
 enum { CHUNK = 64 }; /* examples per pass of the whole-data-set entries */
+enum { LANE_GROUP = 16 }; /* lanes copied in and out of a [d][W] block together: two cache lines of doubles */
 
 typedef struct {
   sgdl_mlp m;
@@ -211,34 +215,58 @@ static void lane_sum(const mlp_impl *q, const double *x, int W, int l, int nb, c
   }
 }
 
-/* The float32 lane sums: x and acc as floats in the first 2d doubles of work, the float work
- * after them; chunks through the batched kernels, weighted or not. */
+/* Lanes l0 .. l0+G-1 of a [d][W] block, to and from G contiguous points (point g at pts + g d):
+ * G consecutive doubles of the block per parameter, so each cache line of it is touched once. */
+static void group_get(int d, int W, const double *X, int l0, int G, double *pts) {
+  for (int i = 0; i < d; i++) {
+    const double *row = X + (size_t)i * W + l0;
+    for (int g = 0; g < G; g++) pts[(size_t)g * d + i] = row[g];
+  }
+}
+
+static void group_put(int d, int W, const double *pts, int l0, int G, double *out) {
+  for (int i = 0; i < d; i++) {
+    double *row = out + (size_t)i * W + l0;
+    for (int g = 0; g < G; g++) row[g] = pts[(size_t)g * d + i];
+  }
+}
+
+/* The float32 lane sums: per group of lanes, x and acc as floats (G d each) at the start of work,
+ * the float work after them; chunks through the batched kernels, weighted or not. */
 static void grad_sum_lanes32(const mlp_impl *q, int d, int W, const double *X, int nb, const uint32_t *idx,
                              const double *wt, double *out, double *work, size_t avail) {
   const sgdl_mlp *m = &q->m;
-  float *x = (float *)work, *acc = (float *)(work + d);
+  float *xs = (float *)work, *accs = xs + (size_t)LANE_GROUP * d;
   int cap = CHUNK;
   while (cap > 1 && sgdl_mlp32_work_floats(m, cap) > 2 * avail) cap /= 2;
   sgdl_mlp_work32 w;
-  sgdl_mlp32_work_view(m, cap, (float *)(work + 2 * d), &w);
+  sgdl_mlp32_work_view(m, cap, (float *)(work + (size_t)LANE_GROUP * d), &w);
   uint32_t ids[CHUNK];
   float coef[CHUNK];
-  for (int l = 0; l < W; l++) {
-    for (int i = 0; i < d; i++) x[i] = (float)X[(size_t)i * W + l];
-    memset(acc, 0, sizeof(float) * (size_t)d);
-    for (int b0 = 0; b0 < nb; b0 += cap) {
-      const int B = nb - b0 < cap ? nb - b0 : cap;
-      for (int b = 0; b < B; b++) {
-        const size_t bl = (size_t)(b0 + b) * (size_t)W + (size_t)l;
-        ids[b] = idx ? idx[bl] : (uint32_t)(b0 + b);
-        if (wt) coef[b] = (float)wt[bl];
+  for (int l0 = 0; l0 < W; l0 += LANE_GROUP) {
+    const int G = W - l0 < LANE_GROUP ? W - l0 : LANE_GROUP;
+    for (int i = 0; i < d; i++)
+      for (int g = 0; g < G; g++) xs[(size_t)g * d + i] = (float)X[(size_t)i * W + l0 + g];
+    memset(accs, 0, sizeof(float) * (size_t)G * d);
+    for (int g = 0; g < G; g++) {
+      const int l = l0 + g;
+      const float *x = xs + (size_t)g * d;
+      float *acc = accs + (size_t)g * d;
+      for (int b0 = 0; b0 < nb; b0 += cap) {
+        const int B = nb - b0 < cap ? nb - b0 : cap;
+        for (int b = 0; b < B; b++) {
+          const size_t bl = (size_t)(b0 + b) * (size_t)W + (size_t)l;
+          ids[b] = idx ? idx[bl] : (uint32_t)(b0 + b);
+          if (wt) coef[b] = (float)wt[bl];
+        }
+        sgdl_mlp32_load(m, &q->train, ids, B, &w);
+        sgdl_mlp32_forward(m, x, B, &w);
+        sgdl_mlp32_backward(m, x, B, &w);
+        sgdl_mlp32_grad_accum(m, B, &w, wt ? coef : NULL, 1.0f, acc);
       }
-      sgdl_mlp32_load(m, &q->train, ids, B, &w);
-      sgdl_mlp32_forward(m, x, B, &w);
-      sgdl_mlp32_backward(m, x, B, &w);
-      sgdl_mlp32_grad_accum(m, B, &w, wt ? coef : NULL, 1.0f, acc);
     }
-    for (int i = 0; i < d; i++) out[(size_t)i * W + l] = (double)acc[i];
+    for (int i = 0; i < d; i++)
+      for (int g = 0; g < G; g++) out[(size_t)i * W + l0 + g] = (double)accs[(size_t)g * d + i];
   }
 }
 
@@ -247,15 +275,16 @@ static void mlp_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, in
   const mlp_impl *q = p->impl;
   const int d = p->dim;
   if (q->dtype == SGDL_DTYPE_F32)
-    return grad_sum_lanes32(q, d, W, X, nb, idx, wt, out, work, (size_t)sgdl_problem_lanes_work(p) - 2 * (size_t)d);
-  double *x = work, *acc = work + d;
+    return grad_sum_lanes32(q, d, W, X, nb, idx, wt, out, work, (size_t)sgdl_problem_lanes_work(p) - (size_t)LANE_GROUP * d);
+  double *xs = work, *accs = work + (size_t)LANE_GROUP * d;
   sgdl_mlp_work w;
-  const size_t avail = (size_t)sgdl_problem_lanes_work(p) - 2 * (size_t)d;
-  sgdl_mlp_work_view(&q->m, lanes_chunk(&q->m, avail), work + 2 * d, &w);
-  for (int l = 0; l < W; l++) {
-    for (int i = 0; i < d; i++) x[i] = X[(size_t)i * W + l];
-    lane_sum(q, x, W, l, nb, idx, wt, acc, &w);
-    for (int i = 0; i < d; i++) out[(size_t)i * W + l] = acc[i];
+  const size_t avail = (size_t)sgdl_problem_lanes_work(p) - 2 * (size_t)LANE_GROUP * d;
+  sgdl_mlp_work_view(&q->m, lanes_chunk(&q->m, avail), work + 2 * (size_t)LANE_GROUP * d, &w);
+  for (int l0 = 0; l0 < W; l0 += LANE_GROUP) {
+    const int G = W - l0 < LANE_GROUP ? W - l0 : LANE_GROUP;
+    group_get(d, W, X, l0, G, xs);
+    for (int g = 0; g < G; g++) lane_sum(q, xs + (size_t)g * d, W, l0 + g, nb, idx, wt, accs + (size_t)g * d, &w);
+    group_put(d, W, accs, l0, G, out);
   }
 }
 
