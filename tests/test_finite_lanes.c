@@ -162,7 +162,7 @@ static void law(sgdl_problem *p, const char *model, int form, const char *want_f
   const int nobs = 7;
   sgdl_observable obs[8];
   for (int i = 0; i < nobs; i++) CHECK(sgdl_observable_parse(&ctx, names[i], d, P, &obs[i]) == 0, "obs");
-  sgdl_ensemble_plan plan = {st, P, x0, paths, K, nobs, obs, 0};
+  sgdl_ensemble_plan plan = {st, P, x0, paths, K, nobs, obs, 0, 1};
   sgdl_ensemble_result er;
   CHECK(sgdl_ensemble_run(&ctx, &plan, &er) == 0, "run: %s", ctx.msg);
   sgdl_affine a;
