@@ -49,7 +49,7 @@ static void compare(sgdl_problem *p, const char *model, double lr, int batch, in
   CHECK(sgdl_stepper_create(&ctx, model, p, &par, 12345, 3, P, &st) == 0, "create %s: %s", model, ctx.msg);
   sgdl_observable obs[8];
   for (int i = 0; i < nobs; i++) CHECK(sgdl_observable_parse(&ctx, obs_list[i], p->dim, P, &obs[i]) == 0, "obs");
-  sgdl_ensemble_plan plan = {st, P, x0, paths, K, nobs, obs, 0};
+  sgdl_ensemble_plan plan = {st, P, x0, paths, K, nobs, obs, 0, 1};
   sgdl_ensemble_result er;
   CHECK(sgdl_ensemble_run(&ctx, &plan, &er) == 0, "run: %s", ctx.msg);
   sgdl_affine a;
@@ -96,7 +96,7 @@ static void test_pair_laws(sgdl_problem *p, int batch, int without) {
   for (int i = 0; i < 4; i++) sgdl_observable_parse(&ctx, names[i], 1, 2, &obs[i]);
   const double x0[2] = {0, 0};
   const uint64_t K = 10;
-  sgdl_ensemble_plan plan = {st, 2, x0, 100000, K, 4, obs, 0};
+  sgdl_ensemble_plan plan = {st, 2, x0, 100000, K, 4, obs, 0, 1};
   sgdl_ensemble_result er;
   CHECK(sgdl_ensemble_run(&ctx, &plan, &er) == 0, "run: %s", ctx.msg);
   sgdl_affine a;
@@ -141,7 +141,7 @@ static void test_reproducible(sgdl_problem *p) {
       ctx.threads = th;
       sgdl_stepper *st;
       sgdl_stepper_create(&ctx, names[k], p, &par, 7, 1, 1, &st);
-      sgdl_ensemble_plan plan = {st, 1, &x0, 10001, 20, 2, obs, 0}; /* 10001: a partial last block */
+      sgdl_ensemble_plan plan = {st, 1, &x0, 10001, 20, 2, obs, 0, 1}; /* 10001: a partial last block */
       CHECK(sgdl_ensemble_run(&ctx, &plan, &r[th - 1]) == 0, "run");
       sgdl_stepper_destroy(st);
     }
@@ -163,7 +163,7 @@ static void test_divergence(sgdl_problem *p) {
   sgdl_observable o;
   sgdl_observable_parse(&ctx, "x0^2", 1, 1, &o);
   const double x0 = 1;
-  sgdl_ensemble_plan plan = {st, 1, &x0, 128, 2000, 1, &o, 0};
+  sgdl_ensemble_plan plan = {st, 1, &x0, 128, 2000, 1, &o, 0, 1};
   sgdl_ensemble_result er;
   int rc = sgdl_ensemble_run(&ctx, &plan, &er);
   CHECK(rc == SGDL_EDIVERGED, "diverging SGD must be reported (rc %d)", rc);

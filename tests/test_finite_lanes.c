@@ -196,7 +196,7 @@ static double *model_means(sgdl_problem *p, const char *model, int scheme, int t
   const char *names[] = {"x0", "x1", "norm2", "loss"};
   sgdl_observable obs[4];
   for (int i = 0; i < 4; i++) CHECK(sgdl_observable_parse(&ctx, names[i], p->dim, 1, &obs[i]) == 0, "obs");
-  sgdl_ensemble_plan plan = {st, 1, x0, paths, K, 4, obs, 0};
+  sgdl_ensemble_plan plan = {st, 1, x0, paths, K, 4, obs, 0, 1};
   sgdl_ensemble_result er;
   CHECK(sgdl_ensemble_run(&ctx, &plan, &er) == 0, "run: %s", ctx.msg);
   double *m = malloc(sizeof(double) * 4 * (K + 1));
@@ -249,7 +249,7 @@ static void law(sgdl_problem *p, const char *model, int form, const char *want_f
   const int nobs = 7;
   sgdl_observable obs[8];
   for (int i = 0; i < nobs; i++) CHECK(sgdl_observable_parse(&ctx, names[i], d, P, &obs[i]) == 0, "obs");
-  sgdl_ensemble_plan plan = {st, P, x0, paths, K, nobs, obs, 0};
+  sgdl_ensemble_plan plan = {st, P, x0, paths, K, nobs, obs, 0, 1};
   sgdl_ensemble_result er;
   CHECK(sgdl_ensemble_run(&ctx, &plan, &er) == 0, "run: %s", ctx.msg);
   sgdl_affine a;

@@ -220,7 +220,7 @@ static void run(sgdl_problem *p, const char *model, const double *x0, const sgdl
   par.scheme = SGDL_SCHEME_EM;
   sgdl_stepper *st = NULL;
   CHECK(sgdl_stepper_create(&ctx, model, p, &par, 4242, 1, 1, &st) == 0, "stepper %s: %s", model, ctx.msg);
-  sgdl_ensemble_plan plan = {st, 1, x0, paths, K, nobs, obs, 0};
+  sgdl_ensemble_plan plan = {st, 1, x0, paths, K, nobs, obs, 0, 1};
   CHECK(sgdl_ensemble_run(&ctx, &plan, er) == 0, "run %s: %s", model, ctx.msg);
   sgdl_stepper_destroy(st);
 }

@@ -142,7 +142,7 @@ static void check_ensemble(const sgdl_stepper *s, const double *x0, const double
   sgdl_observable obs[2];
   sgdl_observable_parse(&ctx, "x0", d, P, &obs[0]);
   sgdl_observable_parse(&ctx, "loss@1", d, P, &obs[1]);
-  sgdl_ensemble_plan plan = {s, P, x0, NREP, NSTEP, 2, obs, 0};
+  sgdl_ensemble_plan plan = {s, P, x0, NREP, NSTEP, 2, obs, 0, 1};
   sgdl_ensemble_result r1, r2;
   ctx.threads = 1;
   int rc1 = sgdl_ensemble_run(&ctx, &plan, &r1);
@@ -179,7 +179,7 @@ static void check_nan_start(const sgdl_stepper *s, const double *x0, const char 
   bad[0] = NAN;
   sgdl_observable o;
   sgdl_observable_parse(&ctx, "x0", d, P, &o);
-  sgdl_ensemble_plan plan = {s, P, bad, 4, 2, 1, &o, 0};
+  sgdl_ensemble_plan plan = {s, P, bad, 4, 2, 1, &o, 0, 1};
   sgdl_ensemble_result r;
   int rc = sgdl_ensemble_run(&ctx, &plan, &r);
   /* The contract is the code and the message; a failed run's result is already freed (zeroed). */

@@ -106,7 +106,7 @@ static void test_mc(sgdl_ctx *ctx, const sgdl_problem *p, const sgdl_affine *a, 
     const char *names[NO] = {"x0@0", "x1^2@0", "loss@1", "dot[0,1]"};
     sgdl_observable obs[NO];
     for (int i = 0; i < NO; i++) CHECK(sgdl_observable_parse(ctx, names[i], D, P, &obs[i]) == 0, "obs %s", names[i]);
-    sgdl_ensemble_plan plan = {st, P, x0, 40000, K, NO, obs, 0};
+    sgdl_ensemble_plan plan = {st, P, x0, 40000, K, NO, obs, 0, 1};
     sgdl_ensemble_result er;
     CHECK(sgdl_ensemble_run(ctx, &plan, &er) == 0, "run: %s", ctx->msg);
     static double m[(K + 1) * N], M[(K + 1) * N * N];

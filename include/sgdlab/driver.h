@@ -3,8 +3,9 @@
  *
  * What the driver owns: M replicas x P particles cut into blocks of up to SGDL_LANES lanes; the
  * blocks cut into a fixed number of chunks of consecutive blocks (min(blocks, 64), a function of M
- * only); OpenMP threads over chunks with per-thread lane and scratch buffers (allocated once per
- * thread, never in the step loop); lane set-up (x = x0 per particle, stepper state zero); the step
+ * only); OpenMP threads over chunks with per-thread lane and scratch buffers (allocated once, at
+ * the thread's first chunk, the large ones as zero pages mapped on first write; never in the step
+ * loop); lane set-up (x = x0 per particle, stepper state zero); the step
  * loop (stepper->type->step once per learning-rate step); the bookkeeping of divergence (which
  * block and step, halting the other chunks, the smallest step over chunks); progress; and under
  * MPI the split of chunks over ranks (chunk c on rank c % ranks) followed by the sum over ranks of

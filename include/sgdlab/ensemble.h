@@ -2,7 +2,8 @@
  *
  * The driver owns the time loop (SUNDIALS style): it advances blocks of up to SGDL_LANES
  * replicas with a stepper and evaluates observables at every learning-rate step t_k = k alpha,
- * k = 0..K. Statistics are streamed: memory is O(block x P x d) per thread for states plus
+ * k = 0..K, or (plan.every = E > 1) at k = 0, E, 2E, ... and K; a step that is not an output
+ * costs no observable evaluation (and is not watched for NaN: the next output sees it). Statistics are streamed: memory is O(block x P x d) per thread for states plus
  * O(chunks x observables x (K+1)) for statistics, never O(M x K).
  *
  * Reproducibility: replicas are split into a fixed number of chunks that depends only on M
@@ -73,11 +74,19 @@ typedef struct sgdl_ensemble_plan {
   const sgdl_observable *obs;  /* borrowed */
   uint64_t replica0;           /* first replica id (0 by default): a later round of the same ensemble
                                 * starts where the previous ended (driver.h) */
+  uint64_t every;              /* output every this many steps (0 or 1: every step): the output steps are
+                                * sgdl_ensemble_output_step(j, steps, every), j < sgdl_ensemble_n_outputs */
 } sgdl_ensemble_plan;
+
+/* Output times of an ensemble of `steps` learning-rate steps observed every `every` steps (0 is 1):
+ * the steps 0, every, 2 every, ... <= steps, and `steps` itself when it is not a multiple of every
+ * (the horizon is always an output). n_outputs counts them; output_step(j) is the j-th. */
+uint64_t sgdl_ensemble_n_outputs(uint64_t steps, uint64_t every);
+uint64_t sgdl_ensemble_output_step(uint64_t j, uint64_t steps, uint64_t every);
 
 typedef struct sgdl_ensemble_result {
   int n_obs;
-  uint64_t n_times;   /* K + 1 */
+  uint64_t n_times;   /* output times: K + 1 with every step observed (sgdl_ensemble_n_outputs) */
   uint64_t paths;
   double *mean;       /* [n_obs][n_times] */
   double *var;        /* sample variance of the observable across replicas */

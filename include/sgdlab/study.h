@@ -2,7 +2,8 @@
  *
  * For every learning rate, run SGD (the reference, stream 0) and every model (own streams) from
  * the same P starting points, by Monte Carlo ensembles or, with `exact`, by the exact moments of
- * linear-quadratic problems; evaluate the observables at t_k = k alpha <= T; form the weak error
+ * linear-quadratic problems; evaluate the observables at t_k = k alpha <= T (or at every `every`-th
+ * step and at T); form the weak error
  * of each model against SGD with its interval and fit its order over the learning rates.
  * Derived two-point covariances tr Cov(X_p, X_q) get jackknife errors over ensemble chunks.
  *
@@ -86,6 +87,9 @@ typedef struct sgdl_study_spec {
   int torch_iterate;           /* --nag-iterate torch: the nag reference's observables at the look-ahead
                                 * point x + mu v, PyTorch's SGD(nesterov=True) parameter (constant mu;
                                 * not with coupling or rounds) */
+  uint64_t every;              /* observables every this many learning-rate steps (0 or 1: every step)
+                                * and at the horizon T; models at the same steps (sgdl_study_output_time).
+                                * Sups and Bonferroni levels run over these output times only */
   sgdl_study_rounds *rounds;   /* NULL: one ensemble of `paths` replicas per run. Set only by
                                 * sgdl_study_run_rounds (study_rounds.h): each run's ensemble is then
                                 * this round's (or a checkpointed one) merged into the earlier rounds */
@@ -118,6 +122,9 @@ const char *sgdl_study_model_label(const sgdl_study_spec *sp, int m);
 
 /* Model time per learning-rate step: lr, or sqrt(lr) under the critical scaling. */
 double sgdl_study_dt(const sgdl_study_spec *sp, double lr);
+/* Time of output j at learning rate lr: step sgdl_ensemble_output_step(j, K, every) times the model
+ * time per step (K = the steps to T). Every series of the study is indexed by these outputs. */
+double sgdl_study_output_time(const sgdl_study_spec *sp, double lr, uint64_t j);
 
 #ifdef __cplusplus
 }

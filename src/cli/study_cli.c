@@ -187,6 +187,29 @@ static void print_summary(const study_args *A, const sgdl_study_spec *sp, const 
     }
 }
 
+/* --every: the stride and, per learning rate, the output steps and times every series of that lr uses. */
+static void record_outputs(cJSON *root, const sgdl_study_spec *sp) {
+  cJSON_AddNumberToObject(root, "every", (double)sp->every);
+  cJSON *outs = cJSON_AddArrayToObject(root, "output_times");
+  for (int li = 0; li < sp->n_lr; li++) {
+    const uint64_t K = sgdl_study_steps(sp->T, sgdl_study_dt(sp, sp->lrs[li])), n = sgdl_ensemble_n_outputs(K, sp->every);
+    double *t = cJSON_malloc(sizeof(double) * n), *k = cJSON_malloc(sizeof(double) * n);
+    for (uint64_t j = 0; t && k && j < n; j++) {
+      k[j] = (double)sgdl_ensemble_output_step(j, K, sp->every);
+      t[j] = sgdl_study_output_time(sp, sp->lrs[li], j);
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "lr", sp->lrs[li]);
+    if (t && k) {
+      sgdl_json_put(o, "steps", sgdl_json_doubles(k, n));
+      sgdl_json_put(o, "t", sgdl_json_doubles(t, n));
+    }
+    cJSON_free(t);
+    cJSON_free(k);
+    sgdl_json_push(outs, o);
+  }
+}
+
 static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study_spec *sp, const sgdl_study_result *r,
                            const char *command) {
   cJSON *root = sgdl_results_new(command, sp->seed, sgdl_cli_params_json(opts));
@@ -217,6 +240,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
     }
   }
   sgdl_json_put(root, "starts", sgdl_json_matrix(A->P, A->prob->dim, A->x0));
+  if (sgdl_opt_given(opts, "every")) record_outputs(root, sp); /* only when asked for: older results stay as they were */
   cJSON_AddNumberToObject(root, "seconds", r->seconds);
   cJSON *rows = cJSON_AddArrayToObject(root, "rows");
   for (int m = 0; m <= r->n_models; m++)
@@ -228,7 +252,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
         cJSON_AddNumberToObject(row, "lr", sp->lrs[li]);
         cJSON_AddStringToObject(row, "observable", r->stat_names[s]);
         double *t = cJSON_malloc(sizeof(double) * se->n_times); /* a failure stops sgdl_cli_emit */
-        for (uint64_t k = 0; t && k < se->n_times; k++) t[k] = (double)k * sgdl_study_dt(sp, sp->lrs[li]);
+        for (uint64_t k = 0; t && k < se->n_times; k++) t[k] = sgdl_study_output_time(sp, sp->lrs[li], k);
         if (t) sgdl_json_put(row, "t", sgdl_json_doubles(t, se->n_times));
         cJSON_free(t);
         sgdl_json_put(row, "mean", sgdl_json_doubles(se->mean, se->n_times));
@@ -248,7 +272,7 @@ static cJSON *results_json(const study_args *A, sgdl_opt *opts, const sgdl_study
         double ci[2] = {sp->exact ? e->value : e->lo, sp->exact ? e->value : e->hi};
         sgdl_json_put(o, "ci95", sgdl_json_doubles(ci, 2));
         cJSON_AddBoolToObject(o, "resolved", sp->exact || e->resolved);
-        cJSON_AddNumberToObject(o, "t_of_sup", (double)e->argmax * sgdl_study_dt(sp, sp->lrs[li]));
+        cJSON_AddNumberToObject(o, "t_of_sup", sgdl_study_output_time(sp, sp->lrs[li], (uint64_t)e->argmax));
         sgdl_json_push(errs, o);
       }
   cJSON *ords = cJSON_AddArrayToObject(root, "orders");
@@ -373,7 +397,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
         const sgdl_study_series *se = SGDL_STUDY_SERIES(r, m, li, s);
         for (uint64_t k = 0; k < se->n_times; k++) {
           sgdl_csv_printf(&c, "%s,%.17g,%s,%.17g,", m ? sgdl_study_model_label(sp, m - 1) : (sp->algo ? sp->algo : "sgd"), sp->lrs[li], r->stat_names[s],
-                          (double)k * sgdl_study_dt(sp, sp->lrs[li]));
+                          sgdl_study_output_time(sp, sp->lrs[li], k));
           sgdl_csv_num(&c, se->mean[k], 0);
           sgdl_csv_num(&c, se->se[k], 1);
         }
@@ -452,6 +476,8 @@ static int study_spec(study_args *A, sgdl_opt *opts, int npoint, sgdl_study_spec
   int rc = sgdl_opt_list(ctx, opts, "lr", &A->lrs, &A->n_lr);
   if (!rc) rc = sgdl_opt_num(ctx, opts, "T", &sp->T);
   if (!rc) rc = sgdl_opt_int(ctx, opts, "paths", &paths);
+  long long every = 1;
+  if (!rc && sgdl_opt_given(opts, "every")) rc = sgdl_opt_int(ctx, opts, "every", &every);
   if (!rc) rc = split_names(ctx, "--models", sgdl_opt_str(opts, "models"), &A->models, &A->n_models);
   if (!rc) rc = sgdl_cli_problem(ctx, opts, &A->prob);
   if (!rc) rc = parse_starts(A, opts, npoint);
@@ -478,6 +504,7 @@ static int study_spec(study_args *A, sgdl_opt *opts, int npoint, sgdl_study_spec
   sp->n_cov = A->n_cov;
   sp->cov_pairs = A->pairs;
   sp->paths = (uint64_t)paths;
+  sp->every = (uint64_t)every;
   sp->exact = sgdl_opt_flag(opts, "exact");
   sp->algo = sgdl_opt_str(opts, "algo");
   if (!strcmp(sp->algo, "sgd")) sp->par.momentum = 0; /* plain SGD's models have no momentum */

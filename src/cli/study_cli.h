@@ -11,6 +11,8 @@
 #define SGDL_STUDY_OPTS(lr_def, models_def)                                                                   \
   {"lr", OPT_LIST, lr_def, "learning rates, comma-separated", NULL, 0, OPT_ITEMS(0, 0, OPT_GT, 1, 0)},       \
   {"T", OPT_NUM, "1", "time horizon; SGD runs T/lr steps, outputs at every t_k = k lr", NULL, 0, OPT_POSITIVE}, \
+  {"every", OPT_INT, NULL, "observables every K learning-rate steps and at T (default 1: every step); models at the same times", \
+   NULL, 0, OPT_RANGE(1, 1e8, OPT_GE | OPT_LE)},                                                              \
   {"models", OPT_STR, models_def, "models: gf, sme1, sme2, smf1, smf2, svag (sgd); msme1, msme2, usme (hb/nag)", NULL, 0},   \
   {"svag-l", OPT_LIST, "1", "svag: l small steps of lr/l per step on two amplified minibatches (l = 1: SGD in law); " \
    "a list l1,l2,... gives one svag row per l", NULL, 0, OPT_ITEMS(1, 1048576, OPT_GE | OPT_LE | OPT_WHOLE, 1, 0)},                                                                     \

@@ -2,10 +2,16 @@
  * lane set-up, the step loop, divergence bookkeeping, progress, the rank sum of the observer's
  * buffers, and with a chunk store (a checkpoint) the loading of stored chunks and the saving of
  * completed ones as slices of the per-replica buffers. The observer measures; this file never looks at what it measures.
+ * Per-thread buffers are allocated when the thread takes its first chunk (a thread without one
+ * allocates nothing), and the large ones are mapped zero pages (lane_buffer): a page costs only
+ * when a lane writes it, so a block of W < SGDL_LANES lanes on a network of d parameters does not
+ * pay for clearing SGDL_LANES x d doubles per (model, learning rate) ensemble.
  * Does not: merge statistics (the observer's finish does, in a fixed order), word divergence
  * messages (the callers do), or allocate inside the step loop (buffers are per thread). */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <omp.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sgdlab/driver.h"
 #include "sgdlab/linalg.h"
@@ -25,32 +31,55 @@ void sgdl_drive_chunk_blocks(const sgdl_drive_layout *lay, int c, uint64_t *b0, 
   *b1 = lay->blocks * (uint64_t)(c + 1) / (uint64_t)lay->chunks;
 }
 
-/* Per-thread buffers: one block's lanes plus the observer's scratch. */
+/* Per-thread buffers: one block's lanes plus the observer's scratch; mapped[] holds the length of
+ * each one that lane_buffer mapped (0: from sgdl_alloc). */
 typedef struct {
   double *x, *aux, *work;
   void *scratch;
+  size_t mapped[4];
+  int ready;
 } thread_bufs;
 
-/* 64-byte aligned (sgdl_alloc) so that the steppers' vector loops see aligned lanes; a context of
- * the thread's own, since sgdl_ctx is not shared between threads. */
+/* From this size on a buffer is mapped rather than allocated and cleared. */
+#define LAZY_BYTES ((size_t)1 << 20)
+
+/* Zeroed memory, 64-byte aligned. Small buffers come from sgdl_alloc (cleared at once); large
+ * ones are anonymous mappings, page aligned and zero on first touch, so untouched lanes cost
+ * neither clearing nor page faults. Same contents either way. NULL when out of memory. */
+static void *lane_buffer(sgdl_ctx *lctx, size_t bytes, size_t *mapped) {
+  *mapped = 0;
+  if (bytes < LAZY_BYTES) return sgdl_alloc(lctx, bytes ? bytes : 1, 1);
+  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  *mapped = bytes;
+  return p;
+}
+
+static void lane_buffer_free(void *p, size_t mapped) {
+  if (p && mapped) munmap(p, mapped);
+  else sgdl_free(p);
+}
+
+/* A context of the thread's own, since sgdl_ctx is not shared between threads. */
 static int bufs_alloc(thread_bufs *t, const sgdl_drive_plan *pl, const sgdl_observer *o) {
   const sgdl_stepper *s = pl->stepper;
-  const size_t lanes = SGDL_LANES, d = (size_t)s->prob->dim, P = (size_t)pl->P;
+  const size_t lanes = SGDL_LANES, d = (size_t)s->prob->dim, P = (size_t)pl->P, D = sizeof(double);
   const size_t scratch = o->type->scratch_bytes ? o->type->scratch_bytes(o) : 0;
   sgdl_ctx lctx;
   sgdl_ctx_init(&lctx);
-  t->x = sgdl_alloc(&lctx, P * d * lanes, sizeof(double));
-  t->aux = sgdl_alloc(&lctx, P * (size_t)(s->naux ? s->naux : 1) * lanes, sizeof(double));
-  t->work = sgdl_alloc(&lctx, ((size_t)s->work_per_lane + 1) * lanes, sizeof(double));
-  t->scratch = sgdl_alloc(&lctx, scratch ? scratch : 1, 1);
+  t->x = lane_buffer(&lctx, P * d * lanes * D, &t->mapped[0]);
+  t->aux = lane_buffer(&lctx, P * (size_t)(s->naux ? s->naux : 1) * lanes * D, &t->mapped[1]);
+  t->work = lane_buffer(&lctx, ((size_t)s->work_per_lane + 1) * lanes * D, &t->mapped[2]);
+  t->scratch = lane_buffer(&lctx, scratch, &t->mapped[3]);
+  t->ready = 1;
   return t->x && t->aux && t->work && t->scratch;
 }
 
 static void bufs_free(thread_bufs *t) {
-  sgdl_free(t->x);
-  sgdl_free(t->aux);
-  sgdl_free(t->work);
-  sgdl_free(t->scratch);
+  lane_buffer_free(t->x, t->mapped[0]);
+  lane_buffer_free(t->aux, t->mapped[1]);
+  lane_buffer_free(t->work, t->mapped[2]);
+  lane_buffer_free(t->scratch, t->mapped[3]);
 }
 
 /* One block: lanes from x0 with zero state, then the step loop with the observer. */
@@ -175,19 +204,20 @@ static void run_chunks(drive_run *d) {
 #pragma omp parallel num_threads(sgdl_ctx_threads(ctx))
   {
     thread_bufs t;
-    if (!bufs_alloc(&t, pl, o)) {
-#pragma omp atomic write
-      failed = 1;
-    }
+    memset(&t, 0, sizeof t);
 #pragma omp for schedule(dynamic, 1)
     for (int c = 0; c < G; c++) {
       if (c % ranks != rank || (d->done && d->done[c])) continue; /* another MPI rank's chunk, or stored */
-      int halt, no_bufs;
+      int halt, fail;
+      if (!t.ready && !bufs_alloc(&t, pl, o)) { /* at the thread's first chunk */
+#pragma omp atomic write
+        failed = 1;
+      }
 #pragma omp atomic read
       halt = stop;
 #pragma omp atomic read
-      no_bufs = failed;
-      if (no_bufs || halt) continue;
+      fail = failed;
+      if (fail || halt) continue;
       if (ot->chunk_begin) ot->chunk_begin(o, c);
       uint64_t b0, b1, blk;
       sgdl_drive_chunk_blocks(lay, c, &b0, &b1);

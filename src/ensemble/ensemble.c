@@ -1,4 +1,5 @@
-/* sgdl_ensemble_run: moments of observables at every learning-rate step, as an observer of the
+/* sgdl_ensemble_run: moments of observables at every learning-rate step (or every plan.every steps
+ * and the last), as an observer of the
  * lane-block driver (driver.h), which owns the loop, the threads, divergence and the MPI split.
  * Per fixed chunk the observer keeps shifted sums, turns them into mean and M2 when the chunk is
  * done, and merges the chunks in chunk order with Chan's update (bitwise identical for any thread
@@ -129,12 +130,25 @@ static size_t moments_scratch(const sgdl_observer *o) {
                            (size_t)pl->P * pl->stepper->prob->dim * SGDL_LANES);
 }
 
-static int moments_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
+uint64_t sgdl_ensemble_n_outputs(uint64_t steps, uint64_t every) {
+  const uint64_t e = every > 1 ? every : 1;
+  return steps / e + 1 + (steps % e != 0);
+}
+
+uint64_t sgdl_ensemble_output_step(uint64_t j, uint64_t steps, uint64_t every) {
+  const uint64_t e = every > 1 ? every : 1;
+  return j * e < steps ? j * e : steps;
+}
+
+static int moments_observe(const sgdl_observer *o, sgdl_block *b, uint64_t step) {
   const moments_obs *m = o->state;
   const sgdl_ensemble_plan *pl = m->plan;
+  const uint64_t every = pl->every > 1 ? pl->every : 1;
+  if (step % every && step != pl->steps) return SGDL_OBSERVE_GO; /* not an output step */
+  const uint64_t t = (step + every - 1) / every; /* its output index (the horizon rounds up) */
   const sgdl_problem *prob = pl->stepper->prob;
   const int d = prob->dim, P = pl->P, W = b->L.W, nobs = pl->n_obs;
-  const uint64_t T = pl->steps + 1;
+  const uint64_t T = sgdl_ensemble_n_outputs(pl->steps, every);
   const size_t off = (size_t)b->chunk * m->stat;
   double *mean = m->mean + off, *m2 = m->m2 + off, *s2a = m->s2 + off;
   const int first = m->n[b->chunk] == 0;
@@ -170,7 +184,7 @@ static int moments_observe(const sgdl_observer *o, sgdl_block *b, uint64_t t) {
     }
     if (!isfinite(s1) || !isfinite(s2) || !isfinite(c)) {
       b->diverged = 1;
-      b->div_step = t;
+      b->div_step = step;
       return SGDL_OBSERVE_STOP;
     }
     m2[k] += s1;
@@ -247,7 +261,7 @@ int sgdl_ensemble_run_lookahead(sgdl_ctx *ctx, const sgdl_ensemble_plan *pl, dou
   if (pl->paths < 2) return sgdl_fail(ctx, SGDL_EINVAL, "--paths: need at least 2 paths, got %llu", (unsigned long long)pl->paths);
   if (pl->paths > 0xffffffffULL) return sgdl_fail(ctx, SGDL_EINVAL, "--paths: at most 4294967295 paths");
   if (P != s->particles) return sgdl_fail(ctx, SGDL_EINVAL, "ensemble: stepper planned for %d particles, run with %d", s->particles, P);
-  const uint64_t T = pl->steps + 1, M = pl->paths;
+  const uint64_t T = sgdl_ensemble_n_outputs(pl->steps, pl->every), M = pl->paths;
   sgdl_drive_layout lay;
   sgdl_drive_layout_init(&lay, M);
   const int G = lay.chunks;

@@ -122,12 +122,13 @@ void sgdl_estimate_study(const sgdl_study_spec *sp, sgdl_estimate *e) {
       K_max = K;
       lr_min = sp->lrs[i];
     }
-    series += (sp->n_models + 1.0) * n_stat * (K + 1) * 2 * F64 * (sp->coupling ? 2 : 1);
+    const double outs = (double)sgdl_ensemble_n_outputs((uint64_t)K, sp->every); /* K + 1 unless --every */
+    series += (sp->n_models + 1.0) * n_stat * outs * 2 * F64 * (sp->coupling ? 2 : 1);
     if (sp->exact) {
       const double n = (double)sp->P * d;
-      peak_run = fmax(peak_run, (n + n * n) * (K + 1) * F64);
+      peak_run = fmax(peak_run, (n + n * n) * (K + 1) * F64); /* the moments of every step, then kept at outputs */
     } else {
-      peak_run = fmax(peak_run, ensemble_bytes(sp->paths, n_raw, K + 1));
+      peak_run = fmax(peak_run, ensemble_bytes(sp->paths, n_raw, outs));
       e->path_steps += (double)sp->paths * sp->P * K * (1 + sp->n_models * model_cost) *
                        (sp->variance_reduction & SGDL_VR_CONTROL_VARIATE ? 2 : 1); /* control variates: twin runs on the surrogate */
     }

@@ -34,6 +34,11 @@ uint64_t sgdl_study_steps(double T, double lr) {
   return k < 1 ? 1 : (uint64_t)k;
 }
 
+double sgdl_study_output_time(const sgdl_study_spec *sp, double lr, uint64_t j) {
+  const double dt = sgdl_study_dt(sp, lr);
+  return (double)sgdl_ensemble_output_step(j, sgdl_study_steps(sp->T, dt), sp->every) * dt;
+}
+
 void sgdl_study_result_free(sgdl_study_result *r) {
   if (r->series) {
     size_t n = (size_t)(r->n_models + 1) * r->n_lr * r->n_stat;
@@ -216,7 +221,7 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
     return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   }
   for (int h = 0; h < P / sp->P; h++) memcpy(x0 + (size_t)h * sp->P * sp->prob->dim, sp->x0, sizeof(double) * sp->P * sp->prob->dim);
-  sgdl_ensemble_plan plan = {st, P, x0, anti ? sp->paths / 2 : sp->paths, K, rl->n_raw, rl->raw, 0};
+  sgdl_ensemble_plan plan = {st, P, x0, anti ? sp->paths / 2 : sp->paths, K, rl->n_raw, rl->raw, 0, sp->every};
   sgdl_ensemble_result er;
   if (sp->torch_iterate && !diff && st->type->is_discrete) /* the reference reported where PyTorch does */
     rc = sgdl_ensemble_run_lookahead(ctx, &plan, par.momentum, &er);
@@ -230,24 +235,25 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
     return rc;
   }
   const int d = sp->prob->dim, w = 2 * d + 1;
+  const uint64_t nt = er.n_times; /* the output times (sp->every) */
   for (int o = 0; o < sp->n_obs && !rc; o++) {
-    rc = alloc_series(ctx, &out[o], K + 1);
-    if (!rc && diff) rc = alloc_series(ctx, &diff[o], K + 1);
+    rc = alloc_series(ctx, &out[o], nt);
+    if (!rc && diff) rc = alloc_series(ctx, &diff[o], nt);
     if (!rc) {
-      memcpy(out[o].mean, er.mean + (size_t)o * (K + 1), sizeof(double) * (K + 1));
-      memcpy(out[o].se, er.se + (size_t)o * (K + 1), sizeof(double) * (K + 1));
+      memcpy(out[o].mean, er.mean + (size_t)o * nt, sizeof(double) * nt);
+      memcpy(out[o].se, er.se + (size_t)o * nt, sizeof(double) * nt);
       if (diff) {
-        memcpy(diff[o].mean, er.mean + (size_t)(sp->n_obs + o) * (K + 1), sizeof(double) * (K + 1));
-        memcpy(diff[o].se, er.se + (size_t)(sp->n_obs + o) * (K + 1), sizeof(double) * (K + 1));
+        memcpy(diff[o].mean, er.mean + (size_t)(sp->n_obs + o) * nt, sizeof(double) * nt);
+        memcpy(diff[o].se, er.se + (size_t)(sp->n_obs + o) * nt, sizeof(double) * nt);
       }
     }
   }
   cov_user cu = {d};
   for (int c = 0; c < sp->n_cov && !rc; c++) {
     sgdl_study_series *s = &out[sp->n_obs + c];
-    rc = alloc_series(ctx, s, K + 1);
+    rc = alloc_series(ctx, s, nt);
     const int *sgd_idx = rl->cov_idx + c * w, *mod_idx = rl->cov_idx + (diff ? sp->n_cov + c : c) * w;
-    for (uint64_t t = 0; t <= K && !rc; t++) rc = sgdl_ensemble_jackknife(ctx, &er, t, w, mod_idx, cov_fn, &cu, &s->mean[t], &s->se[t]);
+    for (uint64_t t = 0; t < nt && !rc; t++) rc = sgdl_ensemble_jackknife(ctx, &er, t, w, mod_idx, cov_fn, &cu, &s->mean[t], &s->se[t]);
     if (!rc && diff) {
       sgdl_study_series *dd = &diff[sp->n_obs + c];
       int both[64];
@@ -255,9 +261,9 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
         both[i] = sgd_idx[i];
         both[w + i] = mod_idx[i];
       }
-      rc = 2 * w <= 16 ? alloc_series(ctx, dd, K + 1)
+      rc = 2 * w <= 16 ? alloc_series(ctx, dd, nt)
                        : sgdl_fail(ctx, SGDL_ENOTSUP, "--coupling: covariance statistics need dimension <= 3");
-      for (uint64_t t = 0; t <= K && !rc; t++)
+      for (uint64_t t = 0; t < nt && !rc; t++)
         rc = sgdl_ensemble_jackknife(ctx, &er, t, 2 * w, both, cov_diff_fn, &cu, &dd->mean[t], &dd->se[t]);
     }
   }
@@ -286,17 +292,19 @@ static int run_exact(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_affine
   }
   sgdl_algo_params par = run_params(sp, mi, lr);
   int rc = sgdl_affine_moments_par(ctx, a, name, &par, cB, sp->P, sp->x0, K, m, M);
+  const uint64_t nt = sgdl_ensemble_n_outputs(K, sp->every); /* moments at every step, kept at the outputs */
   for (int s = 0; s < sp->n_obs + sp->n_cov && !rc; s++) {
-    rc = alloc_series(ctx, &out[s], K + 1);
-    for (uint64_t t = 0; t <= K && !rc; t++) {
+    rc = alloc_series(ctx, &out[s], nt);
+    for (uint64_t j = 0; j < nt && !rc; j++) {
+      const uint64_t t = sgdl_ensemble_output_step(j, K, sp->every);
       const double *mt = m + t * n, *Mt = M + t * (size_t)n * n;
       if (s < sp->n_obs) {
-        out[s].mean[t] = sgdl_affine_observable(a, &sp->obs[s], sp->P, mt, Mt);
+        out[s].mean[j] = sgdl_affine_observable(a, &sp->obs[s], sp->P, mt, Mt);
       } else {
         int c = s - sp->n_obs, p = sp->cov_pairs[2 * c], q = sp->cov_pairs[2 * c + 1];
         double v = 0;
         for (int i = 0; i < d; i++) v += Mt[(size_t)(p * d + i) * n + q * d + i] - mt[p * d + i] * mt[q * d + i];
-        out[s].mean[t] = v;
+        out[s].mean[j] = v;
       }
     }
   }
@@ -332,6 +340,9 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_study_spec *sp) {
       return sgdl_fail(ctx, SGDL_EINVAL, "--T %g is not a whole number of steps at --lr %g (%s = %g)", sp->T, sp->lrs[i],
                        sp->critical_lambda > 0 ? "T/sqrt(lr)" : "T/lr", K);
     if (K > 1e8) return sgdl_fail(ctx, SGDL_EINVAL, "--T/--lr: %g steps is too many", K);
+    if (sp->every > 1 && (double)sp->every > floor(K + 0.5))
+      return sgdl_fail(ctx, SGDL_EINVAL, "--every %llu: larger than the %g steps to --T %g at --lr %g (at most %g)",
+                       (unsigned long long)sp->every, floor(K + 0.5), sp->T, sp->lrs[i], floor(K + 0.5));
   }
   if (sp->prob->n_data && (size_t)sp->par.batch > sp->prob->n_data)
     return sgdl_fail(ctx, SGDL_EINVAL, "--batch: %d is larger than the data set (N = %zu)", sp->par.batch, sp->prob->n_data);
