@@ -203,8 +203,8 @@ typedef int (*sgdl_problem_plugin_fn)(sgdl_problem *p, const char *params);
  * whose number differs from its own, or that exports none (built before versions existed): an
  * older struct read through this header's layout would give garbage function pointers. The
  * number grows whenever either struct changes layout. Version 1: the first versioned layout
- * (sgdl_problem_type ending with hvp_lanes). */
-#define SGDL_PLUGIN_ABI_VERSION 1
+ * (sgdl_problem_type ending with hvp_lanes); version 2: grad_and_sum_lanes appended. */
+#define SGDL_PLUGIN_ABI_VERSION 2
 #define SGDL_PLUGIN_ABI_SYMBOL "sgdl_plugin_abi"
 #if defined(__GNUC__)
 #define SGDL_PLUGIN_EXPORT __attribute__((visibility("default")))

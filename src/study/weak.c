@@ -370,8 +370,8 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_study_spec *sp) {
   }
   if (sp->variance_reduction & SGDL_VR_ANTITHETIC) {
     if (sp->exact || sp->rounds || sp->torch_iterate)
-      return sgdl_fail(ctx, SGDL_EINVAL, "--variance-reduction antithetic: needs plain Monte Carlo (no --exact, --precision "
-                       "or --nag-iterate torch)");
+      return sgdl_fail(ctx, SGDL_EINVAL, "--variance-reduction antithetic: needs plain Monte Carlo (no --exact, --precision, "
+                       "--checkpoint or --nag-iterate torch)");
     if (sp->paths < 4 || sp->paths % 2)
       return sgdl_fail(ctx, SGDL_EINVAL, "--paths %llu: --variance-reduction antithetic runs pairs, an even number >= 4",
                        (unsigned long long)sp->paths);
