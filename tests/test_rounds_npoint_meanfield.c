@@ -162,6 +162,35 @@ static int same_result(const sgdl_study_result *a, const sgdl_study_result *b) {
   return same;
 }
 
+/* No (model, lr) runs more than --max-paths replicas, even one that stopped and ran again a round
+ * later (the meanfield case: lr 0.5 stops after 3 rounds and reopens at round 5 under the smaller
+ * alpha); and a run's replicas are its own 0 .. M - 1: where every model ran M replicas, the errors
+ * equal those of one plain run of M paths up to rounding (other replicas would differ by ~1e-2). */
+static void max_paths_kept(sgdl_ctx *ctx, const setup *s, const sgdl_study_spec *rounds_sp, const sgdl_study_result *r,
+                           const sgdl_rounds_result *rr, uint64_t max_paths, const char *what) {
+  int within = 1, same_M = 1;
+  const uint64_t M = SGDL_ROUNDS_PATHS(rr, 1, 0);
+  for (int m = 0; m <= rr->n_models; m++)
+    for (int li = 0; li < rr->n_lr; li++) {
+      const uint64_t n = SGDL_ROUNDS_PATHS(rr, m, li);
+      within &= n <= max_paths && n % s->round == 0;
+      same_M &= m == 0 || n == M;
+    }
+  CHECK(within, "%s: every (model, lr) ran at most --max-paths %llu replicas", what, (unsigned long long)max_paths);
+  if (!same_M) return;
+  sgdl_study_spec sp = *rounds_sp;
+  sp.paths = M;
+  sgdl_study_result plain;
+  CHECK(sgdl_study_run(ctx, &sp, &plain) == 0, "%s: plain run of %llu paths: %s", what, (unsigned long long)M, ctx->msg);
+  double worst = 0;
+  for (int k = 0; k < r->n_models * r->n_lr * r->n_stat; k++)
+    worst = fmax(worst, fabs(r->errors[k].value - plain.errors[k].value) / (fabs(plain.errors[k].value) + 1e-12));
+  CHECK(worst < 1e-9, "%s: rounds use replicas 0..%llu like one run of that many (relative difference %.3g)", what,
+        (unsigned long long)M - 1, worst);
+  printf("%s: every (model, lr) within --max-paths; %llu replicas each, as one plain run to %.1e\n", what, (unsigned long long)M, worst);
+  sgdl_study_result_free(&plain);
+}
+
 /* Rounds with 1 and 2 threads: the same rounds and the same bits. */
 static void threads(sgdl_ctx *ctx, const setup *s, const char *what) {
   sgdl_study_spec sp;
@@ -176,6 +205,7 @@ static void threads(sgdl_ctx *ctx, const setup *s, const char *what) {
   CHECK(rr1.rounds > 1 && rr1.rounds == rr2.rounds && same_result(&r1, &r2), "%s: 1 and 2 threads: %d and %d rounds, same bits",
         what, rr1.rounds, rr2.rounds);
   printf("%s: 1 and 2 threads, %d rounds, same bits\n", what, rr1.rounds);
+  max_paths_kept(ctx, s, &sp, &r1, &rr1, rs.max_paths, what);
   ctx->threads = 0;
   sgdl_study_result_free(&r1);
   sgdl_study_result_free(&r2);

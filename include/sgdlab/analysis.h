@@ -38,7 +38,9 @@ typedef struct sgdl_sup_error {
 /* Relative rounding floor for a resolved difference (2^-40, about 9.1e-13). */
 #define SGDL_ROUNDING_REL 9.094947017729282e-13
 
-/* a, b: means over T output times; sa, sb: their standard errors (NULL = exact). */
+/* a, b: means over T output times; sa, sb: their standard errors (NULL = exact). A standard error
+ * that is NaN at any time (none estimated: a covariance's jackknife over one group of replicas)
+ * gives no interval: lo = hi = NaN, resolved = 0. */
 void sgdl_sup_error_eval(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
                          sgdl_sup_error *out);
 /* The same with the observable's size at each time (NULL = none) added to the rounding floor:

@@ -2,9 +2,11 @@
  * an optional checkpoint file to resume from.
  *
  * Rounds: every run of the study (SGD and each model at each learning rate) is a Monte Carlo
- * ensemble of spec->paths replicas per round; round j covers replica ids j*paths .. (j+1)*paths - 1
- * (the ensemble's replica offset), and its statistics are merged into those of rounds 0..j-1 in
- * round order (sgdl_ensemble_result_merge). After each round every weak error (model, lr,
+ * ensemble of spec->paths replicas per round; the k-th round a run takes part in (k from 0) covers
+ * replica ids k*paths .. (k+1)*paths - 1 (the ensemble's replica offset: the run's replicas so far,
+ * so a run never uses ids at or past max_paths), and its statistics are merged into those of its
+ * earlier rounds in round order (sgdl_ensemble_result_merge). A run that stopped and runs again
+ * (see below) skipped rounds, so the study may take more rounds than max_paths / paths. After each round every weak error (model, lr,
  * statistic) is judged from the merged statistics alone:
  *   precise      its interval [lo, hi] is resolved (lo > 0) with half-width (hi - lo)/2 <= precision * error;
  *   below floor  hi < floor (floor > 0): the error is shown to be smaller than the floor;

@@ -9,6 +9,7 @@
 #include "cli/noise_out.h"
 #include "cli/study_cli.h"
 #include "sgdlab/study.h"
+#include "sgdlab/rng.h"
 #include "sgdlab/study_estimate.h"
 
 static int split_names(sgdl_ctx *ctx, const char *flag, const char *text, char ***out, int *n) {
@@ -172,6 +173,9 @@ static void print_summary(const study_args *A, const sgdl_study_spec *sp, const 
         if (sp->exact) printf("  %-6s %-9g %-16s %-12.4e exact\n", sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], e->value);
         else if (e->resolved)
           printf("  %-6s %-9g %-16s %-12.4e [%.3e, %.3e]\n", sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], e->value, e->lo, e->hi);
+        else if (isnan(e->hi)) /* no standard error: a covariance's jackknife over a single chunk */
+          printf("  %-6s %-9g %-16s unresolved   no interval (its jackknife needs more than one chunk of %d replicas: more --paths)\n",
+                 sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], SGDL_LANES);
         else
           printf("  %-6s %-9g %-16s unresolved   below %.3e (more --paths)\n", sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], e->hi);
       }

@@ -26,7 +26,7 @@
   {"exact", OPT_FLAG, NULL, "exact moments instead of Monte Carlo (affine problems: quadratic, linreg, degenerate)", NULL, 0},           \
   {"increments", OPT_STR, "gauss", "SDE increments: normals, two-point +-1 (weak order 1), three-point (order 2); auto: cheapest for the scheme", NULL, 0, OPT_CHOICES("gauss|two-point|three-point|auto")}, \
   {"coupling", OPT_STR, "auto", "common random numbers between SGD and each model", NULL, 0, OPT_CHOICES("auto|on|off")}, \
-  {"variance-reduction", OPT_STR, NULL, "control-variate: each run beside its affine surrogate on the same random numbers, exact surrogate moments added back (finite data, --algo sgd); antithetic: paths in mirrored pairs (normals negated, samples mirrored; even --paths); antithetic,control-variate: both (default none)", \
+  {"variance-reduction", OPT_STR, NULL, "control-variate: each run beside its affine surrogate on the same random numbers, exact surrogate moments added back (finite data, --algo sgd; refused where the surrogate is unstable over --T: a Hessian eigenvalue lambda_min < 0 with exp(2|lambda_min| T) > 10, e.g. meanfield); antithetic: paths in mirrored pairs (normals negated, samples mirrored; even --paths); antithetic,control-variate: both (default none)", \
    NULL, 0, OPT_CHOICES("none|control-variate|antithetic|antithetic,control-variate")},                        \
   {"algo", OPT_STR, "sgd", "discrete reference: sgd, hb (heavy ball), nag (Nesterov); hb/nag pair with msme1, msme2", NULL, 0, \
    OPT_CHOICES("sgd|hb|nag")},                                                                                 \

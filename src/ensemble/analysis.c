@@ -42,9 +42,11 @@ void sgdl_sup_error_eval_full(const double *a, const double *sa, const double *b
   out->lo = 0;
   out->hi = 0;
   out->argmax = 0;
+  int no_se = 0;
   for (uint64_t k = 0; k < T; k++) {
     double D = fabs(a[k] - b[k]);
     double s = sqrt((sa ? sa[k] * sa[k] : 0) + (sb ? sb[k] * sb[k] : 0));
+    no_se |= isnan(s);
     /* Below this the difference may be rounding alone (a and b computed in another order). */
     const double rounding = SGDL_ROUNDING_REL * (fabs(a[k]) + fabs(b[k]) + (scale ? fabs(scale[k]) : 0));
     if (D > out->value || k == 0) {
@@ -55,6 +57,10 @@ void sgdl_sup_error_eval_full(const double *a, const double *sa, const double *b
     if (D + z * s > out->hi) out->hi = D + z * s;
   }
   out->resolved = out->lo > 0;
+  if (no_se) { /* no standard error somewhere: no interval, rather than a [0, 0] that looks like one */
+    out->lo = out->hi = NAN;
+    out->resolved = 0;
+  }
 }
 
 void sgdl_sup_error_eval(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,

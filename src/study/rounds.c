@@ -53,7 +53,10 @@ int sgdl_study_rounds_ensemble(sgdl_ctx *ctx, sgdl_study_rounds *rs, double lr, 
     } else {
       sgdl_ensemble_plan p = *plan;
       p.paths = rs->round_paths;
-      p.replica0 = (uint64_t)rs->round * rs->round_paths;
+      /* the run's own next replicas, not round * paths: a (model, lr) that stopped may reopen a
+       * round later (the next round's alpha widens its interval), and its replica ids must stay
+       * 0 .. M - 1 < --max-paths (within the 2^32 ids), as in one run of M paths */
+      p.replica0 = acc->paths;
       rc = sgdl_ensemble_run(ctx, &p, &fresh);
       if (!rc) rc = ckpt_append(ctx, &rs->ck, rs->round, li, stream, &fresh);
       stored = &fresh;
