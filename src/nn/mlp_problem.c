@@ -7,10 +7,16 @@
  *                           lanes move in groups of LANE_GROUP (one cache line of the [d][W] block
  *                           per parameter, not one line per parameter and lane: at batch 1 the
  *                           strided copies in and out were ~65% of an SGD step, bench/RESULTS.md s17);
+ *   grad_lanes:             grad lane by lane (bitwise grad: grad_lanes_exact);
+ *   grad_and_sum_lanes:     grad L and the weighted sum over all N examples in one pass: per chunk
+ *                           one forward and backward, two weight-gradient products on the shared
+ *                           activations and deltas (bitwise grad_lanes and grad_sum_lanes; the
+ *                           SME/SMF substeps of the dynamics layer take it, bench/RESULTS.md s20);
  *   noise_cols:             the d x N matrix (only the generic paths ask for it);
  *   observe:                held-out loss and 0-1 error, training error, distance from the start.
- * Float32 (spec dtype SGDL_DTYPE_F32): loss, grad, loss_sample, grad_sample and grad_sum_lanes round
- * x to float and run the passes of mlp_f32.c (sgemm), widening the results; grad_sum_lanes then takes
+ * Float32 (spec dtype SGDL_DTYPE_F32): loss, grad, loss_sample, grad_sample, grad_sum_lanes and
+ * grad_and_sum_lanes round x to float and run the passes of mlp_f32.c (sgemm), widening the
+ * results; grad_sum_lanes then takes
  * chunks through the batched kernels with or without weights (its unweighted sum equals the sum of
  * grad_sample's outputs up to float rounding, not bitwise). hvp (the R-op) and the observables
  * stay float64: they measure, they are not the dynamics' hot path.
