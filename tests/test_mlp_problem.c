@@ -2,7 +2,8 @@
  * images, 3 classes): finite-difference checks of gradient, per-sample gradients and Hessian-vector
  * products for every activation and both losses; the batched lane kernel against grad_sample
  * (bitwise without weights); the named observables; --init files (matching and of another
- * architecture); and, with no hidden layer and squared error (linear least squares), the Monte Carlo
+ * architecture); the fused grad_and_sum_lanes against its two separate calls, and SME1 / SMF2
+ * ensembles with and without it (bitwise, float64 and float32); and, with no hidden layer and squared error (linear least squares), the Monte Carlo
  * law of SGD and SME1 against the linreg problem on the same features and one class's targets. */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "check.h"
 #include "sgdlab/ensemble.h"
 #include "sgdlab/moments.h"
+#include "sgdlab/rng.h"
 #include "sgdlab/mlp_problem.h"
 #include "sgdlab/stepper.h"
 
@@ -53,7 +55,7 @@ static void write_data(void) {
   write_pair("t10k", NTE, px_test);
 }
 
-static sgdl_problem *make(sgdl_ctx *ctx, const int *hidden, int nh, int act, int loss, const char *init) {
+static sgdl_problem *make_full(sgdl_ctx *ctx, const int *hidden, int nh, int act, int loss, const char *init, int dtype) {
   sgdl_mlp_problem_spec sp;
   sgdl_mlp_problem_spec_init(&sp);
   sp.data = dir;
@@ -65,9 +67,18 @@ static sgdl_problem *make(sgdl_ctx *ctx, const int *hidden, int nh, int act, int
   sp.loss = loss;
   sp.seed = 3;
   sp.init = init;
+  sp.dtype = dtype;
   sgdl_problem *p = NULL;
   if (sgdl_mlp_problem_create(ctx, &sp, &p)) fprintf(stderr, "create: %s\n", ctx->msg);
   return p;
+}
+
+static sgdl_problem *make(sgdl_ctx *ctx, const int *hidden, int nh, int act, int loss, const char *init) {
+  return make_full(ctx, hidden, nh, act, loss, init, SGDL_DTYPE_F64);
+}
+
+static sgdl_problem *make_dtype(sgdl_ctx *ctx, const int *hidden, int nh, int act, int loss, int dtype) {
+  return make_full(ctx, hidden, nh, act, loss, NULL, dtype);
 }
 
 /* FD checks at the initialisation moved a little (biases away from 0). */
@@ -225,6 +236,95 @@ static void run(sgdl_problem *p, const char *model, const double *x0, const sgdl
   sgdl_stepper_destroy(st);
 }
 
+/* The fused grad_and_sum_lanes (one forward and backward per chunk, two weight-gradient products)
+ * against grad_lanes and the weighted grad_sum_lanes over all N examples: bitwise in float64 and
+ * float32 (both chunk the set alike and round alike); grad_lanes bitwise grad lane by lane. */
+static void check_fused_lanes(int W, int dtype) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  const int h[1] = {5};
+  sgdl_problem *p = make_dtype(&ctx, h, 1, SGDL_ACT_TANH, SGDL_LOSS_CE, dtype);
+  const int d = p->dim;
+  double *X = malloc(sizeof(double) * d * W), *G = malloc(sizeof(double) * d * W), *S = malloc(sizeof(double) * d * W);
+  double *G2 = malloc(sizeof(double) * d * W), *S2 = malloc(sizeof(double) * d * W), *x = malloc(sizeof(double) * d);
+  double *g = malloc(sizeof(double) * d), *wt = malloc(sizeof(double) * NTR * W);
+  double *work = malloc(sizeof(double) * sgdl_problem_lanes_work(p));
+  for (int l = 0; l < W; l++) {
+    sgdl_problem_default_x0(p, 40 + l, x);
+    for (int i = 0; i < d; i++) X[i * W + l] = x[i] + 0.01 * ((i * 7 + l) % 5);
+  }
+  for (int b = 0; b < NTR * W; b++) wt[b] = sin(0.37 * b + 0.1);
+  CHECK(p->type->grad_and_sum_lanes && p->type->grad_lanes_exact, "mlp has no fused exact lane kernels");
+  p->type->grad_and_sum_lanes(p, W, X, wt, G, S, work);
+  p->type->grad_lanes(p, W, X, G2);
+  p->type->grad_sum_lanes(p, W, X, NTR, NULL, wt, S2, work);
+  CHECK(!memcmp(G, G2, sizeof(double) * d * W), "W %d dtype %d: fused grad L is not bitwise grad_lanes", W, dtype);
+  CHECK(!memcmp(S, S2, sizeof(double) * d * W), "W %d dtype %d: fused sum is not bitwise grad_sum_lanes", W, dtype);
+  int exact = 1;
+  for (int l = 0; l < W; l += 1 + W / 4) {
+    for (int i = 0; i < d; i++) x[i] = X[i * W + l];
+    p->type->grad(p, x, g);
+    for (int i = 0; i < d; i++) exact &= g[i] == G2[i * W + l];
+  }
+  CHECK(exact, "W %d dtype %d: grad_lanes is not bitwise grad", W, dtype);
+  free(X), free(G), free(S), free(G2), free(S2), free(x), free(g), free(wt), free(work);
+  sgdl_problem_destroy(p);
+}
+
+/* Means of loss and x0 under `model` over a short ensemble (EM, 4 substeps, the SME's n-column
+ * noise: the form the fused pass serves); 2 threads. */
+static double *fused_means(sgdl_problem *p, const char *model, const double *x0) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  ctx.threads = 2;
+  sgdl_observable obs[2];
+  CHECK(sgdl_observable_parse(&ctx, "loss", p->dim, 1, &obs[0]) == 0, "obs");
+  CHECK(sgdl_observable_parse(&ctx, "x0", p->dim, 1, &obs[1]) == 0, "obs");
+  sgdl_algo_params par;
+  sgdl_algo_params_init(&par);
+  par.lr = 0.3;
+  par.substeps = 4;
+  par.scheme = SGDL_SCHEME_EM;
+  par.noise_form = SGDL_NOISE_FORM_N_COLUMN;
+  sgdl_stepper *st = NULL;
+  CHECK(sgdl_stepper_create(&ctx, model, p, &par, 4242, 1, 1, &st) == 0, "stepper %s: %s", model, ctx.msg);
+  CHECK(strcmp(model, "sme1") || (st->noise_form && !strcmp(st->noise_form, "n-column")), "sme1: not n-column");
+  sgdl_ensemble_plan plan = {st, 1, x0, 40, 3, 2, obs, 0, 1};
+  sgdl_ensemble_result er;
+  CHECK(sgdl_ensemble_run(&ctx, &plan, &er) == 0, "run %s: %s", model, ctx.msg);
+  sgdl_stepper_destroy(st);
+  double *m = malloc(sizeof(double) * 2 * 4);
+  memcpy(m, er.mean, sizeof(double) * 2 * 4);
+  sgdl_ensemble_result_free(&er);
+  return m;
+}
+
+/* SME1 / SMF2 ensembles through the fused member against the same problem without it (a copy of
+ * the type with grad_and_sum_lanes NULL: noise and drift apart): bitwise means. */
+static void check_fused_models(int dtype) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  const int h[1] = {4};
+  sgdl_problem *p = make_dtype(&ctx, h, 1, SGDL_ACT_TANH, SGDL_LOSS_CE, dtype);
+  sgdl_problem_type apart_type = *p->type;
+  apart_type.grad_and_sum_lanes = NULL;
+  sgdl_problem apart = *p; /* shares impl; never destroyed */
+  apart.type = &apart_type;
+  double *x0 = malloc(sizeof(double) * p->dim);
+  sgdl_problem_default_x0(p, 5, x0);
+  const char *models[] = {"sme1", "smf2"};
+  for (int k = 0; k < 2; k++) {
+    double *fused = fused_means(p, models[k], x0), *ref = fused_means(&apart, models[k], x0);
+    CHECK(!memcmp(fused, ref, sizeof(double) * 8), "%s dtype %d: fused stepper differs from noise and drift apart",
+          models[k], dtype);
+    CHECK(isfinite(fused[3]) && fused[3] != fused[0], "%s dtype %d: the loss did not move", models[k], dtype);
+    printf("mlp %s dtype %d: fused = apart (bitwise), loss %.6f -> %.6f\n", models[k], dtype, fused[0], fused[3]);
+    free(fused), free(ref);
+  }
+  free(x0);
+  sgdl_problem_destroy(p);
+}
+
 static void check_least_squares(void) {
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
@@ -296,6 +396,12 @@ int main(void) {
   check_lanes(19);
   check_observables_and_init();
   check_least_squares();
+  for (int dtype = SGDL_DTYPE_F64; dtype <= SGDL_DTYPE_F32; dtype++) {
+    check_fused_lanes(1, dtype);
+    check_fused_lanes(19, dtype);
+    check_fused_lanes(SGDL_LANES, dtype);
+    check_fused_models(dtype);
+  }
   char cmd[200];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   if (system(cmd)) fprintf(stderr, "cleanup failed\n");

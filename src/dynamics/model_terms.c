@@ -9,7 +9,7 @@
  * N-column form sqrt(1/N) sum_i zeta_i G_i (stepper.h) are one weighted pass of the problem's lane
  * kernel over the samples; the SME's sqrt-sigma form accumulates Sigma_1 sample by sample per
  * lane (O(d^2) memory) and takes its square root. sgdl_model_noise_drift gives the steppers both
- * terms of a substep at once: with a type's fused grad_and_sum_lanes (logreg) one pass over the
+ * terms of a substep at once: with a type's fused grad_and_sum_lanes (logreg, mlp) one pass over the
  * samples yields grad L and the noise's weighted sum (the same numbers as the two calls). The substep increments z are normals, or two-
  * or three-point variables with par.increments (sgdl_increments_choose, also here). No BLAS or
  * LAPACK call here is threaded: the driver holds BLAS at one thread while lanes run. */

@@ -7,10 +7,16 @@
  *                           lanes move in groups of LANE_GROUP (one cache line of the [d][W] block
  *                           per parameter, not one line per parameter and lane: at batch 1 the
  *                           strided copies in and out were ~65% of an SGD step, bench/RESULTS.md s17);
+ *   grad_lanes:             grad lane by lane (bitwise grad: grad_lanes_exact);
+ *   grad_and_sum_lanes:     grad L and the weighted sum over all N examples in one pass: per chunk
+ *                           one forward and backward, two weight-gradient products on the shared
+ *                           activations and deltas (bitwise grad_lanes and grad_sum_lanes; the
+ *                           SME/SMF substeps of the dynamics layer take it, bench/RESULTS.md s20);
  *   noise_cols:             the d x N matrix (only the generic paths ask for it);
  *   observe:                held-out loss and 0-1 error, training error, distance from the start.
- * Float32 (spec dtype SGDL_DTYPE_F32): loss, grad, loss_sample, grad_sample and grad_sum_lanes round
- * x to float and run the passes of mlp_f32.c (sgemm), widening the results; grad_sum_lanes then takes
+ * Float32 (spec dtype SGDL_DTYPE_F32): loss, grad, loss_sample, grad_sample, grad_sum_lanes and
+ * grad_and_sum_lanes round x to float and run the passes of mlp_f32.c (sgemm), widening the
+ * results; grad_sum_lanes then takes
  * chunks through the batched kernels with or without weights (its unweighted sum equals the sum of
  * grad_sample's outputs up to float rounding, not bitwise). hvp (the R-op) and the observables
  * stay float64: they measure, they are not the dynamics' hot path.
@@ -288,6 +294,118 @@ static void mlp_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, in
   }
 }
 
+/* grad L over W lanes: mlp_grad lane by lane (bitwise its numbers, grad_lanes_exact), one
+ * scratch for the call. */
+static void mlp_grad_lanes(const sgdl_problem *p, int W, const double *X, double *Gout) {
+  const int d = p->dim;
+  double *pt = malloc(sizeof(double) * 2 * (size_t)d), *g = pt ? pt + d : NULL;
+  if (!pt) {
+    fill_nan(d * W, Gout);
+    return;
+  }
+  for (int l = 0; l < W; l++) {
+    group_get(d, W, X, l, 1, pt);
+    mlp_grad(p, pt, g);
+    group_put(d, W, g, l, 1, Gout);
+  }
+  free(pt);
+}
+
+/* The fused pass, float64, one lane: per chunk of the training set one forward and one backward,
+ * then the two weight-gradient products on the same activations and output deltas: 1/N for grad L
+ * (gacc, as sgdl_mlp_evaluate forms it) and the lane's weights for the sum (sacc, as lane_sum
+ * forms it). Chunks of w->cap (>= min(CHUNK, N)) examples from 0: the chunking of both. */
+static void lane_fused(const mlp_impl *q, const double *x, int W, int l, const double *wt, double *gacc,
+                       double *sacc, sgdl_mlp_work *w) {
+  const sgdl_mlp *m = &q->m;
+  const int N = (int)q->train.n;
+  double coef[CHUNK];
+  memset(gacc, 0, sizeof(double) * m->n_params);
+  memset(sacc, 0, sizeof(double) * m->n_params);
+  for (int b0 = 0; b0 < N; b0 += w->cap) {
+    const int B = N - b0 < w->cap ? N - b0 : w->cap;
+    for (int b = 0; b < B; b++) coef[b] = wt[(size_t)(b0 + b) * (size_t)W + (size_t)l];
+    sgdl_mlp_load_range(m, &q->train, (size_t)b0, B, w);
+    sgdl_mlp_forward(m, x, B, w, SGDL_KERNEL_FAST);
+    sgdl_mlp_backward(m, x, B, w, SGDL_KERNEL_FAST);
+    sgdl_mlp_grad_accum(m, B, w, NULL, 1.0 / (double)N, gacc, SGDL_KERNEL_FAST);
+    sgdl_mlp_grad_accum(m, B, w, coef, 1.0, sacc, SGDL_KERNEL_FAST);
+  }
+}
+
+/* The float32 fused pass over a block: x, grad L and the sum as floats (3 G d at the start of
+ * work), the float work after them; per chunk one forward and backward, two products (grad L
+ * unscaled, divided by N when widened, as sgdl_mlp32_evaluate does; the sum with the weights
+ * rounded to float, as grad_sum_lanes32 does). 0 when the work holds no chunk of min(CHUNK, N). */
+static int fused_lanes32(const mlp_impl *q, int d, int W, const double *X, const double *wt, double *G, double *S,
+                         double *work, size_t avail) {
+  const sgdl_mlp *m = &q->m;
+  const int N = (int)q->train.n;
+  float *xs = (float *)work, *gs = xs + (size_t)LANE_GROUP * d, *ss = gs + (size_t)LANE_GROUP * d;
+  int cap = CHUNK;
+  while (cap > 1 && sgdl_mlp32_work_floats(m, cap) > 2 * avail) cap /= 2;
+  if (cap < CHUNK && cap < N) return 0;
+  sgdl_mlp_work32 w;
+  sgdl_mlp32_work_view(m, cap, ss + (size_t)LANE_GROUP * d, &w);
+  float coef[CHUNK];
+  for (int l0 = 0; l0 < W; l0 += LANE_GROUP) {
+    const int Gn = W - l0 < LANE_GROUP ? W - l0 : LANE_GROUP;
+    for (int i = 0; i < d; i++)
+      for (int g = 0; g < Gn; g++) xs[(size_t)g * d + i] = (float)X[(size_t)i * W + l0 + g];
+    memset(gs, 0, sizeof(float) * 2 * (size_t)LANE_GROUP * d);
+    for (int g = 0; g < Gn; g++) {
+      const float *x = xs + (size_t)g * d;
+      for (int b0 = 0; b0 < N; b0 += cap) {
+        const int B = N - b0 < cap ? N - b0 : cap;
+        for (int b = 0; b < B; b++) coef[b] = (float)wt[(size_t)(b0 + b) * (size_t)W + (size_t)(l0 + g)];
+        sgdl_mlp32_load_range(m, &q->train, (size_t)b0, B, &w);
+        sgdl_mlp32_forward(m, x, B, &w);
+        sgdl_mlp32_backward(m, x, B, &w);
+        sgdl_mlp32_grad_accum(m, B, &w, NULL, 1.0f, gs + (size_t)g * d);
+        sgdl_mlp32_grad_accum(m, B, &w, coef, 1.0f, ss + (size_t)g * d);
+      }
+    }
+    for (int i = 0; i < d; i++)
+      for (int g = 0; g < Gn; g++) {
+        const size_t il = (size_t)i * W + l0 + g, gi = (size_t)g * d + i;
+        G[il] = (double)gs[gi] / (double)N;
+        S[il] = (double)ss[gi];
+      }
+  }
+  return 1;
+}
+
+/* grad L -> G and sum_n w_n grad l_n -> S over a block in one pass over the training set (the
+ * vtable's grad_and_sum_lanes): bitwise mlp_grad_lanes and mlp_grad_sum_lanes(N, NULL, w), since
+ * both chunk the set alike and the products run on the same activations. Falls back to the two
+ * calls without weights or when work cannot hold a whole chunk (never with sgdl_problem_lanes_work's
+ * size). */
+static void mlp_grad_and_sum_lanes(const sgdl_problem *p, int W, const double *X, const double *wt, double *G,
+                                   double *S, double *work) {
+  const mlp_impl *q = p->impl;
+  const int d = p->dim, N = (int)q->train.n;
+  const size_t group = 3 * (size_t)LANE_GROUP * d, total = (size_t)sgdl_problem_lanes_work(p);
+  if (!wt) { /* the unweighted sum runs example by example (lane_sum): no shared chunks */
+  } else if (q->dtype == SGDL_DTYPE_F32) {
+    if (total > group && fused_lanes32(q, d, W, X, wt, G, S, work, total - group / 2)) return;
+  } else if (total > group && (lanes_chunk(&q->m, total - group) >= CHUNK || lanes_chunk(&q->m, total - group) >= N)) {
+    double *xs = work, *gs = xs + (size_t)LANE_GROUP * d, *ss = gs + (size_t)LANE_GROUP * d;
+    sgdl_mlp_work w;
+    sgdl_mlp_work_view(&q->m, lanes_chunk(&q->m, total - group), work + group, &w);
+    for (int l0 = 0; l0 < W; l0 += LANE_GROUP) {
+      const int Gn = W - l0 < LANE_GROUP ? W - l0 : LANE_GROUP;
+      group_get(d, W, X, l0, Gn, xs);
+      for (int g = 0; g < Gn; g++)
+        lane_fused(q, xs + (size_t)g * d, W, l0 + g, wt, gs + (size_t)g * d, ss + (size_t)g * d, &w);
+      group_put(d, W, gs, l0, Gn, G);
+      group_put(d, W, ss, l0, Gn, S);
+    }
+    return;
+  }
+  mlp_grad_lanes(p, W, X, G);
+  mlp_grad_sum_lanes(p, W, X, N, NULL, wt, S, work);
+}
+
 static const char *const observable_names[] = {"test_loss", "test_error", "train_error", "dist2_init", NULL};
 
 static double mlp_observe(const sgdl_problem *p, int which, const double *x) {
@@ -333,6 +451,9 @@ const sgdl_problem_type sgdl_mlp_problem_type = {
     .loss_sample = mlp_loss_sample,
     .destroy = mlp_destroy,
     .grad_sum_lanes = mlp_grad_sum_lanes,
+    .grad_lanes = mlp_grad_lanes,
+    .grad_lanes_exact = 1,
+    .grad_and_sum_lanes = mlp_grad_and_sum_lanes,
     .default_x0 = mlp_default_x0,
     .observable_names = observable_names,
     .observe = mlp_observe,
