@@ -8,7 +8,8 @@
  *     sums within 1e-13 relative, at moderate points and at points far out (|margin| up to ~1e3,
  *     where the logistic saturates and exp underflows);
  *   - the lane-block Hessian products (hvp_lanes) of linreg and logreg against hvp lane by lane,
- *     and logreg's against its naive per-lane twin sgdl_logreg_hvp_lanes_naive (1e-13 relative);
+ *     and logreg's against its naive per-lane twin sgdl_logreg_hvp_lanes_naive (1e-13 relative)
+ *     and, register-blocked, against its former one-sample loop (bitwise);
  *     meanfield's kernels (5 and 40 neurons: the second runs in chunks of lanes) bitwise;
  *   - the fused kernel (grad_and_sum_lanes: grad L and the weighted sample sum in one pass) against
  *     the two calls apart, and logreg's register-blocked full pass against its one-sample path,
@@ -26,6 +27,7 @@
 #include "sgdlab/moments.h"
 #include "sgdlab/rng.h"
 #include "sgdlab/study.h"
+#include "sgdlab/vmath.h" /* sgdl_exp_poly, for the one-sample hvp reference */
 
 static sgdl_problem *make(sgdl_ctx *ctx, const char *name, size_t N, int d, int neurons) {
   sgdl_problem_spec sp;
@@ -143,6 +145,35 @@ static void check_hvp_lanes(sgdl_problem *p, int W, double scale) {
          bitwise ? "bitwise" : "not bitwise", worst);
 done:
   free(X), free(V), free(fast), free(naive), free(x), free(v), free(hv);
+}
+
+/* logreg's hvp_lanes (register blocks of SGDL_DATASET_SB samples for d > 4, then one at a time)
+ * against the one-sample loop it had before the blocks (sgdl_dataset_dot_lanes, the curvature,
+ * sgdl_dataset_add_lanes per sample): bitwise, the blocks keep every sum's order per lane. */
+static void check_hvp_blocked(sgdl_problem *p, int W) {
+  const sgdl_dataset *ds = p->impl; /* the impl struct starts with its data set */
+  const int d = p->dim, N = (int)p->n_data;
+  const double l2 = 0.01; /* make()'s */
+  double *X = malloc(sizeof(double) * d * W), *V = malloc(sizeof(double) * d * W),
+         *fast = malloc(sizeof(double) * d * W), *ref = calloc((size_t)d * W, sizeof(double)),
+         *z = malloc(sizeof(double) * W), *xv = malloc(sizeof(double) * W);
+  sgdl_rng_normals(11, 0, W, 0, 0, (size_t)d, X);
+  sgdl_rng_normals(11, 0, W, 1, 0, (size_t)d, V);
+  for (int i = 0; i < d * W; i++) X[i] *= 0.3;
+  p->type->hvp_lanes(p, W, X, V, fast);
+  for (int n = 0; n < N; n++) {
+    sgdl_dataset_dot_lanes(ds, W, X, n, NULL, 0, z);
+    sgdl_dataset_dot_lanes(ds, W, V, n, NULL, 0, xv);
+    for (int l = 0; l < W; l++) {
+      const double e = sgdl_exp_poly(-fabs(z[l])), q = 1.0 / (1.0 + e);
+      z[l] = e * q * q * xv[l];
+    }
+    sgdl_dataset_add_lanes(ds, W, X, n, NULL, z, NULL, 0, 0.0, ref);
+  }
+  for (int i = 0; i < d * W; i++) ref[i] = ref[i] / (double)N + l2 * V[i];
+  CHECK(!memcmp(fast, ref, sizeof(double) * d * W), "logreg N=%d d=%d W=%d: blocked hvp_lanes is not bitwise the "
+        "one-sample loop", N, d, W);
+  free(X), free(V), free(fast), free(ref), free(z), free(xv);
 }
 
 /* The fused kernel (grad_and_sum_lanes through sgdl_problem_grad_and_sum_lanes; the two calls for
@@ -304,6 +335,8 @@ int main(void) {
     check_hvp_lanes(lin, W, 0.7);
     check_hvp_lanes(log, W, 0.7);
     check_hvp_lanes(log, W, 300.0);
+    check_hvp_blocked(log, W);
+    check_hvp_blocked(log50, W);
     check_kernels(mf40, W);
     check_hvp_lanes(mf, W, 0.7);
     check_hvp_lanes(mf40, W, 0.7);

@@ -307,22 +307,36 @@ static void logreg_grad_and_sum_lanes(const sgdl_problem *p, int W, const double
 
 /* Hess L v over a block of lanes (the modified drift of sme2, smf2): per sample, the margins,
  * the curvature c = e / (1 + e)^2 (e = exp(-|m|), the branch-free sgdl_exp_poly) and x_i . v over
- * lanes, then out += (c x_i . v) x_i; each term rounded as logreg_hvp rounds it. */
+ * lanes, then out += (c x_i . v) x_i; each term rounded as logreg_hvp rounds it. For d > SMALL_D
+ * the samples go in register blocks of SGDL_DATASET_SB (dot_block, add_block), the rest one at a
+ * time: the same sums in the same order per lane. */
+/* Per lane the Hessian weight times x . v: z <- c(z) xv, c = e / (1 + e)^2, e = exp(-|z|). */
+static void hvp_coef_lanes(int W, double *restrict z, const double *restrict xv) {
+  for (int l = 0; l < W; l++) {
+    const double e = sgdl_exp_poly(-fabs(z[l])), q = 1.0 / (1.0 + e);
+    z[l] = e * q * q * xv[l];
+  }
+}
+
 static void logreg_hvp_lanes(const sgdl_problem *p, int W, const double *X, const double *V, double *out) {
   const logreg_impl *m = p->impl;
   const int d = m->ds.d;
-  double z[SGDL_LANES], xv[SGDL_LANES];
+  const int N = (int)m->ds.N, SB = SGDL_DATASET_SB;
+  double z[SGDL_DATASET_SB * SGDL_LANES], xv[SGDL_DATASET_SB * SGDL_LANES];
   memset(out, 0, sizeof(double) * (size_t)d * (size_t)W);
-  for (size_t i = 0; i < m->ds.N; i++) {
-    sgdl_dataset_dot_lanes(&m->ds, W, X, (int)i, NULL, 0, z);
-    sgdl_dataset_dot_lanes(&m->ds, W, V, (int)i, NULL, 0, xv);
-    double *restrict zl = z;
-    const double *restrict xvl = xv;
-    for (int l = 0; l < W; l++) {
-      const double e = sgdl_exp_poly(-fabs(zl[l])), q = 1.0 / (1.0 + e);
-      zl[l] = e * q * q * xvl[l];
+  int i = 0;
+  if (d > SMALL_D) /* register blocks of SB samples, as full_pass: the same sums, bitwise */
+    for (; i + SB <= N; i += SB) {
+      sgdl_dataset_dot_block(&m->ds, W, X, i, z);
+      sgdl_dataset_dot_block(&m->ds, W, V, i, xv);
+      for (int k = 0; k < SB; k++) hvp_coef_lanes(W, z + (size_t)k * W, xv + (size_t)k * W);
+      sgdl_dataset_add_block(&m->ds, W, X, i, z, NULL, 0, 0.0, out);
     }
-    sgdl_dataset_add_lanes(&m->ds, W, X, (int)i, NULL, z, NULL, 0, 0.0, out);
+  for (; i < N; i++) {
+    sgdl_dataset_dot_lanes(&m->ds, W, X, i, NULL, 0, z);
+    sgdl_dataset_dot_lanes(&m->ds, W, V, i, NULL, 0, xv);
+    hvp_coef_lanes(W, z, xv);
+    sgdl_dataset_add_lanes(&m->ds, W, X, i, NULL, z, NULL, 0, 0.0, out);
   }
   for (int j = 0; j < d; j++)
     for (int l = 0; l < W; l++)

@@ -130,7 +130,9 @@ void sgdl_problem_grad_lanes_exact(const sgdl_problem *p, int W, const double *X
  * activations of every neuron (meanfield: at most dim of them) per lane; the generic loop needs
  * one point and one gradient. */
 int sgdl_problem_lanes_work(const sgdl_problem *p) {
-  return 2 * p->dim + (p->n_data ? (4 + p->dim) * SGDL_LANES : 0);
+  /* logreg's register-blocked full pass keeps the margins of SGDL_DATASET_SB samples per lane */
+  const int rows = p->dim > SGDL_DATASET_SB ? p->dim : SGDL_DATASET_SB;
+  return 2 * p->dim + (p->n_data ? (4 + rows) * SGDL_LANES : 0);
 }
 
 void sgdl_problem_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,

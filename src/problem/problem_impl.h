@@ -63,7 +63,7 @@ void sgdl_dataset_add_lanes(const sgdl_dataset *ds, int W, const double *X, int 
  * with coefficients c[k*W + l] and weights wb[k*W + l] (wb NULL: none; ridge as there).
  * sgdl_dataset_add_block2: both updates of the fused kernel, G with c (no weights, no ridge) and
  * S with c, weights wb (NULL: none) and the ridge, reading c, x and the data once for both. */
-enum { SGDL_DATASET_SB = 4 };
+enum { SGDL_DATASET_SB = 16 };
 void sgdl_dataset_dot_block(const sgdl_dataset *ds, int W, const double *X, int n0, double *z);
 void sgdl_dataset_add_block(const sgdl_dataset *ds, int W, const double *X, int n0, const double *c, const double *wb,
                             int ridge, double l2, double *out);
