@@ -43,14 +43,9 @@ static inline double sgdl_vmath_double_(uint64_t u) {
   return x;
 }
 
-static inline double sgdl_exp_poly(double x) {
-  const double shift = 0x1.8p52, log2e = 0x1.71547652b82fep0;
-  const double ln2hi = 0x1.62e42fefa39efp-1, ln2lo = 0x1.abc9e3b39803fp-56;
-  x = x > 710.0 ? 710.0 : x; /* NaN compares false and stays NaN */
-  x = x < -746.0 ? -746.0 : x;
-  const double kd = fma(x, log2e, shift) - shift; /* nearest integer, |k| <= 1077 */
-  double r = fma(-kd, ln2hi, x);
-  r = fma(-kd, ln2lo, r);
+/* The Taylor polynomial both functions share: p(r) = sum_{j=0}^{12} r^j / (j+1)!, so that
+ * expm1(r) ~ r p(r) and exp(r) ~ 1 + r p(r) on the reduced argument |r| <= ln2 / 2 (Horner, fma). */
+static inline double sgdl_vmath_expm1_poly_(double r) {
   double p = 0x1.6124613a86d09p-33; /* 1/13! */
   p = fma(p, r, 0x1.1eed8eff8d898p-29); /* 1/12! */
   p = fma(p, r, 0x1.ae64567f544e4p-26); /* 1/11! */
@@ -64,6 +59,18 @@ static inline double sgdl_exp_poly(double x) {
   p = fma(p, r, 0x1.5555555555555p-3);  /* 1/3! */
   p = fma(p, r, 0.5);
   p = fma(p, r, 1.0);
+  return p;
+}
+
+static inline double sgdl_exp_poly(double x) {
+  const double shift = 0x1.8p52, log2e = 0x1.71547652b82fep0;
+  const double ln2hi = 0x1.62e42fefa39efp-1, ln2lo = 0x1.abc9e3b39803fp-56;
+  x = x > 710.0 ? 710.0 : x; /* NaN compares false and stays NaN */
+  x = x < -746.0 ? -746.0 : x;
+  const double kd = fma(x, log2e, shift) - shift; /* nearest integer, |k| <= 1077 */
+  double r = fma(-kd, ln2hi, x);
+  r = fma(-kd, ln2lo, r);
+  double p = sgdl_vmath_expm1_poly_(r);
   p = fma(p, r, 1.0);
   /* k1 = round(k / 2) and k2 = k - k1, each in [-539, 512]: 2^k1 and 2^k2 are normal. */
   const double t1 = fma(kd, 0.5, shift), k1 = t1 - shift, t2 = (kd - k1) + shift;
@@ -81,19 +88,7 @@ static inline double sgdl_tanh_poly(double a) {
   const double t = fma(x, log2e, shift), kd = t - shift; /* k in [-58, 0] */
   double r = fma(-kd, ln2hi, x);
   r = fma(-kd, ln2lo, r);
-  double p = 0x1.6124613a86d09p-33; /* 1/13! */
-  p = fma(p, r, 0x1.1eed8eff8d898p-29); /* 1/12! */
-  p = fma(p, r, 0x1.ae64567f544e4p-26); /* 1/11! */
-  p = fma(p, r, 0x1.27e4fb7789f5cp-22); /* 1/10! */
-  p = fma(p, r, 0x1.71de3a556c734p-19); /* 1/9! */
-  p = fma(p, r, 0x1.a01a01a01a01ap-16); /* 1/8! */
-  p = fma(p, r, 0x1.a01a01a01a01ap-13); /* 1/7! */
-  p = fma(p, r, 0x1.6c16c16c16c17p-10); /* 1/6! */
-  p = fma(p, r, 0x1.1111111111111p-7);  /* 1/5! */
-  p = fma(p, r, 0x1.5555555555555p-5);  /* 1/4! */
-  p = fma(p, r, 0x1.5555555555555p-3);  /* 1/3! */
-  p = fma(p, r, 0.5);
-  p = fma(p, r, 1.0);
+  double p = sgdl_vmath_expm1_poly_(r);
   const double s = sgdl_vmath_double_((sgdl_vmath_bits_(t) - sgdl_vmath_bits_(shift) + 1023u) << 52); /* 2^k */
   const double m = fma(s, r * p, s - 1.0); /* expm1(x), <= 0 */
   return copysign(fabs(m) / (2.0 + m), a);
