@@ -17,29 +17,11 @@
 #include "sgdlab/rng.h"
 #include "sgdlab/mlp_problem.h"
 #include "sgdlab/stepper.h"
+#include "tiny_idx.h"
 
 enum { NTR = 12, NTE = 6, PIX = 4, CLS = 3 };
 static unsigned char px_train[NTR][PIX], px_test[NTE][PIX];
 static char dir[128];
-
-static void put_be32(FILE *f, uint32_t v) {
-  unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v};
-  fwrite(b, 1, 4, f);
-}
-
-static void write_pair(const char *stem, int n, unsigned char (*px)[PIX]) {
-  char path[256];
-  snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, stem);
-  FILE *f = fopen(path, "wb");
-  put_be32(f, 0x803), put_be32(f, (uint32_t)n), put_be32(f, 2), put_be32(f, 2);
-  fwrite(px, 1, (size_t)n * PIX, f);
-  fclose(f);
-  snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, stem);
-  f = fopen(path, "wb");
-  put_be32(f, 0x801), put_be32(f, (uint32_t)n);
-  for (int i = 0; i < n; i++) fputc(i % CLS, f);
-  fclose(f);
-}
 
 static void write_data(void) {
   snprintf(dir, sizeof dir, "/tmp/sgdl_test_mlp_%d", (int)getpid());
@@ -51,8 +33,8 @@ static void write_data(void) {
     for (int j = 0; j < PIX; j++) px_train[i][j] = (unsigned char)((s = s * 1103515245u + 12345u) >> 16) % 7 == 0 ? 0 : (s >> 20) & 255;
   for (int i = 0; i < NTE; i++)
     for (int j = 0; j < PIX; j++) px_test[i][j] = (unsigned char)((s = s * 1103515245u + 12345u) >> 20);
-  write_pair("train", NTR, px_train);
-  write_pair("t10k", NTE, px_test);
+  tiny_idx_write_pair(dir, "train", NTR, &px_train[0][0], CLS);
+  tiny_idx_write_pair(dir, "t10k", NTE, &px_test[0][0], CLS);
 }
 
 static sgdl_problem *make_full(sgdl_ctx *ctx, const int *hidden, int nh, int act, int loss, const char *init, int dtype) {

@@ -34,30 +34,12 @@
 #include "sgdlab/nn.h"
 #include "sgdlab/stationary.h"
 #include "sgdlab/study_stationary.h"
+#include "tiny_idx.h"
 
 enum { NTR = 24, NTE = 4, PIX = 4, CLS = 3, F = PIX + 1, D = F * CLS, K = 3 };
 static unsigned char px_train[NTR][PIX], px_test[NTE][PIX];
 static double feat[NTR][F]; /* pixels / 255, then 1 (the bias) */
 static char dir[128];
-
-static void put_be32(FILE *f, uint32_t v) {
-  unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v};
-  fwrite(b, 1, 4, f);
-}
-
-static void write_pair(const char *stem, int n, unsigned char (*px)[PIX]) {
-  char path[256];
-  snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, stem);
-  FILE *f = fopen(path, "wb");
-  put_be32(f, 0x803), put_be32(f, (uint32_t)n), put_be32(f, 2), put_be32(f, 2);
-  fwrite(px, 1, (size_t)n * PIX, f);
-  fclose(f);
-  snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, stem);
-  f = fopen(path, "wb");
-  put_be32(f, 0x801), put_be32(f, (uint32_t)n);
-  for (int i = 0; i < n; i++) fputc(i % CLS, f);
-  fclose(f);
-}
 
 static void write_data(void) {
   snprintf(dir, sizeof dir, "/tmp/sgdl_test_statnet_%d", (int)getpid());
@@ -73,8 +55,8 @@ static void write_data(void) {
     for (int j = 0; j < PIX; j++) feat[i][j] = px_train[i][j] / 255.0;
     feat[i][PIX] = 1.0;
   }
-  write_pair("train", NTR, px_train);
-  write_pair("t10k", NTE, px_test);
+  tiny_idx_write_pair(dir, "train", NTR, &px_train[0][0], CLS);
+  tiny_idx_write_pair(dir, "t10k", NTE, &px_test[0][0], CLS);
 }
 
 /* The network's weight of (feature j, class c): W[j][c] for the pixels, then b[c]: j * CLS + c. */
