@@ -26,7 +26,7 @@
 #include "sgdlab/stationary.h"
 #include "sgdlab/study_stationary.h"
 
-enum { NQ = 9 }; /* per snapshot and direction: y, g, c, curvature, even, even_perp, odd - h y, spare x2 */
+enum { NQ = 9 }; /* per snapshot and direction: y, g, c, curvature, even, even_perp, odd - h y, |grad L|^2, tr Sigma_B */
 
 static double dot(long n, const double *a, const double *b) {
   double s = 0;
@@ -44,8 +44,10 @@ static void at_snapshot(const sgdl_problem *p, size_t N, double cB, int k, const
   for (long j = 0; j < d; j++) xp[j] = xw[j] - dl[j];
   p->type->grad(p, xp, gm);
   memset(s1, 0, sizeof(double) * 2 * (size_t)k);
+  double tr = 0;
   for (size_t n = 0; n < N; n++) { /* u^T Sigma_1(x) u: the variance of the per-sample slopes */
     p->type->grad_sample(p, x, n, gs);
+    for (long j = 0; j < d; j++) tr += (gs[j] - g[j]) * (gs[j] - g[j]) / (double)N;
     for (int i = 0; i < k; i++) {
       const double s = dot(d, U + (size_t)i * d, gs);
       s1[i] += s / (double)N, s2[i] += s * s / (double)N;
@@ -61,6 +63,8 @@ static void at_snapshot(const sgdl_problem *p, size_t N, double cB, int k, const
     qi[3] = dot(d, u, hv);
     qi[4] = 0.5 * (qi[1] + dot(d, u, gm)) - dot(d, u, gw);
     qi[6] = 0.5 * (qi[1] - dot(d, u, gm)) - h[i] * qi[0];
+    qi[7] = dot(d, g, g);
+    qi[8] = cB * tr;
   }
   /* d_perp = d minus its k projections: the even part it alone makes */
   for (int i = 0; i < k; i++) {
@@ -221,6 +225,16 @@ int main(int argc, char **argv) {
   }
   free(xg), free(gg);
   free(xbar), free(hv);
+  /* the noise-to-signal ratio of the stationary law (E tr Sigma_B / E |grad L|^2 over the snapshots) beside the one at x_w */
+  double eg2 = 0, etr = 0, trw = 0;
+  for (size_t t = 0; t < (size_t)R * n; t++) eg2 += q[t * k * NQ + 7] / ((double)R * n), etr += q[t * k * NQ + 8] / ((double)R * n);
+  for (size_t j = 0; j < N; j++) {
+    double *gs = work;
+    p->type->grad_sample(p, xw, j, gs);
+    for (long c = 0; c < d; c++) trw += (gs[c] - gw[c]) * (gs[c] - gw[c]) / (double)N;
+  }
+  printf("NSR: at x_w c_B tr Sigma_1 / |grad L|^2 = %.4g / %.4g = %.4g; over the snapshots E tr Sigma_B / E |grad L|^2 = %.4g / %.4g = %.4g\n",
+         cB * trw, dot(d, gw, gw), cB * trw / dot(d, gw, gw), etr, eg2, etr / eg2);
   double tot[3] = {0}, tot_r[3][256] = {{0}};
   for (int i = 0; i < k; i++) {
     dstats s, sr;
