@@ -6,7 +6,9 @@ network plain least squares), grad l_i = (x_i r_i^T, r_i). Then tr Sigma_1 = mea
 and NSR = tr Sigma_1 / (B |grad L|^2) with replacement. Checked in two places:
   `sgdlab train --geometry` (cross-entropy, at the final weights: results.json geometry.noise_to_signal),
   `sgdlab weak --problem mlp --loss mse --init` (least squares, at the start weights: noise_to_signal),
-both against NumPy from the saved weights file and the IDX data, to 1e-9 relative.
+both against NumPy from the saved weights file and the IDX data, to 1e-9 relative; and, without replacement
+(`train --without-replacement`), c_B = (N - B)/(B (N - 1)) and b_star = N G/(G + (N - 1)|grad L|^2), the batch
+at which (N - b)/(b (N - 1)) G/|grad L|^2 = 1 (our extension of the with-replacement b_star = G/|grad L|^2).
 """
 import gzip
 import json
@@ -88,3 +90,22 @@ def test_train_geometry_and_weak_mlp(tmp_path):
                           "sme1", "--observables", "loss", "--json", "--threads", "2"]))
     trace, g2, nsr = nsr_numpy(W, b, "mse", 8)
     check(out["noise_to_signal"], trace, g2, nsr, 8, 0.02)
+
+
+def test_without_replacement(tmp_path):
+    w = str(tmp_path / "w.bin")
+    B, lr = 4, 0.05
+    out = json.loads(run(["train", "--data", MNIST, "--train", str(N), "--test", "32", "--hidden", "0", "--epochs", "1",
+                          "--lr", str(lr), "--batch", str(B), "--without-replacement", "--geometry", "2",
+                          "--geometry-steps", "40", "--save", w, "--json", "--threads", "2"]))
+    ns = out["geometry"]["noise_to_signal"]
+    W, b = weights(w)
+    trace, g2, _ = nsr_numpy(W, b, "ce", B)
+    cB = (N - B) / (B * (N - 1))
+    b_star = N * trace / (trace + (N - 1) * g2)
+    assert abs(ns["c_B"] - cB) <= 1e-12 * cB
+    assert abs(ns["nsr"] - cB * trace / g2) <= 1e-9 * ns["nsr"]
+    assert abs(ns["b_star"] - b_star) <= 1e-9 * b_star
+    assert abs((N - b_star) / (b_star * (N - 1)) * trace / g2 - 1) <= 1e-9  # NSR = 1 exactly at b_star
+    assert abs(ns["lr_star"] - lr * b_star / B) <= 1e-9 * ns["lr_star"]
+    assert ns["sde_can_hold"] == (ns["nsr"] >= 1)
