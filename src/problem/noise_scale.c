@@ -5,7 +5,12 @@
  * Finite data: G = (1/N) sum_i |grad l_i - grad L|^2 from N grad_sample calls, each difference
  * formed directly (not E|g_i|^2 - |grad L|^2, which cancels badly near a minimum); additive noise:
  * G = noise_weight |G|_F^2 from the noise columns. Memory O(d) (finite data) or O(d K) (additive).
- * Does not: average over a trajectory (the NSR is a snapshot), or know any model. */
+ * Source: Li-Malladi-Arora's condition (section 5 of their paper; README "Noise-to-signal ratio" says which
+ * parts were checked against it and which are our derivation) is on equilibrium averages E tr Sigma_B /
+ * E |grad L|^2 of a run, for scale-invariant networks with weight decay; the threshold 1 is C = sqrt 2 in
+ * their closeness factor. b_star without replacement and lr_star are our extensions.
+ * Does not: average over a trajectory (the NSR is a snapshot; near a minimum it overstates the
+ * equilibrium ratio, 640 against 49 in README example (d)), or know any model. */
 #include <math.h>
 #include <string.h>
 
