@@ -11,8 +11,11 @@
  * along u that y does not explain, acting as extra noise. At the snapshots it also splits r through
  * g(x_w + d) and g(x_w - d), d = x - x_w: the even part (g(x_w + d) + g(x_w - d))/2 - g(x_w) (third
  * derivatives, 1/2 T[u, d, d] + ...) computed once with all of d and once with d_perp, the part of d
- * outside the k directions; the odd part's departure from h y (the curvature changing over the spread).
- * Also u^T H(x) u at the snapshots.
+ * outside the k directions, and once with d_k, the part in them (the rest being their cross terms); the
+ * odd part (g(x_w + d) - g(x_w - d))/2 beyond h y (the curvature changing over the spread). Since
+ * g - g(x_w) = odd + even, h_eff - h = Cov(y, odd - h y)/Var y + Cov(y, even)/Var y splits exactly.
+ * Also u^T H(x) u at the snapshots and at their mean, the same number of steps of plain gradient descent
+ * from x_w (the drift without noise), and the NSR over the snapshots (E tr Sigma_B / E |grad L|^2).
  *   usage: diag_stationary_network DATA NTRAIN WEIGHTS LR BATCH K REPLICAS BURN STEPS SNAPSHOTS SEED
  * Prints one table per direction; standard errors from the spread across replicas.
  * Does not: write files, or change anything in the library. */
@@ -26,7 +29,7 @@
 #include "sgdlab/stationary.h"
 #include "sgdlab/study_stationary.h"
 
-enum { NQ = 9 }; /* per snapshot and direction: y, g, c, curvature, even, even_perp, odd - h y, |grad L|^2, tr Sigma_B */
+enum { NQ = 10 }; /* per snapshot and direction: y, g, c, curvature, even, even_perp, odd - h y, |grad L|^2, tr Sigma_B, even_k */
 
 static double dot(long n, const double *a, const double *b) {
   double s = 0;
@@ -66,6 +69,17 @@ static void at_snapshot(const sgdl_problem *p, size_t N, double cB, int k, const
     qi[7] = dot(d, g, g);
     qi[8] = cB * tr;
   }
+  /* d_k = the k projections of d alone: the even part they make */
+  for (long j = 0; j < d; j++) xp[j] = 0;
+  for (int i = 0; i < k; i++)
+    for (long j = 0; j < d; j++) xp[j] += q[(size_t)i * NQ] * U[(size_t)i * d + j];
+  for (long j = 0; j < d; j++) gs[j] = xw[j] + xp[j], xp[j] = xw[j] - xp[j];
+  p->type->grad(p, gs, g);
+  p->type->grad(p, xp, gm);
+  for (int i = 0; i < k; i++) {
+    const double *u = U + (size_t)i * d;
+    q[(size_t)i * NQ + 9] = 0.5 * (dot(d, u, g) + dot(d, u, gm)) - dot(d, u, gw);
+  }
   /* d_perp = d minus its k projections: the even part it alone makes */
   for (int i = 0; i < k; i++) {
     const double yi = q[(size_t)i * NQ];
@@ -84,6 +98,7 @@ static void at_snapshot(const sgdl_problem *p, size_t N, double cB, int k, const
 /* Pooled moments over all R*n snapshots of one direction, and per-replica values for the errors. */
 typedef struct {
   double vy, cyg, vg, cbar, curv, heff, vr, ve, vep, vo, pred_felt, pred_id;
+  double slope_odd, slope_k, slope_perp, slope_cross; /* h_eff - h = their sum: Cov(y, part) / Var y */
 } dstats;
 
 static void stats_of(const double *q, long R, int n, int k, int i, double a, double h, long r0, long r1, dstats *s) {
@@ -95,14 +110,16 @@ static void stats_of(const double *q, long R, int n, int k, int i, double a, dou
       cnt += 1;
     }
   for (int t = 0; t < NQ; t++) m[t] /= cnt;
-  double vy = 0, cyg = 0, vg = 0, ve = 0, vep = 0, vo = 0;
+  double vy = 0, cyg = 0, vg = 0, ve = 0, vep = 0, vo = 0, co = 0, ck = 0, cp = 0, cx = 0;
   for (long r = r0; r < r1; r++)
     for (int j = 0; j < n; j++) {
       const double *qi = q + (((size_t)r * n + j) * k + i) * NQ;
       const double y = qi[0] - m[0], g = qi[1] - m[1];
       vy += y * y, cyg += y * g, vg += g * g;
       ve += (qi[4] - m[4]) * (qi[4] - m[4]), vep += (qi[5] - m[5]) * (qi[5] - m[5]), vo += (qi[6] - m[6]) * (qi[6] - m[6]);
+      co += y * qi[6], ck += y * qi[9], cp += y * qi[5], cx += y * (qi[4] - qi[9] - qi[5]);
     }
+  s->slope_odd = co / vy, s->slope_k = ck / vy, s->slope_perp = cp / vy, s->slope_cross = cx / vy;
   s->vy = vy / cnt, s->cyg = cyg / cnt, s->vg = vg / cnt, s->ve = ve / cnt, s->vep = vep / cnt, s->vo = vo / cnt;
   s->cbar = m[2], s->curv = m[3];
   s->heff = s->cyg / s->vy;
@@ -254,6 +271,9 @@ int main(int argc, char **argv) {
            s.vy, se[0], s.pred_felt, se[1], s.cbar, se[5], s.pred_id, se[2]);
     printf("  Var r %.4g +- %.2g (%.2f x cbar); Var of the even part %.4g, from d_perp alone %.4g; Var(odd - h y) %.4g; Var g %.4g\n",
            s.vr, se[4], s.vr / s.cbar, s.ve, s.vep, s.vo, s.vg);
+    printf("  h_eff - h = %.4g: odd part beyond h y %.4g, even part of the k directions alone %.4g, of d_perp alone %.4g, "
+           "their cross terms %.4g (the flat directions modulating the curvature along u)\n", s.heff - h[i], s.slope_odd, s.slope_k,
+           s.slope_perp, s.slope_cross);
   }
   double se_t[3] = {0}, mean_t[3] = {0};
   for (int t = 0; t < 3; t++) {
