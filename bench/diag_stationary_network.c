@@ -129,6 +129,70 @@ static void stats_of(const double *q, long R, int n, int k, int i, double a, dou
   (void)R;
 }
 
+/* Where the chains are: the curvature along each u at the mean state and at the snapshots (first against
+ * second half: a slow drift; spread, harmonic and y^2-weighted means, the adiabatic variance), and the same
+ * number of steps of plain gradient descent from x_w (the drift without noise). */
+static void report_location(const sgdl_problem *p, int k, const double *U, const double *h, const double *xw, double a,
+                            uint64_t total_steps, long R, int n, const double *snapx, const double *q) {
+  const long d = p->dim;
+  /* the curvature along u at the mean state, and early against late snapshots (a slow drift) */
+  double *xbar = calloc((size_t)d, sizeof(double)), *hv = malloc(sizeof(double) * (size_t)d), dist2 = 0;
+  for (size_t t = 0; t < (size_t)R * n; t++)
+    for (long j = 0; j < d; j++) xbar[j] += snapx[t * d + j] / ((double)R * n);
+  for (long j = 0; j < d; j++) dist2 += (xbar[j] - xw[j]) * (xbar[j] - xw[j]);
+  double mean_sq = 0;
+  for (size_t t = 0; t < (size_t)R * n; t++)
+    for (long j = 0; j < d; j++) mean_sq += (snapx[t * d + j] - xbar[j]) * (snapx[t * d + j] - xbar[j]) / ((double)R * n);
+  printf("|xbar - x_w| = %.4g (xbar: mean of all snapshots); mean |x - xbar| = %.4g\n", sqrt(dist2), sqrt(mean_sq));
+  for (int i = 0; i < k; i++) {
+    p->type->hvp(p, xbar, U + (size_t)i * d, hv);
+    double early = 0, late = 0;
+    for (long r = 0; r < R; r++)
+      for (int j = 0; j < n; j++) *(j < n / 2 ? &early : &late) += q[(((size_t)r * n + j) * k + i) * NQ + 3] / ((double)R * (n / 2));
+    double ym = 0;
+    for (size_t t = 0; t < (size_t)R * n; t++) ym += q[(t * k + i) * NQ] / ((double)R * n);
+    printf("direction %d: u'H(x_w)u %.4g, u'H(xbar)u %.4g, mean u'H(x)u first half %.4g, second half %.4g; u.(xbar - x_w) %.3g\n", i,
+           h[i], dot(d, U + (size_t)i * d, hv), early, late, ym);
+    /* curvature kappa = u'H(x)u at the snapshots: its spread, harmonic mean, the y^2-weighted mean, and the
+     * adiabatic variance E[a c / (kappa (2 - a kappa))] (each state relaxing along u with its own curvature) */
+    double kmin = INFINITY, kmax = -INFINITY, inv = 0, wk = 0, wy = 0, adia = 0;
+    long nonpos = 0;
+    for (size_t t = 0; t < (size_t)R * n; t++) {
+      const double *qt = q + (t * k + i) * NQ, kap = qt[3], yc = qt[0] - ym;
+      kmin = fmin(kmin, kap), kmax = fmax(kmax, kap);
+      wk += kap * yc * yc, wy += yc * yc;
+      if (kap <= 0) {
+        nonpos++;
+        continue;
+      }
+      inv += 1 / kap / ((double)R * n);
+      adia += a * qt[2] / (kap * (2 - a * kap)) / ((double)R * n);
+    }
+    printf("  u'H(x)u over the snapshots: min %.3g, max %.3g, %ld of %ld not positive; harmonic mean %.4g; "
+           "y^2-weighted mean %.4g; adiabatic E[a c/(kappa(2 - a kappa))] %.4g\n",
+           kmin, kmax, nonpos, R * (long)n, 1 / inv, wk / wy, adia);
+  }
+  /* the same number of steps of full-batch gradient descent from x_w, no noise: does the drift alone move there? */
+  double *xg = malloc(sizeof(double) * (size_t)d), *gg = malloc(sizeof(double) * (size_t)d), gd_dist2 = 0, bar_gd2 = 0, g2 = 0;
+  memcpy(xg, xw, sizeof(double) * (size_t)d);
+  for (uint64_t t = 0; t < total_steps; t++) {
+    p->type->grad(p, xg, gg);
+    for (long j = 0; j < d; j++) xg[j] -= a * gg[j];
+  }
+  p->type->grad(p, xg, gg);
+  for (long j = 0; j < d; j++)
+    gd_dist2 += (xg[j] - xw[j]) * (xg[j] - xw[j]), bar_gd2 += (xbar[j] - xg[j]) * (xbar[j] - xg[j]), g2 += gg[j] * gg[j];
+  printf("gradient descent, %llu steps of lr %g from x_w: |x_gd - x_w| = %.4g, |xbar - x_gd| = %.4g, L %.5g (x_w %.5g, xbar %.5g), "
+         "|grad L|^2 %.3g\n", (unsigned long long)(total_steps), a, sqrt(gd_dist2), sqrt(bar_gd2), p->type->loss(p, xg),
+         p->type->loss(p, xw), p->type->loss(p, xbar), g2);
+  for (int i = 0; i < k; i++) {
+    p->type->hvp(p, xg, U + (size_t)i * d, hv);
+    printf("  direction %d: u'H(x_gd)u %.4g\n", i, dot(d, U + (size_t)i * d, hv));
+  }
+  free(xg), free(gg);
+  free(xbar), free(hv);
+}
+
 int main(int argc, char **argv) {
   if (argc != 12) {
     fprintf(stderr, "usage: %s DATA NTRAIN WEIGHTS LR BATCH K REPLICAS BURN STEPS SNAPSHOTS SEED\n", argv[0]);
@@ -186,62 +250,7 @@ int main(int argc, char **argv) {
     for (int j = 0; j < n; j++)
       at_snapshot(p, N, cB, k, U, h, xw, gw, snap.x + ((size_t)r * n + j) * d, work, q + ((size_t)r * n + j) * k * NQ);
 
-  /* the curvature along u at the mean state, and early against late snapshots (a slow drift) */
-  double *xbar = calloc((size_t)d, sizeof(double)), *hv = malloc(sizeof(double) * (size_t)d), dist2 = 0;
-  for (size_t t = 0; t < (size_t)R * n; t++)
-    for (long j = 0; j < d; j++) xbar[j] += snap.x[t * d + j] / ((double)R * n);
-  for (long j = 0; j < d; j++) dist2 += (xbar[j] - xw[j]) * (xbar[j] - xw[j]);
-  double mean_sq = 0;
-  for (size_t t = 0; t < (size_t)R * n; t++)
-    for (long j = 0; j < d; j++) mean_sq += (snap.x[t * d + j] - xbar[j]) * (snap.x[t * d + j] - xbar[j]) / ((double)R * n);
-  printf("|xbar - x_w| = %.4g (xbar: mean of all snapshots); mean |x - xbar| = %.4g\n", sqrt(dist2), sqrt(mean_sq));
-  for (int i = 0; i < k; i++) {
-    p->type->hvp(p, xbar, U + (size_t)i * d, hv);
-    double early = 0, late = 0;
-    for (long r = 0; r < R; r++)
-      for (int j = 0; j < n; j++) *(j < n / 2 ? &early : &late) += q[(((size_t)r * n + j) * k + i) * NQ + 3] / ((double)R * (n / 2));
-    double ym = 0;
-    for (size_t t = 0; t < (size_t)R * n; t++) ym += q[(t * k + i) * NQ] / ((double)R * n);
-    printf("direction %d: u'H(x_w)u %.4g, u'H(xbar)u %.4g, mean u'H(x)u first half %.4g, second half %.4g; u.(xbar - x_w) %.3g\n", i,
-           h[i], dot(d, U + (size_t)i * d, hv), early, late, ym);
-    /* curvature kappa = u'H(x)u at the snapshots: its spread, harmonic mean, the y^2-weighted mean, and the
-     * adiabatic variance E[a c / (kappa (2 - a kappa))] (each state relaxing along u with its own curvature) */
-    double kmin = INFINITY, kmax = -INFINITY, inv = 0, wk = 0, wy = 0, adia = 0;
-    long nonpos = 0;
-    for (size_t t = 0; t < (size_t)R * n; t++) {
-      const double *qt = q + (t * k + i) * NQ, kap = qt[3], yc = qt[0] - ym;
-      kmin = fmin(kmin, kap), kmax = fmax(kmax, kap);
-      wk += kap * yc * yc, wy += yc * yc;
-      if (kap <= 0) {
-        nonpos++;
-        continue;
-      }
-      inv += 1 / kap / ((double)R * n);
-      adia += a * qt[2] / (kap * (2 - a * kap)) / ((double)R * n);
-    }
-    printf("  u'H(x)u over the snapshots: min %.3g, max %.3g, %ld of %ld not positive; harmonic mean %.4g; "
-           "y^2-weighted mean %.4g; adiabatic E[a c/(kappa(2 - a kappa))] %.4g\n",
-           kmin, kmax, nonpos, R * (long)n, 1 / inv, wk / wy, adia);
-  }
-  /* the same number of steps of full-batch gradient descent from x_w, no noise: does the drift alone move there? */
-  double *xg = malloc(sizeof(double) * (size_t)d), *gg = malloc(sizeof(double) * (size_t)d), gd_dist2 = 0, bar_gd2 = 0, g2 = 0;
-  memcpy(xg, xw, sizeof(double) * (size_t)d);
-  for (uint64_t t = 0; t < burn + steps; t++) {
-    p->type->grad(p, xg, gg);
-    for (long j = 0; j < d; j++) xg[j] -= a * gg[j];
-  }
-  p->type->grad(p, xg, gg);
-  for (long j = 0; j < d; j++)
-    gd_dist2 += (xg[j] - xw[j]) * (xg[j] - xw[j]), bar_gd2 += (xbar[j] - xg[j]) * (xbar[j] - xg[j]), g2 += gg[j] * gg[j];
-  printf("gradient descent, %llu steps of lr %g from x_w: |x_gd - x_w| = %.4g, |xbar - x_gd| = %.4g, L %.5g (x_w %.5g, xbar %.5g), "
-         "|grad L|^2 %.3g\n", (unsigned long long)(burn + steps), a, sqrt(gd_dist2), sqrt(bar_gd2), p->type->loss(p, xg),
-         p->type->loss(p, xw), p->type->loss(p, xbar), g2);
-  for (int i = 0; i < k; i++) {
-    p->type->hvp(p, xg, U + (size_t)i * d, hv);
-    printf("  direction %d: u'H(x_gd)u %.4g\n", i, dot(d, U + (size_t)i * d, hv));
-  }
-  free(xg), free(gg);
-  free(xbar), free(hv);
+  report_location(p, k, U, h, xw, a, burn + steps, R, n, snap.x, q);
   /* the noise-to-signal ratio of the stationary law (E tr Sigma_B / E |grad L|^2 over the snapshots) beside the one at x_w */
   double eg2 = 0, etr = 0, trw = 0;
   for (size_t t = 0; t < (size_t)R * n; t++) eg2 += q[t * k * NQ + 7] / ((double)R * n), etr += q[t * k * NQ + 8] / ((double)R * n);

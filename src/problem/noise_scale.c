@@ -10,7 +10,7 @@
  * E |grad L|^2 of a run, for scale-invariant networks with weight decay; the threshold 1 is C = sqrt 2 in
  * their closeness factor. b_star without replacement and lr_star are our extensions.
  * Does not: average over a trajectory (the NSR is a snapshot; near a minimum it overstates the
- * equilibrium ratio, 640 against 49 in README example (d)), or know any model. */
+ * equilibrium ratio, 640 against 24-49 in README example (d)), or know any model. */
 #include <math.h>
 #include <string.h>
 
