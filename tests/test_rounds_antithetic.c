@@ -10,7 +10,7 @@
  *  - one round without a target equals the plain antithetic study bit for bit;
  *  - an odd --paths is still refused (pairs), naming the flag.
  * Rounds of 400 paths (200 pairs) up to 6400 (GF) and 8000 (SME1); the models with 16 Heun substeps
- * (bias ~1e-4 relative, far below the intervals). About 20 s of CPU.
+ * (bias ~1e-4 relative, far below the intervals). About 10 s of CPU.
  * ctest-label: slow
  */
 #include <math.h>
