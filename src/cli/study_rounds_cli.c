@@ -113,11 +113,13 @@ void sgdl_study_rounds_print(const sgdl_study_spec *sp, const sgdl_study_result 
                              const sgdl_rounds_spec *rs) {
   if (rs->precision > 0)
   {
-    char fl[64] = "";
+    char fl[64] = "", pairs[64] = "";
     if (rs->floor > 0) snprintf(fl, sizeof fl, " or below floor %.3g", rs->floor);
-    printf("\nrounds of %llu paths to relative half-width %g%s (alpha-spent intervals, level %.3g after %d round%s), "
+    if (sp->variance_reduction & SGDL_VR_ANTITHETIC)
+      snprintf(pairs, sizeof pairs, " (%llu antithetic pairs)", (unsigned long long)rr->round_paths / 2);
+    printf("\nrounds of %llu paths%s to relative half-width %g%s (alpha-spent intervals, level %.3g after %d round%s), "
            "at most %llu paths\n",
-           (unsigned long long)rr->round_paths, rs->precision, fl, rr->alpha, rr->rounds, rr->rounds == 1 ? "" : "s",
+           (unsigned long long)rr->round_paths, pairs, rs->precision, fl, rr->alpha, rr->rounds, rr->rounds == 1 ? "" : "s",
            (unsigned long long)rs->max_paths);
   }
   else printf("\none round of %llu paths\n", (unsigned long long)rr->round_paths);
