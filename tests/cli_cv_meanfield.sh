@@ -5,10 +5,13 @@
 # linreg the surrogate is the problem: 50 paths give the --exact weak errors).
 source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
+# meanfield's defaults before its default run became rounds on 2 neurons, 4 data and T = 1 (where the
+# surrogate is stable and control variates run): 10 neurons, 16 data, T = 2
+OLD=(--neurons 10 --gen-n 16 --T 2 --lr 0.4,0.2,0.1 --observables loss)
 
-expect_fail "meanfield defaults: control variates refused" "--variance-reduction control-variate: the affine surrogate of problem meanfield" -- \
-  "$S" meanfield --paths 100 --variance-reduction control-variate --quiet --out "$TMP/m"
-err=$("$S" meanfield --paths 100 --variance-reduction control-variate --quiet --out "$TMP/m" 2>&1 >/dev/null)
+expect_fail "meanfield, 10 neurons on 16 data over T = 2: control variates refused" "--variance-reduction control-variate: the affine surrogate of problem meanfield" -- \
+  "$S" meanfield "${OLD[@]}" --paths 100 --variance-reduction control-variate --quiet --out "$TMP/m"
+err=$("$S" meanfield "${OLD[@]}" --paths 100 --variance-reduction control-variate --quiet --out "$TMP/m" 2>&1 >/dev/null)
 check "the refusal gives lambda_min and the growth over --T" bash -c \
   "grep -q 'negative eigenvalue lambda_min = -' <<<\"\$0\" && grep -q 'exp(2 |lambda_min| T) = ' <<<\"\$0\" && grep -q 'over --T 2' <<<\"\$0\"" "$err"
 check "no results.json after the refusal" test ! -e "$TMP/m/results.json"

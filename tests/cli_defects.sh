@@ -18,7 +18,7 @@ expect_fail "weak: the memory names --T and --lr" "--T 1e+06 at --lr 0.01" -- $S
 expect_fail "generated data too large" "--gen-n 1000000000 x --gen-d 1000000 needs" -- \
   $S weak --problem linreg --gen-n 1e9 --gen-d 1e6 --quiet
 expect_fail "meanfield --gen-d refused before generating" "--gen-d 1000000 with --neurons 10" -- \
-  timeout 20 $S meanfield --gen-d 1e6 --quiet
+  timeout 20 $S meanfield --neurons 10 --gen-n 16 --gen-d 1e6 --quiet # the network of the former default
 expect_fail "stationary --simulate 1e15 refused" "--simulate 1000000000000000" -- \
   timeout 20 $S stationary --problem quadratic --H 1 --simulate 1e15 --quiet
 expect_fail "exit: huge Monte Carlo horizon refused" "--paths 100000 x --max-steps" -- \

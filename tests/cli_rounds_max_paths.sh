@@ -7,7 +7,8 @@
 source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
 PY=/usr/bin/python3
-A=(meanfield --neurons 2 --gen-n 4 --x0 0.8,-0.5,-0.6,1.2 --lr 0.5,0.25 --T 1 --models gf --seed 15 --quiet)
+# --observables loss: meanfield's default before it became loss,norm2 (the stop-and-reopen below is loss's)
+A=(meanfield --neurons 2 --gen-n 4 --x0 0.8,-0.5,-0.6,1.2 --lr 0.5,0.25 --T 1 --models gf --observables loss --seed 15 --quiet)
 expect_ok "rounds to --max-paths 800" -- "$S" "${A[@]}" --paths 200 --precision 0.5 --floor 0.05 --max-paths 800 --out "$TMP/r"
 expect_ok "one plain run of 800 paths" -- "$S" "${A[@]}" --paths 800 --out "$TMP/p"
 check "a run stopped and reopened: 5 rounds of 200 under --max-paths 800" \

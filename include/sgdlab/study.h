@@ -26,7 +26,8 @@
  * the problem and every estimate is exact to rounding). Not for the --cov statistics or a problem's
  * named observables, which keep plain estimates.
  *
- * Antithetic pairs (`variance_reduction` & SGDL_VR_ANTITHETIC, Monte Carlo, even `paths`, not with rounds):
+ * Antithetic pairs (`variance_reduction` & SGDL_VR_ANTITHETIC, Monte Carlo, even `paths`; also in rounds,
+ * study_rounds.h, where a round of `paths` is paths/2 pair replicas):
  * every run's `paths` are paths/2 replicas, each a path beside its mirror on the same Philox words
  * (sgdl_stepper_create_antithetic: normals negated; a finite data set's sample indices through the
  * sample mirror at the first starting point, sgdl_sample_mirror). Each path keeps its law; every

@@ -6,7 +6,10 @@
  * replica ids k*paths .. (k+1)*paths - 1 (the ensemble's replica offset: the run's replicas so far,
  * so a run never uses ids at or past max_paths), and its statistics are merged into those of its
  * earlier rounds in round order (sgdl_ensemble_result_merge). A run that stopped and runs again
- * (see below) skipped rounds, so the study may take more rounds than max_paths / paths. After each round every weak error (model, lr,
+ * (see below) skipped rounds, so the study may take more rounds than max_paths / paths. With
+ * antithetic pairs (SGDL_VR_ANTITHETIC) a round of `paths` is paths/2 replicas, each recording its
+ * pair's mean, so ids, chunks and merges count pairs and every statistic below is one of pair
+ * means (paths, max_paths and the projections stay counted in paths). After each round every weak error (model, lr,
  * statistic) is judged from the merged statistics alone:
  *   precise      its interval [lo, hi] is resolved (lo > 0) with half-width (hi - lo)/2 <= precision * error;
  *   below floor  hi < floor (floor > 0): the error is shown to be smaller than the floor;

@@ -534,6 +534,9 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
   sgdl_study_spec sp;
   memset(&sp, 0, sizeof sp);
   const char *out = sgdl_opt_str(opts, "out");
+  /* --precision / --checkpoint: the study in rounds (study_rounds.h); first, as it settles the
+   * command's round defaults (meanfield's) that the spec reads */
+  const int rounds = sgdl_study_rounds_wanted(opts);
   int rc = study_spec(&A, opts, npoint, &sp);
   sgdl_progress_bar bar;
   sgdl_progress_bar_start(&bar, command);
@@ -542,8 +545,6 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
   ctx->progress_user = &bar;
   sgdl_study_result r;
   memset(&r, 0, sizeof r);
-  /* --precision / --checkpoint: the study in rounds (study_rounds.h) */
-  const int rounds = sgdl_study_rounds_wanted(opts);
   sgdl_rounds_spec rspec;
   sgdl_rounds_result rr;
   char *rargs = NULL;

@@ -8,9 +8,23 @@
 
 #include "cli/study_rounds_cli.h"
 
+/* A flag's value unless the command's default does not apply (see study_rounds_cli.h): defaults of
+ * --precision, --floor, --max-paths and --variance-reduction stand only when neither --precision nor
+ * --paths is given (weak and npoint have none: nothing changes there). */
+static void drop_unused_defaults(sgdl_opt *opts) {
+  const int precision = sgdl_opt_given(opts, "precision"), paths = sgdl_opt_given(opts, "paths");
+  static const char *const flags[] = {"precision", "floor", "max-paths", "variance-reduction"};
+  for (int i = 0; i < 4; i++) {
+    sgdl_opt *o = sgdl_opt_get(opts, flags[i]);
+    if (!o->given && (paths || precision)) o->value = NULL;
+  }
+}
+
+static int is_set(sgdl_opt *opts, const char *name) { return sgdl_opt_get(opts, name)->value != NULL; }
+
 int sgdl_study_rounds_wanted(sgdl_opt *opts) {
-  return sgdl_opt_given(opts, "precision") || sgdl_opt_given(opts, "checkpoint") || sgdl_opt_given(opts, "floor") ||
-         sgdl_opt_given(opts, "max-paths");
+  drop_unused_defaults(opts);
+  return is_set(opts, "precision") || is_set(opts, "checkpoint") || is_set(opts, "floor") || is_set(opts, "max-paths");
 }
 
 /* The arguments that decide the numbers, as one JSON line: every recorded option but where the
@@ -58,12 +72,13 @@ int sgdl_study_rounds_spec(sgdl_ctx *ctx, sgdl_opt *opts, const char *command, u
   memset(rs, 0, sizeof *rs);
   *args_text = NULL;
   int rc = SGDL_OK;
-  if (sgdl_opt_given(opts, "precision")) rc = sgdl_opt_num(ctx, opts, "precision", &rs->precision);
-  if (!rc && sgdl_opt_given(opts, "floor")) rc = sgdl_opt_num(ctx, opts, "floor", &rs->floor);
-  if (!rc && (sgdl_opt_given(opts, "floor") || sgdl_opt_given(opts, "max-paths")) && !(rs->precision > 0))
+  drop_unused_defaults(opts);
+  if (is_set(opts, "precision")) rc = sgdl_opt_num(ctx, opts, "precision", &rs->precision);
+  if (!rc && is_set(opts, "floor")) rc = sgdl_opt_num(ctx, opts, "floor", &rs->floor);
+  if (!rc && (is_set(opts, "floor") || is_set(opts, "max-paths")) && !(rs->precision > 0))
     rc = sgdl_fail(ctx, SGDL_EUSAGE, "--floor/--max-paths: only with --precision");
   long long maxp = (long long)(paths * 64 < 0x100000000ULL ? paths * 64 : 0x100000000ULL);
-  if (!rc && sgdl_opt_given(opts, "max-paths")) rc = sgdl_opt_int(ctx, opts, "max-paths", &maxp);
+  if (!rc && is_set(opts, "max-paths")) rc = sgdl_opt_int(ctx, opts, "max-paths", &maxp);
   if (rc) return rc;
   rs->max_paths = rs->precision > 0 ? (uint64_t)maxp : paths;
   rs->checkpoint = sgdl_opt_str(opts, "checkpoint");
@@ -98,11 +113,13 @@ void sgdl_study_rounds_print(const sgdl_study_spec *sp, const sgdl_study_result 
                              const sgdl_rounds_spec *rs) {
   if (rs->precision > 0)
   {
-    char fl[64] = "";
+    char fl[64] = "", pairs[64] = "";
     if (rs->floor > 0) snprintf(fl, sizeof fl, " or below floor %.3g", rs->floor);
-    printf("\nrounds of %llu paths to relative half-width %g%s (alpha-spent intervals, level %.3g after %d round%s), "
+    if (sp->variance_reduction & SGDL_VR_ANTITHETIC)
+      snprintf(pairs, sizeof pairs, " (%llu antithetic pairs)", (unsigned long long)rr->round_paths / 2);
+    printf("\nrounds of %llu paths%s to relative half-width %g%s (alpha-spent intervals, level %.3g after %d round%s), "
            "at most %llu paths\n",
-           (unsigned long long)rr->round_paths, rs->precision, fl, rr->alpha, rr->rounds, rr->rounds == 1 ? "" : "s",
+           (unsigned long long)rr->round_paths, pairs, rs->precision, fl, rr->alpha, rr->rounds, rr->rounds == 1 ? "" : "s",
            (unsigned long long)rs->max_paths);
   }
   else printf("\none round of %llu paths\n", (unsigned long long)rr->round_paths);

@@ -9,7 +9,13 @@
 #include "sgdlab/study_rounds.h"
 
 /* The option rows (part of SGDL_STUDY_OPTS). No defaults, so results.json "params" of runs without
- * them stay as they were. */
+ * them stay as they were. A command may give --precision (and --floor, --max-paths,
+ * --variance-reduction) defaults of its own (`sgdlab meanfield`): its default run is then a run in
+ * rounds. Those defaults apply only when neither --precision nor --paths is given: with --paths
+ * alone the run is the one plain round of --paths it always was (or rounds without a target with
+ * --checkpoint), with --precision alone --floor, --max-paths and --variance-reduction are the plain
+ * ones (none, 64 x --paths, none); sgdl_study_rounds_wanted drops the defaults that do not apply,
+ * so "params" records only what ran. Call it before the study spec reads --variance-reduction. */
 #define SGDL_ROUNDS_OPTS                                                                                         \
   {"precision", OPT_NUM, NULL, "run in rounds of --paths replicas until every weak error's 95% interval has half-width <= this fraction of the error", \
    NULL, 0, OPT_RANGE(0, 1, OPT_GT | OPT_LE)},                                                                    \
@@ -20,7 +26,8 @@
   {"checkpoint", OPT_STR, NULL, "append completed ensembles to this file and resume from it on a rerun with the same arguments", \
    NULL, 0}
 
-/* 1 if any of the four flags is given (the run goes through rounds, or is refused by sgdl_study_rounds_spec). */
+/* 1 if any of the four flags is set, given or by the command's default (the run goes through rounds,
+ * or is refused by sgdl_study_rounds_spec). Drops the command's round defaults that do not apply (see above). */
 int sgdl_study_rounds_wanted(sgdl_opt *opts);
 /* Flags -> *rs; *args_text (allocated, free()) is the canonical argument JSON kept in the checkpoint
  * header. An existing checkpoint from another version or other arguments is refused here, with the

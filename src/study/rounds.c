@@ -52,8 +52,9 @@ int sgdl_study_rounds_ensemble(sgdl_ctx *ctx, sgdl_study_rounds *rs, double lr, 
       rs->resumed++;
     } else {
       sgdl_ensemble_plan p = *plan;
-      p.paths = rs->round_paths;
-      /* the run's own next replicas, not round * paths: a (model, lr) that stopped may reopen a
+      /* a round is the plan's replicas: --paths, or --paths / 2 antithetic pairs (each replica
+       * then records its pair's mean, so chunks, merges and the stopping rule work on pair means).
+       * The run's own next replicas, not round * paths: a (model, lr) that stopped may reopen a
        * round later (the next round's alpha widens its interval), and its replica ids must stay
        * 0 .. M - 1 < --max-paths (within the 2^32 ids), as in one run of M paths */
       p.replica0 = acc->paths;

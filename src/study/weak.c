@@ -378,9 +378,8 @@ static int check_spec(sgdl_ctx *ctx, const sgdl_study_spec *sp) {
       return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: no exact moments for %s", sp->models[m]);
   }
   if (sp->variance_reduction & SGDL_VR_ANTITHETIC) {
-    if (sp->exact || sp->rounds || sp->torch_iterate)
-      return sgdl_fail(ctx, SGDL_EINVAL, "--variance-reduction antithetic: needs plain Monte Carlo (no --exact, --precision, "
-                       "--checkpoint or --nag-iterate torch)");
+    if (sp->exact || sp->torch_iterate)
+      return sgdl_fail(ctx, SGDL_EINVAL, "--variance-reduction antithetic: needs Monte Carlo (no --exact or --nag-iterate torch)");
     if (sp->paths < 4 || sp->paths % 2)
       return sgdl_fail(ctx, SGDL_EINVAL, "--paths %llu: --variance-reduction antithetic runs pairs, an even number >= 4",
                        (unsigned long long)sp->paths);
