@@ -19,7 +19,8 @@
 # this machine's environment's setting and OpenBLAS's own pick on Zen 5), for the record.
 # OPENBLAS_CORETYPE: the kernel set of every run here, sgdlab's and the peer's (default: the
 # environment's, else Haswell); `sgdlab info` below prints which core sgdlab ran.
-# REPEATS rounds (default 1), each row keeps its best. About 3 minutes a round on an idle core.
+# REPEATS rounds (default 1), each row keeps its best. About 3 minutes a round on an idle core (with
+# the loop peer: 9-12 minutes of wall time at load 12-16 on 2 vCPUs, RESULTS.md section 17b).
 # Usage: bench/bench_mlp_ensemble.sh [path/to/sgdlab] [mnist dir]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
