@@ -7,9 +7,8 @@
  *   1: [d][W], transparent huge pages requested (MADV_HUGEPAGE; the kernel may still not grant them);
  *   2: lane-major [W][d] (each lane's parameters contiguous, as a stacked PyTorch tensor holds them).
  * Prints the best of 5 passes in CPU time, per lane. Does not: run sgdlab, do arithmetic, or time
- * the update pass. Build and run (not part of the CMake build):
- *   gcc -O3 -march=native -o /tmp/lane_transpose bench/bench_lane_transpose.c
- *   for m in 0 1 2; do /tmp/lane_transpose $m; done */
+ * the update pass. The CMake build makes it (bench/CMakeLists.txt takes every bench_*.c):
+ *   for m in 0 1 2; do build/bench/bench_lane_transpose $m; done */
 #define _DEFAULT_SOURCE /* madvise and its huge-page advice */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +68,7 @@ int main(int argc, char **argv) {
     lane_pass(mode == 2, X, out, pts, acc);
     const double t = cpu_seconds() - t0;
     if (t < best) best = t;
-    sink += out[12345];
+    sink += out[0]; /* lane 0, parameter 0: the one entry the pass adds to */
   }
   static const char *const names[] = {"[d][W], 4 KB pages", "[d][W], huge pages asked", "[W][d] lane-major"};
   printf("%s: copies of one step over %d lanes: %.2f ms CPU, %.1f us per lane (check %g)\n", names[mode], LANES,
