@@ -10,11 +10,17 @@
 # Observable x0 only (a full-data observable would cost more than the steps). Times are CPU seconds
 # (user + sys, /usr/bin/time; the peer's time.process_time), so a loaded machine slows both alike;
 # sgdlab's fixed cost (data, setup, the lane-block allocation) is a second run of the same command
-# with 2 paths and 1 step (1 substep), subtracted. The peer runs each model two ways (vmap:
-# functorch.vmap of grad; batched: autograd on parameters stacked over paths); the ratio divides by
-# the faster. GEMM: numpy's dgemm/sgemm at n = 1024 (the OpenBLAS sgdlab links), and the fraction
-# of it each code reaches on a reference flop count (the peer's least dense work, see the summary).
-# REPEATS rounds (default 1), each row keeps its best. About 3 minutes a round on an idle core.
+# with 2 paths and 1 step (1 substep), subtracted. The peer runs each model three ways (vmap:
+# functorch.vmap of grad; batched: autograd on parameters stacked over paths; loop: a Python loop
+# over the paths, plain autograd each); the ratio divides by the fastest. GEMM: numpy's
+# dgemm/sgemm at n = 1024 (the OpenBLAS sgdlab and torch link) under the run's OPENBLAS_CORETYPE,
+# the bound for the fraction of it each code reaches on a reference flop count (the peer's least
+# dense work, see the summary); also under each of GEMM_CORES (default "Haswell Cooperlake":
+# this machine's environment's setting and OpenBLAS's own pick on Zen 5), for the record.
+# OPENBLAS_CORETYPE: the kernel set of every run here, sgdlab's and the peer's (default: the
+# environment's, else Haswell); `sgdlab info` below prints which core sgdlab ran.
+# REPEATS rounds (default 1), each row keeps its best. About 3 minutes a round on an idle core (with
+# the loop peer: 9-12 minutes of wall time at load 12-16 on 2 vCPUs, RESULTS.md section 17b).
 # Usage: bench/bench_mlp_ensemble.sh [path/to/sgdlab] [mnist dir]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -45,7 +51,7 @@ for R in $(seq "${REPEATS:-1}"); do
     weak "base_sgd_$DT" --dtype "$DT" --models svag --svag-l 1 --paths 2 --T "$LR"
     weak "sgdlab_smf2_$DT" --dtype "$DT" --models smf2 --scheme em --substeps "$SUB" --paths "$SMF_PATHS" --T "$T_SMF"
     weak "base_smf2_$DT" --dtype "$DT" --models smf2 --scheme em --substeps 1 --paths 2 --T "$LR"
-    for MODE in vmap batched; do
+    for MODE in vmap batched loop; do
       for MODEL in sgd smf2; do
         if [ $MODEL = sgd ]; then A=(--paths "$SGD_PATHS" --steps "$SGD_STEPS"); else A=(--paths "$SMF_PATHS" --steps "$SMF_STEPS" --substeps "$SUB"); fi
         line=$($PY "$HERE/peer_mlp_ensemble_torch.py" "$DATA" --model $MODEL --mode $MODE --dtype "$DT" \
@@ -57,6 +63,9 @@ for R in $(seq "${REPEATS:-1}"); do
     echo "round $R: sgdlab $DT done (load $(cut -d' ' -f1 /proc/loadavg))"
   done
   $PY "$HERE/peer_mlp_ensemble_torch.py" gemm | tee -a /dev/stderr | awk '{print "gemm_" $2, $(NF-1)}' >>"$LOG"
+done
+for C in ${GEMM_CORES:-Haswell Cooperlake}; do
+  OPENBLAS_CORETYPE=$C $PY "$HERE/peer_mlp_ensemble_torch.py" gemm | sed "s/^/OPENBLAS_CORETYPE=$C: /" >&2
 done
 $PY - "$LOG" "$N" "$H" "$SGD_PATHS" "$SGD_STEPS" "$SMF_PATHS" "$SMF_STEPS" "$SUB" <<'PY'
 import sys
@@ -78,16 +87,16 @@ Pw = 784 * H + H * 10                    # weights (multiply-adds per example an
 flops = {"sgd": 4 * Pw, "smf2": 8 * N * Pw}
 print(f"best of {rounds}; CPU-time rates; reference flops: SGD step 4 Pw = {flops['sgd']:.3g}, "
       f"SMF2 substep 8 N Pw = {flops['smf2']:.3g} (Pw = {Pw})")
-print("| model | dtype | sgdlab | torch vmap | torch batched | sgdlab / best torch | sgdlab % of GEMM | torch % of GEMM |")
-print("|---|---|---|---|---|---|---|---|")
+print("| model | dtype | sgdlab | torch vmap | torch batched | torch loop | sgdlab / best torch | sgdlab % of GEMM | best torch % of GEMM |")
+print("|---|---|---|---|---|---|---|---|---|")
 for model in ("sgd", "smf2"):
     for dt in ("float64", "float32"):
         o = ours(model, dt)
-        tv, tb = max(runs[f"torch_vmap_{model}_{dt}"]), max(runs[f"torch_batched_{model}_{dt}"])
+        tv, tb, tl = (max(runs[f"torch_{m}_{model}_{dt}"]) for m in ("vmap", "batched", "loop"))
         peak = max(runs[f"gemm_{dt}"]) * 1e9
-        t = max(tv, tb)
-        print(f"| {model} | {dt} | {o:.4g} | {tv:.4g} | {tb:.4g} | {o / t:.2f}x | "
+        t = max(tv, tb, tl)
+        print(f"| {model} | {dt} | {o:.4g} | {tv:.4g} | {tb:.4g} | {tl:.4g} | {o / t:.2f}x | "
               f"{100 * o * flops[model] / peak:.2g}% | {100 * t * flops[model] / peak:.2g}% |")
-print(f"GEMM (numpy, 1 thread, n = 1024): dgemm {max(runs['gemm_float64']):.1f}, sgemm {max(runs['gemm_float32']):.1f} GFLOP/s")
+print(f"GEMM (numpy, 1 thread, n = 1024, the run's core type): dgemm {max(runs['gemm_float64']):.1f}, sgemm {max(runs['gemm_float32']):.1f} GFLOP/s")
 print("units: SGD path-steps/s, SMF2 path-substeps/s")
 PY

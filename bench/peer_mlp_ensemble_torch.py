@@ -7,7 +7,9 @@ of independent paths started from one point, written as a PyTorch user would wri
            calls grad (SMF2), parameters stacked [paths, ...] (Debian's torch 1.13 has functorch,
            not torch.func);
   batched: plain autograd on stacked parameters: the paths are independent, so the gradient of
-           the sum over paths of their losses is every path's own gradient (einsum over paths).
+           the sum over paths of their losses is every path's own gradient (einsum over paths);
+  loop:    a Python loop over the paths, each its own unstacked parameters and plain autograd
+           (torch.autograd.grad; create_graph for SMF2), the way one trains a few models side by side.
 
 SGD:  x <- x - lr grad l_i(x), one i.i.d. index per path and step (batch 1).
 SMF2: Euler-Maruyama with S substeps of h = lr/S per learning-rate step, on
@@ -110,6 +112,17 @@ def make_sgd_step(torch, mode, X, Y, lr):
                     p.sub_(gp, alpha=lr)
         return step
 
+    if mode == "loop":
+        def step(paths, idx):
+            for m, ps in enumerate(paths):
+                i = int(idx[m])
+                loss = F.cross_entropy(forward_one(torch, ps, X[i : i + 1]), Y[i : i + 1])
+                gs = torch.autograd.grad(loss, ps)
+                with torch.no_grad():
+                    for p, gp in zip(ps, gs):
+                        p.sub_(gp, alpha=lr)
+        return step
+
     def step(ps, idx):
         for p in ps:
             p.requires_grad_(True)
@@ -150,6 +163,19 @@ def make_smf2_step(torch, mode, X, Y, lr, h):
                     p.sub_(d)
         return step
 
+    if mode == "loop":
+        def step(paths, Z):
+            for m, ps in enumerate(paths):
+                l = F.cross_entropy(forward_one(torch, ps, X), Y, reduction="none")
+                L = l.mean()
+                gL = torch.autograd.grad(L, ps, create_graph=True)
+                obj = h * (L + 0.25 * lr * sum((g * g).sum() for g in gL)) - c * (Z[m].sum() * L - (Z[m] * l).sum())
+                inc = torch.autograd.grad(obj, ps)
+                with torch.no_grad():
+                    for p, d in zip(ps, inc):
+                        p.sub_(d)
+        return step
+
     def step(ps, Z):
         for p in ps:
             p.requires_grad_(True)
@@ -178,7 +204,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
     ap.add_argument("--model", default="sgd", choices=["sgd", "smf2"])
-    ap.add_argument("--mode", default="vmap", choices=["vmap", "batched"])
+    ap.add_argument("--mode", default="vmap", choices=["vmap", "batched", "loop"])
     ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     ap.add_argument("--paths", type=int, default=256)
     ap.add_argument("--steps", type=int, default=40)
@@ -198,6 +224,8 @@ def main():
     sizes = [X.shape[1], a.hidden, 10]
     M = a.paths
     ps = init_params(torch, sizes, M, dtype)
+    if a.mode == "loop":  # one leaf list per path, each its own copy of the start
+        ps = [[p[m].clone().requires_grad_(True) for p in ps] for m in range(M)]
     gen = torch.Generator().manual_seed(2)
     if a.model == "sgd":
         step = make_sgd_step(torch, a.mode, X, Y, a.lr)
@@ -214,7 +242,8 @@ def main():
     for k in range(n_calls):
         step(ps, draw(k + 1))
     t = time.process_time() - t0
-    ok = all(bool(torch.isfinite(p).all()) for p in ps)
+    flat = [p for q in ps for p in q] if a.mode == "loop" else ps
+    ok = all(bool(torch.isfinite(p).all()) for p in flat)
     unit = "path-steps/s" if a.model == "sgd" else "path-substeps/s"
     print(f"torch {a.mode} {a.model} {a.dtype}: {per_call * n_calls / t:.4g} {unit} "
           f"({M} paths x {n_calls} {'steps' if a.model == 'sgd' else 'substeps'}, {t:.2f} s CPU, "

@@ -21,12 +21,11 @@ PRELOAD=${SGDL_BUILD:-$(dirname "$S")}/tests/failalloc.so
 if [ ! -f "$PRELOAD" ]; then echo "SKIP: $PRELOAD not built"; exit 0; fi
 if ldd "$S" | grep -q libasan; then echo "SKIP: sanitizer build (ASan owns malloc)"; exit 0; fi
 SRC=${SGDL_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
-MNIST=$SRC/data/mnist
 STRIDE=${SGDL_FAILALLOC_STRIDE:-7}
 JOBS=${SGDL_FAILALLOC_JOBS:-$(nproc)}
 export OMP_NUM_THREADS=1 # one thread: the same allocation sequence on every run
-printf 'x1,x2,y\n0,1,1\n1,0,0\n1,1,1\n0,0,0\n2,1,1\n' >"$TMP/data.csv"
-mkdir -p "$TMP/nobin" # PATH without gnuplot
+source "$(dirname "$0")/lib_sweep.sh"
+sweep_inputs # $TMP/data.csv; $TMP/nobin, a PATH without gnuplot
 export S PRELOAD TMP NOPATH="$TMP/nobin"
 
 EXCLUDED=""
@@ -94,8 +93,7 @@ export -f run_one
 sweep() {
   local name=$1
   shift
-  if [ -n "${SGDL_FAILALLOC_ONLY:-}" ] && [[ " $SGDL_FAILALLOC_ONLY " != *" $name "* ]]; then return; fi
-  printf '%s\0' "$@" >"$TMP/$name.args"
+  if sweep_skipped "$name" "${SGDL_FAILALLOC_ONLY:-}" "$@"; then return; fi
   local count_file=$TMP/$name.count
   if ! SGDL_FAILALLOC_COUNT=$count_file env PATH="$NOPATH" LD_PRELOAD=$PRELOAD "$S" "$@" --out "$TMP/$name.ref" >/dev/null 2>&1; then
     bad "$name: the run fails even without a failing allocation"
@@ -104,7 +102,7 @@ sweep() {
   local n
   n=$(cat "$count_file" 2>/dev/null || echo 0)
   if [ "$n" -lt 1 ]; then bad "$name: no allocations counted (preload not active?)"; return; fi
-  seq 1 "$STRIDE" "$n" | xargs -P "$JOBS" -I{} bash -c 'run_one "$0" "$1"' "$name" {}
+  sweep_each "$name" "$n" "$STRIDE" "$JOBS"
   local tried=0 failures=0 rec=0 line k status detail
   for f in "$TMP/$name".res.*; do
     read -r k status detail <"$f"
@@ -123,14 +121,7 @@ sweep() {
   echo "$name: $n allocations, $tried failed one at a time, $rec recovered with complete output, $failures bad"
 }
 
-# Runs as small as still take every code path of the command (one learning rate, a few paths).
-sweep weak weak --problem double-well --T 0.1 --lr 0.1 --models sme1 --paths 8 --quiet
-sweep npoint npoint --problem linreg --data "$TMP/data.csv" --starts "0,0;1,1" --lr 0.1 --T 0.1 --paths 8 --quiet
-sweep stationary stationary --problem quadratic --H "2,0.5;0.5,1" --C "1,0.3;0.3,0.5" --lr 0.2 --simulate 64 --replicas 4 --burn 4 --quiet
-sweep fpe fpe --problem double-well --lr 0.1 --x0 -1 --T 0.2 --grid 71 --paths 8 --quiet
-sweep exit exit --problem double-well --lr 0.1 --sigma2 2 --from -1 --to 0 --methods quadrature,kramers,mc-sgd --paths 8 --quiet
-sweep train train --data "$MNIST" --train 20 --test 10 --hidden 2 --epochs 1 --quiet
-sweep meanfield meanfield --neurons 2 --gen-n 4 --paths 8 --lr 0.1 --T 0.1 --quiet
+sweep_all # tests/lib_sweep.sh: the same small run of each command as tests/leak_sweep.sh
 echo "recovered (exit 0, output equal to the run without a failure): $RECOVERED run(s)"
 echo "excluded (died inside a third-party library):${EXCLUDED:- none}"
 finish

@@ -14,8 +14,8 @@ JOBS=${SGDL_LEAK_JOBS:-$(nproc)}
 TMP=$(mktemp -d /tmp/sgdl_leak.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 export OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 S TMP
-printf 'x1,x2,y\n0,1,1\n1,0,0\n1,1,1\n0,0,0\n2,1,1\n' >"$TMP/data.csv"
-mkdir -p "$TMP/nobin"
+source "$(dirname "$0")/lib_sweep.sh"
+sweep_inputs
 export PATH_NOGNUPLOT="$TMP/nobin:/usr/bin:/bin"
 
 run_one() { # NAME K -> prints "bad ..." or nothing
@@ -43,8 +43,7 @@ BAD=0
 sweep() {
   local name=$1
   shift
-  if [ -n "${SGDL_LEAK_ONLY:-}" ] && [[ " $SGDL_LEAK_ONLY " != *" $name "* ]]; then return; fi
-  printf '%s\0' "$@" >"$TMP/$name.args"
+  if sweep_skipped "$name" "${SGDL_LEAK_ONLY:-}" "$@"; then return; fi
   SGDL_FAILWRAP_COUNT="$TMP/$name.n" env PATH="$PATH_NOGNUPLOT" "$S" "$@" --out "$TMP/$name.ref" >/dev/null 2>"$TMP/$name.referr"
   if [ $? -ne 0 ] || grep -q LeakSanitizer "$TMP/$name.referr"; then
     echo "bad $name: the run without a failure fails: $(tail -3 "$TMP/$name.referr" | tr '\n' ' ')"
@@ -54,7 +53,7 @@ sweep() {
   local n
   n=$(cat "$TMP/$name.n")
   local found
-  found=$(seq 1 "$STRIDE" "$n" | xargs -P "$JOBS" -I{} bash -c 'run_one "$0" "$1"' "$name" {})
+  found=$(sweep_each "$name" "$n" "$STRIDE" "$JOBS")
   local nbad=0
   [ -n "$found" ] && nbad=$(wc -l <<<"$found")
   [ -n "$found" ] && head -8 <<<"$found"
@@ -62,13 +61,6 @@ sweep() {
   BAD=$((BAD + nbad))
 }
 
-MNIST=$SRC/data/mnist
-sweep weak weak --problem double-well --T 0.1 --lr 0.1 --models sme1 --paths 8 --quiet
-sweep npoint npoint --problem linreg --data "$TMP/data.csv" --starts "0,0;1,1" --lr 0.1 --T 0.1 --paths 8 --quiet
-sweep stationary stationary --problem quadratic --H "2,0.5;0.5,1" --C "1,0.3;0.3,0.5" --lr 0.2 --simulate 64 --replicas 4 --burn 4 --quiet
-sweep fpe fpe --problem double-well --lr 0.1 --x0 -1 --T 0.2 --grid 71 --paths 8 --quiet
-sweep exit exit --problem double-well --lr 0.1 --sigma2 2 --from -1 --to 0 --methods quadrature,kramers,mc-sgd --paths 8 --quiet
-sweep train train --data "$MNIST" --train 20 --test 10 --hidden 2 --epochs 1 --quiet
-sweep meanfield meanfield --neurons 2 --gen-n 4 --paths 8 --lr 0.1 --T 0.1 --quiet
+sweep_all # tests/lib_sweep.sh: the same small run of each command as tests/cli_failalloc.sh
 echo "leak sweep: $BAD bad"
 [ $BAD -eq 0 ]

@@ -16,56 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "sgdlab/study.h"
+#include "study_vr_fixture.h"
 
-#define N_OBS 3
-#define N_MOD 2
-#define N_LR 2
 #define N_SEEDS 6
-
-static sgdl_problem *make(sgdl_ctx *ctx, int N) {
-  sgdl_problem_spec spec;
-  sgdl_problem_spec_init(&spec);
-  spec.name = "linreg";
-  spec.gen_n = N;
-  spec.gen_d = 3;
-  spec.gen_seed = 1;
-  sgdl_problem *p = NULL;
-  CHECK(sgdl_problem_create(ctx, &spec, &p) == 0, "linreg: %s", ctx->msg);
-  return p;
-}
-
-static const double x0[3] = {0.5, -0.5, 0.25};
 
 static int run(sgdl_ctx *ctx, const sgdl_problem *p, int exact, int vr, int threads, uint64_t paths, uint32_t seed,
                sgdl_study_result *r) {
-  static const char *const models[N_MOD] = {"sme1", "smf2"};
-  static const double lrs[N_LR] = {0.2, 0.1};
   static const char *const names[N_OBS] = {"x0", "x0^2", "loss"};
-  sgdl_observable obs[N_OBS];
-  for (int o = 0; o < N_OBS; o++) sgdl_observable_parse(ctx, names[o], 3, 1, &obs[o]);
-  sgdl_study_spec sp;
-  memset(&sp, 0, sizeof sp);
-  sp.prob = p;
-  sp.n_models = N_MOD;
-  sp.models = models;
-  sp.n_lr = N_LR;
-  sp.lrs = lrs;
-  sp.T = 1;
-  sp.P = 1;
-  sp.x0 = x0;
-  sp.n_obs = N_OBS;
-  sp.obs = obs;
-  sp.paths = paths;
-  sp.exact = exact;
-  sgdl_algo_params_init(&sp.par);
-  sp.par.substeps = 4;
-  sp.coupling = !exact;
-  sp.variance_reduction = vr;
-  sp.seed = seed;
-  ctx->threads = threads;
-  return sgdl_study_run(ctx, &sp, r);
+  return study_vr_run(ctx, p, names, exact, vr, threads, paths, seed, r);
 }
 
 static void check_mirror(sgdl_ctx *ctx, const sgdl_problem *p) {
@@ -73,12 +31,12 @@ static void check_mirror(sgdl_ctx *ctx, const sgdl_problem *p) {
   uint32_t *map = malloc(sizeof *map * N);
   char *seen = calloc(N, 1);
   double *g = malloc(sizeof *g * N * 3), mean[3] = {0, 0, 0};
-  CHECK(sgdl_sample_mirror(ctx, p, 1, x0, map) == 0, "sample mirror: %s", ctx->msg);
+  CHECK(sgdl_sample_mirror(ctx, p, 1, study_vr_x0, map) == 0, "sample mirror: %s", ctx->msg);
   int perm = 1;
   for (size_t n = 0; n < N; n++) {
     perm &= map[n] < N && !seen[map[n]];
     if (map[n] < N) seen[map[n]] = 1;
-    p->type->grad_sample(p, x0, n, g + 3 * n);
+    p->type->grad_sample(p, study_vr_x0, n, g + 3 * n);
     for (int i = 0; i < 3; i++) mean[i] += g[3 * n + i] / (double)N;
   }
   CHECK(perm, "the sample mirror is a permutation of 0..N-1");
@@ -109,9 +67,9 @@ static void check_assignment(sgdl_ctx *ctx, const sgdl_problem *p) {
   uint32_t map[N];
   double g[3 * N];
   int sigma[N], c[N] = {0}, mine[N];
-  CHECK(sgdl_sample_mirror(ctx, p, 1, x0, map) == 0, "sample mirror N = 7: %s", ctx->msg);
+  CHECK(sgdl_sample_mirror(ctx, p, 1, study_vr_x0, map) == 0, "sample mirror N = 7: %s", ctx->msg);
   for (int n = 0; n < N; n++) {
-    p->type->grad_sample(p, x0, (size_t)n, g + 3 * n);
+    p->type->grad_sample(p, study_vr_x0, (size_t)n, g + 3 * n);
     sigma[n] = n;
     mine[n] = (int)map[n] % N;
   }
@@ -132,7 +90,7 @@ static void check_assignment(sgdl_ctx *ctx, const sgdl_problem *p) {
 int main(void) {
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
-  sgdl_problem *lin = make(&ctx, 256), *tiny = make(&ctx, 7);
+  sgdl_problem *lin = study_vr_problem(&ctx, "linreg", 256), *tiny = study_vr_problem(&ctx, "linreg", 7);
   check_mirror(&ctx, lin);
   check_assignment(&ctx, tiny);
   sgdl_problem_destroy(tiny);

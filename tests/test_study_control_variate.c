@@ -17,53 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "sgdlab/study.h"
-
-#define N_OBS 3
-#define N_MOD 2
-#define N_LR 2
-
-static sgdl_problem *make(sgdl_ctx *ctx, const char *name) {
-  sgdl_problem_spec spec;
-  sgdl_problem_spec_init(&spec);
-  spec.name = name;
-  spec.gen_n = 256;
-  spec.gen_d = 3;
-  spec.gen_seed = 1;
-  sgdl_problem *p = NULL;
-  CHECK(sgdl_problem_create(ctx, &spec, &p) == 0, "%s: %s", name, ctx->msg);
-  return p;
-}
+#include "study_vr_fixture.h"
 
 static void run(sgdl_ctx *ctx, const sgdl_problem *p, int exact, int vr, int threads, uint64_t paths, sgdl_study_result *r) {
-  static const char *const models[N_MOD] = {"sme1", "smf2"};
-  static const double lrs[N_LR] = {0.2, 0.1};
-  static const double x0[3] = {0.5, -0.5, 0.25};
   static const char *const names[N_OBS] = {"x0", "norm2", "loss"};
-  sgdl_observable obs[N_OBS];
-  for (int o = 0; o < N_OBS; o++) sgdl_observable_parse(ctx, names[o], 3, 1, &obs[o]);
-  sgdl_study_spec sp;
-  memset(&sp, 0, sizeof sp);
-  sp.prob = p;
-  sp.n_models = N_MOD;
-  sp.models = models;
-  sp.n_lr = N_LR;
-  sp.lrs = lrs;
-  sp.T = 1;
-  sp.P = 1;
-  sp.x0 = x0;
-  sp.n_obs = N_OBS;
-  sp.obs = obs;
-  sp.paths = paths;
-  sp.exact = exact;
-  sgdl_algo_params_init(&sp.par);
-  sp.par.substeps = 4;
-  sp.coupling = !exact;
-  sp.variance_reduction = vr;
-  sp.seed = 7;
-  ctx->threads = threads;
-  CHECK(sgdl_study_run(ctx, &sp, r) == 0, "study: %s", ctx->msg);
+  CHECK(study_vr_run(ctx, p, names, exact, vr, threads, paths, 7, r) == 0, "study: %s", ctx->msg);
 }
 
 /* Half-width of an interval as the rounds judge it: (hi - lo)/2, or hi - value when unresolved. */
@@ -128,7 +86,7 @@ static void check_surrogate(sgdl_ctx *ctx, const sgdl_problem *p) {
 int main(void) {
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
-  sgdl_problem *lin = make(&ctx, "linreg"), *log = make(&ctx, "logreg");
+  sgdl_problem *lin = study_vr_problem(&ctx, "linreg", 256), *log = study_vr_problem(&ctx, "logreg", 256);
   check_surrogate(&ctx, lin);
   check_surrogate(&ctx, log);
 
