@@ -5,8 +5,9 @@
 #include "cli/noise_out.h"
 
 static const char *const DEFINITION =
-    "Li, Malladi, Arora (NeurIPS 2021), section 5: NSR = c_B G / |grad L|^2 with G = E_i |grad l_i - grad L|^2 = "
-    "tr Sigma_1 (c_B = 1/B with replacement)";
+    "after Li, Malladi, Arora (NeurIPS 2021, arXiv 2102.12470): NSR = c_B G / |grad L|^2 with "
+    "G = E_i |grad l_i - grad L|^2 = tr Sigma_1 (c_B = 1/B with replacement, (N-B)/(B(N-1)) without); "
+    "a snapshot at these weights, not the paper's equilibrium average (README, Noise-to-signal ratio)";
 
 cJSON *sgdl_noise_scale_json(const sgdl_noise_scale *ns) {
   cJSON *o = cJSON_CreateObject();
@@ -22,8 +23,8 @@ cJSON *sgdl_noise_scale_json(const sgdl_noise_scale *ns) {
   cJSON_AddBoolToObject(o, "sde_can_hold", ns->holds);
   char text[320];
   snprintf(text, sizeof text,
-           "the SDE approximation and the linear scaling rule (lr/B fixed) can hold for B <= b_star = %.4g, "
-           "i.e. lr <= lr_star = %.4g at this lr/B; beyond, NSR < 1 and SGD leaves its SDE", ns->b_star, ns->lr_star);
+           "necessary condition NSR >= 1 for the SDE approximation and the linear scaling rule (lr/B fixed): "
+           "met for B <= b_star = %.4g, i.e. lr <= lr_star = %.4g at this lr/B; beyond, it fails", ns->b_star, ns->lr_star);
   cJSON_AddStringToObject(o, "statement", text);
   return o;
 }
