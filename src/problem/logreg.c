@@ -5,14 +5,18 @@
  * Noise: G_i = grad L - grad l_i (the ridge term cancels), noise_weight 1/N; not affine.
  * The logistic function uses the branch-free exponential sgdl_exp_poly (sgdlab/vmath.h, <= 1 ulp
  * from libm) everywhere (gradients, Hessian products, noise columns), so the lane kernels (full
- * gradient, weighted per-sample sums, Hessian products) vectorise margins, logistic and updates over lanes and still
- * return bitwise what the scalar calls return. The naive kernel with libm's exp per (sample, lane),
+ * gradient, weighted per-sample sums, Hessian products) vectorise margins, logistic and updates over lanes and
+ * (d <= 4, and the one-sample paths at any d) return bitwise what the scalar calls return. The naive kernel with libm's exp per (sample, lane),
  * sgdl_logreg_grad_sum_lanes_libm, stays beside it as the reference of the tests; so does the
  * per-lane Hessian product sgdl_logreg_hvp_lanes_naive beside the lane-block hvp_lanes. The loss
  * (softplus) keeps libm's exp and log1p: it is not in the hot loops. Over all N samples (full
  * gradient, the SME / SMF noise sums, and the fused grad_and_sum_lanes that yields both in one
- * pass) the lanes run in chunks held in registers (d <= 4) or in register blocks of samples (larger
- * d), bitwise the one-sample kernels.
+ * pass) the lanes run in chunks held in registers (d <= 4, bitwise the one-sample kernels) or,
+ * for larger d, GEMM-ordered (fma chains in register tiles, sgdl_dataset_gemm_*: within rounding
+ * of the one-sample kernels, not bitwise; the scalar grad follows the same order there, so
+ * grad_lanes stays bitwise grad). The exact blocked kernels stay beside them
+ * (sgdl_logreg_grad_and_sum_lanes_exact, sgdl_logreg_hvp_lanes_exact), the tests' reference, and
+ * still serve the unit-weight sum over all samples (bitwise the sum of grad_sample).
  * Does not: fit an intercept (add a column of ones) or accept labels other than 0/1. */
 #include <math.h>
 #include <stdio.h>
