@@ -12,9 +12,12 @@
  *     and, register-blocked, against its former one-sample loop (bitwise);
  *     meanfield's kernels (5 and 40 neurons: the second runs in chunks of lanes) bitwise;
  *   - the fused kernel (grad_and_sum_lanes: grad L and the weighted sample sum in one pass) against
- *     the two calls apart, and logreg's register-blocked full pass against its one-sample path,
- *     bitwise; the SME / SMF steppers through it against the same problem without it, and 1 against
- *     2 threads, bitwise ensemble means (sme1, sme2, smf1, smf2; EM and Heun; d = 5 and d = 50);
+ *     the two calls apart, and logreg's exact register-blocked full pass against its one-sample
+ *     path, bitwise;
+ *   - logreg's GEMM-ordered kernels at d > 4 (fma; d = 5, 8, 50, 64; N = 40 .. 1001, not multiples
+ *     of the blocks; W = 1, 13, 256) against the exact ones beside them within 1e-12 relative,
+ *     grad_lanes bitwise grad, each lane independent of W and of its place in the block; the SME / SMF steppers through it against the same problem without it, and 1 against
+ *     2 threads, bitwise ensemble means (sme1, sme2, smf1, smf2; EM and Heun; d = 5, 50, 64);
  *   - the SME noise form chosen at plan time (sgdl_noise_form, stepper->noise_form);
  *   - the law of the N-column SME noise and of the lane flow noise: SME1, SME2 and SMF2 on linreg
  *     with N = 256, d = 3 against exact moments (within 4.5 standard errors at every time). */
@@ -147,9 +150,10 @@ done:
   free(X), free(V), free(fast), free(naive), free(x), free(v), free(hv);
 }
 
-/* logreg's hvp_lanes (register blocks of SGDL_DATASET_SB samples for d > 4, then one at a time)
- * against the one-sample loop it had before the blocks (sgdl_dataset_dot_lanes, the curvature,
- * sgdl_dataset_add_lanes per sample): bitwise, the blocks keep every sum's order per lane. */
+/* logreg's exact hvp_lanes (sgdl_logreg_hvp_lanes_exact: register blocks of SGDL_DATASET_SB
+ * samples for d > 4, then one at a time) against the one-sample loop it had before the blocks
+ * (sgdl_dataset_dot_lanes, the curvature, sgdl_dataset_add_lanes per sample): bitwise, the blocks
+ * keep every sum's order per lane. (The GEMM-ordered hvp_lanes: check_gemm.) */
 static void check_hvp_blocked(sgdl_problem *p, int W) {
   const sgdl_dataset *ds = p->impl; /* the impl struct starts with its data set */
   const int d = p->dim, N = (int)p->n_data;
@@ -160,7 +164,7 @@ static void check_hvp_blocked(sgdl_problem *p, int W) {
   sgdl_rng_normals(11, 0, W, 0, 0, (size_t)d, X);
   sgdl_rng_normals(11, 0, W, 1, 0, (size_t)d, V);
   for (int i = 0; i < d * W; i++) X[i] *= 0.3;
-  p->type->hvp_lanes(p, W, X, V, fast);
+  sgdl_logreg_hvp_lanes_exact(p, W, X, V, fast);
   for (int n = 0; n < N; n++) {
     sgdl_dataset_dot_lanes(ds, W, X, n, NULL, 0, z);
     sgdl_dataset_dot_lanes(ds, W, V, n, NULL, 0, xv);
@@ -171,15 +175,16 @@ static void check_hvp_blocked(sgdl_problem *p, int W) {
     sgdl_dataset_add_lanes(ds, W, X, n, NULL, z, NULL, 0, 0.0, ref);
   }
   for (int i = 0; i < d * W; i++) ref[i] = ref[i] / (double)N + l2 * V[i];
-  CHECK(!memcmp(fast, ref, sizeof(double) * d * W), "logreg N=%d d=%d W=%d: blocked hvp_lanes is not bitwise the "
-        "one-sample loop", N, d, W);
+  CHECK(!memcmp(fast, ref, sizeof(double) * d * W), "logreg N=%d d=%d W=%d: blocked exact hvp_lanes is not bitwise "
+        "the one-sample loop", N, d, W);
   free(X), free(V), free(fast), free(ref), free(z), free(xv);
 }
 
 /* The fused kernel (grad_and_sum_lanes through sgdl_problem_grad_and_sum_lanes; the two calls for
  * types without one) against grad_lanes and grad_sum_lanes apart: bitwise. For logreg also the
- * register-blocked full pass (idx NULL) against the one-sample path (idx = 0, 1, .. N-1 per lane):
- * bitwise, for the weighted and the unit-weight sums. */
+ * exact full pass (idx NULL; sgdl_logreg_grad_and_sum_lanes_exact, at d <= 4 also the type's
+ * own) against the one-sample path (idx = 0, 1, .. N-1 per lane): bitwise, for the weighted and
+ * the unit-weight sums. */
 static void check_fused(sgdl_problem *p, int W) {
   const int d = p->dim, N = (int)p->n_data;
   double *X = malloc(sizeof(double) * d * W), *G = malloc(sizeof(double) * d * W), *S = malloc(sizeof(double) * d * W),
@@ -198,15 +203,86 @@ static void check_fused(sgdl_problem *p, int W) {
   CHECK(!memcmp(G, G2, bytes), "%s W %d: fused grad L is not bitwise grad_lanes", p->type->name, W);
   CHECK(!memcmp(S, S2, bytes), "%s W %d: fused weighted sum is not bitwise grad_sum_lanes", p->type->name, W);
   int blocked = 1;
+  const int is_logreg = !strcmp(p->type->name, "logreg");
   for (int unit = 0; unit < 2; unit++) {
-    sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, unit ? NULL : w, S, work);
+    if (is_logreg) /* the exact kernel (at d <= 4 the type's own); the GEMM-ordered one: check_gemm */
+      sgdl_logreg_grad_and_sum_lanes_exact(p, W, X, unit ? NULL : w, NULL, S, work);
+    else sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, unit ? NULL : w, S, work);
     sgdl_problem_grad_sum_lanes(p, W, X, N, idx, unit ? NULL : w, S2, work);
+    if (memcmp(S, S2, bytes)) blocked = 0;
+  }
+  if (is_logreg && d <= 4) { /* d <= 4: the type's full pass itself is the exact chunk kernel */
+    sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, w, S, work);
+    sgdl_problem_grad_sum_lanes(p, W, X, N, idx, w, S2, work);
     if (memcmp(S, S2, bytes)) blocked = 0;
   }
   CHECK(blocked, "%s W %d: the full pass is not bitwise the one-sample path", p->type->name, W);
   printf("%-9s W %3d d %2d N %3d: fused grad + weighted sum bitwise the two calls; full pass bitwise per sample\n",
          p->type->name, W, d, N);
   free(X), free(G), free(S), free(G2), free(S2), free(w), free(work), free(idx);
+}
+
+/* max |a - b| / max |b| over n values (0 when both are zero). */
+static double rel_err(const double *a, const double *b, size_t n) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < n; i++) {
+    diff = fmax(diff, fabs(a[i] - b[i]));
+    scale = fmax(scale, fabs(b[i]));
+  }
+  return scale > 0 ? diff / scale : diff;
+}
+
+/* logreg's GEMM-ordered kernels (d > 4: fused, grad_lanes, weighted grad_sum_lanes, hvp_lanes)
+ * against the exact ones beside them (sgdl_logreg_grad_and_sum_lanes_exact,
+ * sgdl_logreg_hvp_lanes_exact): within 1e-12 relative (max over the block / max of the exact
+ * output); grad_lanes bitwise grad lane by lane (grad_lanes_exact, logreg_grad follows the GEMM
+ * order); and each lane's numbers independent of W and of its place in the block (the first W
+ * lanes of a 256-lane block, bitwise), which keeps ensembles bitwise across thread counts. */
+static void check_gemm(sgdl_problem *p, int W) {
+  const int d = p->dim, N = (int)p->n_data, L = SGDL_LANES;
+  const size_t n = (size_t)d * W;
+  double *XL = malloc(sizeof(double) * d * L), *wL = malloc(sizeof(double) * N * L),
+         *GL = malloc(sizeof(double) * d * L), *SL = malloc(sizeof(double) * d * L),
+         *HL = malloc(sizeof(double) * d * L), *X = malloc(sizeof(double) * n), *w = malloc(sizeof(double) * N * W),
+         *G = malloc(sizeof(double) * n), *S = malloc(sizeof(double) * n), *G2 = malloc(sizeof(double) * n),
+         *S2 = malloc(sizeof(double) * n), *H = malloc(sizeof(double) * n), *H2 = malloc(sizeof(double) * n),
+         *work = malloc(sizeof(double) * sgdl_problem_lanes_work(p)), *x = malloc(sizeof(double) * d),
+         *g = malloc(sizeof(double) * d);
+  sgdl_rng_normals(13, 0, L, 0, 0, (size_t)d, XL);
+  for (int i = 0; i < d * L; i++) XL[i] *= 0.5;
+  sgdl_rng_normals(13, 0, L, 1, 0, (size_t)N, wL);
+  for (int j = 0; j < d; j++) memcpy(X + (size_t)j * W, XL + (size_t)j * L, sizeof(double) * W);
+  for (int k = 0; k < N; k++) memcpy(w + (size_t)k * W, wL + (size_t)k * L, sizeof(double) * W);
+  p->type->grad_and_sum_lanes(p, W, X, w, G, S, work);
+  sgdl_logreg_grad_and_sum_lanes_exact(p, W, X, w, G2, S2, work);
+  double worst = fmax(rel_err(G, G2, n), rel_err(S, S2, n));
+  sgdl_problem_grad_lanes(p, W, X, G2, work);
+  int bitwise = !memcmp(G, G2, sizeof(double) * n);
+  sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, w, S2, work);
+  bitwise &= !memcmp(S, S2, sizeof(double) * n);
+  for (int l = 0; l < W; l++) { /* grad_lanes_exact: bitwise grad */
+    for (int j = 0; j < d; j++) x[j] = X[(size_t)j * W + l];
+    p->type->grad(p, x, g);
+    for (int j = 0; j < d; j++) bitwise &= g[j] == G[(size_t)j * W + l];
+  }
+  CHECK(bitwise, "logreg d %d W %d: GEMM-ordered fused / grad_lanes / grad_sum_lanes / grad not bitwise alike", d, W);
+  p->type->hvp_lanes(p, W, X, X, H);
+  sgdl_logreg_hvp_lanes_exact(p, W, X, X, H2);
+  worst = fmax(worst, rel_err(H, H2, n));
+  CHECK(worst < 1e-12, "logreg N %d d %d W %d: GEMM-ordered kernels vs exact: rel err %g", N, d, W, worst);
+  p->type->grad_and_sum_lanes(p, L, XL, wL, GL, SL, work); /* the same lanes in a full block */
+  p->type->hvp_lanes(p, L, XL, XL, HL);
+  int placed = 1;
+  for (int j = 0; j < d; j++) {
+    const size_t a = (size_t)j * W, b = (size_t)j * L;
+    placed &= !memcmp(G + a, GL + b, sizeof(double) * W) && !memcmp(S + a, SL + b, sizeof(double) * W) &&
+              !memcmp(H + a, HL + b, sizeof(double) * W);
+  }
+  CHECK(placed, "logreg d %d W %d: a lane's numbers depend on the block width", d, W);
+  printf("logreg    W %3d d %2d N %4d: GEMM-ordered vs exact kernels rel err %.2g; lanes independent of W\n", W, d,
+         N, worst);
+  free(XL), free(wL), free(GL), free(SL), free(HL), free(X), free(w), free(G), free(S), free(G2), free(S2), free(H),
+      free(H2), free(work), free(x), free(g);
 }
 
 /* A model's ensemble means on p, with `threads` threads (x0 = 0.3 in every coordinate). */
@@ -310,8 +386,18 @@ int main(void) {
                *mf = make(&ctx, "meanfield", 12, 2, 5), *mf40 = make(&ctx, "meanfield", 6, 2, 40);
   sgdl_problem *log50 = make(&ctx, "logreg", 42, 50, 0), *log2 = make(&ctx, "logreg", 42, 2, 0),
                *log3 = make(&ctx, "logreg", 9, 3, 0);
-  CHECK(lin && log && mf && mf40 && log50 && log2 && log3, "problems");
-  if (!lin || !log || !mf || !mf40 || !log50 || !log2 || !log3) return check_done();
+  /* the GEMM-ordered kernels: d = 5, 8, 50, 64; N not a multiple of the sample blocks (16, 32) */
+  sgdl_problem *log8 = make(&ctx, "logreg", 45, 8, 0), *log64 = make(&ctx, "logreg", 77, 64, 0),
+               *log50k = make(&ctx, "logreg", 1001, 50, 0);
+  CHECK(lin && log && mf && mf40 && log50 && log2 && log3 && log8 && log64 && log50k, "problems");
+  if (!lin || !log || !mf || !mf40 || !log50 || !log2 || !log3 || !log8 || !log64 || !log50k) return check_done();
+  for (int W = 1; W <= SGDL_LANES; W = W == 1 ? 13 : W == 13 ? SGDL_LANES : SGDL_LANES + 1) {
+    check_gemm(log, W);
+    check_gemm(log8, W);
+    check_gemm(log50, W);
+    check_gemm(log64, W);
+    check_gemm(log50k, W);
+  }
   for (int W = 1; W <= SGDL_LANES; W = W == 1 ? 13 : W == 13 ? 77 : W == 77 ? SGDL_LANES : SGDL_LANES + 1) {
     check_fused(log2, W); /* logreg d <= 4: the register chunk kernel */
     check_fused(log3, W);
@@ -326,6 +412,7 @@ int main(void) {
   check_fused_models(log2);
   check_fused_models(log);
   check_fused_models(log50);
+  check_fused_models(log64);
   for (int W = 1; W <= SGDL_LANES; W += SGDL_LANES - 1) {
     check_kernels(lin, W);
     check_kernels(log, W);
@@ -360,5 +447,8 @@ int main(void) {
   sgdl_problem_destroy(log50);
   sgdl_problem_destroy(log2);
   sgdl_problem_destroy(log3);
+  sgdl_problem_destroy(log8);
+  sgdl_problem_destroy(log64);
+  sgdl_problem_destroy(log50k);
   return check_done();
 }

@@ -11,11 +11,16 @@
  * Also here: the lane kernels linreg and logreg share (a dot product and a weighted update per
  * sample over a block of lanes, see problem_impl.h), and their register-blocked variants over
  * blocks of samples (explicit lane vectors, GCC/Clang vector extension) for the O(N d) passes at
- * larger d, which sum and round every value as the one-sample kernels do.
+ * larger d, which sum and round every value as the one-sample kernels do; and the GEMM-ordered
+ * kernels (fma chains in register tiles, as a dgemm micro-kernel, single-threaded) that logreg's
+ * full passes at d > 4 use, within rounding of those (tests/test_finite_lanes.c: 1e-12 relative).
  * Does not: shuffle, standardise, or add an intercept column (append a column of ones). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__AVX512F__) || defined(__FMA__)
+#include <immintrin.h> /* vfma: the fused multiply-add on lane vectors */
+#endif
 
 #include "problem/problem_impl.h"
 #include "sgdlab/rng.h"
@@ -288,4 +293,158 @@ NO_CONTRACT void sgdl_dataset_add_block(const sgdl_dataset *ds, int W,
     else add_chunk(d, W, X, xn, c, wb, l2, out, l0, 1, 0);
   }
   add_tail(ds, W, X, n0, c, wb, ridge, l2, out, l0);
+}
+
+/* ---- GEMM-ordered kernels (fma; sums in another order than the one-sample kernels) ----
+ * One lane chunk of CW = 2 lane vectors, lanes l0 .. l0 + nl - 1, and a block of K samples: the
+ * margins z = X_blk x as an fma chain over j, the updates out += X_blk^T c as an fma chain over
+ * the samples, with register tiles of samples x lanes (margins) and features x lanes (updates)
+ * held over the whole reduction, as a dgemm micro-kernel holds its tile. Every value of a lane is
+ * the same fma chain whichever tile or tail computes it, so the numbers of a lane do not depend
+ * on W, on its place in the block, or on the thread that runs the block. */
+enum { CW = SGDL_DATASET_CW, KB = SGDL_DATASET_KB, MT = 8 /* margin tile: samples */ };
+_Static_assert(CW == VC * V, "a GEMM lane chunk is one register chunk");
+
+/* a * b + c rounded once, lane by lane (bitwise the scalar fma). */
+static inline lanevec vfma(lanevec a, lanevec b, lanevec c) {
+#if defined(__AVX512F__)
+  return (lanevec)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+#elif defined(__FMA__)
+  __m256d lo[2], hi[2], out[2];
+  memcpy(lo, &a, sizeof a);
+  memcpy(hi, &b, sizeof b);
+  memcpy(out, &c, sizeof c);
+  out[0] = _mm256_fmadd_pd(lo[0], hi[0], out[0]);
+  out[1] = _mm256_fmadd_pd(lo[1], hi[1], out[1]);
+  lanevec r;
+  memcpy(&r, out, sizeof r);
+  return r;
+#else
+  lanevec r;
+  for (int i = 0; i < V; i++) r[i] = fma(a[i], b[i], c[i]);
+  return r;
+#endif
+}
+_Static_assert(V == 8, "vbroadcast lists V copies");
+static inline lanevec vbroadcast(double a) { return (lanevec){a, a, a, a, a, a, a, a}; }
+
+/* R samples (xn: their rows) x one full chunk (x: X + l0): z[r*CW + t] = fma chain over j. */
+static inline __attribute__((always_inline)) void margin_tile(int d, int W, const double *restrict x,
+                                                              const double *restrict xn, double *restrict z,
+                                                              const int R) {
+  lanevec acc[MT][VC];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < VC; v++) acc[r][v] = (lanevec){0};
+  for (int j = 0; j < d; j++) {
+    lanevec xv[VC];
+    for (int v = 0; v < VC; v++) xv[v] = vload(x + (size_t)j * W + v * V);
+    for (int r = 0; r < R; r++) {
+      const lanevec a = vbroadcast(xn[(size_t)r * d + j]);
+      for (int v = 0; v < VC; v++) acc[r][v] = vfma(a, xv[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < VC; v++) vstore(z + (size_t)r * CW + v * V, acc[r][v]);
+}
+
+void sgdl_dataset_gemm_margins(const sgdl_dataset *ds, int W, const double *X, int l0, int nl, int n0, int K,
+                               double *z) {
+  const int d = ds->d;
+  const double *restrict xn = ds->X + (size_t)n0 * d;
+  if (nl == CW) {
+    int k = 0;
+    for (; k + MT <= K; k += MT) margin_tile(d, W, X + l0, xn + (size_t)k * d, z + (size_t)k * CW, MT);
+    for (; k < K; k++) margin_tile(d, W, X + l0, xn + (size_t)k * d, z + (size_t)k * CW, 1);
+    return;
+  }
+  for (int k = 0; k < K; k++) /* a partial chunk: lane by lane, the same chain */
+    for (int t = 0; t < CW; t++) {
+      double s = 0.0;
+      for (int j = 0; t < nl && j < d; j++) s = fma(xn[(size_t)k * d + j], X[(size_t)j * W + l0 + t], s);
+      z[(size_t)k * CW + t] = s;
+    }
+}
+
+/* Keeps a loaded lane vector in a register: without it gcc folds the load into every fma that
+ * uses it (R loads per sample instead of one), and the update tile becomes load-bound. */
+#if defined(__GNUC__)
+#define IN_REGISTER(v) __asm__("" : "+v"(v))
+#else
+#define IN_REGISTER(v) ((void)0)
+#endif
+
+/* R features (from j0) x one full chunk: G, S (each NULL-able by the constants useG, useS) += the
+ * fma chains over the K samples with coefficients c (for G) and wc (for S). */
+static inline __attribute__((always_inline)) void update_tile(int d, int W, int K, const double *restrict xn,
+                                                              const double *restrict c,
+                                                              const double *restrict wc, double *restrict G,
+                                                              double *restrict S, const int R, const int useG,
+                                                              const int useS) {
+  lanevec g[MT][VC], s[MT][VC];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < VC; v++) {
+      g[r][v] = useG ? vload(G + (size_t)r * W + v * V) : (lanevec){0};
+      s[r][v] = useS ? vload(S + (size_t)r * W + v * V) : (lanevec){0};
+    }
+  for (int k = 0; k < K; k++) {
+    lanevec cv[VC], wv[VC];
+    for (int v = 0; v < VC; v++) {
+      cv[v] = useG ? vload(c + (size_t)k * CW + v * V) : (lanevec){0};
+      wv[v] = useS ? vload(wc + (size_t)k * CW + v * V) : (lanevec){0};
+      IN_REGISTER(cv[v]);
+      IN_REGISTER(wv[v]);
+    }
+    for (int r = 0; r < R; r++) {
+      const lanevec a = vbroadcast(xn[(size_t)k * d + r]);
+      for (int v = 0; v < VC; v++) {
+        if (useG) g[r][v] = vfma(a, cv[v], g[r][v]);
+        if (useS) s[r][v] = vfma(a, wv[v], s[r][v]);
+      }
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < VC; v++) {
+      if (useG) vstore(G + (size_t)r * W + v * V, g[r][v]);
+      if (useS) vstore(S + (size_t)r * W + v * V, s[r][v]);
+    }
+}
+
+/* update_tile over all d features of a full chunk: tiles of R (both outputs 4 features, one
+ * output 8: 16 accumulators either way), then of 2, then one feature at a time. */
+#define UPDATE_ALL(R, useG, useS)                                                                            \
+  do {                                                                                                       \
+    int j = 0;                                                                                               \
+    for (; j + (R) <= d; j += (R))                                                                           \
+      update_tile(d, W, K, xn + j, c, wc, useG ? G + (size_t)j * W + l0 : NULL,                              \
+                  useS ? S + (size_t)j * W + l0 : NULL, R, useG, useS);                                      \
+    for (; j + 2 <= d; j += 2)                                                                               \
+      update_tile(d, W, K, xn + j, c, wc, useG ? G + (size_t)j * W + l0 : NULL,                              \
+                  useS ? S + (size_t)j * W + l0 : NULL, 2, useG, useS);                                      \
+    for (; j < d; j++)                                                                                       \
+      update_tile(d, W, K, xn + j, c, wc, useG ? G + (size_t)j * W + l0 : NULL,                              \
+                  useS ? S + (size_t)j * W + l0 : NULL, 1, useG, useS);                                      \
+  } while (0)
+
+void sgdl_dataset_gemm_update(const sgdl_dataset *ds, int W, int l0, int nl, int n0, int K, const double *c,
+                              double *G, const double *wc, double *S) {
+  const int d = ds->d;
+  const double *restrict xn = ds->X + (size_t)n0 * d;
+  if (nl == CW) {
+    if (G && S) UPDATE_ALL(4, 1, 1);
+    else if (G) UPDATE_ALL(MT, 1, 0);
+    else if (S) UPDATE_ALL(MT, 0, 1);
+    return;
+  }
+  for (int j = 0; j < d; j++) /* a partial chunk: lane by lane, the same chains */
+    for (int t = 0; t < nl; t++) {
+      const size_t at = (size_t)j * W + l0 + t;
+      double g = G ? G[at] : 0.0, s = S ? S[at] : 0.0;
+      for (int k = 0; k < K; k++) {
+        const double a = xn[(size_t)k * d + j];
+        if (G) g = fma(a, c[(size_t)k * CW + t], g);
+        if (S) s = fma(a, wc[(size_t)k * CW + t], s);
+      }
+      if (G) G[at] = g;
+      if (S) S[at] = s;
+    }
 }

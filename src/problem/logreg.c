@@ -5,14 +5,18 @@
  * Noise: G_i = grad L - grad l_i (the ridge term cancels), noise_weight 1/N; not affine.
  * The logistic function uses the branch-free exponential sgdl_exp_poly (sgdlab/vmath.h, <= 1 ulp
  * from libm) everywhere (gradients, Hessian products, noise columns), so the lane kernels (full
- * gradient, weighted per-sample sums, Hessian products) vectorise margins, logistic and updates over lanes and still
- * return bitwise what the scalar calls return. The naive kernel with libm's exp per (sample, lane),
+ * gradient, weighted per-sample sums, Hessian products) vectorise margins, logistic and updates over lanes and
+ * (d <= 4, and the one-sample paths at any d) return bitwise what the scalar calls return. The naive kernel with libm's exp per (sample, lane),
  * sgdl_logreg_grad_sum_lanes_libm, stays beside it as the reference of the tests; so does the
  * per-lane Hessian product sgdl_logreg_hvp_lanes_naive beside the lane-block hvp_lanes. The loss
  * (softplus) keeps libm's exp and log1p: it is not in the hot loops. Over all N samples (full
  * gradient, the SME / SMF noise sums, and the fused grad_and_sum_lanes that yields both in one
- * pass) the lanes run in chunks held in registers (d <= 4) or in register blocks of samples (larger
- * d), bitwise the one-sample kernels.
+ * pass) the lanes run in chunks held in registers (d <= 4, bitwise the one-sample kernels) or,
+ * for larger d, GEMM-ordered (fma chains in register tiles, sgdl_dataset_gemm_*: within rounding
+ * of the one-sample kernels, not bitwise; the scalar grad follows the same order there, so
+ * grad_lanes stays bitwise grad). The exact blocked kernels stay beside them
+ * (sgdl_logreg_grad_and_sum_lanes_exact, sgdl_logreg_hvp_lanes_exact), the tests' reference, and
+ * still serve the unit-weight sum over all samples (bitwise the sum of grad_sample).
  * Does not: fit an intercept (add a column of ones) or accept labels other than 0/1. */
 #include <math.h>
 #include <stdio.h>
@@ -82,12 +86,24 @@ static void logreg_grad_sample(const sgdl_problem *p, const double *w, size_t i,
   for (int j = 0; j < d; j++) g[j] = a * xi[j] + m->l2 * w[j];
 }
 
+/* grad L. d <= SMALL_D: the margin and the sum over samples rounded term by term (as the lane
+ * kernels' chunk pass). Larger d: the margin and the sum over samples as fma chains, the order of
+ * the GEMM-ordered lane kernel (sgdl_dataset_gemm_margins / _update), so grad_lanes stays
+ * bitwise grad (grad_lanes_exact). */
+enum { SMALL_D = 4 };
 static void logreg_grad(const sgdl_problem *p, const double *w, double *g) {
   const logreg_impl *m = p->impl;
   const int d = m->ds.d;
   for (int j = 0; j < d; j++) g[j] = 0;
   for (size_t i = 0; i < m->ds.N; i++) {
     const double *xi = m->ds.X + i * (size_t)d;
+    if (d > SMALL_D) {
+      double z = 0.0;
+      for (int j = 0; j < d; j++) z = fma(xi[j], w[j], z);
+      const double sg = m->ds.y[i] > 0.5 ? 1.0 : -1.0, a = -sg * logistic(-(sg * z));
+      for (int j = 0; j < d; j++) g[j] = fma(xi[j], a, g[j]);
+      continue;
+    }
     double a = coef(m, w, i);
     for (int j = 0; j < d; j++) g[j] += a * xi[j];
   }
@@ -157,10 +173,16 @@ static void coef_lanes_libm(const logreg_impl *m, int W, int b, const uint32_t *
 /* One pass over all N samples for a block of lanes (G and S zero on entry): G = sum_n a_n x_n
  * (when G is given) and S = sum_n w_n (a_n x_n + l2 x) (when S is given; w NULL: unit weights),
  * each margin and coefficient formed once for both. d <= SMALL_D: chunk_pass, registers only.
- * Larger d: samples in register blocks of SGDL_DATASET_SB (the margins X x and the updates read each
- * x_jl and out_jl once per block: the d = 50 passes), the rest one at a time. Every term and sum
- * as the one-sample kernels round it, so bitwise theirs. work: SGDL_DATASET_SB * W doubles. */
-enum { SMALL_D = 4, LC = 64 }; /* chunk_pass: d up to SMALL_D, lanes in chunks of LC */
+ * Larger d, two kernels side by side:
+ *   exact_pass: samples in register blocks of SGDL_DATASET_SB (sgdl_dataset_dot_block, add_block,
+ *     add_block2), the rest one at a time; every term and sum as the one-sample kernels round it
+ *     (mul, add, mul, add, no fma), so bitwise theirs. work: SGDL_DATASET_SB * W doubles.
+ *   gemm_pass: GEMM order with fma (sgdl_dataset_gemm_margins / _update): lane chunks of
+ *     SGDL_DATASET_CW outermost (x, G and S of a chunk stay in L1), samples in blocks of
+ *     SGDL_DATASET_KB, S = sum_n (w_n a_n) x_n + l2 x sum_n w_n: 2 fma per (sample, feature, lane)
+ *     for both updates instead of 5 rounded operations. Within rounding of exact_pass (1e-12
+ *     relative, tests/test_finite_lanes.c). work: 2 * KB * CW doubles. */
+enum { LC = 64 }; /* chunk_pass: d up to SMALL_D, lanes in chunks of LC */
 
 /* Small d: lanes l0 .. l0 + CW - 1 through all N samples with x, G and S of the chunk held in
  * registers (D and CW constants, so the loops over j and t unroll): per sample the margin, the
@@ -221,17 +243,21 @@ SMALL_D_PASS(2)
 SMALL_D_PASS(3)
 SMALL_D_PASS(4)
 
-static void full_pass(const logreg_impl *m, int W, const double *X, const double *w, double *G, double *S,
-                      double *work) {
+/* d <= SMALL_D: the chunk kernel; returns 0 for larger d. */
+static int small_pass(const logreg_impl *m, int W, const double *X, const double *w, double *G, double *S) {
+  switch (m->ds.d) { /* G and S are written, not added to: callers zero them first anyway */
+  case 1: small_d_pass_1(m, W, X, w, G, S); return 1;
+  case 2: small_d_pass_2(m, W, X, w, G, S); return 1;
+  case 3: small_d_pass_3(m, W, X, w, G, S); return 1;
+  case 4: small_d_pass_4(m, W, X, w, G, S); return 1;
+  default: return 0;
+  }
+}
+
+static void exact_pass(const logreg_impl *m, int W, const double *X, const double *w, double *G, double *S,
+                       double *work) {
   const int N = (int)m->ds.N, SB = SGDL_DATASET_SB;
   double *c = work;
-  switch (m->ds.d) { /* G and S are written, not added to: callers zero them first anyway */
-  case 1: small_d_pass_1(m, W, X, w, G, S); return;
-  case 2: small_d_pass_2(m, W, X, w, G, S); return;
-  case 3: small_d_pass_3(m, W, X, w, G, S); return;
-  case 4: small_d_pass_4(m, W, X, w, G, S); return;
-  default: break;
-  }
   int n = 0;
   for (; n + SB <= N; n += SB) {
     sgdl_dataset_dot_block(&m->ds, W, X, n, c);
@@ -248,16 +274,84 @@ static void full_pass(const logreg_impl *m, int W, const double *X, const double
   }
 }
 
+/* The logistic coefficients of K samples from n0 in place of their margins z[k*CW + t] (all CW
+ * lanes of the chunk; lanes past the data hold margin 0), as coef_lanes forms them: the signs
+ * spread over the lanes first, so that one flat loop of K * CW values vectorises (independent
+ * exponentials in flight, not two per sample). */
+static void coef_block(const logreg_impl *m, int n0, int K, double *restrict z) {
+  enum { CW = SGDL_DATASET_CW };
+  double sgn[SGDL_DATASET_KB * SGDL_DATASET_CW];
+  for (int k = 0; k < K; k++)
+    for (int t = 0; t < CW; t++) sgn[k * CW + t] = m->ds.y[n0 + k] > 0.5 ? 1.0 : -1.0;
+  for (int i = 0; i < K * CW; i++) z[i] = -sgn[i] * logistic(-(sgn[i] * z[i]));
+}
+
+/* wc = w a (the weighted coefficients, lanes past nl 0) and sw += w per lane, for K samples
+ * from n0 (w NULL: unit weights). */
+static void weigh_block(int W, const double *w, int l0, int nl, int n0, int K, const double *restrict c,
+                        double *restrict wc, double *restrict sw) {
+  enum { CW = SGDL_DATASET_CW };
+  for (int k = 0; k < K; k++) {
+    const double *restrict wn = w ? w + (size_t)(n0 + k) * W + l0 : NULL;
+    const double *restrict ck = c + (size_t)k * CW;
+    double *restrict wk = wc + (size_t)k * CW;
+    if (wn && nl == CW)
+      for (int t = 0; t < CW; t++) {
+        wk[t] = wn[t] * ck[t];
+        sw[t] += wn[t];
+      }
+    else
+      for (int t = 0; t < CW; t++) {
+        const double wt = t >= nl ? 0.0 : wn ? wn[t] : 1.0;
+        wk[t] = wt * ck[t];
+        sw[t] += wt;
+      }
+  }
+}
+
+static void gemm_pass(const logreg_impl *m, int W, const double *X, const double *w, double *G, double *S,
+                      double *work) {
+  enum { CW = SGDL_DATASET_CW, KB = SGDL_DATASET_KB };
+  const int N = (int)m->ds.N, d = m->ds.d;
+  double *c = work, *wc = work + KB * CW, sw[SGDL_DATASET_CW];
+  for (int l0 = 0; l0 < W; l0 += CW) {
+    const int nl = W - l0 < CW ? W - l0 : CW;
+    for (int t = 0; t < CW; t++) sw[t] = 0.0;
+    for (int n0 = 0; n0 < N; n0 += KB) {
+      const int K = N - n0 < KB ? N - n0 : KB;
+      sgdl_dataset_gemm_margins(&m->ds, W, X, l0, nl, n0, K, c);
+      coef_block(m, n0, K, c);
+      if (S) weigh_block(W, w, l0, nl, n0, K, c, wc, sw);
+      sgdl_dataset_gemm_update(&m->ds, W, l0, nl, n0, K, c, G, wc, S);
+    }
+    for (int j = 0; S && j < d; j++) /* + l2 x sum_n w_n */
+      for (int t = 0; t < nl; t++) {
+        const size_t at = (size_t)j * W + l0 + t;
+        S[at] = fma(m->l2 * X[at], sw[t], S[at]);
+      }
+  }
+}
+
+/* The full pass: the chunk kernel for d <= SMALL_D, else exact_pass (exact) or gemm_pass. */
+static void full_pass(const logreg_impl *m, int exact, int W, const double *X, const double *w, double *G,
+                      double *S, double *work) {
+  if (small_pass(m, W, X, w, G, S)) return;
+  if (exact) exact_pass(m, W, X, w, G, S, work);
+  else gemm_pass(m, W, X, w, G, S, work);
+}
+
 /* Weighted per-sample gradient sum over a block of lanes: g_n = a_n x_n + l2 w (coefficients by
  * the vectorised logistic, or by libm's when naive, one sample at a time); all N samples in order
- * (idx NULL) go through the blocked full_pass unless naive. */
+ * (idx NULL) go through full_pass unless naive: with weights the GEMM-ordered one (the SME noise
+ * sums; problem.h lets weighted sums round differently), without them the exact one (bitwise the
+ * sum of grad_sample, as problem.h promises for w NULL). */
 static void grad_sum_lanes_with(const sgdl_problem *p, int naive, int W, const double *X, int nb, const uint32_t *idx,
                                 const double *w, double *out, double *work) {
   const logreg_impl *m = p->impl;
   double *c = work, *sgn = work + SGDL_LANES;
   memset(out, 0, sizeof(double) * (size_t)p->dim * (size_t)W);
   if (!naive && !idx && nb == (int)m->ds.N) {
-    full_pass(m, W, X, w, NULL, out, work);
+    full_pass(m, !w, W, X, w, NULL, out, work);
     return;
   }
   for (int b = 0; b < nb; b++) {
@@ -285,12 +379,13 @@ static void finish_grad(const logreg_impl *m, int W, const double *X, double *G)
       G[(size_t)j * W + l] = G[(size_t)j * W + l] / (double)m->ds.N + m->l2 * X[(size_t)j * W + l];
 }
 
-/* grad L over a block of lanes, bitwise logreg_grad per lane: (sum_i a_i x_i)/N + l2 w. */
+/* grad L over a block of lanes, bitwise logreg_grad per lane: (sum_i a_i x_i)/N + l2 w (d > 4:
+ * the GEMM-ordered pass, whose fma chains logreg_grad follows). */
 static void logreg_grad_lanes(const sgdl_problem *p, int W, const double *X, double *Gout) {
   const logreg_impl *m = p->impl;
   double c[SGDL_DATASET_SB * SGDL_LANES];
   memset(Gout, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
-  full_pass(m, W, X, NULL, Gout, NULL, c);
+  full_pass(m, 0, W, X, NULL, Gout, NULL, c);
   finish_grad(m, W, X, Gout);
 }
 
@@ -301,15 +396,29 @@ static void logreg_grad_and_sum_lanes(const sgdl_problem *p, int W, const double
   const logreg_impl *m = p->impl;
   memset(G, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
   memset(S, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
-  full_pass(m, W, X, w, G, S, work);
+  if (w) full_pass(m, 0, W, X, w, G, S, work);
+  else { /* unit weights: S as grad_sum_lanes forms it (exact), so two passes (no caller does this) */
+    full_pass(m, 0, W, X, NULL, G, NULL, work);
+    full_pass(m, 1, W, X, NULL, NULL, S, work);
+  }
   finish_grad(m, W, X, G);
+}
+
+void sgdl_logreg_grad_and_sum_lanes_exact(const sgdl_problem *p, int W, const double *X, const double *w, double *G,
+                                          double *S, double *work) {
+  const logreg_impl *m = p->impl;
+  if (G) memset(G, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
+  if (S) memset(S, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
+  full_pass(m, 1, W, X, w, G, S, work);
+  if (G) finish_grad(m, W, X, G);
 }
 
 /* Hess L v over a block of lanes (the modified drift of sme2, smf2): per sample, the margins,
  * the curvature c = e / (1 + e)^2 (e = exp(-|m|), the branch-free sgdl_exp_poly) and x_i . v over
- * lanes, then out += (c x_i . v) x_i; each term rounded as logreg_hvp rounds it. For d > SMALL_D
- * the samples go in register blocks of SGDL_DATASET_SB (dot_block, add_block), the rest one at a
- * time: the same sums in the same order per lane. */
+ * lanes, then out += (c x_i . v) x_i. d <= SMALL_D, or exact: each term rounded as logreg_hvp
+ * rounds it (for d > SMALL_D samples in register blocks of SGDL_DATASET_SB, dot_block and
+ * add_block, the rest one at a time: the same sums in the same order per lane). Otherwise the
+ * GEMM-ordered kernels of gemm_pass (fma chains, within rounding of the exact ones). */
 /* Per lane the Hessian weight times x . v: z <- c(z) xv, c = e / (1 + e)^2, e = exp(-|z|). */
 static void hvp_coef_lanes(int W, double *restrict z, const double *restrict xv) {
   for (int l = 0; l < W; l++) {
@@ -318,14 +427,35 @@ static void hvp_coef_lanes(int W, double *restrict z, const double *restrict xv)
   }
 }
 
-static void logreg_hvp_lanes(const sgdl_problem *p, int W, const double *X, const double *V, double *out) {
+/* out = sum_i c_i (x_i . v) x_i over lanes by the GEMM-ordered kernels (out zero on entry). */
+static void hvp_gemm(const logreg_impl *m, int W, const double *X, const double *V, double *out) {
+  enum { CW = SGDL_DATASET_CW, KB = SGDL_DATASET_KB };
+  const int N = (int)m->ds.N;
+  double z[KB * CW], xv[KB * CW];
+  for (int l0 = 0; l0 < W; l0 += CW) {
+    const int nl = W - l0 < CW ? W - l0 : CW;
+    for (int n0 = 0; n0 < N; n0 += KB) {
+      const int K = N - n0 < KB ? N - n0 : KB;
+      sgdl_dataset_gemm_margins(&m->ds, W, X, l0, nl, n0, K, z);
+      sgdl_dataset_gemm_margins(&m->ds, W, V, l0, nl, n0, K, xv);
+      hvp_coef_lanes(K * CW, z, xv);
+      sgdl_dataset_gemm_update(&m->ds, W, l0, nl, n0, K, z, out, NULL, NULL);
+    }
+  }
+}
+
+static void hvp_lanes_with(const sgdl_problem *p, int exact, int W, const double *X, const double *V, double *out) {
   const logreg_impl *m = p->impl;
   const int d = m->ds.d;
   const int N = (int)m->ds.N, SB = SGDL_DATASET_SB;
   double z[SGDL_DATASET_SB * SGDL_LANES], xv[SGDL_DATASET_SB * SGDL_LANES];
   memset(out, 0, sizeof(double) * (size_t)d * (size_t)W);
   int i = 0;
-  if (d > SMALL_D) /* register blocks of SB samples, as full_pass: the same sums, bitwise */
+  if (d > SMALL_D && !exact) {
+    hvp_gemm(m, W, X, V, out);
+    i = N;
+  }
+  if (d > SMALL_D) /* register blocks of SB samples, as exact_pass: the same sums, bitwise */
     for (; i + SB <= N; i += SB) {
       sgdl_dataset_dot_block(&m->ds, W, X, i, z);
       sgdl_dataset_dot_block(&m->ds, W, V, i, xv);
@@ -341,6 +471,14 @@ static void logreg_hvp_lanes(const sgdl_problem *p, int W, const double *X, cons
   for (int j = 0; j < d; j++)
     for (int l = 0; l < W; l++)
       out[(size_t)j * W + l] = out[(size_t)j * W + l] / (double)m->ds.N + m->l2 * V[(size_t)j * W + l];
+}
+
+static void logreg_hvp_lanes(const sgdl_problem *p, int W, const double *X, const double *V, double *out) {
+  hvp_lanes_with(p, 0, W, X, V, out);
+}
+
+void sgdl_logreg_hvp_lanes_exact(const sgdl_problem *p, int W, const double *X, const double *V, double *out) {
+  hvp_lanes_with(p, 1, W, X, V, out);
 }
 
 /* The naive twin of logreg_hvp_lanes: logreg_hvp's loop lane by lane (strided reads of X, V). */

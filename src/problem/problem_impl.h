@@ -20,6 +20,14 @@ void sgdl_logreg_grad_sum_lanes_libm(const sgdl_problem *p, int W, const double 
 /* logreg's naive Hessian-vector product over lanes (logreg_hvp lane by lane, strided): the
  * hvp_lanes contract of problem.h, the reference of its lane-block kernel (p must be logreg). */
 void sgdl_logreg_hvp_lanes_naive(const sgdl_problem *p, int W, const double *X, const double *V, double *out);
+/* logreg's exact kernels beside the GEMM-ordered ones it runs at d > 4: the fused kernel's
+ * contract (problem.h; G = grad L, S = the weighted sum; either may be NULL) and hvp_lanes', every
+ * term and sum rounded as the one-sample kernels round it (bitwise the one-sample path, as logreg
+ * ran before the GEMM-ordered kernels). The references of the GEMM-ordered kernels' tests; at
+ * d <= 4 the same kernels as the type's. work: sgdl_problem_lanes_work() doubles. */
+void sgdl_logreg_grad_and_sum_lanes_exact(const sgdl_problem *p, int W, const double *X, const double *w, double *G,
+                                          double *S, double *work);
+void sgdl_logreg_hvp_lanes_exact(const sgdl_problem *p, int W, const double *X, const double *V, double *out);
 int sgdl_double_well_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 int sgdl_double_well_2d_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
 int sgdl_degenerate_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p);
@@ -63,12 +71,26 @@ void sgdl_dataset_add_lanes(const sgdl_dataset *ds, int W, const double *X, int 
  * with coefficients c[k*W + l] and weights wb[k*W + l] (wb NULL: none; ridge as there).
  * sgdl_dataset_add_block2: both updates of the fused kernel, G with c (no weights, no ridge) and
  * S with c, weights wb (NULL: none) and the ridge, reading c, x and the data once for both. */
-enum { SGDL_DATASET_SB = 16 };
+enum { SGDL_DATASET_SB = 16, SGDL_DATASET_KB = 32, SGDL_DATASET_CW = 16 };
 void sgdl_dataset_dot_block(const sgdl_dataset *ds, int W, const double *X, int n0, double *z);
 void sgdl_dataset_add_block(const sgdl_dataset *ds, int W, const double *X, int n0, const double *c, const double *wb,
                             int ridge, double l2, double *out);
 void sgdl_dataset_add_block2(const sgdl_dataset *ds, int W, const double *X, int n0, const double *c, const double *wb,
                              double l2, double *G, double *S);
+
+/* GEMM-ordered kernels over all N samples (idx NULL), each with fused multiply-adds and its own
+ * order of the sums, so within rounding of the kernels above, not bitwise them: one chunk of
+ * lanes l0 .. l0 + nl - 1 (nl <= SGDL_DATASET_CW) and a block of samples n0 .. n0 + K - 1
+ * (K <= SGDL_DATASET_KB), coefficient buffers laid out c[k*SGDL_DATASET_CW + t], lane l0 + t.
+ * sgdl_dataset_gemm_margins: z[k*CW + t] = the chain s = fma(X_{n0+k, j}, x_{j, l0+t}, s) over
+ * j = 0, 1, ... from s = 0 (t >= nl: 0).
+ * sgdl_dataset_gemm_update: G[j*W + l0 + t] = fma(X_{n0+k, j}, c[k*CW + t], G[..]) for k = 0,
+ * 1, ... in order, and S likewise with wc (G or S NULL: skipped). A lane's values are the same
+ * chains whichever tile computes them (independent of W, the lane's place and the thread). */
+void sgdl_dataset_gemm_margins(const sgdl_dataset *ds, int W, const double *X, int l0, int nl, int n0, int K,
+                               double *z);
+void sgdl_dataset_gemm_update(const sgdl_dataset *ds, int W, int l0, int nl, int n0, int K, const double *c,
+                              double *G, const double *wc, double *S);
 
 /* The finite-data types; their impl structs start with an sgdl_dataset (sgdl_problem_data). */
 extern const sgdl_problem_type sgdl_linreg_type;
