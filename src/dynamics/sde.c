@@ -210,8 +210,7 @@ static void underdamped_step(const sgdl_stepper *s, sgdl_lanes *L) {
       double *x = L->x + q * blk, *cache = L->aux + (size_t)q * s->naux * W, *v = cache + (size_t)m->nz * W;
       const double *z = sgdl_model_normals_cached(s, L, ctr, q, m->nz, cache, z2);
       memset(inc, 0, sizeof(double) * blk);
-      sgdl_model_noise(s, 0, W, x, z, h, inc, w);
-      sgdl_problem_grad_lanes(s->prob, W, x, g, w);
+      sgdl_model_noise_grad(s, 0, W, x, z, h, inc, g, w); /* one pass when fused */
       if (s->par.scheme == SGDL_SCHEME_HEUN) {
         for (size_t i = 0; i < blk; i++) {
           xp[i] = x[i] + h * v[i];
