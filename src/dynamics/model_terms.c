@@ -111,11 +111,9 @@ static void noise_lanes(const sgdl_problem *p, int exact_flow, int W, const doub
   for (int l = 0; l < W; l++) zs[l] = 0;
   for (int n = 0; n < N; n++)
     for (int l = 0; l < W; l++) zs[l] += z[(size_t)n * W + l];
-  if (!exact_flow) { /* zbar once per lane (the same quotient as forming it per sample) */
-    for (int l = 0; l < W; l++) zs[l] /= N;
+  if (!exact_flow)
     for (int n = 0; n < N; n++)
-      for (int l = 0; l < W; l++) u[(size_t)n * W + l] = zs[l] - z[(size_t)n * W + l];
-  }
+      for (int l = 0; l < W; l++) u[(size_t)n * W + l] = zs[l] / N - z[(size_t)n * W + l];
   const double *weights = exact_flow ? z : u;
   if (G) sgdl_problem_grad_and_sum_lanes(p, W, X, weights, G, acc, sw);
   else {
