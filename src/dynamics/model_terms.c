@@ -8,9 +8,11 @@
  * noise is formed per lane. For finite data sets the flow noise sum_i G_i z_i and the SME's
  * N-column form sqrt(1/N) sum_i zeta_i G_i (stepper.h) are one weighted pass of the problem's lane
  * kernel over the samples; the SME's sqrt-sigma form accumulates Sigma_1 sample by sample per
- * lane (O(d^2) memory) and takes its square root. sgdl_model_noise_drift gives the steppers both
- * terms of a substep at once: with a type's fused grad_and_sum_lanes (logreg, mlp) one pass over the
- * samples yields grad L and the noise's weighted sum (the same numbers as the two calls). The substep increments z are normals, or two-
+ * lane (O(d^2) memory) and takes its square root. sgdl_model_noise_grad (usme) and
+ * sgdl_model_noise_drift (the other models) give the steppers noise and grad L of a substep at once:
+ * with a type's fused grad_and_sum_lanes (logreg, mlp) one pass over the samples yields grad L and
+ * the noise's weighted sum (the same numbers as the two calls), and the flow noise reuses the
+ * drift's grad L wherever grad_lanes rounds as grad. The substep increments z are normals, or two-
  * or three-point variables with par.increments (sgdl_increments_choose, also here). No BLAS or
  * LAPACK call here is threaded: the driver holds BLAS at one thread while lanes run. */
 #include <math.h>
