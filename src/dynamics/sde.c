@@ -1,15 +1,16 @@
 /* Continuous-time models as steppers: gradient flow, first- and second-order stochastic
  * modified equations (SME1/SME2, Li-Tai-E) and stochastic modified flows (SMF1/SMF2,
  * Gess-Kassing-Konarovskyi), the momentum SMEs msme1/msme2 (SPEC 3.2a/b) and the underdamped usme
- * (SPEC 3.2c, its own loop below). Each substep takes its noise and its drift's grad L at X from
- * one call (sgdl_model_noise_drift / sgdl_model_noise_grad: one pass over a finite data set's
- * samples with a fused lane kernel); Heun's predictor evaluates the drift only. One learning-rate step advances model time by alpha in
+ * (SPEC 3.2c, its own loop below). One learning-rate step advances model time by alpha in
  * `substeps` steps of h = alpha/substeps with
  *   EM:   X <- X + b(X) h + noise(X)
  *   Heun: Xp = X + b(X) h + noise(X);  X <- X + (b(X) + b(Xp)) h/2 + noise(X)
  * Heun is weak order 2 when the noise is additive (constant), and the deterministic Heun
  * (RK2) method for gf; with state-dependent noise it stays weak order 1, so the ensemble
- * driver offers Talay-Tubaro extrapolation on top of EM for those problems. */
+ * driver offers Talay-Tubaro extrapolation on top of EM for those problems. State-dependent noise
+ * and the drift's grad L at X come from one call (sgdl_model_noise_drift, sgdl_model_noise_grad
+ * for usme: one pass over a finite data set's samples with a fused lane kernel); Heun's predictor
+ * evaluates the drift only. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
