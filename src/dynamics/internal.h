@@ -86,11 +86,17 @@ void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X
  * z are the normals for this substep: [d][W] (sme) or [K][W] (smf). */
 void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
                       double *Xout, double *work);
-/* Noise into Xout (as sgdl_model_noise, when the model has noise) and drift into Bout (as
- * sgdl_model_drift) at the same block X, bitwise those two calls: for a finite data set with the
- * type's fused grad_and_sum_lanes, both from one pass over the samples (the N logistic
- * coefficients once per substep, grad L shared by the drift and the flow noise). work:
- * sgdl_model_work(). */
+/* Noise into Xout (as sgdl_model_noise, when the model has noise) and grad L into G (as
+ * sgdl_problem_grad_lanes: no time scale, no modification) at the same block X, bitwise those two
+ * calls. When the noise takes the lane kernels (a finite data set's flow or N-column SME), both come
+ * from one sgdl_problem_grad_and_sum_lanes: one pass over the samples with the type's fused
+ * grad_and_sum_lanes (the N logistic coefficients once), and the flow's grad L is G (not computed
+ * twice) where grad_lanes rounds as grad (exact, or absent). work: sgdl_model_work(). */
+void sgdl_model_noise_grad(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
+                           double *Xout, double *G, double *work);
+/* Noise into Xout and drift into Bout (as sgdl_model_drift) at the same block X, bitwise those two
+ * calls: sgdl_model_noise_grad, then the drift's time scale and modification on that grad L.
+ * work: sgdl_model_work(). */
 void sgdl_model_noise_drift(const sgdl_stepper *s, int smf, int modified, int W, const double *X, const double *z,
                             double h, double *Xout, double *Bout, double *work);
 /* Doubles of scratch for drift or noise on a block of SGDL_LANES lanes. */

@@ -8,9 +8,11 @@
  * noise is formed per lane. For finite data sets the flow noise sum_i G_i z_i and the SME's
  * N-column form sqrt(1/N) sum_i zeta_i G_i (stepper.h) are one weighted pass of the problem's lane
  * kernel over the samples; the SME's sqrt-sigma form accumulates Sigma_1 sample by sample per
- * lane (O(d^2) memory) and takes its square root. sgdl_model_noise_drift gives the steppers both
- * terms of a substep at once: with a type's fused grad_and_sum_lanes (logreg, mlp) one pass over the
- * samples yields grad L and the noise's weighted sum (the same numbers as the two calls). The substep increments z are normals, or two-
+ * lane (O(d^2) memory) and takes its square root. sgdl_model_noise_grad (usme) and
+ * sgdl_model_noise_drift (the other models) give the steppers noise and grad L of a substep at once:
+ * with a type's fused grad_and_sum_lanes (logreg, mlp) one pass over the samples yields grad L and
+ * the noise's weighted sum (the same numbers as the two calls), and the flow noise reuses the
+ * drift's grad L wherever grad_lanes rounds as grad. The substep increments z are normals, or two-
  * or three-point variables with par.increments (sgdl_increments_choose, also here). No BLAS or
  * LAPACK call here is threaded: the driver holds BLAS at one thread while lanes run. */
 #include <math.h>
@@ -98,25 +100,33 @@ static void sigma1_finite(const sgdl_problem *p, const double *x, double *S, dou
  * grad L = mean_i grad l_i gives sum_i z_i G_i = sum_i (zbar - z_i) grad l_i.
  * Flow (exact_flow 1): (sum_i z_i) grad L - sum_i z_i grad l_i with grad L as grad computes it,
  * rounded exactly as the per-lane loop that preceded it (bitwise the same numbers); a type with
- * noise_apply (meanfield) forms its flow noise as that one weighted pass (exact_flow 0). */
+ * noise_apply (meanfield) forms its flow noise as that one weighted pass (exact_flow 0).
+ * G NULL: the noise alone. G non-NULL: also grad L of the block into G as sgdl_problem_grad_lanes
+ * gives it, from the same call (sgdl_problem_grad_and_sum_lanes: one pass over the samples with a
+ * type's fused member, else the two calls); the flow then uses G as its grad L, so callers pass G
+ * only when the type's grad_lanes is grad's rounding (lanes_grad_is_grad). */
 static void noise_lanes(const sgdl_problem *p, int exact_flow, int W, const double *X, const double *z, double amp,
-                        double *Xout, double *work) {
+                        double *Xout, double *G, double *work) {
   const int d = p->dim, N = (int)p->n_data;
-  double *u = work, *acc = u + (size_t)N * W, *gL = acc + (size_t)d * W, *zs = gL + (size_t)d * W,
+  double *u = work, *acc = u + (size_t)N * W, *gL = G ? G : acc + (size_t)d * W, *zs = acc + (size_t)2 * d * W,
          *sw = zs + W;
   for (int l = 0; l < W; l++) zs[l] = 0;
   for (int n = 0; n < N; n++)
     for (int l = 0; l < W; l++) zs[l] += z[(size_t)n * W + l];
-  const double rw = sqrt(p->noise_weight);
-  if (!exact_flow) {
+  if (!exact_flow)
     for (int n = 0; n < N; n++)
       for (int l = 0; l < W; l++) u[(size_t)n * W + l] = zs[l] / N - z[(size_t)n * W + l];
-    sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, u, acc, sw);
+  const double *weights = exact_flow ? z : u;
+  if (G) sgdl_problem_grad_and_sum_lanes(p, W, X, weights, G, acc, sw);
+  else {
+    sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, weights, acc, sw);
+    if (exact_flow) sgdl_problem_grad_lanes_exact(p, W, X, gL, sw);
+  }
+  const double rw = sqrt(p->noise_weight);
+  if (!exact_flow) {
     for (size_t i = 0; i < (size_t)d * W; i++) Xout[i] += amp * (acc[i] * rw);
     return;
   }
-  sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, z, acc, sw);
-  sgdl_problem_grad_lanes_exact(p, W, X, gL, sw);
   for (int i = 0; i < d; i++)
     for (int l = 0; l < W; l++) {
       const size_t il = (size_t)i * W + l;
@@ -124,45 +134,33 @@ static void noise_lanes(const sgdl_problem *p, int exact_flow, int W, const doub
     }
 }
 
-/* 1 when the substep's noise and drift come from one fused pass (sgdl_model_noise_drift): a
- * finite data set whose noise takes the lane kernels (noise_lanes) and whose type has the fused
- * grad_and_sum_lanes with an exact grad_lanes (the drift's grad L is then the flow noise's). */
-static int fused_noise_drift(const sgdl_problem *p, const sgdl_model_impl *m, int smf) {
-  return m->noisy && p->n_data && !m->factor && ((!smf && m->ncol) || (smf && !p->type->noise_apply)) &&
-         p->type->grad_and_sum_lanes && p->type->grad_lanes_exact;
+/* 1 when the noise (smf: flow, else SME) of the model takes the lane kernels (noise_lanes): a
+ * finite data set with state-dependent noise, the flow or the SME's N-column form. */
+static int lane_noise(const sgdl_problem *p, const sgdl_model_impl *m, int smf) {
+  return p->n_data && !m->factor && (smf || m->ncol);
+}
+/* 1 when sgdl_problem_grad_lanes rounds as grad does: an exact grad_lanes, or none (the lane loop
+ * over grad). The flow noise's grad L is grad's, so only then may the drift's stand for it. */
+static int lanes_grad_is_grad(const sgdl_problem *p) { return !p->type->grad_lanes || p->type->grad_lanes_exact; }
+
+void sgdl_model_noise_grad(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
+                           double *Xout, double *G, double *work) {
+  const sgdl_problem *p = s->prob;
+  const sgdl_model_impl *m = s->impl;
+  const int exact_flow = smf && !p->type->noise_apply;
+  if (m->noisy && lane_noise(p, m, smf) && (!exact_flow || lanes_grad_is_grad(p))) {
+    noise_lanes(p, exact_flow, W, X, z, m->c0 * sqrt(s->par.lr * s->cB * h), Xout, G, work);
+    return;
+  }
+  if (m->noisy) sgdl_model_noise(s, smf, W, X, z, h, Xout, work); /* the two terms apart */
+  sgdl_problem_grad_lanes(p, W, X, G, work);
 }
 
 void sgdl_model_noise_drift(const sgdl_stepper *s, int smf, int modified, int W, const double *X, const double *z,
                             double h, double *Xout, double *Bout, double *work) {
-  const sgdl_problem *p = s->prob;
-  const sgdl_model_impl *m = s->impl;
-  if (!fused_noise_drift(p, m, smf)) { /* the two terms apart */
-    if (m->noisy) sgdl_model_noise(s, smf, W, X, z, h, Xout, work);
-    sgdl_model_drift(s, modified, W, X, Bout, work);
-    return;
-  }
-  /* as noise_lanes, with grad L of the same pass in Bout: weights zbar - z_i (N-column SME) or z
-   * (flow, whose noise is (sum_i z_i) grad L - sum_i z_i grad l_i) */
-  const int d = p->dim, N = (int)p->n_data;
-  double *u = work, *acc = u + (size_t)N * W, *zs = acc + (size_t)d * W, *sw = zs + W;
-  for (int l = 0; l < W; l++) zs[l] = 0;
-  for (int n = 0; n < N; n++)
-    for (int l = 0; l < W; l++) zs[l] += z[(size_t)n * W + l];
-  if (!smf)
-    for (int n = 0; n < N; n++)
-      for (int l = 0; l < W; l++) u[(size_t)n * W + l] = zs[l] / N - z[(size_t)n * W + l];
-  sgdl_problem_grad_and_sum_lanes(p, W, X, smf ? z : u, Bout, acc, sw);
-  const double amp = m->c0 * sqrt(s->par.lr * s->cB * h), rw = sqrt(p->noise_weight);
-  if (!smf)
-    for (size_t i = 0; i < (size_t)d * W; i++) Xout[i] += amp * (acc[i] * rw);
-  else
-    for (int i = 0; i < d; i++)
-      for (int l = 0; l < W; l++) {
-        const size_t il = (size_t)i * W + l;
-        Xout[il] += amp * ((zs[l] * Bout[il] - acc[il]) * rw);
-      }
+  sgdl_model_noise_grad(s, smf, W, X, z, h, Xout, Bout, work);
   grad_finish(s, modified, W, X, Bout, work);
-  for (size_t i = 0; i < (size_t)d * W; i++) Bout[i] = -Bout[i];
+  for (size_t i = 0; i < (size_t)s->prob->dim * W; i++) Bout[i] = -Bout[i];
 }
 
 void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
@@ -171,9 +169,9 @@ void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, co
   const sgdl_model_impl *m = s->impl;
   const int d = p->dim, K = p->n_noise;
   const double amp = m->c0 * sqrt(s->par.lr * s->cB * h);
-  if (p->n_data && !m->factor && ((!smf && m->ncol) || smf)) {
+  if (lane_noise(p, m, smf)) {
     /* a finite-data type with its own noise_apply forms the flow's product as the N-column pass */
-    noise_lanes(p, smf && !p->type->noise_apply, W, X, z, amp, Xout, work);
+    noise_lanes(p, smf && !p->type->noise_apply, W, X, z, amp, Xout, NULL, work);
     return;
   }
   if (m->factor) { /* constant noise: Xout += amp * F z, F = Sigma_1^{1/2} (d x d) or sqrt(w) G (d x K) */
@@ -196,18 +194,7 @@ void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, co
       for (int k = 0; k < K; k++) zl[k] = z[(size_t)k * W + l];
       p->type->noise_apply(p, x, zl, acc);
       for (int i = 0; i < d; i++) acc[i] *= sqrt(p->noise_weight);
-    } else if (smf && p->n_data) {
-      /* sum_i G_i z_i = (sum_i z_i) grad L - sum_i z_i grad l_i; scaled by sqrt(1/N). */
-      double zs = 0;
-      p->type->grad(p, x, gL);
-      for (size_t n = 0; n < p->n_data; n++) {
-        const double zn = z[n * W + l];
-        zs += zn;
-        p->type->grad_sample(p, x, n, gi);
-        for (int i = 0; i < d; i++) acc[i] -= zn * gi[i];
-      }
-      for (int i = 0; i < d; i++) acc[i] = (acc[i] + zs * gL[i]) * sqrt(p->noise_weight);
-    } else if (smf) {
+    } else if (smf) { /* (a finite data set's flow always takes noise_lanes above) */
       p->type->noise_cols(p, x, Gc);
       for (int i = 0; i < d; i++)
         for (int k = 0; k < K; k++) acc[i] += Gc[(size_t)i * K + k] * z[(size_t)k * W + l];

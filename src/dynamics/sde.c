@@ -7,7 +7,10 @@
  *   Heun: Xp = X + b(X) h + noise(X);  X <- X + (b(X) + b(Xp)) h/2 + noise(X)
  * Heun is weak order 2 when the noise is additive (constant), and the deterministic Heun
  * (RK2) method for gf; with state-dependent noise it stays weak order 1, so the ensemble
- * driver offers Talay-Tubaro extrapolation on top of EM for those problems. */
+ * driver offers Talay-Tubaro extrapolation on top of EM for those problems. State-dependent noise
+ * and the drift's grad L at X come from one call (sgdl_model_noise_drift, sgdl_model_noise_grad
+ * for usme: one pass over a finite data set's samples with a fused lane kernel); Heun's predictor
+ * evaluates the drift only. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,8 +213,7 @@ static void underdamped_step(const sgdl_stepper *s, sgdl_lanes *L) {
       double *x = L->x + q * blk, *cache = L->aux + (size_t)q * s->naux * W, *v = cache + (size_t)m->nz * W;
       const double *z = sgdl_model_normals_cached(s, L, ctr, q, m->nz, cache, z2);
       memset(inc, 0, sizeof(double) * blk);
-      sgdl_model_noise(s, 0, W, x, z, h, inc, w);
-      sgdl_problem_grad_lanes(s->prob, W, x, g, w);
+      sgdl_model_noise_grad(s, 0, W, x, z, h, inc, g, w); /* one pass when fused */
       if (s->par.scheme == SGDL_SCHEME_HEUN) {
         for (size_t i = 0; i < blk; i++) {
           xp[i] = x[i] + h * v[i];

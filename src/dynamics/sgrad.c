@@ -9,6 +9,7 @@
  * sgdl_stochastic_grad_draw, with its own step counter and draw numbers 1 and 2 in the purpose. Does not: own the coupling, or apply any update rule (discrete.c
  * calls this file; this file calls nothing in discrete.c). */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "dynamics/internal.h"
@@ -30,21 +31,35 @@ static void coupled_indices(const sgdl_stepper *s, const sgdl_coupling *cp, cons
                             uint32_t *idx) {
   const int W = L->W, N = (int)s->prob->n_data, B = s->par.batch, m = cp->substeps;
   double *S = buf, *zj = S + (size_t)N * SGDL_LANES, *scr = zj + (size_t)N * SGDL_LANES;
-  memset(S, 0, sizeof(double) * (size_t)N * W);
-  for (int j = 0; j < m; j++) {
+  sgdl_model_normals(s->seed, cp->stream, 0, L, L->k * (uint64_t)m, N, S, scr); /* S = Z_0 (ranks as 0 + Z_0) */
+  for (int j = 1; j < m; j++) {
     sgdl_model_normals(s->seed, cp->stream, 0, L, L->k * (uint64_t)m + (uint64_t)j, N, zj, scr);
     for (size_t i = 0; i < (size_t)N * W; i++) S[i] += zj[i];
   }
-  for (int l = 0; l < W; l++)
-    for (int b = 0; b < B; b++) { /* b-th largest: selection, O(N B) */
-      int best = -1;
-      for (int n = 0; n < N; n++) {
+  /* b-th largest per lane by selection, O(N B): the first n of largest S not yet taken (a later
+   * equal value does not replace it), samples outermost so each row S[n][.] is read in lane order */
+  double *top = scr; /* the running maximum of each lane */
+  for (int l = 0; l < W; l++) idx[l] = 0, top[l] = S[l]; /* b = 0: nothing taken, sample 0 first */
+  for (int n = 1; n < N; n++) {
+    const double *Sn = S + (size_t)n * W;
+    for (int l = 0; l < W; l++) { /* branch-free, so the lanes vectorise */
+      const int more = Sn[l] > top[l];
+      idx[l] = more ? (uint32_t)n : idx[l];
+      top[l] = more ? Sn[l] : top[l];
+    }
+  }
+  for (int b = 1; b < B; b++) {
+    uint32_t *best = idx + (size_t)b * W;
+    for (int l = 0; l < W; l++) best[l] = UINT32_MAX;
+    for (int n = 0; n < N; n++) {
+      const double *Sn = S + (size_t)n * W;
+      for (int l = 0; l < W; l++) {
         int taken = 0;
         for (int q = 0; q < b; q++) taken |= idx[(size_t)q * W + l] == (uint32_t)n;
-        if (!taken && (best < 0 || S[(size_t)n * W + l] > S[(size_t)best * W + l])) best = n;
+        if (!taken && (best[l] == UINT32_MAX || Sn[l] > top[l])) best[l] = (uint32_t)n, top[l] = Sn[l];
       }
-      idx[(size_t)b * W + l] = (uint32_t)best;
     }
+  }
 }
 
 void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_coupling *cp, const sgdl_lanes *L, const double *Y,
