@@ -1,0 +1,65 @@
+# Edges of the finite-data and network features (issues 9 and 10), each once a silent defect:
+# - exit --methods mc-sme2 on a ReLU network warns as weak/npoint do (Hessian products drop the kinks);
+# - --increments two-point with --scheme heun warns that the weak order falls to 1 (em: no warning);
+# - --svag-l without svag in --models is refused (a list already was), not silently dropped;
+# - --dtype float32 on a problem without float32 passes (all but mlp) is refused naming the flag,
+#   in weak, npoint, meanfield, exit, fpe and stationary (also its quadratic family);
+# - 1 vs 2 threads bitwise on the new paths: mlp, --every, antithetic, control-variate, --precision.
+source "$(dirname "$0")/lib_cli.sh"
+S=$SGDLAB
+MNIST=$(cd "$(dirname "$0")/../data/mnist" && pwd)
+NET=(--problem mlp --data "$MNIST" --train 32 --test 16 --hidden 4)
+
+# ReLU warning in exit's Monte Carlo SME2 (and none for mc-sme1, none under --quiet)
+err=$($S exit "${NET[@]}" --act relu --lr 0.1 --methods mc-sme2 --radius 0.5 --paths 4 --max-steps 10 2>&1 >/dev/null)
+check "exit mc-sme2 on relu warns" grep -qF "warning: --methods mc-sme2: ReLU" <<<"$err"
+err=$($S exit "${NET[@]}" --act relu --lr 0.1 --methods mc-sme1 --radius 0.5 --paths 4 --max-steps 10 2>&1 >/dev/null)
+check "exit mc-sme1 on relu: no warning" bash -c "! grep -q warning <<<'$err'"
+
+# two-point increments cap Heun at weak order 1
+DW=(--problem double-well --lr 0.1 --T 0.2 --models sme1 --paths 4)
+err=$($S weak "${DW[@]}" --scheme heun --increments two-point 2>&1 >/dev/null)
+check "heun + two-point warns" grep -qF "warning: --increments two-point: weak order 1" <<<"$err"
+err=$($S weak "${DW[@]}" --scheme em --increments two-point 2>&1 >/dev/null)
+check "em + two-point: no warning" bash -c "! grep -q warning <<<'$err'"
+err=$($S weak "${DW[@]}" --scheme heun --increments three-point 2>&1 >/dev/null)
+check "heun + three-point: no warning" bash -c "! grep -q warning <<<'$err'"
+
+# --svag-l needs svag
+expect_fail "--svag-l without svag" "--svag-l: only with svag" -- $S weak "${DW[@]}" --svag-l 3
+expect_ok "--svag-l with svag" -- $S weak "${DW[@]}" --models svag --svag-l 3 --quiet
+
+# --dtype float32 only where there are float32 passes
+for cmd in weak npoint; do
+  expect_fail "$cmd linreg float32" "--dtype float32: only --problem mlp" -- $S $cmd --problem linreg --lr 0.1 --T 0.2 --paths 4 --dtype float32
+done
+expect_fail "meanfield float32" "--dtype float32" -- $S meanfield --lr 0.1 --T 0.2 --paths 4 --dtype float32
+expect_fail "exit float32" "--dtype float32" -- $S exit --problem double-well --lr 0.1 --methods mc-sgd --paths 4 --dtype float32
+expect_fail "fpe float32" "--dtype float32" -- $S fpe --problem double-well --lr 0.1 --dtype float32
+expect_fail "stationary quadratic float32" "--dtype float32" -- $S stationary --problem quadratic --H "2,0.5;0.5,1" --lr 0.2 --dtype float32
+expect_ok "linreg float64 stays allowed" -- $S weak --problem linreg --lr 0.1 --T 0.2 --paths 4 --dtype float64 --quiet
+
+# 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
+same_threads() {
+  local what=$1
+  shift
+  rm -rf "$TMP/t1" "$TMP/t2"
+  if ! "$@" --threads 1 --quiet --out "$TMP/t1" >/dev/null 2>&1 || ! "$@" --threads 2 --quiet --out "$TMP/t2" >/dev/null 2>&1; then
+    bad "$what: a run failed"
+    return
+  fi
+  local f
+  for f in "$TMP"/t1/*.csv; do
+    if ! cmp -s "$f" "$TMP/t2/$(basename "$f")"; then bad "$what: $(basename "$f") differs between 1 and 2 threads"; return; fi
+  done
+  ok
+}
+same_threads "mlp sme1,smf2 --every 2" $S weak "${NET[@]}" --lr 0.1 --T 0.4 --every 2 --models sme1,smf2 --paths 300 \
+  --observables loss,test_error
+same_threads "antithetic logreg" $S weak --problem logreg --gen-n 16 --gen-d 3 --lr 0.1 --T 0.3 --models sme1,smf2 --paths 600 \
+  --variance-reduction antithetic --observables x0,loss
+same_threads "control-variate + --precision" $S weak --problem logreg --gen-n 16 --gen-d 3 --lr 0.1,0.05 --T 0.2 --models sme1 \
+  --paths 300 --precision 0.2 --max-paths 1200 --variance-reduction control-variate --observables x0
+same_threads "npoint --every at d = 65" $S npoint --problem linreg --gen-n 20 --gen-d 65 --lr 0.1 --T 0.4 --every 3 --models sme1 \
+  --paths 300 --observables x0
+finish
