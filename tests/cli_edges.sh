@@ -54,12 +54,12 @@ same_threads() {
   done
   ok
 }
-same_threads "mlp sme1,smf2 --every 2" $S weak "${NET[@]}" --lr 0.1 --T 0.4 --every 2 --models sme1,smf2 --paths 300 \
-  --observables loss,test_error
+same_threads "mlp smf2, --every equal to the steps" $S weak --problem mlp --data "$MNIST" --train 16 --test 8 --hidden 2 \
+  --lr 0.1 --T 0.2 --every 2 --models smf2 --paths 260 --observables loss,test_error
 same_threads "antithetic logreg" $S weak --problem logreg --gen-n 16 --gen-d 3 --lr 0.1 --T 0.3 --models sme1,smf2 --paths 600 \
-  --variance-reduction antithetic --observables x0,loss
-same_threads "control-variate + --precision" $S weak --problem logreg --gen-n 16 --gen-d 3 --lr 0.1,0.05 --T 0.2 --models sme1 \
-  --paths 300 --precision 0.2 --max-paths 1200 --variance-reduction control-variate --observables x0
+  --variance-reduction antithetic,control-variate --observables x0,loss
+same_threads "control-variate + --precision, several rounds" $S weak --problem logreg --gen-n 16 --gen-d 3 --lr 0.1,0.05 --T 0.2 \
+  --models sme1,smf2 --paths 260 --precision 0.02 --max-paths 1040 --variance-reduction control-variate --observables x0
 same_threads "npoint --every at d = 65" $S npoint --problem linreg --gen-n 20 --gen-d 65 --lr 0.1 --T 0.4 --every 3 --models sme1 \
   --paths 300 --observables x0
 finish
