@@ -4,6 +4,8 @@
 # - --svag-l without svag in --models is refused (a list already was), not silently dropped;
 # - --dtype float32 on a problem without float32 passes (all but mlp) is refused naming the flag,
 #   in weak, npoint, meanfield, exit, fpe and stationary (also its quadratic family);
+# - a network whose lane buffers cannot fit in memory is refused before it runs, naming the memory
+#   needed and the flags that lower it (was: "out of memory for the lane buffers", or a kill);
 # - 1 vs 2 threads bitwise on the new paths: mlp, --every, antithetic, control-variate, --precision.
 source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
@@ -38,6 +40,15 @@ expect_fail "exit float32" "--dtype float32" -- $S exit --problem double-well --
 expect_fail "fpe float32" "--dtype float32" -- $S fpe --problem double-well --lr 0.1 --dtype float32
 expect_fail "stationary quadratic float32" "--dtype float32" -- $S stationary --problem quadratic --H "2,0.5;0.5,1" --lr 0.2 --dtype float32
 expect_ok "linreg float64 stays allowed" -- $S weak --problem linreg --lr 0.1 --T 0.2 --paths 4 --dtype float64 --quiet
+
+# lane buffers past memory: 784-4096-2048-10 (11.6e6 weights) x 256 lanes x 2 threads = 47.6 GB at least
+avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+if [ "${avail_kb:-0}" -lt 40000000 ]; then
+  expect_fail "lane buffers past memory" "the lane buffers need at least 47.6 GB" -- $S weak "${NET[@]}" --hidden 4096,2048 \
+    --lr 0.1 --T 0.1 --models sme1 --paths 300 --observables loss --threads 2
+  err=$($S weak "${NET[@]}" --hidden 4096,2048 --lr 0.1 --T 0.1 --models sme1 --paths 300 --observables loss --threads 2 2>&1 >/dev/null)
+  check "... naming the flags" grep -qF "lower --threads, --paths" <<<"$err"
+fi
 
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
 same_threads() {
