@@ -65,6 +65,13 @@ if [ -n "${SGDL_EDGES_KNOWN:-}" ]; then
   # src/nn/idx.c: --test 0 (or --train 0) is refused with "they must not overlap", which they do not.
   err=$($S weak "${NET[@]}" --test 0 --lr 0.1 --T 0.1 --models sme1 --paths 4 --observables loss 2>&1 >/dev/null)
   check "--test 0 is not called an overlap" lacks "must not overlap" "$err"
+  # src/study/rounds_checkpoint.c: a run refused for its flags (--every past the steps, T not a
+  # whole number of steps) still creates the --checkpoint file with its arguments, so the corrected
+  # rerun is refused ("written with other arguments") until the user deletes it.
+  $S weak --problem double-well --lr 0.1 --T 0.2 --paths 300 --every 4 --models sme1 --checkpoint "$TMP/bad.ck" --quiet 2>/dev/null
+  check "a refused run leaves no checkpoint file" test ! -e "$TMP/bad.ck"
+  expect_ok "the corrected run then starts" -- $S weak --problem double-well --lr 0.1 --T 0.2 --paths 300 --every 2 --models sme1 \
+    --checkpoint "$TMP/bad.ck" --quiet
 fi
 
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
