@@ -158,6 +158,8 @@ char *sgdl_cli_out_path(char *buf, size_t n, const char *out, const char *name);
 const char *sgdl_cli_out_member(char *buf, size_t n, const char *path);
 /* Build a problem from SGDL_PROBLEM_OPTS (--problem mlp: sgdl_mlp_problem_create). */
 int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out);
+/* Refuses --dtype other than float64 for a problem without float32 passes (all but mlp), naming it. */
+int sgdl_cli_dtype_float64_only(sgdl_ctx *ctx, sgdl_opt *opts, const char *problem);
 /* --hidden "32,16" (or "0", "none", ""): widths 1..65536 -> hidden[*n] (at most SGDL_MLP_MAX_LAYERS - 1). */
 int sgdl_cli_parse_hidden(sgdl_ctx *ctx, const char *text, int *hidden, int *n);
 /* The one mapping from flags to sgdl_algo_params (initialised first with sgdl_algo_params_init).

@@ -245,6 +245,9 @@ int sgdl_cmd_exit(int argc, char **argv) {
   sgdl_exit_result res;
   memset(&res, 0, sizeof res);
   rc = exit_spec_from_flags(&ctx, opts, p, seed, &sp, &lrs, &start);
+  /* mc-sme2 takes Hessian products, which a ReLU network's are only almost everywhere (as weak warns) */
+  if (!rc && p->hvp_caveat && sp.want[SGDL_EXIT_MC_SME2] && !sgdl_opt_flag(opts, "quiet") && ctx.rank == 0)
+    fprintf(stderr, "warning: --methods mc-sme2: %s\n", p->hvp_caveat);
   char *ck_args = NULL;
   if (!rc && sgdl_opt_given(opts, "checkpoint") && !sp.want[SGDL_EXIT_MC_SGD] && !sp.want[SGDL_EXIT_MC_SME1] && !sp.want[SGDL_EXIT_MC_SME2])
     rc = sgdl_fail(&ctx, SGDL_EUSAGE, "--checkpoint: only with a Monte Carlo method in --methods (mc-sgd, mc-sme1, mc-sme2)");

@@ -127,6 +127,9 @@ static int spec_from_flags(sgdl_ctx *ctx, sgdl_opt *o, uint32_t seed, sgdl_stati
                                                 : SGDL_STATIONARY_1D;
   int rc = sgdl_cli_algo_params(ctx, o, NULL, &sp->par, NULL);
   if (rc) return rc;
+  if (sp->family == SGDL_STATIONARY_QUADRATIC || sp->family == SGDL_STATIONARY_GAUSS_LINREG)
+    rc = sgdl_cli_dtype_float64_only(ctx, o, pname);
+  if (rc) return rc;
   if (sp->family == SGDL_STATIONARY_QUADRATIC) rc = quadratic_flags(ctx, o, sp, in);
   else if (sp->family == SGDL_STATIONARY_GAUSS_LINREG) rc = gauss_flags(ctx, o, sp, in);
   else rc = sgdl_cli_problem(ctx, o, &in->prob);

@@ -425,6 +425,8 @@ static int expand_svag(study_args *A, sgdl_opt *opts, sgdl_algo_params *par) {
   for (int i = 0; i < nl && !rc; i++)
     for (int j = 0; j < i && !rc; j++)
       if (ls[i] == ls[j]) rc = sgdl_fail(ctx, SGDL_EUSAGE, "--svag-l: %g is listed twice", ls[i]);
+  if (!rc && nl == 1 && n_svag == 0 && sgdl_opt_given(opts, "svag-l")) /* not silently dropped */
+    rc = sgdl_fail(ctx, SGDL_EUSAGE, "--svag-l: only with svag in --models (it has none)");
   if (!rc && nl > 1 && n_svag != 1)
     rc = sgdl_fail(ctx, SGDL_EUSAGE, "--svag-l: a list of %d values needs svag exactly once in --models (it has %d)", nl, n_svag);
   if (rc || nl == 1) {

@@ -10,6 +10,7 @@
  * messages (the callers do), or allocate inside the step loop (buffers are per thread). */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <omp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -49,7 +50,9 @@ typedef struct {
 static void *lane_buffer(sgdl_ctx *lctx, size_t bytes, size_t *mapped) {
   *mapped = 0;
   if (bytes < LAZY_BYTES) return sgdl_alloc(lctx, bytes ? bytes : 1, 1);
-  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  /* MAP_NORESERVE: the kernel's heuristic overcommit would refuse a mapping larger than memory
+   * outright, though a block of a few lanes touches only a sliver of it (lane_bytes checks that). */
+  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return NULL;
   *mapped = bytes;
   return p;
@@ -58,6 +61,48 @@ static void *lane_buffer(sgdl_ctx *lctx, size_t bytes, size_t *mapped) {
 static void lane_buffer_free(void *p, size_t mapped) {
   if (p && mapped) munmap(p, mapped);
   else sgdl_free(p);
+}
+
+/* A floor on the bytes one thread's lanes will touch: a block holds at most min(paths,
+ * SGDL_LANES) lanes, each writing its own state (x, aux). The stepper's work and the observer's
+ * scratch are left out: they are laid out for SGDL_LANES lanes (a block of d x SGDL_LANES, say)
+ * and a block of W lanes touches an unknown share of them; a floor refuses only runs that cannot
+ * fit. */
+static double lane_bytes(const sgdl_drive_plan *pl) {
+  const sgdl_stepper *s = pl->stepper;
+  const double W = (double)(pl->paths < SGDL_LANES ? pl->paths : SGDL_LANES), P = pl->P, d = s->prob->dim;
+  return (P * d + P * (s->naux ? s->naux : 1)) * W * sizeof(double);
+}
+
+/* MemAvailable of /proc/meminfo in bytes; 0 when unknown (no check then). */
+static double available_memory(void) {
+  FILE *f = fopen("/proc/meminfo", "r");
+  double kb = 0;
+  char line[256];
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
+  if (f) fclose(f);
+  return kb * 1024.0;
+}
+
+static void bytes_text(double b, char *buf, size_t len) {
+  const char *unit = b >= 1e9 ? "GB" : b >= 1e6 ? "MB" : "kB";
+  snprintf(buf, len, "%.3g %s", b / (b >= 1e9 ? 1e9 : b >= 1e6 ? 1e6 : 1e3), unit);
+}
+
+/* Refuses, before any lane runs, an ensemble whose lane buffers cannot fit in memory (else the
+ * kernel would kill the process mid-run), and words a failed allocation the same way: the memory
+ * needed and the flags that lower it. */
+static int lane_memory_error(sgdl_ctx *ctx, const sgdl_drive_plan *pl, int threads, double have) {
+  char need[32], avail[32] = "";
+  const double bytes = lane_bytes(pl) * threads;
+  bytes_text(bytes, need, sizeof need);
+  if (have > 0) bytes_text(have, avail, sizeof avail);
+  return sgdl_fail(ctx, SGDL_ENOMEM, "%s: the lane buffers need at least %s (%llu lanes x dimension %d on each of %d thread%s)%s%s%s; "
+                   "lower --threads, --paths (below %d: fewer lanes per block) or the problem's size (mlp: --hidden, --train)",
+                   pl->what, need, (unsigned long long)(pl->paths < SGDL_LANES ? pl->paths : SGDL_LANES),
+                   pl->stepper->prob->dim * pl->P, threads, threads == 1 ? "" : "s", have > 0 ? ", this machine has " : "",
+                   avail, have > 0 ? " available" : "", SGDL_LANES);
 }
 
 /* A context of the thread's own, since sgdl_ctx is not shared between threads. */
@@ -316,6 +361,13 @@ int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_
   drive_run d = {ctx, pl, o, &lay, rank, ranks, {marks, marks + G, marks + 2 * G}, NULL, NULL, 0, 0, SGDL_OK};
   unsigned char *done = NULL, *rec = NULL; /* rec: the store's record buffer, kept for rank 0's saves after the rank sum */
   int rc = pl->store ? load_chunks(ctx, &d, &done, &rec) : SGDL_OK;
+  const int my_chunks = G / ranks + (rank < G % ranks), threads = sgdl_ctx_threads(ctx) < my_chunks ? sgdl_ctx_threads(ctx) : my_chunks;
+  const double have = available_memory();
+  int too_big = have > 0 && lane_bytes(pl) * threads > have;
+#ifdef SGDL_HAVE_MPI
+  if (ranks > 1) MPI_Allreduce(MPI_IN_PLACE, &too_big, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD); /* every rank stops, or none */
+#endif
+  if (!rc && too_big) rc = lane_memory_error(ctx, pl, threads, have);
   if (!rc) run_chunks(&d);
   sgdl_free(done);
   if (!rc && sgdl_interrupt_requested()) rc = sgdl_fail(ctx, SGDL_EINTERRUPTED, "%s: interrupted", pl->what);
@@ -342,7 +394,7 @@ int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_
     }
   sgdl_free(marks);
   sgdl_free(rec);
-  if (oom) rc = sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory for the lane buffers", pl->what);
+  if (oom) rc = lane_memory_error(ctx, pl, threads, have);
   else if (d.save_rc) rc = ctx && ctx->status ? d.save_rc : sgdl_fail(ctx, d.save_rc, "%s: the checkpoint write failed", pl->what);
   else if (rep->diverged) rc = SGDL_EDIVERGED;
   else if (o->type->finish) rc = o->type->finish(ctx, o);

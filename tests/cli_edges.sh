@@ -1,0 +1,101 @@
+# Edges of the finite-data and network features (issues 9 and 10), each once a silent defect:
+# - exit --methods mc-sme2 on a ReLU network warns as weak/npoint do (Hessian products drop the kinks);
+# - --increments two-point with --scheme heun warns that the weak order falls to 1 (em: no warning);
+# - --svag-l without svag in --models is refused (a list already was), not silently dropped;
+# - --dtype float32 on a problem without float32 passes (all but mlp) is refused naming the flag,
+#   in weak, npoint, meanfield, exit, fpe and stationary (also its quadratic family);
+# - a network whose lane buffers cannot fit in memory is refused before it runs, naming the memory
+#   needed and the flags that lower it (was: "out of memory for the lane buffers", or a kill);
+# - 1 vs 2 threads bitwise on the new paths: mlp, --every, antithetic, control-variate, --precision.
+# Known defects in files of other owners are checked only with SGDL_EDGES_KNOWN=1 (see there).
+source "$(dirname "$0")/lib_cli.sh"
+S=$SGDLAB
+MNIST=$(cd "$(dirname "$0")/../data/mnist" && pwd)
+NET=(--problem mlp --data "$MNIST" --train 32 --test 16 --hidden 4)
+lacks() { ! grep -qF -- "$1" <<<"$2"; } # lacks NEEDLE TEXT
+
+# ReLU warning in exit's Monte Carlo SME2 (and none for mc-sme1, none under --quiet)
+err=$($S exit "${NET[@]}" --act relu --lr 0.1 --methods mc-sme2 --radius 0.5 --paths 4 --max-steps 10 2>&1 >/dev/null)
+check "exit mc-sme2 on relu warns" grep -qF "warning: --methods mc-sme2: ReLU" <<<"$err"
+err=$($S exit "${NET[@]}" --act relu --lr 0.1 --methods mc-sme1 --radius 0.5 --paths 4 --max-steps 10 2>&1 >/dev/null)
+check "exit mc-sme1 on relu: no warning" lacks warning "$err"
+
+# two-point increments cap Heun at weak order 1
+DW=(--problem double-well --lr 0.1 --T 0.2 --models sme1 --paths 4)
+err=$($S weak "${DW[@]}" --scheme heun --increments two-point 2>&1 >/dev/null)
+check "heun + two-point warns" grep -qF "warning: --increments two-point: weak order 1" <<<"$err"
+err=$($S weak "${DW[@]}" --scheme em --increments two-point 2>&1 >/dev/null)
+check "em + two-point: no warning" lacks warning "$err"
+err=$($S weak "${DW[@]}" --scheme heun --increments three-point 2>&1 >/dev/null)
+check "heun + three-point: no warning" lacks warning "$err"
+
+# --svag-l needs svag
+expect_fail "--svag-l without svag" "--svag-l: only with svag" -- $S weak "${DW[@]}" --svag-l 3
+expect_ok "--svag-l with svag" -- $S weak "${DW[@]}" --models svag --svag-l 3 --quiet
+
+# --dtype float32 only where there are float32 passes
+for cmd in weak npoint; do
+  expect_fail "$cmd linreg float32" "--dtype float32: only --problem mlp" -- $S $cmd --problem linreg --lr 0.1 --T 0.2 --paths 4 --dtype float32
+done
+expect_fail "meanfield float32" "--dtype float32" -- $S meanfield --lr 0.1 --T 0.2 --paths 4 --dtype float32
+expect_fail "exit float32" "--dtype float32" -- $S exit --problem double-well --lr 0.1 --methods mc-sgd --paths 4 --dtype float32
+expect_fail "fpe float32" "--dtype float32" -- $S fpe --problem double-well --lr 0.1 --dtype float32
+expect_fail "stationary quadratic float32" "--dtype float32" -- $S stationary --problem quadratic --H "2,0.5;0.5,1" --lr 0.2 --dtype float32
+expect_ok "linreg float64 stays allowed" -- $S weak --problem linreg --lr 0.1 --T 0.2 --paths 4 --dtype float64 --quiet
+
+# lane buffers past memory: 784-4096-1024-10 (7.42e6 weights) x 256 lanes x 2 threads = 30.4 GB at least
+avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+BIG=(weak "${NET[@]}" --hidden 4096,1024 --lr 0.1 --T 0.1 --models sme1 --paths 300 --observables loss --threads 2)
+if [ "${avail_kb:-0}" -lt 28000000 ]; then
+  expect_fail "lane buffers past memory" "the lane buffers need at least 30.4 GB" -- $S "${BIG[@]}"
+  err=$($S "${BIG[@]}" 2>&1 >/dev/null)
+  check "... naming the flags" grep -qF "lower --threads, --paths" <<<"$err"
+fi
+# DISABLED: known defects in files of other owners, for them to fix (run with SGDL_EDGES_KNOWN=1; the
+# first needs the sanitizer build). src/problem/problem.c: sgdl_problem_lanes_work computes (4 + d) * SGDL_LANES in int, which overflows
+# from d = 8.4e6 weights (mlp allows 16.8e6), so the stepper's work buffer is sized from a wrapped
+# (negative) term: UBSan "signed integer overflow: 11626510 * 256" at problem.c:135.
+if [ -n "${SGDL_EDGES_KNOWN:-}" ]; then
+  err=$($S weak "${NET[@]}" --hidden 4096,2048 --lr 0.1 --T 0.1 --models sme1 --paths 300 --observables loss --threads 2 2>&1 >/dev/null)
+  check "no integer overflow sizing the lanes work of a 11.6e6-weight network" lacks "runtime error" "$err"
+  # src/study/estimate.c + src/exact/moments.c: exact moments (also control variates' surrogate)
+  # cost O(d^4) per RK4 substep, ~28 s CPU at d = 40 for T = 0.2 (2 steps), minutes at d = 50..64,
+  # while the estimate says "under a second" and --max-hours never refuses it.
+  expect_fail "--exact at d = 40 counts its work" "--max-hours" -- timeout 10 $S weak --problem linreg --gen-n 12 --gen-d 40 \
+    --lr 0.1 --T 0.2 --models sme1 --exact --observables x0 --max-hours 0.0002
+  # src/nn/idx.c: --test 0 (or --train 0) is refused with "they must not overlap", which they do not.
+  err=$($S weak "${NET[@]}" --test 0 --lr 0.1 --T 0.1 --models sme1 --paths 4 --observables loss 2>&1 >/dev/null)
+  check "--test 0 is not called an overlap" lacks "must not overlap" "$err"
+  # src/study/rounds_checkpoint.c: a run refused for its flags (--every past the steps, T not a
+  # whole number of steps) still creates the --checkpoint file with its arguments, so the corrected
+  # rerun is refused ("written with other arguments") until the user deletes it.
+  $S weak --problem double-well --lr 0.1 --T 0.2 --paths 300 --every 4 --models sme1 --checkpoint "$TMP/bad.ck" --quiet 2>/dev/null
+  check "a refused run leaves no checkpoint file" test ! -e "$TMP/bad.ck"
+  expect_ok "the corrected run then starts" -- $S weak --problem double-well --lr 0.1 --T 0.2 --paths 300 --every 2 --models sme1 \
+    --checkpoint "$TMP/bad.ck" --quiet
+fi
+
+# 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
+same_threads() {
+  local what=$1
+  shift
+  rm -rf "$TMP/t1" "$TMP/t2"
+  if ! "$@" --threads 1 --quiet --out "$TMP/t1" >/dev/null 2>&1 || ! "$@" --threads 2 --quiet --out "$TMP/t2" >/dev/null 2>&1; then
+    bad "$what: a run failed"
+    return
+  fi
+  local f
+  for f in "$TMP"/t1/*.csv; do
+    if ! cmp -s "$f" "$TMP/t2/$(basename "$f")"; then bad "$what: $(basename "$f") differs between 1 and 2 threads"; return; fi
+  done
+  ok
+}
+same_threads "mlp smf2, --every equal to the steps" $S weak --problem mlp --data "$MNIST" --train 16 --test 8 --hidden 2 \
+  --lr 0.1 --T 0.2 --every 2 --models smf2 --paths 260 --observables loss,test_error
+same_threads "antithetic logreg" $S weak --problem logreg --gen-n 16 --gen-d 3 --lr 0.1 --T 0.3 --models sme1,smf2 --paths 600 \
+  --variance-reduction antithetic,control-variate --observables x0,loss
+same_threads "control-variate + --precision, several rounds" $S weak --problem logreg --gen-n 16 --gen-d 3 --lr 0.1,0.05 --T 0.2 \
+  --models sme1,smf2 --paths 260 --precision 0.02 --max-paths 1040 --variance-reduction control-variate --observables x0
+same_threads "npoint --every at d = 65" $S npoint --problem linreg --gen-n 20 --gen-d 65 --lr 0.1 --T 0.4 --every 3 --models sme1 \
+  --paths 300 --observables x0
+finish
