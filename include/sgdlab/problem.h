@@ -239,7 +239,7 @@ void sgdl_problem_grad_lanes_exact(const sgdl_problem *p, int W, const double *X
  * sgdl_problem_lanes_work(p) doubles (enough for W <= SGDL_LANES). */
 void sgdl_problem_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
                                  const double *w, double *out, double *work);
-int sgdl_problem_lanes_work(const sgdl_problem *p);
+long sgdl_problem_lanes_work(const sgdl_problem *p);
 /* Finite data: grad L over the block -> G (sgdl_problem_grad_lanes) and the weighted sum of all N
  * per-sample gradients -> S (weights w [N][W], sgdl_problem_grad_sum_lanes), through the type's fused
  * grad_and_sum_lanes when it has one (bitwise the same numbers), else the two calls. work:

@@ -63,7 +63,7 @@ int sgdl_discrete_couple(sgdl_ctx *ctx, sgdl_stepper *s, int substeps, uint32_t 
  * (sized for SGDL_LANES lanes). */
 void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_coupling *cp, const sgdl_lanes *L, const double *Y,
                           double *Gout, double *work);
-int sgdl_sgrad_work(const sgdl_problem *p, int batch);
+long sgdl_sgrad_work(const sgdl_problem *p, int batch);
 /* The same draw machinery with an explicit counter: `step` is the Philox step word and `draw` the
  * particle field of the purpose SGDL_PURPOSE(INDEX or NORMAL, s->stream, draw). SGD's draw is
  * (L->k, 0); SVAG's two minibatches of small step c = k l + j are (c, 1) and (c, 2). */

@@ -15,12 +15,12 @@
 #include "dynamics/internal.h"
 
 /* Doubles of scratch for a block of SGDL_LANES lanes. */
-int sgdl_sgrad_work(const sgdl_problem *p, int batch) {
-  int d = p->dim, K = p->n_noise;
+long sgdl_sgrad_work(const sgdl_problem *p, int batch) {
+  const long d = p->dim, K = p->n_noise;
   if (p->n_data) /* indices, the lane kernel's scratch; when coupled also S, z_j and the pair scratch (4 N per lane) */
-    return (batch * SGDL_LANES + 1) / 2 + 1 + sgdl_problem_lanes_work(p) +
-           (p->n_data <= 1024 ? 4 * (int)p->n_data * SGDL_LANES : 0);
-  const int nz = K > d ? K : d;
+    return ((long)batch * SGDL_LANES + 1) / 2 + 1 + sgdl_problem_lanes_work(p) +
+           (p->n_data <= 1024 ? 4L * (long)p->n_data * SGDL_LANES : 0);
+  const long nz = K > d ? K : d;
   return 4 * nz * SGDL_LANES + d * K + 3 * d;
 }
 

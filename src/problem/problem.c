@@ -129,10 +129,10 @@ void sgdl_problem_grad_lanes_exact(const sgdl_problem *p, int W, const double *X
 /* Scratch of the batched kernels: margins and coefficients (linreg, logreg), the hidden
  * activations of every neuron (meanfield: at most dim of them) per lane; the generic loop needs
  * one point and one gradient. */
-int sgdl_problem_lanes_work(const sgdl_problem *p) {
+long sgdl_problem_lanes_work(const sgdl_problem *p) {
   /* logreg's register-blocked full pass keeps the margins of SGDL_DATASET_SB samples per lane */
-  const int rows = p->dim > SGDL_DATASET_SB ? p->dim : SGDL_DATASET_SB;
-  return 2 * p->dim + (p->n_data ? (4 + rows) * SGDL_LANES : 0);
+  const long rows = p->dim > SGDL_DATASET_SB ? p->dim : SGDL_DATASET_SB;
+  return 2L * p->dim + (p->n_data ? (4 + rows) * SGDL_LANES : 0); /* long: (4 + d) 256 passes INT_MAX from d ~ 8.4e6 */
 }
 
 void sgdl_problem_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
