@@ -6,7 +6,8 @@
 #    learning rate, and GF's and SMF1's norm2 errors are resolved with fitted orders near 1;
 #  - `--paths N` alone is one plain round as before (no rounds, no antithetic pairs, none of those
 #    defaults in params); `--precision` alone runs rounds without the default floor and pairs.
-# The default run: about 5 s of CPU (1 thread), numbers a function of the seed.
+# The default run: about 5 s of CPU (1 thread), numbers a function of the seed; minutes under the
+# sanitizers, so the sanitizer pass skips it. ctest-label: slow
 source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
 PY=/usr/bin/python3
@@ -37,4 +38,19 @@ expect_ok "meanfield --precision 0.5 --paths 1000 --max-paths 2000" -- "$S" mean
 check "--precision given: rounds without the default floor and pairs" $PY -c "
 import json,sys; r = json.load(open(sys.argv[1])); p = r['params']
 sys.exit(not ('rounds' in r and r['rounds']['floor'] == 0 and 'variance_reduction' not in r and 'floor' not in p))" "$TMP/q/results.json"
+expect_ok "meanfield --precision 0.5 alone (its --paths the default)" -- "$S" meanfield --precision 0.5 --lr 0.1 --T 0.2 --max-paths 2e4 --quiet --out "$TMP/pa"
+check "--precision alone: rounds of the default 1e4 paths, no default floor or pairs" $PY -c "
+import json,sys; r = json.load(open(sys.argv[1]))
+sys.exit(not ('rounds' in r and r['rounds']['round_paths'] == 1e4 and r['rounds']['floor'] == 0 and 'variance_reduction' not in r))" "$TMP/pa/results.json"
+expect_ok "meanfield --max-paths 2e4 alone keeps the other round defaults" -- "$S" meanfield --lr 0.1 --T 0.2 --max-paths 2e4 --quiet --out "$TMP/mp"
+check "--max-paths alone: default precision, floor and pairs, the given bound" $PY -c "
+import json,sys; r = json.load(open(sys.argv[1])); q = r['rounds']
+sys.exit(not (q['precision'] == 0.3 and q['floor'] == 0.02 and q['max_paths'] == 2e4 and r['variance_reduction'] == 'antithetic'))" "$TMP/mp/results.json"
+# the defaults step aside where they cannot apply, instead of naming flags the user never gave
+expect_ok "more than 2048 samples: the default pairs step aside (no sample mirror)" -- "$S" meanfield --gen-n 3000 --lr 0.1 --T 0.1 --models gf --max-paths 2e4 --quiet --out "$TMP/big"
+check "... and results.json says no variance reduction ran" $PY -c "
+import json,sys; sys.exit('variance_reduction' in json.load(open(sys.argv[1])))" "$TMP/big/results.json"
+err=$("$S" meanfield --exact --lr 0.1 --T 0.1 --models gf --quiet 2>&1 >/dev/null)
+check "--exact: the real reason, not the default --precision ($err)" bash -c '! grep -qF -- --precision <<<"$1"' _ "$err"
+expect_ok "--nag-iterate torch runs without the default rounds" -- "$S" meanfield --algo nag --nag-iterate torch --models msme1 --lr 0.1 --T 0.1 --quiet
 finish

@@ -31,5 +31,5 @@ if command -v mpirun >/dev/null; then
   check "antithetic --precision under mpirun used three ranks ($(head -c 300 "$TMP/mpi.err"))" grep -q '"mpi_ranks":[[:space:]]*3' "$TMP/mpi/results.json"
   check "antithetic --precision: 3 ranks and 1 process give identical results.json" same "$TMP/mpi/results.json" "$TMP/t1/results.json"
 fi
-expect_fail "antithetic rounds need even --paths" "--paths" -- "$S" "${A[@]}" --paths 401
+expect_fail "antithetic rounds need even --paths" "runs pairs, an even number" -- "$S" "${A[@]}" --paths 401
 finish

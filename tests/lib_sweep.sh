@@ -39,4 +39,5 @@ sweep_all() {
   sweep exit exit --problem double-well --lr 0.1 --sigma2 2 --from -1 --to 0 --methods quadrature,kramers,mc-sgd --paths 8 --quiet
   sweep train train --data "$mnist" --train 20 --test 10 --hidden 2 --epochs 1 --quiet
   sweep meanfield meanfield --neurons 2 --gen-n 4 --paths 8 --lr 0.1 --T 0.1 --quiet
+  sweep meanfield_rounds meanfield --neurons 2 --gen-n 4 --lr 0.1 --T 0.1 --max-paths 2e4 --quiet # default rounds, pairs
 }

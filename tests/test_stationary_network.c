@@ -344,7 +344,10 @@ static void check_identity(double lr, int batch) {
   save_weights(&ctx, hidden, 1, x, (size_t)d, wpath);
   sgdl_problem *p = hidden_net(&ctx, wpath);
   CHECK(p != NULL, "hidden network from %s", wpath);
-  if (!p) return free(x);
+  if (!p) {
+    free(x);
+    return;
+  }
 
   sgdl_stationary_spec sp;
   sgdl_stationary_spec_init(&sp);
@@ -359,7 +362,13 @@ static void check_identity(double lr, int batch) {
   sp.burn = 2000;
   sp.seed = 11;
   sgdl_stationary_study_result res;
-  CHECK(sgdl_stationary_study_run(&ctx, &sp, &res) == 0 && res.has_net && res.has_felt, "study: %s", ctx.msg);
+  const int study_ok = sgdl_stationary_study_run(&ctx, &sp, &res) == 0 && res.has_net && res.has_felt;
+  CHECK(study_ok, "study: %s", ctx.msg);
+  if (!study_ok) { /* nothing below can run without the study's directions */
+    sgdl_problem_destroy(p);
+    free(x);
+    return;
+  }
   double hess[KN * KN] = {0};
   for (int i = 0; i < KN; i++) hess[i * KN + i] = res.net.h[i];
   sgdl_stat_snapshots snap = {SNAP, calloc((size_t)R * SNAP * d, sizeof(double))};

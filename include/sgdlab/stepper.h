@@ -219,6 +219,8 @@ int sgdl_stepper_create_antithetic(sgdl_ctx *ctx, sgdl_stepper *inner, const uin
  * N <= 2048), so that the mirrored sample's noise is as close to the negative of the original's as a
  * permutation allows. map: N entries. */
 int sgdl_sample_mirror(sgdl_ctx *ctx, const sgdl_problem *prob, int npts, const double *pts, uint32_t *map);
+/* The largest data set the sample mirror takes (its assignment is O(N^3)). */
+#define SGDL_SAMPLE_MIRROR_MAX_N 2048
 
 /* Optimiser rules on a flat parameter vector, shared by the lane steppers and the network
  * trainer (one copy of each rule). `aux` holds naux_of(algo)*n doubles, zero at k = 0.

@@ -7,7 +7,7 @@
  * The default run answers its question: every weak error ends precise (95% interval within +-30%)
  * or shown below a floor of 0.02, in rounds of antithetic pairs (study_rounds_cli.h: those
  * defaults, --precision, --floor, --max-paths and --variance-reduction, stand only while neither
- * --paths nor --precision is given; `--paths N` alone is the one plain round it always was).
+ * --paths nor --precision is given; `--paths N` alone is one plain round, on the default network).
  * The network is small (2 neurons, 4 data) and the rates small (0.1, 0.05, 0.025 over T = 1), where
  * SMF2 is in its asymptotic range: at 0.4-0.1 with T = 2 its errors on this network are no smaller
  * than SMF1's (README, meanfield). Does not: run anything itself (study_cli.c does). */
@@ -34,6 +34,11 @@ int sgdl_cmd_meanfield(int argc, char **argv) {
   sgdl_opt_get(opts, "paths")->help = "Monte Carlo replicas per (model, lr); given alone (no --precision): one plain round of "
                                       "them, without the default --precision 0.3 --floor 0.02 --max-paths 6.4e5 "
                                       "--variance-reduction antithetic";
+  sgdl_opt_get(opts, "max-paths")->help = "with --precision: at most this many replicas per (model, lr) (default 6.4e5 "
+                                          "in the default run, 64 x --paths with --precision given)";
+  sgdl_opt_get(opts, "variance-reduction")->help =
+      "control-variate, antithetic or antithetic,control-variate (see sgdlab weak --help); default antithetic in the "
+      "default run (none with --paths or --precision given, or where the sample mirror cannot be built: N > 2048)";
   return sgdl_study_main("meanfield",
                          "Two-layer networks in mean-field scaling: particle SGD against the distribution-dependent\n"
                          "stochastic modified flow (smf2), smf1 and the mean-field gradient flow (gf). The network is\n"

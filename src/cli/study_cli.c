@@ -153,7 +153,9 @@ static const char *coupled_summary(const sgdl_study_result *r) {
              : "independent ensembles";
 }
 
-static void print_summary(const study_args *A, const sgdl_study_spec *sp, const sgdl_study_result *r, const char *command) {
+/* rr, rs: the rounds' statuses (NULL without rounds): an error a round closed below its floor says so */
+static void print_summary(const study_args *A, const sgdl_study_spec *sp, const sgdl_study_result *r, const char *command,
+                          const sgdl_rounds_result *rr, const sgdl_rounds_spec *rs) {
   printf("sgdlab %s: %s; %d start%s; T = %g; %s\n", command, A->prob->desc, A->P, A->P > 1 ? "s" : "", sp->T,
          sp->exact ? "exact moments" : "Monte Carlo");
   if (!sp->exact)
@@ -173,6 +175,9 @@ static void print_summary(const study_args *A, const sgdl_study_spec *sp, const 
         if (sp->exact) printf("  %-6s %-9g %-16s %-12.4e exact\n", sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], e->value);
         else if (e->resolved)
           printf("  %-6s %-9g %-16s %-12.4e [%.3e, %.3e]\n", sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], e->value, e->lo, e->hi);
+        else if (rr && rr->status[((size_t)m * r->n_lr + li) * r->n_stat + s] == SGDL_ROUNDS_BELOW_FLOOR)
+          printf("  %-6s %-9g %-16s below floor  below %.3e (--floor %g)\n", sgdl_study_model_label(sp, m), sp->lrs[li],
+                 r->stat_names[s], e->hi, rs->floor);
         else if (isnan(e->hi)) /* no standard error: a covariance's jackknife over a single chunk */
           printf("  %-6s %-9g %-16s unresolved   no interval (its jackknife needs more than one chunk of %d replicas: more --paths)\n",
                  sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], SGDL_LANES);
@@ -522,6 +527,12 @@ static int study_spec(study_args *A, sgdl_opt *opts, int npoint, sgdl_study_spec
    * auto stays off for the torch iterate, which the coupled pairs do not report. */
   const char *cpl = sgdl_opt_str(opts, "coupling");
   sp->coupling = !strcmp(cpl, "on") || (!strcmp(cpl, "auto") && !sp->torch_iterate) ? !sp->exact : 0;
+  /* a command's default antithetic pairs (meanfield's) step aside where the sample mirror cannot be
+   * built (no per-sample gradients, or more than SGDL_SAMPLE_MIRROR_MAX_N samples): plain paths */
+  sgdl_opt *vro = sgdl_opt_get(opts, "variance-reduction");
+  if (!vro->given && vro->value && A->prob->n_data &&
+      (A->prob->n_data > SGDL_SAMPLE_MIRROR_MAX_N || !A->prob->type->grad_sample))
+    vro->value = NULL;
   const char *vr = sgdl_opt_str(opts, "variance-reduction"); /* no default: params stay as they were without it */
   sp->variance_reduction = (vr && strstr(vr, "control-variate") ? SGDL_VR_CONTROL_VARIATE : 0) |
                            (vr && strstr(vr, "antithetic") ? SGDL_VR_ANTITHETIC : 0);
@@ -565,7 +576,7 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
     if (out) rc = write_outputs(ctx, out, &sp, &r, command);
     if (rc) exit_code = sgdl_cli_error(ctx, command, rc);
     else {
-      if (ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) print_summary(&A, &sp, &r, command);
+      if (ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) print_summary(&A, &sp, &r, command, rounds ? &rr : NULL, &rspec);
       if (rounds && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) sgdl_study_rounds_print(&sp, &r, &rr, &rspec);
       if (out && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) {
         char p[4096];

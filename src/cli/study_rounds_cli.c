@@ -10,13 +10,17 @@
 
 /* A flag's value unless the command's default does not apply (see study_rounds_cli.h): defaults of
  * --precision, --floor, --max-paths and --variance-reduction stand only when neither --precision nor
- * --paths is given (weak and npoint have none: nothing changes there). */
+ * --paths is given, and never where rounds are refused anyway (--exact, --nag-iterate torch), so
+ * that no error names a flag the user did not give (weak and npoint have none: nothing changes). */
 static void drop_unused_defaults(sgdl_opt *opts) {
+  const sgdl_opt *iterate = sgdl_opt_find(opts, "nag-iterate"), *exact = sgdl_opt_find(opts, "exact");
+  const int no_rounds = (exact && sgdl_opt_flag(opts, "exact")) ||
+                        (iterate && iterate->value && !strcmp(iterate->value, "torch"));
   const int precision = sgdl_opt_given(opts, "precision"), paths = sgdl_opt_given(opts, "paths");
   static const char *const flags[] = {"precision", "floor", "max-paths", "variance-reduction"};
   for (int i = 0; i < 4; i++) {
     sgdl_opt *o = sgdl_opt_get(opts, flags[i]);
-    if (!o->given && (paths || precision)) o->value = NULL;
+    if (!o->given && (paths || precision || no_rounds)) o->value = NULL;
   }
 }
 

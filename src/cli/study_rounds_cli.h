@@ -12,9 +12,10 @@
  * them stay as they were. A command may give --precision (and --floor, --max-paths,
  * --variance-reduction) defaults of its own (`sgdlab meanfield`): its default run is then a run in
  * rounds. Those defaults apply only when neither --precision nor --paths is given: with --paths
- * alone the run is the one plain round of --paths it always was (or rounds without a target with
+ * alone the run is one plain round of --paths (or rounds without a target with
  * --checkpoint), with --precision alone --floor, --max-paths and --variance-reduction are the plain
- * ones (none, 64 x --paths, none); sgdl_study_rounds_wanted drops the defaults that do not apply,
+ * ones (none, 64 x --paths, none), and with --exact or --nag-iterate torch (no rounds) none stand;
+ * sgdl_study_rounds_wanted drops the defaults that do not apply,
  * so "params" records only what ran. Call it before the study spec reads --variance-reduction. */
 #define SGDL_ROUNDS_OPTS                                                                                         \
   {"precision", OPT_NUM, NULL, "run in rounds of --paths replicas until every weak error's 95% interval has half-width <= this fraction of the error", \

@@ -147,9 +147,9 @@ int sgdl_sample_mirror(sgdl_ctx *ctx, const sgdl_problem *prob, int npts, const 
   if (!N || !prob->type->grad_sample)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--variance-reduction antithetic: problem %s has no per-sample gradients for "
                      "the sample mirror", prob->type->name);
-  if (N > 2048)
+  if (N > SGDL_SAMPLE_MIRROR_MAX_N)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--variance-reduction antithetic: the sample mirror is an O(N^3) assignment, "
-                     "limited to N <= 2048 (N = %zu)", N);
+                     "limited to N <= %d (N = %zu)", SGDL_SAMPLE_MIRROR_MAX_N, N);
   double *xi = malloc(sizeof *xi * N * (size_t)d), *mean = malloc(sizeof *mean * (size_t)d), *C = calloc(N * N, sizeof *C);
   int rc = xi && mean && C ? SGDL_OK : sgdl_fail(ctx, SGDL_ENOMEM, "out of memory for the sample mirror (N = %zu)", N);
   for (int k = 0; k < npts && !rc; k++) {

@@ -91,18 +91,23 @@ static void bytes_text(double b, char *buf, size_t len) {
 }
 
 /* Refuses, before any lane runs, an ensemble whose lane buffers cannot fit in memory (else the
- * kernel would kill the process mid-run), and words a failed allocation the same way: the memory
- * needed and the flags that lower it. */
-static int lane_memory_error(sgdl_ctx *ctx, const sgdl_drive_plan *pl, int threads, double have) {
-  char need[32], avail[32] = "";
+ * kernel would kill the process mid-run; failed = 0), and words a failed allocation (failed = 1)
+ * with the same figures: the memory needed and the flags that lower it. */
+static int lane_memory_error(sgdl_ctx *ctx, const sgdl_drive_plan *pl, int threads, double have, int failed) {
+  char need[32], avail[32] = "", shape[96];
   const double bytes = lane_bytes(pl) * threads;
   bytes_text(bytes, need, sizeof need);
   if (have > 0) bytes_text(have, avail, sizeof avail);
-  return sgdl_fail(ctx, SGDL_ENOMEM, "%s: the lane buffers need at least %s (%llu lanes x dimension %d on each of %d thread%s)%s%s%s; "
-                   "lower --threads, --paths (below %d: fewer lanes per block) or the problem's size (mlp: --hidden, --train)",
-                   pl->what, need, (unsigned long long)(pl->paths < SGDL_LANES ? pl->paths : SGDL_LANES),
-                   pl->stepper->prob->dim * pl->P, threads, threads == 1 ? "" : "s", have > 0 ? ", this machine has " : "",
-                   avail, have > 0 ? " available" : "", SGDL_LANES);
+  snprintf(shape, sizeof shape, "%llu lanes x dimension %d on each of %d thread%s",
+           (unsigned long long)(pl->paths < SGDL_LANES ? pl->paths : SGDL_LANES), pl->stepper->prob->dim * pl->P, threads,
+           threads == 1 ? "" : "s");
+  const char *lower = "lower --threads, --paths (below %d: fewer lanes per block) or the problem's size (mlp: --hidden, --train)";
+  char hint[160];
+  snprintf(hint, sizeof hint, lower, SGDL_LANES);
+  if (failed)
+    return sgdl_fail(ctx, SGDL_ENOMEM, "%s: out of memory for the lane buffers (at least %s: %s); %s", pl->what, need, shape, hint);
+  return sgdl_fail(ctx, SGDL_ENOMEM, "%s: the lane buffers need at least %s (%s), more memory than this machine has "
+                   "available (%s); %s", pl->what, need, shape, avail, hint);
 }
 
 /* A context of the thread's own, since sgdl_ctx is not shared between threads. */
@@ -367,7 +372,7 @@ int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_
 #ifdef SGDL_HAVE_MPI
   if (ranks > 1) MPI_Allreduce(MPI_IN_PLACE, &too_big, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD); /* every rank stops, or none */
 #endif
-  if (!rc && too_big) rc = lane_memory_error(ctx, pl, threads, have);
+  if (!rc && too_big) rc = lane_memory_error(ctx, pl, threads, have, 0);
   if (!rc) run_chunks(&d);
   sgdl_free(done);
   if (!rc && sgdl_interrupt_requested()) rc = sgdl_fail(ctx, SGDL_EINTERRUPTED, "%s: interrupted", pl->what);
@@ -394,7 +399,7 @@ int sgdl_drive(sgdl_ctx *ctx, const sgdl_drive_plan *pl, sgdl_observer *o, sgdl_
     }
   sgdl_free(marks);
   sgdl_free(rec);
-  if (oom) rc = lane_memory_error(ctx, pl, threads, have);
+  if (oom) rc = lane_memory_error(ctx, pl, threads, have, 1);
   else if (d.save_rc) rc = ctx && ctx->status ? d.save_rc : sgdl_fail(ctx, d.save_rc, "%s: the checkpoint write failed", pl->what);
   else if (rep->diverged) rc = SGDL_EDIVERGED;
   else if (o->type->finish) rc = o->type->finish(ctx, o);
