@@ -89,6 +89,18 @@ void sgdl_mlp32_grad_accum(const sgdl_mlp *m, int B, sgdl_mlp_work32 *w, const f
  * correctly, in chunks of w->cap. */
 double sgdl_mlp32_evaluate(const sgdl_mlp *m, const float *params, const sgdl_imageset *ds, sgdl_mlp_work32 *w,
                            float *grad32, double *grad64, size_t *correct);
+/* The R-operator's buffers beside a work of the same capacity: rz[l] (R of the pre-activations)
+ * and rd[l] (R of the deltas), [cap][size[l]] each, and two [cap][max size] temporaries. */
+typedef struct sgdl_mlp_rwork32 {
+  float *rz[SGDL_MLP_MAX_LAYERS + 1], *rd[SGDL_MLP_MAX_LAYERS + 1];
+  float *t1, *t2;
+} sgdl_mlp_rwork32;
+size_t sgdl_mlp32_rwork_floats(const sgdl_mlp *m, int cap);
+void sgdl_mlp32_rwork_view(const sgdl_mlp *m, int cap, float *buf, sgdl_mlp_rwork32 *r);
+/* As sgdl_mlp_hvp_accum (mlp_rop.c) in float: out += scale sum_i (Hess l_i) v over the loaded
+ * batch, after sgdl_mlp32_forward and sgdl_mlp32_backward at params. */
+void sgdl_mlp32_hvp_accum(const sgdl_mlp *m, const float *params, int B, const sgdl_mlp_work32 *w,
+                          sgdl_mlp_rwork32 *r, const float *v, float scale, float *out);
 void sgdl_mlp32_round(size_t n, const double *x, float *y);
 void sgdl_mlp32_widen(size_t n, const float *x, double *y);
 
