@@ -12,6 +12,15 @@
 
 #include "nn_internal.h"
 
+enum { REG_WIDTH = 64 }; /* widest first hidden layer the sparse loops accumulate in vectors */
+typedef float v8f __attribute__((vector_size(32)));
+static inline v8f load8(const float *p) {
+  v8f v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void store8(float *p, v8f v) { memcpy(p, &v, sizeof v); }
+
 static const char *const dtype_names[] = {"float64", "float32"};
 
 int sgdl_dtype_parse(const char *name) {
@@ -33,7 +42,7 @@ void sgdl_mlp32_widen(size_t n, const float *x, double *y) {
 /* ---------------------------------------------------------------- work and loading */
 
 size_t sgdl_mlp32_work_floats(const sgdl_mlp *m, int cap) {
-  size_t n = 2 * (size_t)cap * m->size[0] + 2 * (size_t)cap + (size_t)cap * sgdl_mlp_max_width(m);
+  size_t n = 4 * (size_t)cap * m->size[0] + 2 * (size_t)cap + (size_t)cap * sgdl_mlp_max_width(m) + m->size[0] + 1;
   for (int l = 1; l <= m->L; l++) n += 2 * (size_t)cap * m->size[l];
   return n;
 }
@@ -52,7 +61,10 @@ void sgdl_mlp32_work_view(const sgdl_mlp *m, int cap, float *buf, sgdl_mlp_work3
   w->a[0] = w->x;
   w->tmp = p, p += (size_t)cap * sgdl_mlp_max_width(m);
   w->nz = (int *)p, p += (size_t)cap * m->size[0];
-  w->n_nzr = (int *)p;
+  w->n_nzr = (int *)p, p += (size_t)cap;
+  w->col_start = (int *)p, p += (size_t)m->size[0] + 1;
+  w->col_row = (int *)p, p += (size_t)cap * m->size[0];
+  w->col_val = p;
 }
 
 /* Row `row` of x, its label, and its list of nonzero inputs; returns their count. */
@@ -80,9 +92,33 @@ static int load_one(const sgdl_mlp *m, const sgdl_imageset *ds, size_t e, int ro
   return w->n_nzr[row] = k;
 }
 
+/* The loaded batch's nonzero inputs by column (pixel): col_row / col_val from col_start[j] to
+ * col_start[j + 1], examples in ascending order (counting sort of the row lists). */
+static void by_column(int in, int B, sgdl_mlp_work32 *w) {
+  int *start = w->col_start;
+  memset(start, 0, sizeof(int) * ((size_t)in + 1));
+  for (int i = 0; i < B; i++) {
+    const int *nz = w->nz + (size_t)i * in;
+    for (int q = 0; q < w->n_nzr[i]; q++) start[nz[q] + 1]++;
+  }
+  for (int j = 0; j < in; j++) start[j + 1] += start[j];
+  for (int i = 0; i < B; i++) { /* start[j] runs as column j's cursor, then is shifted back */
+    const int *nz = w->nz + (size_t)i * in;
+    const float *x = w->x + (size_t)i * in;
+    for (int q = 0; q < w->n_nzr[i]; q++) {
+      const int pos = start[nz[q]]++;
+      w->col_row[pos] = i;
+      w->col_val[pos] = x[nz[q]];
+    }
+  }
+  for (int j = in; j > 0; j--) start[j] = start[j - 1];
+  start[0] = 0;
+}
+
 static void loaded(const sgdl_mlp *m, int B, size_t nonzeros, sgdl_mlp_work32 *w) {
   w->n_nz = w->n_nzr[0];
   w->sparse = B > 1 && 3 * nonzeros <= (size_t)B * m->size[0];
+  if (w->sparse) by_column(m->size[0], B, w);
 }
 
 void sgdl_mlp32_load(const sgdl_mlp *m, const sgdl_imageset *ds, const uint32_t *idx, int B, sgdl_mlp_work32 *w) {
@@ -112,16 +148,43 @@ static void sparse_row_times(const sgdl_mlp_work32 *w, int first_layer, int in, 
   }
 }
 
-/* Z[i] += x_i W over the nonzero inputs of each example (a batch with sparse inputs). */
-static void sparse_first_layer(const sgdl_mlp_work32 *w, int B, int in, int out, const float *W, float *Z) {
+/* Z[i] += x_i W over the nonzero inputs of each example (a batch with sparse inputs). When out is
+ * a multiple of 8 up to REG_WIDTH the row of Z accumulates in vectors of 8 floats (registers in
+ * the inlined out = 32 copy): elementwise multiply then add, the same operations in the same
+ * order as z[k] += x_ij W[j][k] (the project compiles without contraction). */
+static inline __attribute__((always_inline)) void first_layer_rows(const sgdl_mlp_work32 *w, int B, int in,
+                                                                   int out, const float *W, float *Z) {
+  const int nv = out / 8;
   for (int i = 0; i < B; i++) {
     const float *x = w->x + (size_t)i * in;
     const int *nz = w->nz + (size_t)i * in;
-    float *restrict z = Z + (size_t)i * out;
+    float *z = Z + (size_t)i * out;
+    v8f acc[REG_WIDTH / 8];
+    for (int v = 0; v < nv; v++) acc[v] = load8(z + 8 * v);
     for (int q = 0; q < w->n_nzr[i]; q++) {
       const float xj = x[nz[q]];
-      const float *restrict row = W + (size_t)nz[q] * out;
-      for (int k = 0; k < out; k++) z[k] += xj * row[k];
+      const float *row = W + (size_t)nz[q] * out;
+      for (int v = 0; v < nv; v++) acc[v] += xj * load8(row + 8 * v);
+    }
+    for (int v = 0; v < nv; v++) store8(z + 8 * v, acc[v]);
+  }
+}
+
+static void sparse_first_layer(const sgdl_mlp_work32 *w, int B, int in, int out, const float *W, float *Z) {
+  if (out == 32) {
+    first_layer_rows(w, B, in, 32, W, Z);
+  } else if (out % 8 == 0 && out <= REG_WIDTH) {
+    first_layer_rows(w, B, in, out, W, Z);
+  } else {
+    for (int i = 0; i < B; i++) {
+      const float *x = w->x + (size_t)i * in;
+      const int *nz = w->nz + (size_t)i * in;
+      float *restrict z = Z + (size_t)i * out;
+      for (int q = 0; q < w->n_nzr[i]; q++) {
+        const float xj = x[nz[q]];
+        const float *restrict row = W + (size_t)nz[q] * out;
+        for (int k = 0; k < out; k++) z[k] += xj * row[k];
+      }
     }
   }
 }
@@ -250,10 +313,31 @@ void sgdl_mlp32_backward(const sgdl_mlp *m, const float *params, int B, sgdl_mlp
   }
 }
 
-/* gW[j][:] += scale x_ij D_i over the nonzero x_ij, example by example (the first layer's weight
- * product of a batch with sparse inputs). */
+/* gW[j][:] += scale x_ij D_i over the nonzero x_ij (the first layer's weight product of a batch
+ * with sparse inputs). out a multiple of 8 up to REG_WIDTH: column by column of the input, row j
+ * of gW in vectors of 8 floats (registers when out = 32), examples in ascending order within a
+ * column, which is the order of the example-by-example loop below: every entry gets the same
+ * additions in the same order. */
+static inline __attribute__((always_inline)) void first_outer_cols(const sgdl_mlp_work32 *w, int in, int out,
+                                                                   const float *D, float scale, float *gW) {
+  const int *start = w->col_start, nv = out / 8;
+  for (int j = 0; j < in; j++) {
+    if (start[j] == start[j + 1]) continue;
+    float *row = gW + (size_t)j * out;
+    v8f acc[REG_WIDTH / 8];
+    for (int v = 0; v < nv; v++) acc[v] = load8(row + 8 * v);
+    for (int t = start[j]; t < start[j + 1]; t++) {
+      const float c = scale * w->col_val[t], *d = D + (size_t)w->col_row[t] * out;
+      for (int v = 0; v < nv; v++) acc[v] += c * load8(d + 8 * v);
+    }
+    for (int v = 0; v < nv; v++) store8(row + 8 * v, acc[v]);
+  }
+}
+
 static void sparse_first_outer(const sgdl_mlp_work32 *w, int B, int in, int out, const float *D, float scale,
                                float *gW) {
+  if (out == 32) return first_outer_cols(w, in, 32, D, scale, gW);
+  if (out % 8 == 0 && out <= REG_WIDTH) return first_outer_cols(w, in, out, D, scale, gW);
   for (int i = 0; i < B; i++) {
     const float *x = w->x + (size_t)i * in, *restrict d = D + (size_t)i * out;
     const int *nz = w->nz + (size_t)i * in;

@@ -50,7 +50,7 @@ int sgdl_mlp_max_width(const sgdl_mlp *m);
 
 /* ---------------------------------------------------------------- float32 passes (mlp_f32.c)
  * The same network in single precision: the slab layout of nn.h with float entries, the same
- * shapes as sgdl_mlp_work (x, y, a[l], d[l]; nz at batch 1), FAST kernels only (sgemm for
+ * shapes as sgdl_mlp_work (x, y, a[l], d[l]; nz at batch 1; the nonzeros by column with sparse inputs), FAST kernels only (sgemm for
  * batches, the sparse-input loops at batch 1); the float64 passes stay the reference. Bias and
  * activation are one pass after the sgemm (beta 0), the activation derivative one pass after
  * the backward sgemm. Nothing allocates after the work is set up. */
@@ -62,6 +62,9 @@ typedef struct sgdl_mlp_work32 {
   float *tmp; /* [cap][max size]: coefficient-weighted deltas */
   int *nz;    /* [cap][size[0]]: row i's nonzero inputs in nz[i * size[0] ..], n_nzr[i] of them */
   int *n_nzr; /* [cap] */
+  int *col_start; /* [size[0] + 1]: with sparse, the nonzeros by column: column j's examples (ascending) */
+  int *col_row;   /* col_row[col_start[j] ..] and their inputs col_val[..], [cap][size[0]] each */
+  float *col_val;
   int n_nz;   /* row 0's count (batch 1), and */
   int sparse; /* the loaded batch has at most a third of its inputs nonzero: the first layer's product
                * and gradient skip the zeros (per example) instead of calling sgemm */
