@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "nn/nn_internal.h"
 #include "sgdlab/ensemble.h"
 #include "sgdlab/moments.h"
 #include "sgdlab/rng.h"
@@ -418,6 +419,32 @@ static void check_hvp_models(int dtype) {
   sgdl_problem_destroy(p);
 }
 
+/* ulp distance of two floats of the same sign */
+static int ulps(float a, float b) {
+  int32_t ia, ib;
+  memcpy(&ia, &a, 4), memcpy(&ib, &b, 4);
+  return ia > ib ? ia - ib : ib - ia;
+}
+
+/* The float32 passes' tanh (sgdl_tanh32) against tanh in double rounded to float (the reference)
+ * and against glibc's tanhf, which it replaced: within 1 ulp of the reference over [-12, 12]
+ * (tanhf: within 2), exact at 0, odd, 1 far out. */
+static void check_tanh32(void) {
+  int worst = 0, worst_tanhf = 0, off = 0;
+  for (int k = -1200000; k <= 1200000; k++) {
+    const float z = (float)k * 1e-5f, ref = (float)tanh((double)z), a = sgdl_tanh32(z);
+    const int u = ulps(a, ref), v = ulps(tanhf(z), ref);
+    worst = u > worst ? u : worst;
+    worst_tanhf = v > worst_tanhf ? v : worst_tanhf;
+    off += u != 0;
+  }
+  CHECK(worst <= 1, "tanh32 vs tanh rounded to float: %d ulp", worst);
+  CHECK(sgdl_tanh32(0.0f) == 0.0f && sgdl_tanh32(-0.5f) == -sgdl_tanh32(0.5f) && sgdl_tanh32(30.0f) == 1.0f,
+        "tanh32 at 0, oddness, saturation");
+  printf("tanh32 vs tanh rounded to float: at most %d ulp (%d of 2400001 differ); tanhf: %d ulp\n", worst, off,
+         worst_tanhf);
+}
+
 static void check_least_squares(void) {
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
@@ -485,6 +512,7 @@ static void check_least_squares(void) {
 int main(void) {
   write_data();
   write_sparse_data();
+  check_tanh32();
   check_derivatives();
   check_lanes(3);
   check_lanes(19);

@@ -3,7 +3,11 @@
  * into one pass after the sgemm, the weighted gradient sum (which is also the plain SGD step when
  * handed the weights), and whole-set evaluation. FAST kernels only: cblas_sgemm for batches, and
  * at batch 1 the zero-skipping loops of mlp_pass.c written again in float (MNIST digits are ~80%
- * zero pixels). The float64 passes (mlp_pass.c) stay the reference; tests/test_nn_f32.c checks
+ * zero pixels). tanh is sgdl_tanh32: the double-precision vector polynomial of sgdlab/vmath.h
+ * rounded to float (glibc's tanhf, through expm1f per element, was ~20% of an SMF2 run's time;
+ * this one vectorises and is more accurate: it equals tanh in double rounded to float on every float
+ * step of 1e-5 over [-12, 12], where tanhf is up to 2 ulp off, tests/test_mlp_problem.c). Changes
+ * float32 numbers of tanh networks in the last bits. The float64 passes (mlp_pass.c) stay the reference; tests/test_nn_f32.c checks
  * these against them within float32 rounding; the R-operator's Hessian products at the end are the
  * float versions of mlp_rop.c's (checked against them the same way). Does not: allocate or train. */
 #include <math.h>
@@ -11,6 +15,7 @@
 #include <cblas.h>
 
 #include "nn_internal.h"
+#include "sgdlab/vmath.h"
 
 enum { REG_WIDTH = 64 }; /* widest first hidden layer the sparse loops accumulate in vectors */
 typedef float v8f __attribute__((vector_size(32)));
@@ -189,6 +194,8 @@ static void sparse_first_layer(const sgdl_mlp_work32 *w, int B, int in, int out,
   }
 }
 
+float sgdl_tanh32(float z) { return (float)sgdl_tanh_poly((double)z); }
+
 /* Z[B][out] = act(Z + b) in one pass (hidden: act; output layer: act < 0, bias only). */
 static void bias_activate(int act, int B, int out, const float *b, float *Z) {
   for (int i = 0; i < B; i++) {
@@ -201,7 +208,7 @@ static void bias_activate(int act, int B, int out, const float *b, float *Z) {
         }
         break;
       case SGDL_ACT_TANH:
-        for (int k = 0; k < out; k++) z[k] = tanhf(z[k] + b[k]);
+        for (int k = 0; k < out; k++) z[k] = sgdl_tanh32(z[k] + b[k]);
         break;
       case SGDL_ACT_SIGMOID:
         for (int k = 0; k < out; k++) z[k] = 1.0f / (1.0f + expf(-(z[k] + b[k])));

@@ -104,6 +104,9 @@ void sgdl_mlp32_rwork_view(const sgdl_mlp *m, int cap, float *buf, sgdl_mlp_rwor
  * batch, after sgdl_mlp32_forward and sgdl_mlp32_backward at params. */
 void sgdl_mlp32_hvp_accum(const sgdl_mlp *m, const float *params, int B, const sgdl_mlp_work32 *w,
                           sgdl_mlp_rwork32 *r, const float *v, float scale, float *out);
+/* The float32 passes' tanh: the vector polynomial sgdl_tanh_poly (sgdlab/vmath.h) in double,
+ * rounded to float once (inline in mlp_f32.c's loops; exported for the test against tanhf). */
+float sgdl_tanh32(float z);
 void sgdl_mlp32_round(size_t n, const double *x, float *y);
 void sgdl_mlp32_widen(size_t n, const float *x, double *y);
 
