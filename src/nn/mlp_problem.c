@@ -355,7 +355,8 @@ static int fused_lanes32(const mlp_impl *q, int d, int W, const double *X, const
     const int Gn = W - l0 < LANE_GROUP ? W - l0 : LANE_GROUP;
     for (int i = 0; i < d; i++)
       for (int g = 0; g < Gn; g++) xs[(size_t)g * d + i] = (float)X[(size_t)i * W + l0 + g];
-    memset(gs, 0, sizeof(float) * 2 * (size_t)LANE_GROUP * d);
+    memset(gs, 0, sizeof(float) * (size_t)Gn * d);
+    memset(ss, 0, sizeof(float) * (size_t)Gn * d);
     for (int b0 = 0; b0 < N; b0 += cap) { /* each chunk loaded once for the group's lanes */
       const int B = N - b0 < cap ? N - b0 : cap;
       sgdl_mlp32_load_range(m, &q->train, (size_t)b0, B, &w);
@@ -431,7 +432,7 @@ static void hvp_lanes32(const mlp_impl *q, int d, int W, const double *X, const 
         xs[(size_t)g * d + i] = (float)X[(size_t)i * W + l0 + g];
         vs[(size_t)g * d + i] = (float)V[(size_t)i * W + l0 + g];
       }
-    memset(os, 0, sizeof(float) * group);
+    memset(os, 0, sizeof(float) * (size_t)Gn * d);
     for (int b0 = 0; b0 < N; b0 += cap) {
       const int B = N - b0 < cap ? N - b0 : cap;
       sgdl_mlp32_load_range(m, &q->train, (size_t)b0, B, &w);
