@@ -1,5 +1,7 @@
 /* The mlp problem type (sgdlab/mlp_problem.h): the problem vtable written on the network passes.
  *   loss, grad, hvp:        whole-training-set passes in chunks (sgdl_mlp_evaluate, sgdl_mlp_hess_mv);
+ *   hvp_lanes:              hvp over a block of lanes with one work for the call (float64: bitwise hvp
+ *                           lane by lane; float32: the float R-op, each chunk loaded once per group);
  *   loss_sample, grad_sample: one example at batch 1 (FAST kernel: the sparse-input path);
  *   grad_sum_lanes:         per lane, weighted minibatches in chunks through dgemm, or (no weights)
  *                           example by example accumulated exactly as grad_sample forms each term,
@@ -14,12 +16,13 @@
  *                           SME/SMF substeps of the dynamics layer take it, bench/RESULTS.md s20);
  *   noise_cols:             the d x N matrix (only the generic paths ask for it);
  *   observe:                held-out loss and 0-1 error, training error, distance from the start.
- * Float32 (spec dtype SGDL_DTYPE_F32): loss, grad, loss_sample, grad_sample, grad_sum_lanes and
- * grad_and_sum_lanes round x to float and run the passes of mlp_f32.c (sgemm), widening the
- * results; grad_sum_lanes then takes
+ * Float32 (spec dtype SGDL_DTYPE_F32): loss, grad, hvp, hvp_lanes, loss_sample, grad_sample,
+ * grad_sum_lanes and grad_and_sum_lanes round x (and v) to float and run the passes of mlp_f32.c
+ * (sgemm and the sparse first layer), widening the results; grad_sum_lanes then takes
  * chunks through the batched kernels with or without weights (its unweighted sum equals the sum of
- * grad_sample's outputs up to float rounding, not bitwise). hvp (the R-op) and the observables
- * stay float64: they measure, they are not the dynamics' hot path.
+ * grad_sample's outputs up to float rounding, not bitwise). The observables stay float64: they
+ * measure, they are not the dynamics' hot path. (hvp was float64 until bench/RESULTS.md s22, when
+ * SMF2's Hessian products were ~40% of a float32 run.)
  * No noise_apply: the dynamics layer's finite-data lane path (one weighted grad_sum_lanes pass)
  * is the streamed form of the flow noise already.
  * Scratch: the vtable entries that get no work buffer allocate one per call (a chunk of examples,
