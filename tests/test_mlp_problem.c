@@ -3,7 +3,9 @@
  * products for every activation and both losses; the batched lane kernel against grad_sample
  * (bitwise without weights); the named observables; --init files (matching and of another
  * architecture); the fused grad_and_sum_lanes against its two separate calls, and SME1 / SMF2
- * ensembles with and without it (bitwise, float64 and float32); and, with no hidden layer and squared error (linear least squares), the Monte Carlo
+ * ensembles with and without it (bitwise, float64 and float32); hvp_lanes against hvp lane by lane
+ * (bitwise), float32 Hessian products against float64 ones (dense and sparse inputs, several chunks),
+ * SMF2 ensembles with and without hvp_lanes (bitwise, both dtypes); and, with no hidden layer and squared error (linear least squares), the Monte Carlo
  * law of SGD and SME1 against the linreg problem on the same features and one class's targets. */
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "nn/nn_internal.h"
 #include "sgdlab/ensemble.h"
 #include "sgdlab/moments.h"
 #include "sgdlab/rng.h"
@@ -307,6 +310,141 @@ static void check_fused_models(int dtype) {
   sgdl_problem_destroy(p);
 }
 
+/* A second data set with sparse inputs (one nonzero pixel in four: the float32 passes then take
+ * the zero-skipping first layer) and more examples than one chunk of 64 (three chunks, the last
+ * partial). */
+enum { NSP = 150 };
+static char sparse_dir[160];
+
+static void write_sparse_data(void) {
+  snprintf(sparse_dir, sizeof sparse_dir, "%s/sparse", dir);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "mkdir -p %s", sparse_dir);
+  if (system(cmd)) fprintf(stderr, "mkdir failed\n");
+  static unsigned char px[NSP][PIX];
+  for (int i = 0; i < NSP; i++) px[i][(i * 7 + i / 5) % PIX] = (unsigned char)(40 + (i * 37) % 216);
+  tiny_idx_write_pair(sparse_dir, "train", NSP, &px[0][0], CLS);
+  tiny_idx_write_pair(sparse_dir, "t10k", NTE, &px[0][0], CLS);
+}
+
+/* One hidden layer of 5 (dense set) or 16 units (sparse set: the float32 first layer's vector loops
+ * take widths that are multiples of 8). */
+static sgdl_problem *make_on(sgdl_ctx *ctx, const char *data, size_t n_train, int act, int dtype) {
+  sgdl_mlp_problem_spec sp;
+  sgdl_mlp_problem_spec_init(&sp);
+  static const int h5[1] = {5}, h16[1] = {16};
+  const int *h = data == sparse_dir ? h16 : h5;
+  sp.data = data;
+  sp.n_train = n_train;
+  sp.n_test = NTE;
+  sp.hidden = h;
+  sp.n_hidden = 1;
+  sp.act = act;
+  sp.seed = 3;
+  sp.dtype = dtype;
+  sgdl_problem *p = NULL;
+  if (sgdl_mlp_problem_create(ctx, &sp, &p)) fprintf(stderr, "create: %s\n", ctx->msg);
+  return p;
+}
+
+/* hvp_lanes over W lanes: bitwise hvp lane by lane in both dtypes; float32 against float64 within
+ * float32 rounding (relative to the product's largest entry), on the dense and the sparse set. */
+static void check_hvp_lanes(int W, int sparse) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  for (int act = SGDL_ACT_TANH; act <= SGDL_ACT_SOFTPLUS; act += SGDL_ACT_SOFTPLUS - SGDL_ACT_TANH) {
+    sgdl_problem *p64 = make_on(&ctx, sparse ? sparse_dir : dir, sparse ? NSP : NTR, act, SGDL_DTYPE_F64);
+    sgdl_problem *p32 = make_on(&ctx, sparse ? sparse_dir : dir, sparse ? NSP : NTR, act, SGDL_DTYPE_F32);
+    CHECK(p64 && p32 && p64->type->hvp_lanes, "mlp problems with hvp_lanes");
+    if (!p64 || !p32) return;
+    const int d = p64->dim;
+    double *X = malloc(sizeof(double) * d * W), *V = malloc(sizeof(double) * d * W);
+    double *H64 = malloc(sizeof(double) * d * W), *H32 = malloc(sizeof(double) * d * W);
+    double *x = malloc(sizeof(double) * d), *v = malloc(sizeof(double) * d), *hv = malloc(sizeof(double) * d);
+    for (int l = 0; l < W; l++) {
+      sgdl_problem_default_x0(p64, 60 + l, x);
+      for (int i = 0; i < d; i++) X[i * W + l] = x[i] + 0.1 * sin(1.3 * i + l), V[i * W + l] = cos(0.7 * i + 0.3 * l);
+    }
+    p64->type->hvp_lanes(p64, W, X, V, H64);
+    p32->type->hvp_lanes(p32, W, X, V, H32);
+    int bitwise = 1;
+    double err = 0, big = 0;
+    for (int l = 0; l < W; l++) {
+      for (int i = 0; i < d; i++) x[i] = X[i * W + l], v[i] = V[i * W + l];
+      p64->type->hvp(p64, x, v, hv);
+      for (int i = 0; i < d; i++) bitwise &= hv[i] == H64[i * W + l];
+      p32->type->hvp(p32, x, v, hv);
+      for (int i = 0; i < d; i++) {
+        bitwise &= hv[i] == H32[i * W + l];
+        err = fmax(err, fabs(H32[i * W + l] - H64[i * W + l]));
+        big = fmax(big, fabs(H64[i * W + l]));
+      }
+    }
+    CHECK(bitwise, "W %d %s %s: hvp_lanes is not bitwise hvp lane by lane", W, sparse ? "sparse" : "dense",
+          sgdl_act_name(act));
+    CHECK(big > 0 && err < 2e-5 * big, "W %d %s %s: float32 hvp off float64 by %.3g of %.3g", W,
+          sparse ? "sparse" : "dense", sgdl_act_name(act), err, big);
+    double gerr = 0, gbig = 0; /* the float32 gradient (its sparse first layer) against float64 */
+    p64->type->grad(p64, x, H64);
+    p32->type->grad(p32, x, H32);
+    for (int i = 0; i < d; i++) gerr = fmax(gerr, fabs(H32[i] - H64[i])), gbig = fmax(gbig, fabs(H64[i]));
+    CHECK(gbig > 0 && gerr < 2e-5 * gbig, "%s %s: float32 grad off float64 by %.3g of %.3g", sparse ? "sparse" : "dense",
+          sgdl_act_name(act), gerr, gbig);
+    if (W == 19)
+      printf("hvp_lanes %s %s: bitwise hvp; float32 vs float64 %.2g of %.2g\n", sparse ? "sparse" : "dense",
+             sgdl_act_name(act), err, big);
+    free(X), free(V), free(H64), free(H32), free(x), free(v), free(hv);
+    sgdl_problem_destroy(p64);
+    sgdl_problem_destroy(p32);
+  }
+}
+
+/* SMF2 ensembles (its modified drift takes the Hessian product) through hvp_lanes against the same
+ * problem without it (hvp lane by lane): bitwise means in both dtypes. */
+static void check_hvp_models(int dtype) {
+  sgdl_ctx ctx;
+  sgdl_ctx_init(&ctx);
+  sgdl_problem *p = make_on(&ctx, sparse_dir, NSP, SGDL_ACT_TANH, dtype);
+  sgdl_problem_type apart_type = *p->type;
+  apart_type.hvp_lanes = NULL;
+  sgdl_problem apart = *p; /* shares impl; never destroyed */
+  apart.type = &apart_type;
+  double *x0 = malloc(sizeof(double) * p->dim);
+  sgdl_problem_default_x0(p, 5, x0);
+  double *lanes = fused_means(p, "smf2", x0), *ref = fused_means(&apart, "smf2", x0);
+  CHECK(!memcmp(lanes, ref, sizeof(double) * 8), "smf2 dtype %d: hvp_lanes stepper differs from hvp per lane", dtype);
+  CHECK(isfinite(lanes[3]) && lanes[3] != lanes[0], "smf2 dtype %d: the loss did not move", dtype);
+  printf("mlp smf2 dtype %d: hvp_lanes = hvp per lane (bitwise), loss %.6f -> %.6f\n", dtype, lanes[0], lanes[3]);
+  free(lanes), free(ref), free(x0);
+  sgdl_problem_destroy(p);
+}
+
+/* ulp distance of two floats of the same sign */
+static int ulps(float a, float b) {
+  int32_t ia, ib;
+  memcpy(&ia, &a, 4), memcpy(&ib, &b, 4);
+  return ia > ib ? ia - ib : ib - ia;
+}
+
+/* The float32 passes' tanh (sgdl_tanh32) against tanh in double rounded to float (the reference)
+ * and against glibc's tanhf, which it replaced: within 1 ulp of the reference over [-12, 12]
+ * (tanhf: within 2), exact at 0, odd, 1 far out. */
+static void check_tanh32(void) {
+  int worst = 0, worst_tanhf = 0, off = 0;
+  for (int k = -1200000; k <= 1200000; k++) {
+    const float z = (float)k * 1e-5f, ref = (float)tanh((double)z), a = sgdl_tanh32(z);
+    const int u = ulps(a, ref), v = ulps(tanhf(z), ref);
+    worst = u > worst ? u : worst;
+    worst_tanhf = v > worst_tanhf ? v : worst_tanhf;
+    off += u != 0;
+  }
+  CHECK(worst <= 1, "tanh32 vs tanh rounded to float: %d ulp", worst);
+  CHECK(sgdl_tanh32(0.0f) == 0.0f && sgdl_tanh32(-0.5f) == -sgdl_tanh32(0.5f) && sgdl_tanh32(30.0f) == 1.0f,
+        "tanh32 at 0, oddness, saturation");
+  printf("tanh32 vs tanh rounded to float: at most %d ulp (%d of 2400001 differ); tanhf: %d ulp\n", worst, off,
+         worst_tanhf);
+}
+
 static void check_least_squares(void) {
   sgdl_ctx ctx;
   sgdl_ctx_init(&ctx);
@@ -373,6 +511,8 @@ static void check_least_squares(void) {
 
 int main(void) {
   write_data();
+  write_sparse_data();
+  check_tanh32();
   check_derivatives();
   check_lanes(3);
   check_lanes(19);
@@ -383,6 +523,12 @@ int main(void) {
     check_fused_lanes(19, dtype);
     check_fused_lanes(SGDL_LANES, dtype);
     check_fused_models(dtype);
+    check_hvp_models(dtype);
+  }
+  for (int sparse = 0; sparse < 2; sparse++) {
+    check_hvp_lanes(1, sparse);
+    check_hvp_lanes(19, sparse);
+    check_hvp_lanes(SGDL_LANES, sparse);
   }
   char cmd[200];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -1,5 +1,7 @@
 /* The mlp problem type (sgdlab/mlp_problem.h): the problem vtable written on the network passes.
  *   loss, grad, hvp:        whole-training-set passes in chunks (sgdl_mlp_evaluate, sgdl_mlp_hess_mv);
+ *   hvp_lanes:              hvp over a block of lanes with one work for the call (float64: bitwise hvp
+ *                           lane by lane; float32: the float R-op, each chunk loaded once per group);
  *   loss_sample, grad_sample: one example at batch 1 (FAST kernel: the sparse-input path);
  *   grad_sum_lanes:         per lane, weighted minibatches in chunks through dgemm, or (no weights)
  *                           example by example accumulated exactly as grad_sample forms each term,
@@ -14,12 +16,13 @@
  *                           SME/SMF substeps of the dynamics layer take it, bench/RESULTS.md s20);
  *   noise_cols:             the d x N matrix (only the generic paths ask for it);
  *   observe:                held-out loss and 0-1 error, training error, distance from the start.
- * Float32 (spec dtype SGDL_DTYPE_F32): loss, grad, loss_sample, grad_sample, grad_sum_lanes and
- * grad_and_sum_lanes round x to float and run the passes of mlp_f32.c (sgemm), widening the
- * results; grad_sum_lanes then takes
+ * Float32 (spec dtype SGDL_DTYPE_F32): loss, grad, hvp, hvp_lanes, loss_sample, grad_sample,
+ * grad_sum_lanes and grad_and_sum_lanes round x (and v) to float and run the passes of mlp_f32.c
+ * (sgemm and the sparse first layer), widening the results; grad_sum_lanes then takes
  * chunks through the batched kernels with or without weights (its unweighted sum equals the sum of
- * grad_sample's outputs up to float rounding, not bitwise). hvp (the R-op) and the observables
- * stay float64: they measure, they are not the dynamics' hot path.
+ * grad_sample's outputs up to float rounding, not bitwise). The observables stay float64: they
+ * measure, they are not the dynamics' hot path. (hvp was float64 until bench/RESULTS.md s22, when
+ * SMF2's Hessian products were ~40% of a float32 run.)
  * No noise_apply: the dynamics layer's finite-data lane path (one weighted grad_sum_lanes pass)
  * is the streamed form of the flow noise already.
  * Scratch: the vtable entries that get no work buffer allocate one per call (a chunk of examples,
@@ -131,8 +134,11 @@ static void mlp_grad(const sgdl_problem *p, const double *x, double *g) {
   free(buf);
 }
 
+static void mlp_hvp_lanes(const sgdl_problem *p, int W, const double *X, const double *V, double *out);
+
 static void mlp_hvp(const sgdl_problem *p, const double *x, const double *v, double *out) {
   const mlp_impl *q = p->impl;
+  if (q->dtype == SGDL_DTYPE_F32) return mlp_hvp_lanes(p, 1, x, v, out); /* one lane: [d][1] is x itself */
   sgdl_mlp_work w;
   double *buf = work_open(&q->m, q->train.n, CHUNK, &w);
   if (!buf) return fill_nan(p->dim, out);
@@ -352,13 +358,14 @@ static int fused_lanes32(const mlp_impl *q, int d, int W, const double *X, const
     const int Gn = W - l0 < LANE_GROUP ? W - l0 : LANE_GROUP;
     for (int i = 0; i < d; i++)
       for (int g = 0; g < Gn; g++) xs[(size_t)g * d + i] = (float)X[(size_t)i * W + l0 + g];
-    memset(gs, 0, sizeof(float) * 2 * (size_t)LANE_GROUP * d);
-    for (int g = 0; g < Gn; g++) {
-      const float *x = xs + (size_t)g * d;
-      for (int b0 = 0; b0 < N; b0 += cap) {
-        const int B = N - b0 < cap ? N - b0 : cap;
+    memset(gs, 0, sizeof(float) * (size_t)Gn * d);
+    memset(ss, 0, sizeof(float) * (size_t)Gn * d);
+    for (int b0 = 0; b0 < N; b0 += cap) { /* each chunk loaded once for the group's lanes */
+      const int B = N - b0 < cap ? N - b0 : cap;
+      sgdl_mlp32_load_range(m, &q->train, (size_t)b0, B, &w);
+      for (int g = 0; g < Gn; g++) {
+        const float *x = xs + (size_t)g * d;
         for (int b = 0; b < B; b++) coef[b] = (float)wt[(size_t)(b0 + b) * (size_t)W + (size_t)(l0 + g)];
-        sgdl_mlp32_load_range(m, &q->train, (size_t)b0, B, &w);
         sgdl_mlp32_forward(m, x, B, &w);
         sgdl_mlp32_backward(m, x, B, &w);
         sgdl_mlp32_grad_accum(m, B, &w, NULL, 1.0f, gs + (size_t)g * d);
@@ -406,6 +413,73 @@ static void mlp_grad_and_sum_lanes(const sgdl_problem *p, int W, const double *X
   mlp_grad_sum_lanes(p, W, X, N, NULL, wt, S, work);
 }
 
+/* Hessian products over a block in float32 (the vtable's hvp_lanes and hvp): per group of lanes,
+ * x, v and the product as floats, one work and R-op work for the call; each chunk of the training
+ * set loaded once for the group, then per lane forward, backward and the R-op, accumulated in
+ * float and divided by N when widened (as sgdl_mlp32_evaluate forms the gradient). */
+static void hvp_lanes32(const mlp_impl *q, int d, int W, const double *X, const double *V, double *out) {
+  const sgdl_mlp *m = &q->m;
+  const int N = (int)q->train.n, cap = N < CHUNK ? N : CHUNK;
+  const size_t group = (size_t)LANE_GROUP * d;
+  float *xs = malloc(sizeof(float) * (3 * group + sgdl_mlp32_work_floats(m, cap) + sgdl_mlp32_rwork_floats(m, cap)));
+  if (!xs) return fill_nan(d * W, out);
+  float *vs = xs + group, *os = vs + group;
+  sgdl_mlp_work32 w;
+  sgdl_mlp_rwork32 r;
+  sgdl_mlp32_work_view(m, cap, os + group, &w);
+  sgdl_mlp32_rwork_view(m, cap, os + group + sgdl_mlp32_work_floats(m, cap), &r);
+  for (int l0 = 0; l0 < W; l0 += LANE_GROUP) {
+    const int Gn = W - l0 < LANE_GROUP ? W - l0 : LANE_GROUP;
+    for (int i = 0; i < d; i++)
+      for (int g = 0; g < Gn; g++) {
+        xs[(size_t)g * d + i] = (float)X[(size_t)i * W + l0 + g];
+        vs[(size_t)g * d + i] = (float)V[(size_t)i * W + l0 + g];
+      }
+    memset(os, 0, sizeof(float) * (size_t)Gn * d);
+    for (int b0 = 0; b0 < N; b0 += cap) {
+      const int B = N - b0 < cap ? N - b0 : cap;
+      sgdl_mlp32_load_range(m, &q->train, (size_t)b0, B, &w);
+      for (int g = 0; g < Gn; g++) {
+        const float *x = xs + (size_t)g * d;
+        sgdl_mlp32_forward(m, x, B, &w);
+        sgdl_mlp32_backward(m, x, B, &w);
+        sgdl_mlp32_hvp_accum(m, x, B, &w, &r, vs + (size_t)g * d, 1.0f, os + (size_t)g * d);
+      }
+    }
+    for (int i = 0; i < d; i++)
+      for (int g = 0; g < Gn; g++) out[(size_t)i * W + l0 + g] = (double)os[(size_t)g * d + i] / (double)N;
+  }
+  free(xs);
+}
+
+/* Hessian products over a block (the vtable's hvp_lanes): float64, mlp_hvp lane by lane (bitwise
+ * its numbers) with one work for the call and the lanes moved in groups; float32, hvp_lanes32. */
+static void mlp_hvp_lanes(const sgdl_problem *p, int W, const double *X, const double *V, double *out) {
+  const mlp_impl *q = p->impl;
+  const int d = p->dim;
+  if (q->dtype == SGDL_DTYPE_F32) return hvp_lanes32(q, d, W, X, V, out);
+  const size_t group = (size_t)LANE_GROUP * d;
+  double *xs = malloc(sizeof(double) * 3 * group), *vs = xs ? xs + group : NULL, *os = vs ? vs + group : NULL;
+  sgdl_mlp_work w;
+  double *buf = xs ? work_open(&q->m, q->train.n, CHUNK, &w) : NULL;
+  if (!buf) {
+    free(xs);
+    return fill_nan(d * W, out);
+  }
+  for (int l0 = 0; l0 < W; l0 += LANE_GROUP) {
+    const int Gn = W - l0 < LANE_GROUP ? W - l0 : LANE_GROUP;
+    group_get(d, W, X, l0, Gn, xs);
+    group_get(d, W, V, l0, Gn, vs);
+    for (int g = 0; g < Gn; g++) {
+      sgdl_mlp_op op = {&q->m, xs + (size_t)g * d, &q->train, &w, NULL, 1.0};
+      sgdl_mlp_hess_mv(&op, vs + (size_t)g * d, os + (size_t)g * d);
+    }
+    group_put(d, W, os, l0, Gn, out);
+  }
+  free(buf);
+  free(xs);
+}
+
 static const char *const observable_names[] = {"test_loss", "test_error", "train_error", "dist2_init", NULL};
 
 static double mlp_observe(const sgdl_problem *p, int which, const double *x) {
@@ -446,6 +520,7 @@ const sgdl_problem_type sgdl_mlp_problem_type = {
     .loss = mlp_loss,
     .grad = mlp_grad,
     .hvp = mlp_hvp,
+    .hvp_lanes = mlp_hvp_lanes,
     .noise_cols = mlp_noise_cols,
     .grad_sample = mlp_grad_sample,
     .loss_sample = mlp_loss_sample,

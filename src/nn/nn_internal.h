@@ -50,7 +50,7 @@ int sgdl_mlp_max_width(const sgdl_mlp *m);
 
 /* ---------------------------------------------------------------- float32 passes (mlp_f32.c)
  * The same network in single precision: the slab layout of nn.h with float entries, the same
- * shapes as sgdl_mlp_work (x, y, a[l], d[l]; nz at batch 1), FAST kernels only (sgemm for
+ * shapes as sgdl_mlp_work (x, y, a[l], d[l]; nz at batch 1; the nonzeros by column with sparse inputs), FAST kernels only (sgemm for
  * batches, the sparse-input loops at batch 1); the float64 passes stay the reference. Bias and
  * activation are one pass after the sgemm (beta 0), the activation derivative one pass after
  * the backward sgemm. Nothing allocates after the work is set up. */
@@ -62,6 +62,9 @@ typedef struct sgdl_mlp_work32 {
   float *tmp; /* [cap][max size]: coefficient-weighted deltas */
   int *nz;    /* [cap][size[0]]: row i's nonzero inputs in nz[i * size[0] ..], n_nzr[i] of them */
   int *n_nzr; /* [cap] */
+  int *col_start; /* [size[0] + 1]: with sparse, the nonzeros by column: column j's examples (ascending) */
+  int *col_row;   /* col_row[col_start[j] ..] and their inputs col_val[..], [cap][size[0]] each */
+  float *col_val;
   int n_nz;   /* row 0's count (batch 1), and */
   int sparse; /* the loaded batch has at most a third of its inputs nonzero: the first layer's product
                * and gradient skip the zeros (per example) instead of calling sgemm */
@@ -89,6 +92,21 @@ void sgdl_mlp32_grad_accum(const sgdl_mlp *m, int B, sgdl_mlp_work32 *w, const f
  * correctly, in chunks of w->cap. */
 double sgdl_mlp32_evaluate(const sgdl_mlp *m, const float *params, const sgdl_imageset *ds, sgdl_mlp_work32 *w,
                            float *grad32, double *grad64, size_t *correct);
+/* The R-operator's buffers beside a work of the same capacity: rz[l] (R of the pre-activations)
+ * and rd[l] (R of the deltas), [cap][size[l]] each, and two [cap][max size] temporaries. */
+typedef struct sgdl_mlp_rwork32 {
+  float *rz[SGDL_MLP_MAX_LAYERS + 1], *rd[SGDL_MLP_MAX_LAYERS + 1];
+  float *t1, *t2;
+} sgdl_mlp_rwork32;
+size_t sgdl_mlp32_rwork_floats(const sgdl_mlp *m, int cap);
+void sgdl_mlp32_rwork_view(const sgdl_mlp *m, int cap, float *buf, sgdl_mlp_rwork32 *r);
+/* As sgdl_mlp_hvp_accum (mlp_rop.c) in float: out += scale sum_i (Hess l_i) v over the loaded
+ * batch, after sgdl_mlp32_forward and sgdl_mlp32_backward at params. */
+void sgdl_mlp32_hvp_accum(const sgdl_mlp *m, const float *params, int B, const sgdl_mlp_work32 *w,
+                          sgdl_mlp_rwork32 *r, const float *v, float scale, float *out);
+/* The float32 passes' tanh: the vector polynomial sgdl_tanh_poly (sgdlab/vmath.h) in double,
+ * rounded to float once (inline in mlp_f32.c's loops; exported for the test against tanhf). */
+float sgdl_tanh32(float z);
 void sgdl_mlp32_round(size_t n, const double *x, float *y);
 void sgdl_mlp32_widen(size_t n, const float *x, double *y);
 
