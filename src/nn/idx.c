@@ -292,7 +292,12 @@ int sgdl_data_open(sgdl_ctx *ctx, const char *dir, long n_train, long n_test,
     size_t N = full_test.n;
     size_t ntr = n_train < 0 ? (N >= 10000 ? 8000 : N * 4 / 5) : (size_t)n_train;
     size_t nte = n_test < 0 ? N - (N >= 10000 ? 8000 : N * 4 / 5) : (size_t)n_test;
-    if (ntr == 0 || nte == 0 || ntr + nte > N) {
+    if (ntr == 0 || nte == 0) {
+      rc = sgdl_fail(ctx, SGDL_EINVAL, "--%s 0: %s needs at least one %s example", ntr == 0 ? "train" : "test", dir,
+                     ntr == 0 ? "training" : "held-out");
+      goto fail_test;
+    }
+    if (ntr + nte > N) {
       rc = sgdl_fail(ctx, SGDL_EINVAL,
                      "--train %zu --test %zu: %s has only the t10k files (%zu examples); training takes "
                      "the first --train, the held-out set the last --test, and they must not overlap",
