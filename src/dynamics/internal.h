@@ -52,6 +52,20 @@ typedef struct sgdl_coupling {
   int cols;
 } sgdl_coupling;
 
+/* Shared sums on a finite data set (pair.c): the pair steps the flow first, and the flow stepper
+ * keeps S = sum_j Z_j of the normals it draws (unmirrored) in the pair's scratch, just past the
+ * SGD half's own: sgdl_pair_sums(sgd, L) = L->work + sgd->work_per_lane * SGDL_LANES, [N][W]. The
+ * coupled SGD step then ranks that S instead of drawing the N m normals again: the same numbers
+ * summed in the same order, so the paths are bitwise those of the regenerating form.
+ * sgdl_pair_set_sharing(0) selects the regenerating form (the reference, kept for the tests; SGD
+ * stepped before the flow); it is read at every step, so set it only while no run is stepping.
+ * sgdl_pair_shares(p): whether a coupled SGD step on problem p finds S there. */
+void sgdl_pair_set_sharing(int on);
+int sgdl_pair_shares(const sgdl_problem *p);
+static inline double *sgdl_pair_sums(const sgdl_stepper *sgd, const sgdl_lanes *L) {
+  return L->work + (size_t)sgd->work_per_lane * SGDL_LANES;
+}
+
 /* Couple the discrete stepper s (already created) to a model with the given substeps, stream and
  * noise kind: validates the problem (errors name --coupling) and precomputes the noise map. */
 int sgdl_discrete_couple(sgdl_ctx *ctx, sgdl_stepper *s, int substeps, uint32_t stream, int smf);
@@ -99,6 +113,11 @@ void sgdl_model_noise_grad(const sgdl_stepper *s, int smf, int W, const double *
  * work: sgdl_model_work(). */
 void sgdl_model_noise_drift(const sgdl_stepper *s, int smf, int modified, int W, const double *X, const double *z,
                             double h, double *Xout, double *Bout, double *work);
+/* One learning-rate step of a flow stepper (smf1, smf2: model_step) that also writes
+ * S = sum_j z_j over its substep normals, unmirrored, into sums [nz][W] (z_0 + z_1 + ... in
+ * substep order; sums NULL, or a model without flow noise: the plain step, sums untouched). For
+ * the shared sums of a coupled pair (sgdl_pair_sums). */
+void sgdl_model_step_sums(const sgdl_stepper *s, sgdl_lanes *L, double *sums);
 /* Doubles of scratch for drift or noise on a block of SGDL_LANES lanes. */
 int sgdl_model_work(const sgdl_problem *p);
 /* The same knowing the noise path: per_lane_noise 0 when a finite data set's noise goes through the

@@ -4,14 +4,29 @@
  * its own law: SGD's Gaussian draw at step k is the normalised sum of the model's substep
  * normals over the same step (sgrad.c), which is again N(0, I). With two- or three-point model
  * increments that sum is not Gaussian, so such a model is never coupled (SGD would stop being SGD):
- * sgdl_coupling_possible says no, and the studies run the pair uncoupled. */
+ * sgdl_coupling_possible says no, and the studies run the pair uncoupled.
+ * On a finite data set the flow is stepped first and keeps the per-lane sums S of its substep
+ * normals in the pair's scratch (sgdl_pair_sums), from which the SGD half takes its minibatch, so
+ * the N m normals are drawn once; sgdl_pair_set_sharing(0) restores the regenerating order. */
 #include <stdlib.h>
 
 #include "dynamics/internal.h"
 
 typedef struct {
   sgdl_stepper *sgd, *model;
+  int sums; /* the coupled SGD half ranks the flow's sums S (finite data): flow first */
 } pair_impl;
+
+/* The switch of sgdl_pair_set_sharing: on except in the tests of the regenerating reference. */
+static int sharing = 1;
+
+void sgdl_pair_set_sharing(int on) {
+  sharing = on != 0;
+}
+
+int sgdl_pair_shares(const sgdl_problem *p) {
+  return sharing && p->n_data > 0;
+}
 
 static int pair_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
   (void)ctx;
@@ -26,6 +41,13 @@ static void pair_step(const sgdl_stepper *s, sgdl_lanes *L) {
   a.P = b.P = P;
   b.x = L->x + (size_t)P * L->d * L->W;
   b.aux = L->aux + (size_t)P * pi->sgd->naux * L->W;
+  if (pi->sums && sgdl_pair_shares(s->prob)) { /* scratch: [SGD's | S: N per lane | the flow's] */
+    double *S = sgdl_pair_sums(pi->sgd, &a);
+    b.work = S + (size_t)s->prob->n_data * SGDL_LANES;
+    sgdl_model_step_sums(pi->model, &b, S);
+    pi->sgd->type->step(pi->sgd, &a);
+    return;
+  }
   pi->sgd->type->step(pi->sgd, &a);
   pi->model->type->step(pi->model, &b);
 }
@@ -100,6 +122,9 @@ int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model,
   int na = pi->sgd->naux + pi->model->naux;
   s->naux = (na + 1) / 2;
   s->work_per_lane = pi->sgd->work_per_lane > pi->model->work_per_lane ? pi->sgd->work_per_lane : pi->model->work_per_lane;
+  /* a coupled SGD on a data set: its minibatch comes from the flow's sums (sgdl_coupling) */
+  pi->sums = prob->n_data && noise == SGDL_NOISE_SMF && pi->sgd->type->is_discrete;
+  if (pi->sums) s->work_per_lane = pi->sgd->work_per_lane + (int)prob->n_data + pi->model->work_per_lane;
   s->noise_form = pi->model->noise_form;
   *out = s;
   return SGDL_OK;

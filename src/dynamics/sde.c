@@ -137,7 +137,20 @@ static void model_destroy(sgdl_stepper *s) {
   s->impl = NULL;
 }
 
+/* sums += sign z over one substep (= on the first), the mirror's negation undone exactly. */
+static void add_sums(const sgdl_lanes *L, int first, size_t n, const double *z, double *sums) {
+  const double sign = L->mirror ? -1.0 : 1.0;
+  if (first)
+    for (size_t i = 0; i < n; i++) sums[i] = sign * z[i];
+  else
+    for (size_t i = 0; i < n; i++) sums[i] += sign * z[i];
+}
+
 static void model_step(const sgdl_stepper *s, sgdl_lanes *L) {
+  sgdl_model_step_sums(s, L, NULL);
+}
+
+void sgdl_model_step_sums(const sgdl_stepper *s, sgdl_lanes *L, double *sums) {
   const sgdl_model_impl *m = s->impl;
   const int W = L->W, d = L->d, P = L->P, sub = s->par.substeps;
   const double h = s->par.lr / sub;
@@ -153,7 +166,10 @@ static void model_step(const sgdl_stepper *s, sgdl_lanes *L) {
   for (int j = 0; j < sub; j++) {
     const uint64_t ctr = L->k * (uint64_t)sub + (uint64_t)j;
     const double *z = NULL;
-    if (m->noisy && m->smf) z = sgdl_model_normals_cached(s, L, ctr, 0, m->nz, L->aux, z2);
+    if (m->noisy && m->smf) {
+      z = sgdl_model_normals_cached(s, L, ctr, 0, m->nz, L->aux, z2);
+      if (sums) add_sums(L, j == 0, (size_t)m->nz * W, z, sums);
+    }
     for (int q = 0; q < P; q++) {
       double *x = L->x + q * blk;
       if (m->noisy && !m->smf) z = sgdl_model_normals_cached(s, L, ctr, q, m->nz, L->aux + (size_t)q * s->naux * W, z2);

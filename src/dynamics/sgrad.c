@@ -26,15 +26,20 @@ long sgdl_sgrad_work(const sgdl_problem *p, int batch) {
 
 /* Finite data with common random numbers: the B largest entries of S = sum_j Z_j over the flow's
  * m substep normal vectors (N per lane). Exchangeable S -> a uniform B-subset; ties have
- * probability zero. buf holds 4 N SGDL_LANES doubles. */
+ * probability zero. S is the flow's own sum when the pair shares it (sgdl_pair_sums), else drawn
+ * again here, in the same order (the reference form). buf holds 4 N SGDL_LANES doubles. */
 static void coupled_indices(const sgdl_stepper *s, const sgdl_coupling *cp, const sgdl_lanes *L, double *buf,
                             uint32_t *idx) {
   const int W = L->W, N = (int)s->prob->n_data, B = s->par.batch, m = cp->substeps;
   double *S = buf, *zj = S + (size_t)N * SGDL_LANES, *scr = zj + (size_t)N * SGDL_LANES;
-  sgdl_model_normals(s->seed, cp->stream, 0, L, L->k * (uint64_t)m, N, S, scr); /* S = Z_0 (ranks as 0 + Z_0) */
-  for (int j = 1; j < m; j++) {
-    sgdl_model_normals(s->seed, cp->stream, 0, L, L->k * (uint64_t)m + (uint64_t)j, N, zj, scr);
-    for (size_t i = 0; i < (size_t)N * W; i++) S[i] += zj[i];
+  if (sgdl_pair_shares(s->prob))
+    S = sgdl_pair_sums(s, L);
+  else {
+    sgdl_model_normals(s->seed, cp->stream, 0, L, L->k * (uint64_t)m, N, S, scr); /* S = Z_0 (ranks as 0 + Z_0) */
+    for (int j = 1; j < m; j++) {
+      sgdl_model_normals(s->seed, cp->stream, 0, L, L->k * (uint64_t)m + (uint64_t)j, N, zj, scr);
+      for (size_t i = 0; i < (size_t)N * W; i++) S[i] += zj[i];
+    }
   }
   /* b-th largest per lane by selection, O(N B): the first n of largest S not yet taken (a later
    * equal value does not replace it), samples outermost so each row S[n][.] is read in lane order */
