@@ -521,9 +521,50 @@ static void hvp_lanes_with(const sgdl_problem *p, int exact, int W, const double
       out[(size_t)j * W + l] = out[(size_t)j * W + l] / (double)m->ds.N + m->l2 * V[(size_t)j * W + l];
 }
 
+/* d <= SMALL_D: Hess L v of lanes l0 .. l0 + CW - 1 from the curvature weights C, with v and the
+ * sums of the chunk in registers (as chunk_pass): per sample xv = x_n . v, z = C xv and out +=
+ * z x_n, each term and sum as sgdl_dataset_dot_lanes and add_lanes form them (bitwise theirs). */
+static inline __attribute__((always_inline)) void hvp_chunk(const logreg_impl *m, int W, const double *C,
+                                                            const double *V, double *out, int l0, const int D,
+                                                            const int CW) {
+  const int N = (int)m->ds.N;
+  const double *restrict Xd = m->ds.X;
+  double v[SMALL_D][LC], o[SMALL_D][LC];
+  for (int j = 0; j < D; j++)
+    for (int t = 0; t < CW; t++) {
+      v[j][t] = V[(size_t)j * W + l0 + t];
+      o[j][t] = 0.0;
+    }
+  for (int n = 0; n < N; n++) {
+    const double *xn = Xd + (size_t)n * D, *restrict Cn = C + (size_t)n * W + l0;
+    double z[LC];
+    for (int t = 0; t < CW; t++) {
+      double xv = 0.0;
+      for (int j = 0; j < D; j++) xv += xn[j] * v[j][t];
+      z[t] = Cn[t] * xv;
+    }
+    for (int j = 0; j < D; j++)
+      for (int t = 0; t < CW; t++) o[j][t] += z[t] * xn[j];
+  }
+  for (int j = 0; j < D; j++)
+    for (int t = 0; t < CW; t++) out[(size_t)j * W + l0 + t] = o[j][t];
+}
+
+#define SMALL_D_HVP(D)                                                                                   \
+  static void small_d_hvp_##D(const logreg_impl *m, int W, const double *C, const double *V, double *out) { \
+    int l0 = 0;                                                                                          \
+    for (; l0 + LC <= W; l0 += LC) hvp_chunk(m, W, C, V, out, l0, D, LC);                                \
+    for (; l0 < W; l0++) hvp_chunk(m, W, C, V, out, l0, D, 1);                                           \
+  }
+SMALL_D_HVP(1)
+SMALL_D_HVP(2)
+SMALL_D_HVP(3)
+SMALL_D_HVP(4)
+
 /* out = Hess L v over a block from the curvature weights C [N][W] of a grad_sum_curv_lanes call
  * at the same X: per sample z = C x_n . v, as hvp_coef_lanes forms c(z) xv (C = e q q there too),
- * summed in logreg_hvp_lanes' order (d > SMALL_D: hvp_gemm's tiles; else sample by sample). */
+ * summed in logreg_hvp_lanes' order (d > SMALL_D: hvp_gemm's tiles; else sample by sample, in the
+ * register chunks of hvp_chunk). */
 static void logreg_hvp_curv_lanes(const sgdl_problem *p, int W, const double *X, const double *C, const double *V,
                                   double *out) {
   enum { CW = SGDL_DATASET_CW, KB = SGDL_DATASET_KB, ZN = KB * CW > SGDL_LANES ? KB * CW : SGDL_LANES };
@@ -543,13 +584,10 @@ static void logreg_hvp_curv_lanes(const sgdl_problem *p, int W, const double *X,
         sgdl_dataset_gemm_update(&m->ds, W, l0, nl, n0, K, z, out, NULL, NULL);
       }
     }
-  else
-    for (int i = 0; i < N; i++) {
-      const double *restrict Ci = C + (size_t)i * W;
-      sgdl_dataset_dot_lanes(&m->ds, W, V, i, NULL, 0, xv);
-      for (int l = 0; l < W; l++) z[l] = Ci[l] * xv[l];
-      sgdl_dataset_add_lanes(&m->ds, W, X, i, NULL, z, NULL, 0, 0.0, out);
-    }
+  else if (d == 1) small_d_hvp_1(m, W, C, V, out);
+  else if (d == 2) small_d_hvp_2(m, W, C, V, out);
+  else if (d == 3) small_d_hvp_3(m, W, C, V, out);
+  else small_d_hvp_4(m, W, C, V, out);
   for (int j = 0; j < d; j++)
     for (int l = 0; l < W; l++)
       out[(size_t)j * W + l] = out[(size_t)j * W + l] / (double)m->ds.N + m->l2 * V[(size_t)j * W + l];
