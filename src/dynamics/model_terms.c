@@ -12,7 +12,8 @@
  * sgdl_model_noise_drift (the other models) give the steppers noise and grad L of a substep at once:
  * with a type's fused grad_and_sum_lanes (logreg, mlp) one pass over the samples yields grad L and
  * the noise's weighted sum (the same numbers as the two calls), and the flow noise reuses the
- * drift's grad L wherever grad_lanes rounds as grad. The substep increments z are normals, or two-
+ * drift's grad L wherever grad_lanes rounds as grad; a type with the curvature pair (logreg) keeps
+ * that pass's Hessian weights for the modified drift's Hessian product at the same point. The substep increments z are normals, or two-
  * or three-point variables with par.increments (sgdl_increments_choose, also here). No BLAS or
  * LAPACK call here is threaded: the driver holds BLAS at one thread while lanes run. */
 #include <math.h>

@@ -16,7 +16,10 @@
  * of the one-sample kernels, not bitwise; the scalar grad follows the same order there, so
  * grad_lanes stays bitwise grad). The exact blocked kernels stay beside them
  * (sgdl_logreg_grad_and_sum_lanes_exact, sgdl_logreg_hvp_lanes_exact), the tests' reference, and
- * still serve the unit-weight sum over all samples (bitwise the sum of grad_sample).
+ * still serve the unit-weight sum over all samples (bitwise the sum of grad_sample). The
+ * curvature pair (grad_sum_curv_lanes, hvp_curv_lanes) keeps each sample's Hessian weight from the
+ * pass that forms grad L, so the modified drift's Hessian product at that point needs no second
+ * set of margins or exponentials (bitwise hvp_lanes).
  * Does not: fit an intercept (add a column of ones) or accept labels other than 0/1. */
 #include <math.h>
 #include <stdio.h>
