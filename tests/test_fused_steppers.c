@@ -104,6 +104,10 @@ static void check_problem(sgdl_problem *p) {
   sgdl_problem bad = *p;
   fused_member = p->type->grad_and_sum_lanes;
   bad_type.grad_and_sum_lanes = perturbed_fused;
+  /* without the curvature pair, which sme2 / smf2 / msme2 take in place of grad_and_sum_lanes
+   * (tests/test_curv_hvp.c perturbs that pair) */
+  bad_type.grad_sum_curv_lanes = NULL;
+  bad_type.hvp_curv_lanes = NULL;
   bad.type = &bad_type;
   const double mu_usme = 1 - sqrt(0.05); /* lambda = 1 at lr 0.05 */
   const model_case cases[] = {

@@ -93,6 +93,18 @@ typedef struct sgdl_problem_type {
    * the continuous models then share G. work: sgdl_problem_lanes_work() doubles. */
   void (*grad_and_sum_lanes)(const sgdl_problem *p, int W, const double *X, const double *w, double *G, double *S,
                              double *work);
+  /* Optional pair (both or neither; NULL: hvp_lanes alone), the Hessian product of the modified
+   * drift (sme2, smf2) from the numbers of the pass that forms grad L at the same block, for finite
+   * data sets whose Hessian is sum_n c_n(x) x_n x_n^T / N + const (logreg):
+   *   grad_sum_curv_lanes(p, W, X, w, G, S, C, work) is grad_and_sum_lanes (bitwise the same G,
+   *     S; w and S NULL: G alone, bitwise grad_lanes) and also writes C[n*W + l] = c_n(x_l), sample
+   *     n's curvature weight at lane l (C: n_data * W doubles; work: sgdl_problem_lanes_work());
+   *   hvp_curv_lanes(p, W, X, C, V, out) is then bitwise hvp_lanes(p, W, X, V, out) at that X: the
+   *     margins at X and their exponentials are not formed again, only x_n . v. */
+  void (*grad_sum_curv_lanes)(const sgdl_problem *p, int W, const double *X, const double *w, double *G, double *S,
+                              double *C, double *work);
+  void (*hvp_curv_lanes)(const sgdl_problem *p, int W, const double *X, const double *C, const double *V,
+                         double *out);
 } sgdl_problem_type;
 
 struct sgdl_problem {
@@ -203,8 +215,9 @@ typedef int (*sgdl_problem_plugin_fn)(sgdl_problem *p, const char *params);
  * whose number differs from its own, or that exports none (built before versions existed): an
  * older struct read through this header's layout would give garbage function pointers. The
  * number grows whenever either struct changes layout. Version 1: the first versioned layout
- * (sgdl_problem_type ending with hvp_lanes); version 2: grad_and_sum_lanes appended. */
-#define SGDL_PLUGIN_ABI_VERSION 2
+ * (sgdl_problem_type ending with hvp_lanes); version 2: grad_and_sum_lanes appended; version 3:
+ * grad_sum_curv_lanes and hvp_curv_lanes appended. */
+#define SGDL_PLUGIN_ABI_VERSION 3
 #define SGDL_PLUGIN_ABI_SYMBOL "sgdl_plugin_abi"
 #if defined(__GNUC__)
 #define SGDL_PLUGIN_EXPORT __attribute__((visibility("default")))

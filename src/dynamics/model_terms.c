@@ -12,7 +12,8 @@
  * sgdl_model_noise_drift (the other models) give the steppers noise and grad L of a substep at once:
  * with a type's fused grad_and_sum_lanes (logreg, mlp) one pass over the samples yields grad L and
  * the noise's weighted sum (the same numbers as the two calls), and the flow noise reuses the
- * drift's grad L wherever grad_lanes rounds as grad. The substep increments z are normals, or two-
+ * drift's grad L wherever grad_lanes rounds as grad; a type with the curvature pair (logreg) keeps
+ * that pass's Hessian weights for the modified drift's Hessian product at the same point. The substep increments z are normals, or two-
  * or three-point variables with par.increments (sgdl_increments_choose, also here). No BLAS or
  * LAPACK call here is threaded: the driver holds BLAS at one thread while lanes run. */
 #include <math.h>
@@ -24,7 +25,7 @@
 
 int sgdl_model_work(const sgdl_problem *p) { return (int)sgdl_model_work_for(p, 1); }
 
-long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise) {
+static long terms_work(const sgdl_problem *p, int per_lane_noise) {
   long d = p->dim, K = p->n_data ? 0 : p->n_noise;
   /* drift: x, g, hv (3d) after the generic grad_lanes work (2d); noise: x, gL, gi, acc (4d), S, R
    * (2d^2), the square-root work (2d^2 + d), noise columns (d K) and one lane's normals (K).
@@ -40,9 +41,29 @@ long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise) {
   return lanes > per_point ? lanes : per_point;
 }
 
+/* A finite data set whose type gives the Hessian product from the grad L pass's numbers
+ * (grad_sum_curv_lanes, hvp_curv_lanes): the modified drift keeps the curvature weights [N][W]
+ * in the work past everything else (terms_work), else NULL. */
+static int has_curv(const sgdl_problem *p) {
+  return p->n_data && p->type->grad_sum_curv_lanes && p->type->hvp_curv_lanes;
+}
+static long curv_at(const sgdl_problem *p) {
+  const long a = terms_work(p, 0), b = terms_work(p, 1);
+  return a > b ? a : b;
+}
+static double *curv_cache(const sgdl_problem *p, int modified, double *work) {
+  return modified && has_curv(p) ? work + curv_at(p) : NULL;
+}
+
+long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise) {
+  return has_curv(p) ? curv_at(p) + (long)p->n_data * SGDL_LANES : terms_work(p, per_lane_noise);
+}
+
 /* Bout holds grad L on entry; on return grad L_alpha with the time scale c0:
- * c0 (grad L + modc alpha Hess L grad L) (modified) or c0 grad L. */
-static void grad_finish(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
+ * c0 (grad L + modc alpha Hess L grad L) (modified) or c0 grad L. C: the curvature weights at X
+ * from the pass that formed grad L (curv_cache), or NULL. */
+static void grad_finish(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work,
+                        const double *C) {
   const sgdl_problem *p = s->prob;
   const sgdl_model_impl *m = s->impl;
   const int d = p->dim;
@@ -51,7 +72,8 @@ static void grad_finish(const sgdl_stepper *s, int modified, int W, const double
   if (modified && p->type->hvp_lanes) { /* one call for the block: as below, lane by lane */
     double *hv = work + 2 * d;
     const double c = m->modc * s->par.lr;
-    p->type->hvp_lanes(p, W, X, Bout, hv);
+    if (C) p->type->hvp_curv_lanes(p, W, X, C, Bout, hv); /* bitwise hvp_lanes */
+    else p->type->hvp_lanes(p, W, X, Bout, hv);
     for (size_t i = 0; i < (size_t)d * W; i++) Bout[i] += c * hv[i];
   } else if (modified) {
     double *x = work + 2 * d, *g = x + d, *hv = g + d;
@@ -66,8 +88,10 @@ static void grad_finish(const sgdl_stepper *s, int modified, int W, const double
 }
 
 void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
-  sgdl_problem_grad_lanes(s->prob, W, X, Bout, work);
-  grad_finish(s, modified, W, X, Bout, work);
+  double *C = curv_cache(s->prob, modified, work);
+  if (C) s->prob->type->grad_sum_curv_lanes(s->prob, W, X, NULL, Bout, NULL, C, work); /* bitwise grad_lanes */
+  else sgdl_problem_grad_lanes(s->prob, W, X, Bout, work);
+  grad_finish(s, modified, W, X, Bout, work, C);
 }
 
 void sgdl_modified_grad_point(const sgdl_problem *p, double c, const double *x, double *g, double *hv) {
@@ -106,7 +130,7 @@ static void sigma1_finite(const sgdl_problem *p, const double *x, double *S, dou
  * type's fused member, else the two calls); the flow then uses G as its grad L, so callers pass G
  * only when the type's grad_lanes is grad's rounding (lanes_grad_is_grad). */
 static void noise_lanes(const sgdl_problem *p, int exact_flow, int W, const double *X, const double *z, double amp,
-                        double *Xout, double *G, double *work) {
+                        double *Xout, double *G, double *C, double *work) {
   const int d = p->dim, N = (int)p->n_data;
   double *u = work, *acc = u + (size_t)N * W, *gL = G ? G : acc + (size_t)d * W, *zs = acc + (size_t)2 * d * W,
          *sw = zs + W;
@@ -117,7 +141,8 @@ static void noise_lanes(const sgdl_problem *p, int exact_flow, int W, const doub
     for (int n = 0; n < N; n++)
       for (int l = 0; l < W; l++) u[(size_t)n * W + l] = zs[l] / N - z[(size_t)n * W + l];
   const double *weights = exact_flow ? z : u;
-  if (G) sgdl_problem_grad_and_sum_lanes(p, W, X, weights, G, acc, sw);
+  if (G && C) p->type->grad_sum_curv_lanes(p, W, X, weights, G, acc, C, sw); /* + curvature weights */
+  else if (G) sgdl_problem_grad_and_sum_lanes(p, W, X, weights, G, acc, sw);
   else {
     sgdl_problem_grad_sum_lanes(p, W, X, N, NULL, weights, acc, sw);
     if (exact_flow) sgdl_problem_grad_lanes_exact(p, W, X, gL, sw);
@@ -143,23 +168,31 @@ static int lane_noise(const sgdl_problem *p, const sgdl_model_impl *m, int smf) 
  * over grad). The flow noise's grad L is grad's, so only then may the drift's stand for it. */
 static int lanes_grad_is_grad(const sgdl_problem *p) { return !p->type->grad_lanes || p->type->grad_lanes_exact; }
 
-void sgdl_model_noise_grad(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
-                           double *Xout, double *G, double *work) {
+/* sgdl_model_noise_grad, with C non-NULL (curv_cache) also the curvature weights at X into C. */
+static void noise_grad_curv(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
+                            double *Xout, double *G, double *C, double *work) {
   const sgdl_problem *p = s->prob;
   const sgdl_model_impl *m = s->impl;
   const int exact_flow = smf && !p->type->noise_apply;
   if (m->noisy && lane_noise(p, m, smf) && (!exact_flow || lanes_grad_is_grad(p))) {
-    noise_lanes(p, exact_flow, W, X, z, m->c0 * sqrt(s->par.lr * s->cB * h), Xout, G, work);
+    noise_lanes(p, exact_flow, W, X, z, m->c0 * sqrt(s->par.lr * s->cB * h), Xout, G, C, work);
     return;
   }
   if (m->noisy) sgdl_model_noise(s, smf, W, X, z, h, Xout, work); /* the two terms apart */
-  sgdl_problem_grad_lanes(p, W, X, G, work);
+  if (C) p->type->grad_sum_curv_lanes(p, W, X, NULL, G, NULL, C, work); /* bitwise grad_lanes */
+  else sgdl_problem_grad_lanes(p, W, X, G, work);
+}
+
+void sgdl_model_noise_grad(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
+                           double *Xout, double *G, double *work) {
+  noise_grad_curv(s, smf, W, X, z, h, Xout, G, NULL, work);
 }
 
 void sgdl_model_noise_drift(const sgdl_stepper *s, int smf, int modified, int W, const double *X, const double *z,
                             double h, double *Xout, double *Bout, double *work) {
-  sgdl_model_noise_grad(s, smf, W, X, z, h, Xout, Bout, work);
-  grad_finish(s, modified, W, X, Bout, work);
+  double *C = curv_cache(s->prob, modified, work);
+  noise_grad_curv(s, smf, W, X, z, h, Xout, Bout, C, work);
+  grad_finish(s, modified, W, X, Bout, work, C);
   for (size_t i = 0; i < (size_t)s->prob->dim * W; i++) Bout[i] = -Bout[i];
 }
 
@@ -171,7 +204,7 @@ void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, co
   const double amp = m->c0 * sqrt(s->par.lr * s->cB * h);
   if (lane_noise(p, m, smf)) {
     /* a finite-data type with its own noise_apply forms the flow's product as the N-column pass */
-    noise_lanes(p, smf && !p->type->noise_apply, W, X, z, amp, Xout, NULL, work);
+    noise_lanes(p, smf && !p->type->noise_apply, W, X, z, amp, Xout, NULL, NULL, work);
     return;
   }
   if (m->factor) { /* constant noise: Xout += amp * F z, F = Sigma_1^{1/2} (d x d) or sqrt(w) G (d x K) */

@@ -16,7 +16,10 @@
  * of the one-sample kernels, not bitwise; the scalar grad follows the same order there, so
  * grad_lanes stays bitwise grad). The exact blocked kernels stay beside them
  * (sgdl_logreg_grad_and_sum_lanes_exact, sgdl_logreg_hvp_lanes_exact), the tests' reference, and
- * still serve the unit-weight sum over all samples (bitwise the sum of grad_sample).
+ * still serve the unit-weight sum over all samples (bitwise the sum of grad_sample). The
+ * curvature pair (grad_sum_curv_lanes, hvp_curv_lanes) keeps each sample's Hessian weight from the
+ * pass that forms grad L, so the modified drift's Hessian product at that point needs no second
+ * set of margins or exponentials (bitwise hvp_lanes).
  * Does not: fit an intercept (add a column of ones) or accept labels other than 0/1. */
 #include <math.h>
 #include <stdio.h>
@@ -36,6 +39,14 @@ static double softplus(double t) { return fmax(t, 0.0) + log1p(exp(-fabs(t))); }
 /* 1 / (1 + e^{-t}) from the exponential that is <= 1, branch-free (vectorises in lane loops). */
 static inline double logistic(double t) {
   const double e = sgdl_exp_poly(-fabs(t));
+  return (t >= 0 ? 1.0 : e) / (1.0 + e);
+}
+/* logistic(t) and, into *curv, the curvature weight sigma(t) sigma(-t) = e q q (e = exp(-|t|),
+ * q = 1 / (1 + e)) from the one exponential: each as logistic and the Hessian products form it
+ * (|t| = |m| for the signed and unsigned margin alike), so bitwise theirs. */
+static inline double logistic_curv(double t, double *curv) {
+  const double e = sgdl_exp_poly(-fabs(t)), q = 1.0 / (1.0 + e);
+  *curv = e * q * q;
   return (t >= 0 ? 1.0 : e) / (1.0 + e);
 }
 /* The same with libm's exp: the naive reference kernel's logistic (the one before vmath). */
@@ -189,8 +200,8 @@ enum { LC = 64 }; /* chunk_pass: d up to SMALL_D, lanes in chunks of LC */
  * logistic coefficient and both updates, nothing written to memory. Each term and sum as
  * sgdl_dataset_dot_lanes, coef_lanes and sgdl_dataset_add_lanes form them (bitwise theirs). */
 static inline __attribute__((always_inline)) void chunk_pass(const logreg_impl *m, int W, const double *X,
-                                                             const double *w, double *G, double *S, int l0,
-                                                             const int D, const int CW) {
+                                                             const double *w, double *G, double *S, double *C,
+                                                             int l0, const int D, const int CW) {
   const int N = (int)m->ds.N;
   const double *restrict Xd = m->ds.X, *restrict y = m->ds.y, l2 = m->l2;
   double x[SMALL_D][LC], g[SMALL_D][LC], s[SMALL_D][LC];
@@ -206,7 +217,8 @@ static inline __attribute__((always_inline)) void chunk_pass(const logreg_impl *
     for (int t = 0; t < CW; t++) {
       double z = 0.0;
       for (int j = 0; j < D; j++) z += xn[j] * x[j][t];
-      c[t] = -sg * logistic(-(sg * z));
+      if (C) c[t] = -sg * logistic_curv(-(sg * z), &C[(size_t)n * W + l0 + t]);
+      else c[t] = -sg * logistic(-(sg * z));
     }
     if (G)
       for (int j = 0; j < D; j++)
@@ -230,13 +242,19 @@ static inline __attribute__((always_inline)) void chunk_pass(const logreg_impl *
     }
 }
 
-/* chunk_pass over all lanes for D = d (chunks of LC, then the tail lanes one at a time). */
+/* chunk_pass over all lanes for D = d (chunks of LC, then the tail lanes one at a time); with
+ * C also the curvature weights (a copy of the loops of its own, so the pass without keeps its code). */
 #define SMALL_D_PASS(D)                                                                         \
   static void small_d_pass_##D(const logreg_impl *m, int W, const double *X, const double *w, double *G, \
-                               double *S) {                                                     \
+                               double *S, double *C) {                                          \
     int l0 = 0;                                                                                 \
-    for (; l0 + LC <= W; l0 += LC) chunk_pass(m, W, X, w, G, S, l0, D, LC);                     \
-    for (; l0 < W; l0++) chunk_pass(m, W, X, w, G, S, l0, D, 1);                                \
+    if (C) {                                                                                    \
+      for (; l0 + LC <= W; l0 += LC) chunk_pass(m, W, X, w, G, S, C, l0, D, LC);                \
+      for (; l0 < W; l0++) chunk_pass(m, W, X, w, G, S, C, l0, D, 1);                           \
+      return;                                                                                   \
+    }                                                                                           \
+    for (; l0 + LC <= W; l0 += LC) chunk_pass(m, W, X, w, G, S, NULL, l0, D, LC);               \
+    for (; l0 < W; l0++) chunk_pass(m, W, X, w, G, S, NULL, l0, D, 1);                          \
   }
 SMALL_D_PASS(1)
 SMALL_D_PASS(2)
@@ -244,12 +262,13 @@ SMALL_D_PASS(3)
 SMALL_D_PASS(4)
 
 /* d <= SMALL_D: the chunk kernel; returns 0 for larger d. */
-static int small_pass(const logreg_impl *m, int W, const double *X, const double *w, double *G, double *S) {
+static int small_pass(const logreg_impl *m, int W, const double *X, const double *w, double *G, double *S,
+                      double *C) {
   switch (m->ds.d) { /* G and S are written, not added to: callers zero them first anyway */
-  case 1: small_d_pass_1(m, W, X, w, G, S); return 1;
-  case 2: small_d_pass_2(m, W, X, w, G, S); return 1;
-  case 3: small_d_pass_3(m, W, X, w, G, S); return 1;
-  case 4: small_d_pass_4(m, W, X, w, G, S); return 1;
+  case 1: small_d_pass_1(m, W, X, w, G, S, C); return 1;
+  case 2: small_d_pass_2(m, W, X, w, G, S, C); return 1;
+  case 3: small_d_pass_3(m, W, X, w, G, S, C); return 1;
+  case 4: small_d_pass_4(m, W, X, w, G, S, C); return 1;
   default: return 0;
   }
 }
@@ -286,6 +305,18 @@ static void coef_block(const logreg_impl *m, int n0, int K, double *restrict z) 
   for (int i = 0; i < K * CW; i++) z[i] = -sgn[i] * logistic(-(sgn[i] * z[i]));
 }
 
+/* coef_block that also keeps the curvature weights of the chunk's nl lanes: C[n*W + l0 + t]. */
+static void coef_block_curv(const logreg_impl *m, int W, int l0, int nl, int n0, int K, double *restrict z,
+                            double *restrict C) {
+  enum { CW = SGDL_DATASET_CW };
+  double sgn[SGDL_DATASET_KB * SGDL_DATASET_CW], cv[SGDL_DATASET_KB * SGDL_DATASET_CW];
+  for (int k = 0; k < K; k++)
+    for (int t = 0; t < CW; t++) sgn[k * CW + t] = m->ds.y[n0 + k] > 0.5 ? 1.0 : -1.0;
+  for (int i = 0; i < K * CW; i++) z[i] = -sgn[i] * logistic_curv(-(sgn[i] * z[i]), &cv[i]);
+  for (int k = 0; k < K; k++)
+    for (int t = 0; t < nl; t++) C[(size_t)(n0 + k) * W + l0 + t] = cv[k * CW + t];
+}
+
 /* wc = w a (the weighted coefficients, lanes past nl 0) and sw += w per lane, for K samples
  * from n0 (w NULL: unit weights). */
 static void weigh_block(int W, const double *w, int l0, int nl, int n0, int K, const double *restrict c,
@@ -310,7 +341,7 @@ static void weigh_block(int W, const double *w, int l0, int nl, int n0, int K, c
 }
 
 static void gemm_pass(const logreg_impl *m, int W, const double *X, const double *w, double *G, double *S,
-                      double *work) {
+                      double *C, double *work) {
   enum { CW = SGDL_DATASET_CW, KB = SGDL_DATASET_KB };
   const int N = (int)m->ds.N, d = m->ds.d;
   double *c = work, *wc = work + KB * CW, sw[SGDL_DATASET_CW];
@@ -320,7 +351,8 @@ static void gemm_pass(const logreg_impl *m, int W, const double *X, const double
     for (int n0 = 0; n0 < N; n0 += KB) {
       const int K = N - n0 < KB ? N - n0 : KB;
       sgdl_dataset_gemm_margins(&m->ds, W, X, l0, nl, n0, K, c);
-      coef_block(m, n0, K, c);
+      if (C) coef_block_curv(m, W, l0, nl, n0, K, c, C);
+      else coef_block(m, n0, K, c);
       if (S) weigh_block(W, w, l0, nl, n0, K, c, wc, sw);
       sgdl_dataset_gemm_update(&m->ds, W, l0, nl, n0, K, c, G, wc, S);
     }
@@ -332,12 +364,18 @@ static void gemm_pass(const logreg_impl *m, int W, const double *X, const double
   }
 }
 
-/* The full pass: the chunk kernel for d <= SMALL_D, else exact_pass (exact) or gemm_pass. */
+/* The full pass: the chunk kernel for d <= SMALL_D, else exact_pass (exact) or gemm_pass. C
+ * non-NULL (not with exact): also the curvature weights C[n*W + l] of the Hessian products. */
+static void full_pass_curv(const logreg_impl *m, int exact, int W, const double *X, const double *w, double *G,
+                           double *S, double *C, double *work) {
+  if (small_pass(m, W, X, w, G, S, C)) return;
+  if (exact) exact_pass(m, W, X, w, G, S, work);
+  else gemm_pass(m, W, X, w, G, S, C, work);
+}
+
 static void full_pass(const logreg_impl *m, int exact, int W, const double *X, const double *w, double *G,
                       double *S, double *work) {
-  if (small_pass(m, W, X, w, G, S)) return;
-  if (exact) exact_pass(m, W, X, w, G, S, work);
-  else gemm_pass(m, W, X, w, G, S, work);
+  full_pass_curv(m, exact, W, X, w, G, S, NULL, work);
 }
 
 /* Weighted per-sample gradient sum over a block of lanes: g_n = a_n x_n + l2 w (coefficients by
@@ -401,6 +439,19 @@ static void logreg_grad_and_sum_lanes(const sgdl_problem *p, int W, const double
     full_pass(m, 0, W, X, NULL, G, NULL, work);
     full_pass(m, 1, W, X, NULL, NULL, S, work);
   }
+  finish_grad(m, W, X, G);
+}
+
+/* grad_sum_curv_lanes of problem.h: logreg_grad_and_sum_lanes (w, S NULL: logreg_grad_lanes) with
+ * the curvature weights c_n(x_l) = sigma(m) sigma(-m) of the same pass kept in C [N][W]. */
+static void logreg_grad_sum_curv_lanes(const sgdl_problem *p, int W, const double *X, const double *w, double *G,
+                                       double *S, double *C, double *work) {
+  const logreg_impl *m = p->impl;
+  memset(G, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
+  if (w && S) {
+    memset(S, 0, sizeof(double) * (size_t)m->ds.d * (size_t)W);
+    full_pass_curv(m, 0, W, X, w, G, S, C, work);
+  } else full_pass_curv(m, 0, W, X, NULL, G, NULL, C, work);
   finish_grad(m, W, X, G);
 }
 
@@ -473,6 +524,78 @@ static void hvp_lanes_with(const sgdl_problem *p, int exact, int W, const double
       out[(size_t)j * W + l] = out[(size_t)j * W + l] / (double)m->ds.N + m->l2 * V[(size_t)j * W + l];
 }
 
+/* d <= SMALL_D: Hess L v of lanes l0 .. l0 + CW - 1 from the curvature weights C, with v and the
+ * sums of the chunk in registers (as chunk_pass): per sample xv = x_n . v, z = C xv and out +=
+ * z x_n, each term and sum as sgdl_dataset_dot_lanes and add_lanes form them (bitwise theirs). */
+static inline __attribute__((always_inline)) void hvp_chunk(const logreg_impl *m, int W, const double *C,
+                                                            const double *V, double *out, int l0, const int D,
+                                                            const int CW) {
+  const int N = (int)m->ds.N;
+  const double *restrict Xd = m->ds.X;
+  double v[SMALL_D][LC], o[SMALL_D][LC];
+  for (int j = 0; j < D; j++)
+    for (int t = 0; t < CW; t++) {
+      v[j][t] = V[(size_t)j * W + l0 + t];
+      o[j][t] = 0.0;
+    }
+  for (int n = 0; n < N; n++) {
+    const double *xn = Xd + (size_t)n * D, *restrict Cn = C + (size_t)n * W + l0;
+    double z[LC];
+    for (int t = 0; t < CW; t++) {
+      double xv = 0.0;
+      for (int j = 0; j < D; j++) xv += xn[j] * v[j][t];
+      z[t] = Cn[t] * xv;
+    }
+    for (int j = 0; j < D; j++)
+      for (int t = 0; t < CW; t++) o[j][t] += z[t] * xn[j];
+  }
+  for (int j = 0; j < D; j++)
+    for (int t = 0; t < CW; t++) out[(size_t)j * W + l0 + t] = o[j][t];
+}
+
+#define SMALL_D_HVP(D)                                                                                   \
+  static void small_d_hvp_##D(const logreg_impl *m, int W, const double *C, const double *V, double *out) { \
+    int l0 = 0;                                                                                          \
+    for (; l0 + LC <= W; l0 += LC) hvp_chunk(m, W, C, V, out, l0, D, LC);                                \
+    for (; l0 < W; l0++) hvp_chunk(m, W, C, V, out, l0, D, 1);                                           \
+  }
+SMALL_D_HVP(1)
+SMALL_D_HVP(2)
+SMALL_D_HVP(3)
+SMALL_D_HVP(4)
+
+/* out = Hess L v over a block from the curvature weights C [N][W] of a grad_sum_curv_lanes call
+ * at the same X: per sample z = C x_n . v, as hvp_coef_lanes forms c(z) xv (C = e q q there too),
+ * summed in logreg_hvp_lanes' order (d > SMALL_D: hvp_gemm's tiles; else sample by sample, in the
+ * register chunks of hvp_chunk). */
+static void logreg_hvp_curv_lanes(const sgdl_problem *p, int W, const double *X, const double *C, const double *V,
+                                  double *out) {
+  enum { CW = SGDL_DATASET_CW, KB = SGDL_DATASET_KB, ZN = KB * CW > SGDL_LANES ? KB * CW : SGDL_LANES };
+  const logreg_impl *m = p->impl;
+  const int d = m->ds.d, N = (int)m->ds.N;
+  double z[ZN], xv[ZN]; /* a tile of KB samples x CW lanes, or one sample's W lanes */
+  memset(out, 0, sizeof(double) * (size_t)d * (size_t)W);
+  if (d > SMALL_D)
+    for (int l0 = 0; l0 < W; l0 += CW) {
+      const int nl = W - l0 < CW ? W - l0 : CW;
+      for (int n0 = 0; n0 < N; n0 += KB) {
+        const int K = N - n0 < KB ? N - n0 : KB;
+        sgdl_dataset_gemm_margins(&m->ds, W, V, l0, nl, n0, K, xv);
+        for (int k = 0; k < K; k++)
+          for (int t = 0; t < CW; t++) /* lanes past nl: c(0) 0 = 0 in hvp_gemm */
+            z[k * CW + t] = t < nl ? C[(size_t)(n0 + k) * W + l0 + t] * xv[k * CW + t] : 0.0;
+        sgdl_dataset_gemm_update(&m->ds, W, l0, nl, n0, K, z, out, NULL, NULL);
+      }
+    }
+  else if (d == 1) small_d_hvp_1(m, W, C, V, out);
+  else if (d == 2) small_d_hvp_2(m, W, C, V, out);
+  else if (d == 3) small_d_hvp_3(m, W, C, V, out);
+  else small_d_hvp_4(m, W, C, V, out);
+  for (int j = 0; j < d; j++)
+    for (int l = 0; l < W; l++)
+      out[(size_t)j * W + l] = out[(size_t)j * W + l] / (double)m->ds.N + m->l2 * V[(size_t)j * W + l];
+}
+
 static void logreg_hvp_lanes(const sgdl_problem *p, int W, const double *X, const double *V, double *out) {
   hvp_lanes_with(p, 0, W, X, V, out);
 }
@@ -522,6 +645,8 @@ const sgdl_problem_type sgdl_logreg_type = {
     .grad_lanes_exact = 1,
     .hvp_lanes = logreg_hvp_lanes,
     .grad_and_sum_lanes = logreg_grad_and_sum_lanes,
+    .grad_sum_curv_lanes = logreg_grad_sum_curv_lanes,
+    .hvp_curv_lanes = logreg_hvp_curv_lanes,
 };
 
 int sgdl_logreg_init(sgdl_ctx *ctx, const sgdl_problem_spec *spec, sgdl_problem *p) {
