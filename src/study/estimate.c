@@ -71,7 +71,8 @@ void sgdl_estimate_describe(const sgdl_ctx *ctx, const sgdl_estimate *e, char *b
   if (isnan(e->path_steps)) snprintf(w, sizeof w, "path-steps set during the run");
   else if (e->cell_steps > 0 && e->path_steps > 0) snprintf(w, sizeof w, "%.2g path-steps and %.2g cell-steps", e->path_steps, e->cell_steps);
   else if (e->cell_steps > 0) snprintf(w, sizeof w, "%.2g cell-steps", e->cell_steps);
-  else if (e->madds > 0 && e->path_steps > 0) snprintf(w, sizeof w, "%.2g path-steps and %.2g exact-moment multiply-adds", e->path_steps, e->madds);
+  else if (e->madds > 0 && e->path_steps > 0)
+    snprintf(w, sizeof w, "%.2g path-steps and %.2g exact-moment multiply-adds", e->path_steps, e->madds);
   else if (e->madds > 0) snprintf(w, sizeof w, "%.2g exact-moment multiply-adds", e->madds);
   else snprintf(w, sizeof w, "%.2g path-steps", e->path_steps);
   snprintf(buf, len, "about %s, %s, %s on this machine (%d thread%s)", w, b, t, sgdl_ctx_threads(ctx),
@@ -165,6 +166,9 @@ void sgdl_estimate_study(const sgdl_study_spec *sp, sgdl_estimate *e) {
       if (sur) e->madds += exact_madds(sp, sur, sp->lrs[i], (uint64_t)K);
     }
   }
+  /* the extraction's d^4 tensor, once: (1/N) sum_i dA_i (x) dA_i over the N samples */
+  const double d4 = (double)d * d * d * d, N = sp->prob ? (double)sp->prob->n_data : 0;
+  if ((sp->exact && sp->prob && sp->prob->affine) || sur) e->madds += N * d4;
   sgdl_problem_destroy(sur);
   e->bytes = series + peak_run;
   snprintf(e->bytes_flag, sizeof e->bytes_flag, "--T %g at --lr %g (%.3g steps)%s", sp->T, lr_min, K_max,
