@@ -6,6 +6,8 @@
 #   in weak, npoint, meanfield, exit, fpe and stationary (also its quadratic family);
 # - a network whose lane buffers cannot fit in memory is refused before it runs, naming the memory
 #   needed and the flags that lower it (was: "out of memory for the lane buffers", or a kill);
+# - --exact's O(d^4) work is in the estimate, so --max-hours refuses it;
+# - a run refused for its flags leaves no --checkpoint file behind (it poisoned the corrected rerun);
 # - 1 vs 2 threads bitwise on the new paths: mlp, --every, antithetic, control-variate, --precision.
 # Known defects in files of other owners are checked only with SGDL_EDGES_KNOWN=1 (see there).
 source "$(dirname "$0")/lib_cli.sh"
@@ -55,23 +57,30 @@ fi
 err=$($S weak "${NET[@]}" --test 0 --lr 0.1 --T 0.1 --models sme1 --paths 4 --observables loss 2>&1 >/dev/null)
 check "--test 0 is not called an overlap" lacks "must not overlap" "$err"
 check "--test 0 is named" grep -qF -- "--test 0" <<<"$err"
-# DISABLED: known defects in files of other owners, for them to fix (run with SGDL_EDGES_KNOWN=1).
-# (Fixed since: sgdl_problem_lanes_work's (4 + d) * SGDL_LANES overflowed int from d = 8.4e6 weights;
-# it and sgdl_sgrad_work are long now. The 11.6e6-weight check needs the sanitizer build and ~80 s.)
-if [ -n "${SGDL_EDGES_KNOWN:-}" ]; then
-  # src/study/estimate.c + src/exact/moments.c: exact moments (also control variates' surrogate)
-  # cost O(d^4) per RK4 substep, ~28 s CPU at d = 40 for T = 0.2 (2 steps), minutes at d = 50..64,
-  # while the estimate says "under a second" and --max-hours never refuses it.
-  expect_fail "--exact at d = 40 counts its work" "--max-hours" -- timeout 10 $S weak --problem linreg --gen-n 12 --gen-d 40 \
-    --lr 0.1 --T 0.2 --models sme1 --exact --observables x0 --max-hours 0.0002
-  # src/study/rounds_checkpoint.c: a run refused for its flags (--every past the steps, T not a
-  # whole number of steps) still creates the --checkpoint file with its arguments, so the corrected
-  # rerun is refused ("written with other arguments") until the user deletes it.
-  $S weak --problem double-well --lr 0.1 --T 0.2 --paths 300 --every 4 --models sme1 --checkpoint "$TMP/bad.ck" --quiet 2>/dev/null
-  check "a refused run leaves no checkpoint file" test ! -e "$TMP/bad.ck"
-  expect_ok "the corrected run then starts" -- $S weak --problem double-well --lr 0.1 --T 0.2 --paths 300 --every 2 --models sme1 \
-    --checkpoint "$TMP/bad.ck" --quiet
-fi
+# Exact moments (also control variates' surrogate) cost O(d^4) per RK4 substep, ~28 s CPU at d = 40
+# for T = 0.2 (2 steps, 4096 substeps each); the estimate counts those multiply-adds (it said "under
+# a second", and --max-hours never refused), so --max-hours refuses, and the estimate line says so.
+expect_fail "--exact at d = 40 counts its work" "--max-hours" -- timeout 10 $S weak --problem linreg --gen-n 12 --gen-d 40 \
+  --lr 0.1 --T 0.2 --models sme1 --exact --observables x0 --max-hours 0.0002
+out=$($S weak --problem linreg --gen-n 12 --gen-d 8 --lr 0.1 --T 0.2 --models sme1 --exact --observables x0 2>&1)
+check "the --exact estimate names its multiply-adds" grep -qF "exact-moment multiply-adds" <<<"$out"
+# A run refused for its flags (--every past the steps, T not a whole number of steps) leaves no
+# --checkpoint file (it did: its header named the refused arguments, so the corrected rerun was
+# refused, "written with other arguments"); a resumable file is kept.
+for bad in "--T 0.2 --every 4" "--T 0.15 --every 1"; do
+  rm -f "$TMP/bad.ck"
+  # shellcheck disable=SC2086
+  expect_fail "refused: $bad" "--" -- $S weak --problem double-well --lr 0.1 $bad --paths 300 --models sme1 --checkpoint "$TMP/bad.ck" --quiet
+  check "a refused run ($bad) leaves no checkpoint file" test ! -e "$TMP/bad.ck"
+done
+expect_ok "the corrected run then starts" -- $S weak --problem double-well --lr 0.1 --T 0.2 --paths 300 --every 2 --models sme1 \
+  --checkpoint "$TMP/bad.ck" --quiet
+check "... and keeps its checkpoint" test -s "$TMP/bad.ck"
+expect_ok "... which the same run resumes" -- $S weak --problem double-well --lr 0.1 --T 0.2 --paths 300 --every 2 --models sme1 \
+  --checkpoint "$TMP/bad.ck" --quiet
+# (Fixed since the edge hunt: sgdl_problem_lanes_work's (4 + d) * SGDL_LANES overflowed int from
+# d = 8.4e6 weights; it and sgdl_sgrad_work are long now. A check needs the sanitizer build and a
+# 11.6e6-weight network (~80 s), too slow for the suite.)
 
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
 same_threads() {

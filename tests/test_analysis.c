@@ -34,5 +34,19 @@ int main(void) {
   CHECK(se.resolved && se.lo < 0.1 && se.hi > 0.1, "noisy sup resolved and bracketed");
   sgdl_sup_error_eval(a, big, b, NULL, 3, &se);
   CHECK(!se.resolved && se.lo == 0, "unresolved when the noise dominates");
+  /* Student's quantiles at the standard errors' dof: one Monte Carlo side (3 paths, dof 2) against
+   * an exact one, t_2(0.975) = 4.30265; two sides of equal se and dof 2 each, Welch dof 4,
+   * t_4(0.975) = 2.77645 (scipy); dof 0 on both sides is the normal z; Bonferroni over 2 times at
+   * dof 2 is t_2(1 - 0.025/2) = 6.20535 (closed form; scipy's ppf is 7e-9 off). */
+  const double one_a[] = {1.0}, one_b[] = {0.0}, one_s[] = {0.1};
+  sgdl_sup_error_eval_dof(one_a, one_s, 2, one_b, NULL, 0, NULL, 1, 0.05, &se);
+  CHECK_REL(se.hi - se.value, 0.1 * 4.302652729749464, 1e-9, "t_2 half-width");
+  sgdl_sup_error_eval_dof(one_a, one_s, 2, one_b, one_s, 2, NULL, 1, 0.05, &se);
+  CHECK_REL(se.hi - se.value, sqrt(0.02) * 2.7764451051977987, 1e-9, "Welch dof 4 half-width");
+  sgdl_sup_error_eval_dof(one_a, one_s, 0, one_b, one_s, 0, NULL, 1, 0.05, &se);
+  CHECK_REL(se.hi - se.value, sqrt(0.02) * 1.959963984540054, 1e-12, "dof 0: normal z");
+  const double two_a[] = {0.0, 1.0}, two_b[] = {0.0, 0.0}, two_s[] = {0.0, 0.1};
+  sgdl_sup_error_eval_dof(two_a, two_s, 2, two_b, NULL, 0, NULL, 2, 0.05, &se);
+  CHECK_REL(se.hi - se.value, 0.1 * 6.2053468165707054, 1e-9, "Bonferroni t_2 over 2 times");
   return check_done();
 }

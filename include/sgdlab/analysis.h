@@ -5,7 +5,10 @@
  * the reported 95% interval is [max(0, max_k(|D_k| - z s_k)), max_k(|D_k| + z s_k)], which
  * contains the true sup whenever every pointwise interval |D_k| +- z s_k holds. To make that a
  * simultaneous 95% statement over the T output times, z is the Bonferroni quantile
- * Phi^{-1}(1 - 0.025/T) (z = 1.96 for T = 1, 3.23 for T = 40, 4.06 for T = 1000). The error is
+ * Phi^{-1}(1 - 0.025/T) (z = 1.96 for T = 1, 3.23 for T = 40, 4.06 for T = 1000) when the standard
+ * errors are known exactly, and Student's t_nu^{-1}(1 - 0.025/T) when they are estimated from
+ * few independent units (sgdl_sup_error_eval_dof: nu = units - 1 for one Monte Carlo side, the
+ * Welch-Satterthwaite nu of the difference for two; at 3 paths t_2 = 4.30 against z = 1.96). The error is
  * "resolved" when the lower end is positive; otherwise it is reported as unresolved and kept
  * out of order fits. Exact inputs have s_k = 0 and a zero-width interval.
  *
@@ -51,9 +54,15 @@ void sgdl_sup_error_eval_scaled(const double *a, const double *sa, const double 
 /* The same at simultaneous level 1 - alpha (z = Phi^{-1}(1 - alpha/2/T)); alpha = 0.05 is the above. */
 void sgdl_sup_error_eval_level(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
                                double alpha, sgdl_sup_error *out);
-/* Both: rounding scale (NULL = none) and level alpha; the others call this one. */
+/* Both: rounding scale (NULL = none) and level alpha, standard errors known exactly (normal z). */
 void sgdl_sup_error_eval_full(const double *a, const double *sa, const double *b, const double *sb, const double *scale,
                               uint64_t T, double alpha, sgdl_sup_error *out);
+/* The same with the degrees of freedom of sa and sb (independent replicas, antithetic pairs or
+ * jackknife groups, minus 1; <= 0 or INFINITY: known exactly): at each time Student's quantile at
+ * the Welch-Satterthwaite dof s^4 / (sa^4 / dof_a + sb^4 / dof_b) of the difference. With both
+ * dof infinite this is sgdl_sup_error_eval_full; the others call this one. */
+void sgdl_sup_error_eval_dof(const double *a, const double *sa, double dof_a, const double *b, const double *sb, double dof_b,
+                             const double *scale, uint64_t T, double alpha, sgdl_sup_error *out);
 
 typedef struct sgdl_order_fit {
   int n;           /* points used */
@@ -66,7 +75,7 @@ typedef struct sgdl_order_fit {
 int sgdl_fit_order(const double *lr, const double *err, const int *use, int n, sgdl_order_fit *out);
 /* Quantile of the standard normal distribution, 0 < p < 1 (relative error ~1e-15). */
 double sgdl_norm_quantile(double p);
-/* 97.5% quantile of Student's t with dof degrees of freedom. */
+/* 97.5% quantile of Student's t with dof degrees of freedom (sgdl_t_quantile; NaN for dof < 1). */
 double sgdl_t975(int dof);
 
 #ifdef __cplusplus

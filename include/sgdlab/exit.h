@@ -145,7 +145,7 @@ typedef struct sgdl_first_exit {
   long censored;        /* paths still inside at max_steps (their steps count as max_steps) */
   double mean_steps;    /* mean first-exit step count (k with x_k outside, monitored every step) */
   double se_steps;      /* standard error of the mean */
-  double ci95_steps[2]; /* mean +- 1.96 se */
+  double ci95_steps[2]; /* mean +- t_{paths-1}(0.975) se (Student) */
   double mean_time;     /* mean_steps * alpha */
   double se_time;
   double ci95_time[2];

@@ -54,6 +54,14 @@ int sgdl_affine_moments(sgdl_ctx *ctx, const sgdl_affine *a, const char *model, 
 int sgdl_affine_moments_par(sgdl_ctx *ctx, const sgdl_affine *a, const char *model, const sgdl_algo_params *par,
                             double cB, int P, const double *x0, uint64_t K, double *m, double *M);
 
+/* The work of sgdl_affine_moments_par for `model` on problem p over K learning-rate steps, as
+ * multiply-adds (*madds; 0 where the run would be refused: not affine, unknown model): per RK4
+ * substep four derivatives of O(n^2 d) drift and O(P^(1 or 2) d^4) noise (n = P d), with the
+ * substeps the run takes (they grow with lr cB smax); per SGD/SVAG step the recursion. Extracts
+ * only Abar, bbar and smax (no d^4 tensor). For the run's estimate (study_estimate.h). */
+int sgdl_affine_moments_work(sgdl_ctx *ctx, const sgdl_problem *p, const char *model, const sgdl_algo_params *par, double cB,
+                             int P, uint64_t K, double *madds);
+
 /* Exact expectation of an observable from the moments at one time (m [Pd], M [Pd x Pd]). */
 double sgdl_affine_observable(const sgdl_affine *a, const sgdl_observable *o, int P, const double *m,
                               const double *M);

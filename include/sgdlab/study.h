@@ -99,6 +99,8 @@ typedef struct sgdl_study_spec {
 typedef struct sgdl_study_series {
   uint64_t n_times;
   double *mean, *se;           /* [n_times] */
+  double dof;                  /* degrees of freedom of se: independent replicas (or antithetic pairs)
+                                * minus 1; 0: known exactly (exact moments; normal quantiles) */
 } sgdl_study_series;
 
 typedef struct sgdl_study_result {

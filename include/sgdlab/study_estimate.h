@@ -37,6 +37,10 @@ extern "C" {
 #define SGDL_ESTIMATE_RATE 2e7
 /* Grid cell-steps per second of the Fokker-Planck time loop (one sparse solve per step). */
 #define SGDL_ESTIMATE_CELL_RATE 1e7
+/* Multiply-adds per second of the exact moments (sgdl_affine_moments_work; they run on one thread).
+ * Measured 1.55e9 to 1.6e9 (linreg sme1 --exact at d = 24 and 40, AMD EPYC, shared machine); the
+ * constant is 1.5x lower so that an estimate errs long. */
+#define SGDL_ESTIMATE_MADD_RATE 1e9
 /* Runs estimated beyond a day are refused unless ctx->max_seconds (--max-hours) allows more: a
  * mistyped --paths or --T should not start a run that never ends. */
 #define SGDL_ESTIMATE_MAX_SECONDS 86400.0
@@ -47,10 +51,12 @@ typedef struct sgdl_estimate {
   double bytes;            /* memory of the arrays that grow with the flags, at the peak */
   double path_steps;       /* replica steps in all (NAN: set during the run, e.g. exit's horizon) */
   double cell_steps;       /* grid cells x time steps of a PDE (0: none) */
+  double madds;            /* multiply-adds of exact moments (--exact, control variates' surrogate; 0: none) */
   int dim;                 /* the problem's dimension (cost per path-step) */
   char bytes_flag[160];     /* the flag(s) and value(s) that set the memory, e.g. "--T 1e+09 at --lr 0.1" */
   char bytes_what[48];     /* what the memory holds, e.g. "chunk statistics" */
   char work_flag[160];     /* the flag(s) and value(s) that set the work, e.g. "--paths 4.3e+09" */
+  char madds_flag[160];    /* the same for the exact moments' work, e.g. "--exact at dimension 40" */
 } sgdl_estimate;
 
 /* The machine's physical memory in bytes (sysconf _SC_PHYS_PAGES x _SC_PAGESIZE); 0 if unknown. */

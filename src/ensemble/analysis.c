@@ -1,8 +1,11 @@
-/* Weak errors with intervals, and least-squares order fits (see include/sgdlab/analysis.h). */
+/* Weak errors with intervals (Student's t quantiles at the standard errors' degrees of freedom), and
+ * least-squares order fits (see include/sgdlab/analysis.h). Does not: estimate the standard errors. */
 #include "sgdlab/analysis.h"
 
 #include <math.h>
 #include <stddef.h>
+
+#include "sgdlab/student.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -35,9 +38,19 @@ double sgdl_norm_quantile(double p) {
   return x - u / (1 + x * u / 2);
 }
 
-void sgdl_sup_error_eval_full(const double *a, const double *sa, const double *b, const double *sb, const double *scale,
-                              uint64_t T, double alpha, sgdl_sup_error *out) {
-  const double z = sgdl_norm_quantile(1 - alpha / 2 / (double)(T > 0 ? T : 1));
+/* Degrees of freedom of the difference's standard error sqrt(sa^2 + sb^2) (Welch-Satterthwaite):
+ * s^4 / (sa^4 / dof_a + sb^4 / dof_b); a side with dof <= 0 or infinite counts as known exactly
+ * (normal), so one Monte Carlo side against exact moments has that side's dof. */
+static double welch_dof(double sa, double dof_a, double sb, double dof_b) {
+  const double va = sa * sa, vb = sb * sb;
+  const double den = (dof_a > 0 && isfinite(dof_a) ? va * va / dof_a : 0) + (dof_b > 0 && isfinite(dof_b) ? vb * vb / dof_b : 0);
+  return den > 0 ? (va + vb) * (va + vb) / den : INFINITY;
+}
+
+void sgdl_sup_error_eval_dof(const double *a, const double *sa, double dof_a, const double *b, const double *sb, double dof_b,
+                             const double *scale, uint64_t T, double alpha, sgdl_sup_error *out) {
+  const double p = 1 - alpha / 2 / (double)(T > 0 ? T : 1);
+  double dof_prev = INFINITY, z = sgdl_norm_quantile(p); /* the quantile at dof_prev (recomputed when dof changes) */
   out->value = 0;
   out->lo = 0;
   out->hi = 0;
@@ -45,8 +58,14 @@ void sgdl_sup_error_eval_full(const double *a, const double *sa, const double *b
   int no_se = 0;
   for (uint64_t k = 0; k < T; k++) {
     double D = fabs(a[k] - b[k]);
-    double s = sqrt((sa ? sa[k] * sa[k] : 0) + (sb ? sb[k] * sb[k] : 0));
+    const double ska = sa ? sa[k] : 0, skb = sb ? sb[k] : 0;
+    double s = sqrt(ska * ska + skb * skb);
     no_se |= isnan(s);
+    const double dof = s > 0 ? welch_dof(ska, dof_a, skb, dof_b) : dof_prev; /* s = 0: z is not used */
+    if (dof != dof_prev && !isnan(dof)) {
+      dof_prev = dof;
+      z = isinf(dof) ? sgdl_norm_quantile(p) : sgdl_t_quantile(p, dof);
+    }
     /* Below this the difference may be rounding alone (a and b computed in another order). */
     const double rounding = SGDL_ROUNDING_REL * (fabs(a[k]) + fabs(b[k]) + (scale ? fabs(scale[k]) : 0));
     if (D > out->value || k == 0) {
@@ -61,6 +80,11 @@ void sgdl_sup_error_eval_full(const double *a, const double *sa, const double *b
     out->lo = out->hi = NAN;
     out->resolved = 0;
   }
+}
+
+void sgdl_sup_error_eval_full(const double *a, const double *sa, const double *b, const double *sb, const double *scale,
+                              uint64_t T, double alpha, sgdl_sup_error *out) {
+  sgdl_sup_error_eval_dof(a, sa, INFINITY, b, sb, INFINITY, scale, T, alpha, out);
 }
 
 void sgdl_sup_error_eval(const double *a, const double *sa, const double *b, const double *sb, uint64_t T,
@@ -78,14 +102,7 @@ void sgdl_sup_error_eval_level(const double *a, const double *sa, const double *
   sgdl_sup_error_eval_full(a, sa, b, sb, NULL, T, alpha, out);
 }
 
-double sgdl_t975(int dof) {
-  static const double t[] = {NAN,    12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
-                             2.2010, 2.1788,  2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
-                             2.0796, 2.0739,  2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423};
-  if (dof < 1) return NAN;
-  if (dof <= 30) return t[dof];
-  return 1.959963984540054 + 2.37 / dof; /* asymptotic expansion, within 1e-3 for dof > 30 */
-}
+double sgdl_t975(int dof) { return dof < 1 ? NAN : sgdl_t_quantile(0.975, dof); }
 
 int sgdl_fit_order(const double *lr, const double *err, const int *use, int n, sgdl_order_fit *out) {
   double sx = 0, sy = 0, sxx = 0, sxy = 0;

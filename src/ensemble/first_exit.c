@@ -18,6 +18,7 @@
 #include "sgdlab/driver.h"
 #include "sgdlab/exit.h"
 #include "sgdlab/rng.h"
+#include "sgdlab/student.h"
 
 /* Purpose word of the bridge uniforms (distinct from every stepper's normals and indices). */
 #define BRIDGE_PURPOSE(stream) SGDL_PURPOSE(SGDL_RNG_MISC, (stream), 0xB1D)
@@ -205,8 +206,9 @@ static int exit_finish(sgdl_ctx *ctx, const sgdl_observer *o) {
   res->censored = paths - ex;
   res->mean_steps = mean;
   res->se_steps = sqrt(var / (double)paths);
-  res->ci95_steps[0] = mean - 1.96 * res->se_steps;
-  res->ci95_steps[1] = mean + 1.96 * res->se_steps;
+  const double tq = sgdl_t_quantile(0.975, (double)(paths - 1)); /* Student's t: paths >= 2 */
+  res->ci95_steps[0] = mean - tq * res->se_steps;
+  res->ci95_steps[1] = mean + tq * res->se_steps;
   const double a = e->s->par.lr;
   res->mean_time = mean * a;
   res->se_time = res->se_steps * a;

@@ -21,7 +21,9 @@ void sgdl_affine_free(sgdl_affine *a) {
   memset(a, 0, sizeof *a);
 }
 
-int sgdl_affine_extract(sgdl_ctx *ctx, const sgdl_problem *p, sgdl_affine *a) {
+/* The affine structure; with tensors = 0 only Abar, bbar, L0 and smax (no d^4 KAA: what the
+ * work estimate needs, in O(N d^2) memory-free passes). */
+static int extract(sgdl_ctx *ctx, const sgdl_problem *p, sgdl_affine *a, int tensors) {
   memset(a, 0, sizeof *a);
   if (!p->affine)
     return sgdl_fail(ctx, SGDL_ENOTSUP, "--exact: problem %s is not linear-quadratic (exact moments need affine gradients)",
@@ -31,15 +33,17 @@ int sgdl_affine_extract(sgdl_ctx *ctx, const sgdl_problem *p, sgdl_affine *a) {
   a->d = d;
   a->Abar = sgdl_alloc(ctx, dd, sizeof(double));
   a->bbar = sgdl_alloc(ctx, (size_t)d, sizeof(double));
-  a->KAA = sgdl_alloc(ctx, dd * dd, sizeof(double));
-  a->TAb = sgdl_alloc(ctx, dd * d, sizeof(double));
+  a->KAA = tensors ? sgdl_alloc(ctx, dd * dd, sizeof(double)) : NULL;
+  a->TAb = tensors ? sgdl_alloc(ctx, dd * d, sizeof(double)) : NULL;
   a->Sbb = sgdl_alloc(ctx, dd, sizeof(double));
   double *x = sgdl_alloc(ctx, (size_t)d, sizeof(double)), *g0 = sgdl_alloc(ctx, (size_t)d, sizeof(double)),
          *g = sgdl_alloc(ctx, (size_t)d, sizeof(double)), *Ai = sgdl_alloc(ctx, dd, sizeof(double)),
          *bi = sgdl_alloc(ctx, (size_t)d, sizeof(double));
   int K = p->n_noise;
   double *Gc = sgdl_alloc(ctx, (size_t)d * (K > 0 ? K : 1), sizeof(double));
-  int rc = (a->Abar && a->bbar && a->KAA && a->TAb && a->Sbb && x && g0 && g && Ai && bi && Gc) ? SGDL_OK : SGDL_ENOMEM;
+  int rc = (a->Abar && a->bbar && (a->KAA || !tensors) && (a->TAb || !tensors) && a->Sbb && x && g0 && g && Ai && bi && Gc)
+               ? SGDL_OK
+               : SGDL_ENOMEM;
   if (!rc) {
     /* Mean: grad L(x) = Abar x - bbar, columns from differences at basis vectors (exact for affine). */
     p->type->grad(p, x, g0);
@@ -66,6 +70,7 @@ int sgdl_affine_extract(sgdl_ctx *ctx, const sgdl_problem *p, sgdl_affine *a) {
         for (size_t q = 0; q < dd; q++) nrm += Ai[q] * Ai[q];
         for (int i = 0; i < d; i++) nb += bi[i] * bi[i];
         a->smax += (nrm + nb) / (double)N;
+        if (!tensors) continue;
         /* KAA[(j*d+k), (l*d+m)] = sum dA[j,l] dA[k,m]: vec(dA M dA^T)_{jk} = sum_{lm} dA_jl M_lm dA_km */
         for (int j = 0; j < d; j++)
           for (int k = 0; k < d; k++)
@@ -97,6 +102,36 @@ int sgdl_affine_extract(sgdl_ctx *ctx, const sgdl_problem *p, sgdl_affine *a) {
   sgdl_free(Gc);
   if (rc) sgdl_affine_free(a);
   return rc;
+}
+
+int sgdl_affine_extract(sgdl_ctx *ctx, const sgdl_problem *p, sgdl_affine *a) { return extract(ctx, p, a, 1); }
+
+/* Effective drift grad L_alpha = (I + c Abar)(Abar x - bbar): Ae, be (either may be NULL); returns
+ * the row-sum bound on Ae's spectral radius. */
+static double effective_drift(const sgdl_affine *a, double c, double *Ae, double *be) {
+  const int d = a->d;
+  double rho = 0;
+  for (int i = 0; i < d; i++) {
+    double sb = a->bbar[i], rs = 0;
+    for (int j = 0; j < d; j++) {
+      double s = a->Abar[(size_t)i * d + j];
+      for (int k = 0; k < d && c != 0; k++) s += c * a->Abar[(size_t)i * d + k] * a->Abar[(size_t)k * d + j];
+      if (Ae) Ae[(size_t)i * d + j] = s;
+      sb += c * a->Abar[(size_t)i * d + j] * a->bbar[j];
+      rs += fabs(s);
+    }
+    if (be) be[i] = sb;
+    if (rs > rho) rho = rs;
+  }
+  return rho;
+}
+
+/* RK4 substeps per learning-rate step: h <= lr/4 and h * (2 rho + lr cB smax) <= 0.01 (local error ~ (h lambda)^5). */
+static uint64_t rk4_substeps(const sgdl_affine *a, double rho, double lr, double cB) {
+  const double lam = 2 * rho + lr * cB * a->smax;
+  uint64_t sub = 4;
+  while (lr / (double)sub * lam > 0.01 && sub < (1u << 24)) sub *= 2;
+  return sub;
 }
 
 /* Model description used by the derivative and the recursion. */
@@ -267,29 +302,14 @@ int sgdl_affine_moments_par(sgdl_ctx *ctx, const sgdl_affine *a, const char *mod
   }
   /* Effective drift: grad L_alpha = (I + c Abar)(Abar x - bbar), c = modc alpha if modified. */
   const double c = modified ? ds->modc * lr : 0.0;
-  double rho = 0;
-  for (int i = 0; i < d; i++) {
-    double sb = a->bbar[i], rs = 0;
-    for (int j = 0; j < d; j++) {
-      double s = a->Abar[(size_t)i * d + j];
-      for (int k = 0; k < d; k++) s += c * a->Abar[(size_t)i * d + k] * a->Abar[(size_t)k * d + j];
-      md.Ae[(size_t)i * d + j] = s;
-      sb += c * a->Abar[(size_t)i * d + j] * a->bbar[j];
-      rs += fabs(s);
-    }
-    md.be[i] = sb;
-    if (rs > rho) rho = rs; /* row-sum bound on the spectral radius */
-  }
+  const double rho = effective_drift(a, c, md.Ae, md.be);
   double *m = buf, *M = m + n;
   for (int i = 0; i < n; i++) m[i] = x0[i];
   for (int r = 0; r < n; r++)
     for (int cc = 0; cc < n; cc++) M[(size_t)r * n + cc] = x0[r] * x0[cc];
   memcpy(mo, m, sizeof(double) * n);
   memcpy(Mo, M, sizeof(double) * nn);
-  /* RK4 step: h <= lr/4 and h * (2 rho + lr cB smax) <= 0.01 (local error ~ (h lambda)^5). */
-  const double lam = 2 * rho + lr * cB * a->smax;
-  uint64_t sub = 4;
-  while (lr / (double)sub * lam > 0.01 && sub < (1u << 24)) sub *= 2;
+  const uint64_t sub = rk4_substeps(a, rho, lr, cB);
   const double h = lr / (double)sub;
   double *k1m = M + nn, *k1M = k1m + n, *k2m = k1M + nn, *k2M = k2m + n, *k3m = k2M + nn, *k3M = k3m + n,
          *k4m = k3M + nn, *k4M = k4m + n, *tm = k4M + nn, *tM = tm + n;
@@ -368,4 +388,29 @@ double sgdl_affine_observable(const sgdl_affine *a, const sgdl_observable *o, in
   }
 #undef MM
   return 0;
+}
+
+int sgdl_affine_moments_work(sgdl_ctx *ctx, const sgdl_problem *p, const char *model, const sgdl_algo_params *par, double cB,
+                             int P, uint64_t K, double *madds) {
+  *madds = 0;
+  const sgdl_stepper_type *t = sgdl_stepper_find(model);
+  if (!t || !p->affine) return SGDL_OK; /* refused by the run itself, with its message */
+  const sgdl_stepper_desc *ds = &t->desc;
+  const int is_svag = ds->noise == SGDL_NOISE_SAMPLED, is_sgd = ds->rule == SGDL_OPT_SGD || is_svag;
+  const int smf = ds->noise == SGDL_NOISE_SMF, noisy = ds->noise != SGDL_NOISE_NONE;
+  sgdl_affine a;
+  int rc = extract(ctx, p, &a, 0);
+  if (rc) return rc;
+  const double d = a.d, n = (double)P * d, d4 = d * d * d * d, k = (double)K;
+  if (is_sgd) { /* per small step: B M B^T (n^2 2d) and the shared noise (P^2 d^4) */
+    const double l = is_svag && par->svag_l > 1 ? par->svag_l : 1;
+    *madds = k * l * (2 * n * n * d + (double)P * P * d4);
+  } else {
+    const double c = ds->drift == SGDL_DRIFT_MODIFIED ? ds->modc * par->lr : 0.0;
+    const double sub = (double)rk4_substeps(&a, effective_drift(&a, c, NULL, NULL), par->lr, cB);
+    const double noise = noisy ? (smf ? (double)P * P : (double)P) * d4 : 0;
+    *madds = k * sub * 4 * (2 * n * n * d + noise); /* four derivatives per RK4 substep */
+  }
+  sgdl_affine_free(&a);
+  return SGDL_OK;
 }

@@ -1,6 +1,7 @@
 /* Work and memory estimates before a run (include/sgdlab/study_estimate.h): what each study's
  * spec will allocate and how many path-steps or cell-steps it will take, the refusal of runs that
- * cannot fit in the available memory or finish within ctx->max_seconds, and the one-line text.
+ * cannot fit in the available memory or finish within ctx->max_seconds, and the one-line text;
+ * exact moments (--exact, control variates' surrogate) count their O(d^4) multiply-adds.
  * Does not run, time or print anything. */
 #include "sgdlab/study_estimate.h"
 
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include "sgdlab/driver.h"
+#include "sgdlab/moments.h"
+#include "sgdlab/problem.h"
 #include "sgdlab/rng.h"
 
 #define F64 8.0 /* bytes of a double */
@@ -38,7 +41,8 @@ double sgdl_estimate_seconds(const sgdl_ctx *ctx, const sgdl_estimate *e) {
   const double threads = (double)sgdl_ctx_threads(ctx) * (ctx->ranks > 1 ? ctx->ranks : 1);
   const double per_step = e->dim > 4 ? e->dim / 4.0 : 1.0;
   const double paths = isnan(e->path_steps) ? 0.0 : e->path_steps;
-  return paths * per_step / (SGDL_ESTIMATE_RATE * (threads > 0 ? threads : 1)) + e->cell_steps / SGDL_ESTIMATE_CELL_RATE;
+  return paths * per_step / (SGDL_ESTIMATE_RATE * (threads > 0 ? threads : 1)) + e->cell_steps / SGDL_ESTIMATE_CELL_RATE +
+         e->madds / SGDL_ESTIMATE_MADD_RATE;
 }
 
 void sgdl_estimate_bytes_text(double bytes, char *buf, size_t len) {
@@ -67,6 +71,9 @@ void sgdl_estimate_describe(const sgdl_ctx *ctx, const sgdl_estimate *e, char *b
   if (isnan(e->path_steps)) snprintf(w, sizeof w, "path-steps set during the run");
   else if (e->cell_steps > 0 && e->path_steps > 0) snprintf(w, sizeof w, "%.2g path-steps and %.2g cell-steps", e->path_steps, e->cell_steps);
   else if (e->cell_steps > 0) snprintf(w, sizeof w, "%.2g cell-steps", e->cell_steps);
+  else if (e->madds > 0 && e->path_steps > 0)
+    snprintf(w, sizeof w, "%.2g path-steps and %.2g exact-moment multiply-adds", e->path_steps, e->madds);
+  else if (e->madds > 0) snprintf(w, sizeof w, "%.2g exact-moment multiply-adds", e->madds);
   else snprintf(w, sizeof w, "%.2g path-steps", e->path_steps);
   snprintf(buf, len, "about %s, %s, %s on this machine (%d thread%s)", w, b, t, sgdl_ctx_threads(ctx),
            sgdl_ctx_threads(ctx) == 1 ? "" : "s");
@@ -84,6 +91,10 @@ int sgdl_estimate_check(sgdl_ctx *ctx, const sgdl_estimate *e) {
   const double s = sgdl_estimate_seconds(ctx, e), limit = ctx && ctx->max_seconds > 0 ? ctx->max_seconds : SGDL_ESTIMATE_MAX_SECONDS;
   if (s > limit) {
     seconds_text(s, t, sizeof t);
+    if (e->madds / SGDL_ESTIMATE_MADD_RATE > s / 2) /* mostly exact moments */
+      return sgdl_fail(ctx, SGDL_EINVAL, "%s: exact moments of about %.2g multiply-adds (O(d^4) per RK4 substep), %s on this "
+                       "machine (at the conservative %g per second), beyond the limit of %g hours; lower it, or raise --max-hours",
+                       e->madds_flag, e->madds, t, SGDL_ESTIMATE_MADD_RATE, limit / 3600);
     const int cells = e->cell_steps > 0 && !(e->path_steps > 0);
     return sgdl_fail(ctx, SGDL_EINVAL, "%s: about %.2g %s, %s on this machine (at the conservative %g per second per thread), "
                      "beyond the limit of %g hours; lower it, or raise --max-hours", e->work_flag, cells ? e->cell_steps : e->path_steps,
@@ -109,6 +120,23 @@ static double ensemble_bytes(uint64_t paths, double n_obs, double times) {
   return (3 + 4 * chunks) * n_obs * times * F64;
 }
 
+/* Multiply-adds of the exact moments at one learning rate: every run with --exact, or with control
+ * variates the surrogate's moments added to each Monte Carlo run (the surrogate taken at the first
+ * start here; the run expands it further along the gradient flow, with about the same constants). */
+static double exact_madds(const sgdl_study_spec *sp, const sgdl_problem *prob, double lr, uint64_t K) {
+  const double cB = sgdl_minibatch_factor(prob->n_data, sp->par.batch, sp->par.without_replacement);
+  const int P = sp->P > 0 ? sp->P : 1;
+  double total = 0, w = 0;
+  for (int m = 0; m <= sp->n_models; m++) {
+    sgdl_algo_params par = sp->par;
+    par.lr = lr;
+    if (m > 0 && sp->model_svag_l && sp->model_svag_l[m - 1] > 0) par.svag_l = sp->model_svag_l[m - 1];
+    const char *name = m == 0 ? (sp->algo ? sp->algo : "sgd") : sp->models[m - 1];
+    if (sgdl_affine_moments_work(NULL, prob, name, &par, cB, P, K, &w) == SGDL_OK) total += w * (m == 0 || !sp->coupling ? 1 : 2);
+  }
+  return total;
+}
+
 void sgdl_estimate_study(const sgdl_study_spec *sp, sgdl_estimate *e) {
   const int d = sp->prob ? sp->prob->dim : 1;
   reset(e, d * (sp->P > 0 ? sp->P : 1));
@@ -116,6 +144,9 @@ void sgdl_estimate_study(const sgdl_study_spec *sp, sgdl_estimate *e) {
   const double n_raw = sp->coupling ? 2 * (sp->n_obs + cov_raw) : sp->n_obs + cov_raw;
   const double model_cost = (sp->par.substeps > 0 ? sp->par.substeps : 1) * (sp->talay_tubaro ? 3 : 1) + (sp->coupling ? 1 : 0);
   double series = 0, peak_run = 0, K_max = 0, lr_min = 0;
+  const int cv = (sp->variance_reduction & SGDL_VR_CONTROL_VARIATE) && !sp->exact && sp->prob && sp->prob->n_data;
+  sgdl_problem *sur = NULL; /* control variates: the surrogate at the first start, for its exact-moment work */
+  if (cv && sp->x0 && sgdl_problem_affine_surrogate(NULL, sp->prob, sp->x0, &sur) != SGDL_OK) sur = NULL;
   for (int i = 0; i < sp->n_lr; i++) {
     const double dt = sgdl_study_dt(sp, sp->lrs[i]), K = dt > 0 ? floor(sp->T / dt + 0.5) : 0;
     if (K > K_max) {
@@ -127,18 +158,26 @@ void sgdl_estimate_study(const sgdl_study_spec *sp, sgdl_estimate *e) {
     if (sp->exact) {
       const double n = (double)sp->P * d;
       peak_run = fmax(peak_run, (n + n * n) * (K + 1) * F64); /* the moments of every step, then kept at outputs */
+      if (sp->prob) e->madds += exact_madds(sp, sp->prob, sp->lrs[i], (uint64_t)K);
     } else {
       peak_run = fmax(peak_run, ensemble_bytes(sp->paths, n_raw, outs));
       e->path_steps += (double)sp->paths * sp->P * K * (1 + sp->n_models * model_cost) *
                        (sp->variance_reduction & SGDL_VR_CONTROL_VARIATE ? 2 : 1); /* control variates: twin runs on the surrogate */
+      if (sur) e->madds += exact_madds(sp, sur, sp->lrs[i], (uint64_t)K);
     }
   }
+  /* the extraction's d^4 tensor, once: (1/N) sum_i dA_i (x) dA_i over the N samples */
+  const double d4 = (double)d * d * d * d, N = sp->prob ? (double)sp->prob->n_data : 0;
+  if ((sp->exact && sp->prob && sp->prob->affine) || sur) e->madds += N * d4;
+  sgdl_problem_destroy(sur);
   e->bytes = series + peak_run;
   snprintf(e->bytes_flag, sizeof e->bytes_flag, "--T %g at --lr %g (%.3g steps)%s", sp->T, lr_min, K_max,
            sp->exact ? " with --exact" : "");
   snprintf(e->bytes_what, sizeof e->bytes_what, sp->exact ? "exact moments" : "chunk statistics and series");
   snprintf(e->work_flag, sizeof e->work_flag, "--paths %llu (with --T %g, --lr down to %g)", (unsigned long long)sp->paths,
            sp->T, lr_min);
+  snprintf(e->madds_flag, sizeof e->madds_flag, "%s at dimension %d (with --T %g, --lr down to %g)",
+           sp->exact ? "--exact" : "--variance-reduction control-variate", d, sp->T, lr_min);
 }
 
 void sgdl_estimate_stationary(const sgdl_stationary_spec *sp, int dim, long long burn, sgdl_estimate *e) {

@@ -1,6 +1,7 @@
 /* The checkpoint store of the study rounds and of chunked Monte Carlo runs (layout in
  * rounds_internal.h): header check, reading the good records, appending one record per completed
- * ensemble or chunk with its zlib crc32.
+ * ensemble or chunk with its zlib crc32; at close, the removal of a file this run created but never
+ * appended to (a refused run leaves no checkpoint behind).
  * Does not: decide what runs (rounds.c), or look inside the statistics it stores. */
 #include <errno.h>
 #include <stdlib.h>
@@ -177,6 +178,7 @@ int ckpt_open(sgdl_ctx *ctx, ckpt_store *cs, const char *path, const char *versi
     if (writer) {
       int rc = write_header(ctx, path, version, args);
       if (rc) return rc;
+      cs->created = 1; /* removed again at close if no record follows (a refused run) */
     }
     f = fopen(path, "rb");
     if (!f) {
@@ -300,6 +302,10 @@ void ckpt_close(ckpt_store *cs) {
   for (int i = 0; i < cs->n; i++) free_record(&cs->rec[i]);
   free(cs->rec);
   if (cs->append) fclose(cs->append);
+  /* A file this run created and never appended to holds the header alone: the run was refused (its
+   * flags are checked after the open) or stopped before its first record. Left behind, it would
+   * refuse the corrected rerun ("written with other arguments"); it holds nothing to resume. */
+  if (cs->created && !cs->append && cs->path) unlink(cs->path);
   free(cs->path);
   memset(cs, 0, sizeof *cs);
 }

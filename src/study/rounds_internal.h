@@ -40,6 +40,7 @@ typedef struct ckpt_store {
   long good_end;      /* byte offset after the last good record */
   FILE *append;       /* opened (and the file cut at good_end) by the first append */
   int writer;         /* 1 on the rank that writes */
+  int created;        /* 1 if ckpt_open created the file (ckpt_close removes it if nothing was appended) */
 } ckpt_store;
 
 /* Open `path` (created with the header if absent, on the writer) and read its records; a header
@@ -49,6 +50,7 @@ int ckpt_open(sgdl_ctx *ctx, ckpt_store *cs, const char *path, const char *versi
 const sgdl_ensemble_result *ckpt_find(const ckpt_store *cs, int round, int lr, uint32_t stream);
 /* Append one record and flush it (writer only; a no-op elsewhere). */
 int ckpt_append(sgdl_ctx *ctx, ckpt_store *cs, int round, int lr, uint32_t stream, const sgdl_ensemble_result *er);
+/* Free the store; a file that ckpt_open created and nothing was appended to is removed. */
 void ckpt_close(ckpt_store *cs);
 
 /* The driver's chunk store (driver.h) over an open checkpoint, for the Monte Carlo run numbered

@@ -243,7 +243,9 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
     if (!rc) {
       memcpy(out[o].mean, er.mean + (size_t)o * nt, sizeof(double) * nt);
       memcpy(out[o].se, er.se + (size_t)o * nt, sizeof(double) * nt);
+      out[o].dof = (double)er.paths - 1; /* replicas: paths, or antithetic pairs (each one mean) */
       if (diff) {
+        diff[o].dof = (double)er.paths - 1;
         memcpy(diff[o].mean, er.mean + (size_t)(sp->n_obs + o) * nt, sizeof(double) * nt);
         memcpy(diff[o].se, er.se + (size_t)(sp->n_obs + o) * nt, sizeof(double) * nt);
       }
@@ -251,17 +253,16 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
   }
   cov_user cu = {d};
   /* The jackknife variance has G - 1 degrees of freedom (G chunk groups): with few groups (a few
-   * chunks of 256 replicas) the normal quantiles the intervals use make them too narrow (3 groups:
-   * an exact cov of 5.6e-4 outside [2.1e-3, 1.24e-2]). The covariances' standard errors are
-   * widened by t_{G-1} / z at 97.5%, so their intervals get Student's width at the 95% level (1.9%
-   * wider at the 64 groups of a large run, 2.2x at 3). */
-  const double widen = er.n_chunks >= 2 ? sgdl_t975(er.n_chunks - 1) / sgdl_norm_quantile(0.975) : 1;
+   * chunks of 256 replicas) normal quantiles make the intervals too narrow (3 groups: an exact cov
+   * of 5.6e-4 outside [2.1e-3, 1.24e-2]). The covariances' series carry dof = G - 1, and the weak
+   * errors take Student's quantile at that dof and the Bonferroni level (sgdl_sup_error_eval_dof). */
+  const double cov_dof = er.n_chunks >= 2 ? er.n_chunks - 1 : 0;
   for (int c = 0; c < sp->n_cov && !rc; c++) {
     sgdl_study_series *s = &out[sp->n_obs + c];
     rc = alloc_series(ctx, s, nt);
     const int *sgd_idx = rl->cov_idx + c * w, *mod_idx = rl->cov_idx + (diff ? sp->n_cov + c : c) * w;
     for (uint64_t t = 0; t < nt && !rc; t++) rc = sgdl_ensemble_jackknife(ctx, &er, t, w, mod_idx, cov_fn, &cu, &s->mean[t], &s->se[t]);
-    for (uint64_t t = 0; t < nt && !rc; t++) s->se[t] *= widen;
+    s->dof = cov_dof;
     if (!rc && diff) {
       sgdl_study_series *dd = &diff[sp->n_obs + c];
       int both[64];
@@ -273,7 +274,7 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
                        : sgdl_fail(ctx, SGDL_ENOTSUP, "--coupling: covariance statistics need dimension <= 3");
       for (uint64_t t = 0; t < nt && !rc; t++)
         rc = sgdl_ensemble_jackknife(ctx, &er, t, 2 * w, both, cov_diff_fn, &cu, &dd->mean[t], &dd->se[t]);
-      for (uint64_t t = 0; t < nt && !rc; t++) dd->se[t] *= widen;
+      dd->dof = cov_dof;
     }
   }
   sgdl_ensemble_result_free(&er);
@@ -601,14 +602,14 @@ static int weak_errors_at(weak_run *w, int li) {
         if (!zero) return sgdl_fail(w->ctx, SGDL_ENOMEM, "out of memory");
         for (uint64_t t = 0; t < dd->n_times && t < a->n_times && t < b->n_times; t++)
           scale[t] = fabs(a->mean[t]) + fabs(b->mean[t]);
-        sgdl_sup_error_eval_full(dd->mean, dd->se, zero, NULL, scale, dd->n_times, sp->alpha > 0 ? sp->alpha : 0.05, e);
+        sgdl_sup_error_eval_dof(dd->mean, dd->se, dd->dof, zero, NULL, 0, scale, dd->n_times, sp->alpha > 0 ? sp->alpha : 0.05, e);
         free(zero);
         free(dd->mean);
         free(dd->se);
         dd->mean = dd->se = NULL;
       } else {
-        sgdl_sup_error_eval_full(a->mean, sp->exact ? NULL : a->se, b->mean, sp->exact ? NULL : b->se, NULL, a->n_times,
-                                 sp->alpha > 0 ? sp->alpha : 0.05, e);
+        sgdl_sup_error_eval_dof(a->mean, sp->exact ? NULL : a->se, a->dof, b->mean, sp->exact ? NULL : b->se, b->dof, NULL,
+                                a->n_times, sp->alpha > 0 ? sp->alpha : 0.05, e);
       }
     }
   return SGDL_OK;
