@@ -9,7 +9,6 @@
 # - --exact's O(d^4) work is in the estimate, so --max-hours refuses it;
 # - a run refused for its flags leaves no --checkpoint file behind (it poisoned the corrected rerun);
 # - 1 vs 2 threads bitwise on the new paths: mlp, --every, antithetic, control-variate, --precision.
-# Known defects in files of other owners are checked only with SGDL_EDGES_KNOWN=1 (see there).
 source "$(dirname "$0")/lib_cli.sh"
 S=$SGDLAB
 MNIST=$(cd "$(dirname "$0")/../data/mnist" && pwd)
