@@ -139,6 +139,9 @@ enum { V = 8, VC = 2, LC = V * VC, SB = SGDL_DATASET_SB };
 #else
 #define NO_CONTRACT /* other compilers: not built or checked here (tests/test_finite_lanes.c would tell) */
 #endif
+#if defined(__GNUC__) && !defined(__clang__) /* lane vectors only pass between static inline functions: */
+#pragma GCC diagnostic ignored "-Wpsabi"      /* no ABI is at stake where AVX-512 is not enabled */
+#endif
 typedef double lanevec __attribute__((vector_size(V * sizeof(double))));
 static inline lanevec vload(const double *p) {
   lanevec v;
@@ -366,8 +369,10 @@ void sgdl_dataset_gemm_margins(const sgdl_dataset *ds, int W, const double *X, i
 }
 
 /* Keeps a loaded lane vector in a register: without it gcc folds the load into every fma that
- * uses it (R loads per sample instead of one), and the update tile becomes load-bound. */
-#if defined(__GNUC__)
+ * uses it (R loads per sample instead of one), and the update tile becomes load-bound. Only where
+ * a lane vector (8 doubles) fits one register (AVX-512); elsewhere (no -march=native, as in the
+ * sanitizer build, or an AVX2 machine) the constraint is impossible and the hint is left out. */
+#if defined(__GNUC__) && defined(__AVX512F__)
 #define IN_REGISTER(v) __asm__("" : "+v"(v))
 #else
 #define IN_REGISTER(v) ((void)0)
