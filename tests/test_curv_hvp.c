@@ -18,24 +18,13 @@
 #include <string.h>
 
 #include "check.h"
+#include "logreg_fixture.h"
 #include "sgdlab/ensemble.h"
 #include "sgdlab/problem.h"
 #include "sgdlab/rng.h"
 #include "sgdlab/stepper.h"
 
 enum { K_STEPS = 3, N_OBS = 4 };
-
-static sgdl_problem *make_logreg(sgdl_ctx *ctx, size_t N, int d) {
-  sgdl_problem_spec sp;
-  sgdl_problem_spec_init(&sp);
-  sp.name = "logreg";
-  sp.gen_n = N;
-  sp.gen_d = d;
-  sp.l2 = 0.01;
-  sgdl_problem *p = NULL;
-  if (sgdl_problem_create(ctx, &sp, &p)) fprintf(stderr, "%s\n", ctx->msg);
-  return p;
-}
 
 static int same(const double *a, const double *b, size_t n) { return !memcmp(a, b, sizeof(double) * n); }
 

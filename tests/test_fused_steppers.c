@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "logreg_fixture.h"
 #include "sgdlab/ensemble.h"
 #include "sgdlab/problem.h"
 #include "sgdlab/stepper.h"
@@ -38,18 +39,6 @@ typedef struct model_case {
   double momentum; /* msme: mu; usme: mu = 1 - lambda sqrt(lr) with lambda = 1 */
   int nesterov, sbc;
 } model_case;
-
-static sgdl_problem *make_logreg(sgdl_ctx *ctx, size_t N, int d) {
-  sgdl_problem_spec sp;
-  sgdl_problem_spec_init(&sp);
-  sp.name = "logreg";
-  sp.gen_n = N;
-  sp.gen_d = d;
-  sp.l2 = 0.01;
-  sgdl_problem *p = NULL;
-  if (sgdl_problem_create(ctx, &sp, &p)) fprintf(stderr, "%s\n", ctx->msg);
-  return p;
-}
 
 /* Ensemble means of observables x0, x1, norm2, loss at steps 0..K_STEPS (x0 = 0.3 in every
  * coordinate, 600 paths: two blocks of lanes, the second partial). Caller frees. */
