@@ -111,11 +111,11 @@ int sgdl_stepper_create_pair_sums(sgdl_ctx *ctx, const char *algo, const char *m
     return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   }
   int rc = sgdl_stepper_create(ctx, algo, prob, par, seed, stream, P, &pi->sgd);
-  /* gf has no noise to share; a continuous `algo` runs uncoupled beside the model. */
   /* a coupled SGD on a data set: its minibatch comes from the flow's sums (sgdl_coupling), which
    * it finds in the pair's scratch in the shared form, or draws again in the regenerated one */
   const int with_sums = prob->n_data && noise == SGDL_NOISE_SMF && pi->sgd && pi->sgd->type->is_discrete;
   const int shared = with_sums && sums == SGDL_PAIR_SUMS_SHARED;
+  /* gf has no noise to share; a continuous `algo` runs uncoupled beside the model. */
   if (!rc && noise != SGDL_NOISE_NONE && pi->sgd->type->is_discrete)
     rc = sgdl_discrete_couple(ctx, pi->sgd, par->substeps, stream, noise == SGDL_NOISE_SMF, shared);
   if (!rc) rc = sgdl_stepper_create(ctx, model, prob, par, seed, stream, P, &pi->model);
