@@ -7,7 +7,8 @@
  *   (b) interleaved steps on one thread: a shared and a regenerating pair of one plan step the same
  *       replicas alternately through one common scratch buffer (the shared S lives only inside a
  *       step); after every step their positions agree bitwise, and at the end they equal the pair
- *       stepped alone.
+ *       stepped alone;
+ *   (c) a form that is neither is refused (SGDL_EINVAL, no stepper).
  * Does not: check the laws (test_ensemble_mc) or the full grid of forms (test_pair_share). */
 #include <pthread.h>
 #include <stdio.h>
@@ -219,6 +220,11 @@ int main(void) {
     sgdl_problem *p = NULL;
     CHECK(sgdl_problem_create(&ctx, &sp, &p) == 0, "logreg d %d: %s", dims[di], ctx.msg);
     if (!p) continue;
+    sgdl_algo_params par;
+    params_of(&cases[0], &par);
+    sgdl_stepper *bad = NULL;
+    CHECK(sgdl_stepper_create_pair_sums(&ctx, "sgd", "smf1", p, &par, 1, 3, 1, 7, &bad) == SGDL_EINVAL && !bad,
+          "sums form 7 was accepted");
     check_threads(&ctx, p);
     check_interleaved(&ctx, p);
     sgdl_problem_destroy(p);
