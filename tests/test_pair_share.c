@@ -1,7 +1,7 @@
 /* Coupled pairs on a finite data set share the flow's summed substep normals (pair.c,
  * sgdl_pair_sums): the flow stepper keeps S while it draws its normals and the SGD half ranks that
- * S instead of drawing the N m normals again. The regenerating form stays as the reference behind
- * sgdl_pair_set_sharing(0); both must give bitwise the same ensemble means and variances, for
+ * S instead of drawing the N m normals again. The regenerating form stays as the reference, a pair
+ * made with sgdl_stepper_create_pair_sums(..., SGDL_PAIR_SUMS_REGENERATED, ...); both must give bitwise the same ensemble means and variances, for
  * smf1/smf2, EM and Heun, substeps 1 and 4, B = 1 (with and without replacement) and B = 3
  * without replacement, d = 2 and 50, 1 and 2 threads, and the antithetic mirror of a pair. sme1
  * is never coupled on a data set (its SME noise is not the flow's): its pair is refused both ways.
@@ -19,10 +19,12 @@ enum { NOBS = 6 };
 /* Means and variances of x0, x1^2 and the loss at each particle (up to 4) of one run. */
 static int run(sgdl_ctx *ctx, const sgdl_problem *p, const char *model, const sgdl_algo_params *par, int anti,
                int threads, int share, sgdl_ensemble_result *er) {
-  sgdl_pair_set_sharing(share);
   sgdl_stepper *st = NULL, *pair = NULL;
-  int rc = sgdl_stepper_create_pair(ctx, "sgd", model, p, par, 91, 3, 1, &pair);
+  const int form = share ? SGDL_PAIR_SUMS_SHARED : SGDL_PAIR_SUMS_REGENERATED;
+  int rc = sgdl_stepper_create_pair_sums(ctx, "sgd", model, p, par, 91, 3, 1, form, &pair);
   if (rc) return rc;
+  CHECK(sgdl_pair_shares_sums(pair) == share, "%s: the pair made with form %d reports sharing %d", model, form,
+        sgdl_pair_shares_sums(pair));
   st = pair;
   if (anti && (rc = sgdl_stepper_create_antithetic(ctx, pair, NULL, &st))) return rc;
   const int P = anti ? 4 : 2, d = p->dim;
@@ -41,7 +43,6 @@ static int run(sgdl_ctx *ctx, const sgdl_problem *p, const char *model, const sg
   rc = sgdl_ensemble_run(ctx, &plan, er);
   free(x0);
   sgdl_stepper_destroy(st);
-  sgdl_pair_set_sharing(1);
   return rc;
 }
 

@@ -62,13 +62,14 @@ static int plan_coupling(sgdl_ctx *ctx, sgdl_stepper *s, discrete_impl *di) {
   return rc;
 }
 
-int sgdl_discrete_couple(sgdl_ctx *ctx, sgdl_stepper *s, int substeps, uint32_t stream, int smf) {
+int sgdl_discrete_couple(sgdl_ctx *ctx, sgdl_stepper *s, int substeps, uint32_t stream, int smf, int shared_sums) {
   discrete_impl *di = s->impl;
   if (!s->type->is_discrete || !di)
     return sgdl_fail(ctx, SGDL_EINVAL, "--algo: %s is not a discrete algorithm", s->type->name);
   di->couple.substeps = substeps;
   di->couple.stream = stream;
   di->couple.smf = smf;
+  di->couple.shared_sums = shared_sums;
   return plan_coupling(ctx, s, di);
 }
 

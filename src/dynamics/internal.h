@@ -48,6 +48,7 @@ typedef struct sgdl_coupling {
   int substeps;
   uint32_t stream;
   int smf;
+  int shared_sums;      /* finite data: S is the flow's, in the pair's scratch (sgdl_pair_sums); 0: drawn again */
   const double *factor; /* owned by the discrete stepper */
   int cols;
 } sgdl_coupling;
@@ -55,20 +56,33 @@ typedef struct sgdl_coupling {
 /* Shared sums on a finite data set (pair.c): the pair steps the flow first, and the flow stepper
  * keeps S = sum_j Z_j of the normals it draws (unmirrored) in the pair's scratch, just past the
  * SGD half's own: sgdl_pair_sums(sgd, L) = L->work + sgd->work_per_lane * SGDL_LANES, [N][W]. The
- * coupled SGD step then ranks that S instead of drawing the N m normals again: the same numbers
- * summed in the same order, so the paths are bitwise those of the regenerating form.
- * sgdl_pair_set_sharing(0) selects the regenerating form (the reference, kept for the tests; SGD
- * stepped before the flow); it is read at every step, so set it only while no run is stepping.
- * sgdl_pair_shares(p): whether a coupled SGD step on problem p finds S there. */
-void sgdl_pair_set_sharing(int on);
-int sgdl_pair_shares(const sgdl_problem *p);
+ * coupled SGD step (its coupling's shared_sums set) then ranks that S instead of drawing the N m
+ * normals again: the same numbers summed in the same order, so the paths are bitwise those of the
+ * regenerating form.
+ * The form is chosen per pair at creation, and fixed for its life (no process-wide state: pairs
+ * of either form may be planned and stepped concurrently):
+ *   SGDL_PAIR_SUMS_SHARED       the flow first, S shared (sgdl_stepper_create_pair always);
+ *   SGDL_PAIR_SUMS_REGENERATED  SGD first, drawing the normals again, then the flow: the reference,
+ *                               for the tests of the shared form (test_pair_share.c). Same scratch
+ *                               size and the same numbers.
+ * sgdl_stepper_create_pair_sums: sgdl_stepper_create_pair with the form `sums` (errors as there;
+ * SGDL_EINVAL for another value). Where nothing is shared (no data set, no flow, gf or an
+ * uncoupled algo) both forms are the same stepper.
+ * sgdl_pair_shares_sums(pair): 1 when that pair steps the flow first and its SGD half ranks the
+ * shared S; 0 for the reference form, a pair that shares nothing, or a stepper that is no pair. */
+enum { SGDL_PAIR_SUMS_SHARED = 0, SGDL_PAIR_SUMS_REGENERATED = 1 };
+int sgdl_stepper_create_pair_sums(sgdl_ctx *ctx, const char *algo, const char *model, const sgdl_problem *prob,
+                                  const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P, int sums,
+                                  sgdl_stepper **out);
+int sgdl_pair_shares_sums(const sgdl_stepper *pair);
 static inline double *sgdl_pair_sums(const sgdl_stepper *sgd, const sgdl_lanes *L) {
   return L->work + (size_t)sgd->work_per_lane * SGDL_LANES;
 }
 
 /* Couple the discrete stepper s (already created) to a model with the given substeps, stream and
- * noise kind: validates the problem (errors name --coupling) and precomputes the noise map. */
-int sgdl_discrete_couple(sgdl_ctx *ctx, sgdl_stepper *s, int substeps, uint32_t stream, int smf);
+ * noise kind: validates the problem (errors name --coupling) and precomputes the noise map.
+ * shared_sums: on a data set, S comes from the pair's scratch (the pair steps the flow first). */
+int sgdl_discrete_couple(sgdl_ctx *ctx, sgdl_stepper *s, int substeps, uint32_t stream, int smf, int shared_sums);
 
 /* Minibatch gradient estimate at the P points Y ([P][d][W]) for one step, the same draw for
  * every particle of a replica ("shared samples"): finite data -> B indices per lane; additive

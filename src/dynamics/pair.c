@@ -7,26 +7,20 @@
  * sgdl_coupling_possible says no, and the studies run the pair uncoupled.
  * On a finite data set the flow is stepped first and keeps the per-lane sums S of its substep
  * normals in the pair's scratch (sgdl_pair_sums), from which the SGD half takes its minibatch, so
- * the N m normals are drawn once; sgdl_pair_set_sharing(0) restores the regenerating order. */
+ * the N m normals are drawn once. The regenerating order (SGD first, drawing the normals again) is
+ * the reference, chosen per pair by sgdl_stepper_create_pair_sums(..., SGDL_PAIR_SUMS_REGENERATED,
+ * ...) for the tests; it is a property of the pair and of its SGD half's coupling, fixed at
+ * creation: no process-wide switch, so pairs of both forms may step concurrently.
+ * Does not: choose whether to couple (sgdl_coupling_possible, the studies), or draw any number
+ * itself (sgrad.c and sde.c do). */
 #include <stdlib.h>
 
 #include "dynamics/internal.h"
 
 typedef struct {
   sgdl_stepper *sgd, *model;
-  int sums; /* the coupled SGD half ranks the flow's sums S (finite data): flow first */
+  int sums; /* the coupled SGD half ranks the flow's sums S (finite data, shared form): flow first */
 } pair_impl;
-
-/* The switch of sgdl_pair_set_sharing: on except in the tests of the regenerating reference. */
-static int sharing = 1;
-
-void sgdl_pair_set_sharing(int on) {
-  sharing = on != 0;
-}
-
-int sgdl_pair_shares(const sgdl_problem *p) {
-  return sharing && p->n_data > 0;
-}
 
 static int pair_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
   (void)ctx;
@@ -41,7 +35,7 @@ static void pair_step(const sgdl_stepper *s, sgdl_lanes *L) {
   a.P = b.P = P;
   b.x = L->x + (size_t)P * L->d * L->W;
   b.aux = L->aux + (size_t)P * pi->sgd->naux * L->W;
-  if (pi->sums && sgdl_pair_shares(s->prob)) { /* scratch: [SGD's | S: N per lane | the flow's] */
+  if (pi->sums) { /* scratch: [SGD's | S: N per lane | the flow's] */
     double *S = sgdl_pair_sums(pi->sgd, &a);
     b.work = S + (size_t)s->prob->n_data * SGDL_LANES;
     sgdl_model_step_sums(pi->model, &b, S);
@@ -62,9 +56,14 @@ static void pair_destroy(sgdl_stepper *s) {
   s->impl = NULL;
 }
 
-/* Not in the registry: made only by sgdl_stepper_create_pair. */
+/* Not in the registry: made only by sgdl_stepper_create_pair(_sums). */
 static const sgdl_stepper_type pair_type = {"pair", 0, {SGDL_OPT_NONE, SGDL_DRIFT_NONE, 0, SGDL_NOISE_NONE, SGDL_MOMENTUM_NONE, 0},
                                             "SGD and a model with common random numbers", pair_plan, pair_step, pair_destroy};
+
+int sgdl_pair_shares_sums(const sgdl_stepper *pair) {
+  const pair_impl *pi = pair && pair->type == &pair_type ? pair->impl : NULL;
+  return pi && pi->sums;
+}
 
 /* The model's noise kind from its descriptor; an unknown name counts as an SME (creation then
  * reports it). */
@@ -87,7 +86,16 @@ int sgdl_coupling_possible(const sgdl_problem *prob, const char *model, int P, c
 int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model, const sgdl_problem *prob,
                              const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P,
                              sgdl_stepper **out) {
+  return sgdl_stepper_create_pair_sums(ctx, algo, model, prob, par, seed, stream, P, SGDL_PAIR_SUMS_SHARED, out);
+}
+
+int sgdl_stepper_create_pair_sums(sgdl_ctx *ctx, const char *algo, const char *model, const sgdl_problem *prob,
+                                  const sgdl_algo_params *par, uint32_t seed, uint32_t stream, int P, int sums,
+                                  sgdl_stepper **out) {
   *out = NULL;
+  if (sums != SGDL_PAIR_SUMS_SHARED && sums != SGDL_PAIR_SUMS_REGENERATED)
+    return sgdl_fail(ctx, SGDL_EINVAL, "coupled pair: sums form %d is neither shared (%d) nor regenerated (%d)", sums,
+                     SGDL_PAIR_SUMS_SHARED, SGDL_PAIR_SUMS_REGENERATED);
   const int noise = noise_of(model);
   if (!sgdl_coupling_possible(prob, model, P, par))
     return sgdl_fail(ctx, SGDL_ENOTSUP,
@@ -103,9 +111,13 @@ int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model,
     return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   }
   int rc = sgdl_stepper_create(ctx, algo, prob, par, seed, stream, P, &pi->sgd);
+  /* a coupled SGD on a data set: its minibatch comes from the flow's sums (sgdl_coupling), which
+   * it finds in the pair's scratch in the shared form, or draws again in the regenerated one */
+  const int with_sums = prob->n_data && noise == SGDL_NOISE_SMF && pi->sgd && pi->sgd->type->is_discrete;
+  const int shared = with_sums && sums == SGDL_PAIR_SUMS_SHARED;
   /* gf has no noise to share; a continuous `algo` runs uncoupled beside the model. */
   if (!rc && noise != SGDL_NOISE_NONE && pi->sgd->type->is_discrete)
-    rc = sgdl_discrete_couple(ctx, pi->sgd, par->substeps, stream, noise == SGDL_NOISE_SMF);
+    rc = sgdl_discrete_couple(ctx, pi->sgd, par->substeps, stream, noise == SGDL_NOISE_SMF, shared);
   if (!rc) rc = sgdl_stepper_create(ctx, model, prob, par, seed, stream, P, &pi->model);
   s->type = &pair_type;
   s->prob = prob;
@@ -122,9 +134,8 @@ int sgdl_stepper_create_pair(sgdl_ctx *ctx, const char *algo, const char *model,
   int na = pi->sgd->naux + pi->model->naux;
   s->naux = (na + 1) / 2;
   s->work_per_lane = pi->sgd->work_per_lane > pi->model->work_per_lane ? pi->sgd->work_per_lane : pi->model->work_per_lane;
-  /* a coupled SGD on a data set: its minibatch comes from the flow's sums (sgdl_coupling) */
-  pi->sums = prob->n_data && noise == SGDL_NOISE_SMF && pi->sgd->type->is_discrete;
-  if (pi->sums) s->work_per_lane = pi->sgd->work_per_lane + (int)prob->n_data + pi->model->work_per_lane;
+  pi->sums = shared;
+  if (with_sums) s->work_per_lane = pi->sgd->work_per_lane + (int)prob->n_data + pi->model->work_per_lane;
   s->noise_form = pi->model->noise_form;
   *out = s;
   return SGDL_OK;

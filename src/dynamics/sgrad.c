@@ -32,7 +32,7 @@ static void coupled_indices(const sgdl_stepper *s, const sgdl_coupling *cp, cons
                             uint32_t *idx) {
   const int W = L->W, N = (int)s->prob->n_data, B = s->par.batch, m = cp->substeps;
   double *S = buf, *zj = S + (size_t)N * SGDL_LANES, *scr = zj + (size_t)N * SGDL_LANES;
-  if (sgdl_pair_shares(s->prob))
+  if (cp->shared_sums)
     S = sgdl_pair_sums(s, L);
   else {
     sgdl_model_normals(s->seed, cp->stream, 0, L, L->k * (uint64_t)m, N, S, scr); /* S = Z_0 (ranks as 0 + Z_0) */
