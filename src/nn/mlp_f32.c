@@ -18,6 +18,9 @@
 #include "sgdlab/vmath.h"
 
 enum { REG_WIDTH = 64 }; /* widest first hidden layer the sparse loops accumulate in vectors */
+#if defined(__GNUC__) && !defined(__clang__) /* 8-float vectors only pass between static inline helpers: */
+#pragma GCC diagnostic ignored "-Wpsabi"      /* no ABI is at stake where AVX is not enabled */
+#endif
 typedef float v8f __attribute__((vector_size(32)));
 static inline v8f load8(const float *p) {
   v8f v;

@@ -7,7 +7,10 @@
  *                Rd_L = Rz_L                                         (MSE: linear outputs)
  *                Rd_l = f''(z_l) Rz_l * (d_{l+1} W_l^T) + f'(z_l) * (Rd_{l+1} W_l^T + d_{l+1} V_l^T)
  *   R-gradient:  R gW_l = Ra_l^T d_{l+1} + a_l^T Rd_{l+1},   R gb_l = sum_i Rd_{l+1}
- * Buffers: ra[l] holds Rz_l, rd[l] holds Rd_l, both [B][size[l]]. */
+ * Buffers: ra[l] holds Rz_l, rd[l] holds Rd_l, both [B][size[l]].
+ * Does not: run the forward and backward passes (the caller's sgdl_mlp_forward and
+ * sgdl_mlp_backward at params fill a[] and d[] first), allocate, or see ReLU's kinks (f'' = 0).
+ * The float32 version is at the end of mlp_f32.c. */
 #include <string.h>
 
 #include "nn_internal.h"
