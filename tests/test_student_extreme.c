@@ -5,7 +5,8 @@
  *   - p = 1 - 0.025/1e5 and 1 - 0.025/1e7 (1e5 and 1e7 output times), both tails, dof 1, 2, 3,
  *     7.5, 30, 2001 (the Cornish-Fisher side) and 1e6: relative 1e-11;
  *   - two Monte Carlo sides with standard errors 0.3 (dof 9) and 0.4 (dof 4) over 3 output times:
- *     difference 2, the interval's half-width t_nu(1 - 0.025/3) s with nu = 8.5616..., s = 0.5.
+ *     difference 2, the interval's half-width t_nu(1 - 0.025/3) s with nu = 8.5616..., s = 0.5,
+ *     and the same with everything scaled by 1e-120 and 1e+120.
  * Does not: repeat tests/test_student.c's table (levels up to 1 - 0.025/1000). */
 #include <math.h>
 #include <stdio.h>
@@ -41,5 +42,14 @@ int main(void) {
   CHECK_REL((e.hi - 2) / 0.5, 2.9666281923771991, 1e-12, "Welch half-width over s at 3 times");
   CHECK_REL((2 - e.lo) / 0.5, 2.9666281923771991, 1e-12, "Welch lower end");
   CHECK(e.resolved, "resolved: 2 - 2.97 * 0.5 > 0");
+  /* The same sides scaled by 1e-120 and 1e+120: the dof is scale-free (the fourth powers of the
+   * standard errors used to underflow to a normal quantile, or overflow to NaN). */
+  for (int k = 0; k < 2; k++) {
+    const double f = k ? 1e120 : 1e-120;
+    const double as[3] = {2 * f, 2 * f, 2 * f}, sas[3] = {0.3 * f, 0.3 * f, 0.3 * f}, sbs[3] = {0.4 * f, 0.4 * f, 0.4 * f};
+    sgdl_sup_error es;
+    sgdl_sup_error_eval_dof(as, sas, 9, b, sbs, 4, NULL, 3, 0.05, &es);
+    CHECK_REL((es.hi - 2 * f) / (0.5 * f), 2.9666281923771991, 1e-12, k ? "Welch half-width, standard errors x 1e+120" : "Welch half-width, standard errors x 1e-120");
+  }
   return check_done();
 }

@@ -42,6 +42,10 @@ double sgdl_norm_quantile(double p) {
  * s^4 / (sa^4 / dof_a + sb^4 / dof_b); a side with dof <= 0 or infinite counts as known exactly
  * (normal), so one Monte Carlo side against exact moments has that side's dof. */
 static double welch_dof(double sa, double dof_a, double sb, double dof_b) {
+  /* The formula is scale-free: standard errors beyond 1e+-100 are rescaled first, so that their
+   * fourth powers neither overflow nor underflow (in range the numbers are unchanged). */
+  const double big = fmax(fabs(sa), fabs(sb));
+  if (big > 1e100 || (big > 0 && big < 1e-100)) sa /= big, sb /= big;
   const double va = sa * sa, vb = sb * sb;
   const double den = (dof_a > 0 && isfinite(dof_a) ? va * va / dof_a : 0) + (dof_b > 0 && isfinite(dof_b) ? vb * vb / dof_b : 0);
   return den > 0 ? (va + vb) * (va + vb) / den : INFINITY;
