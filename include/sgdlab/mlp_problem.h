@@ -39,7 +39,8 @@ typedef struct sgdl_mlp_problem_spec {
   uint32_t seed;       /* initial weights (sgdl_mlp_init_params) when init is NULL */
   const char *init;    /* weights file written by `sgdlab train`, or NULL */
   int dtype;           /* SGDL_DTYPE_F64 (0, default) or SGDL_DTYPE_F32: precision of loss, grad, loss_sample,
-                        * grad_sample and grad_sum_lanes (hvp and the observables stay float64) */
+                        * grad_sample, the lane kernels and hvp (the float32 R-operator); the
+                        * observables (test_loss, test_error, ...) stay float64 */
 } sgdl_mlp_problem_spec;
 
 /* Defaults: n_train 256, n_test 256, one hidden layer of 32, tanh, CE, seed 1, no init file. */
