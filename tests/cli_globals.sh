@@ -21,14 +21,14 @@ export LC_ALL=C
 
 # layer symbol: the allowed writable objects, and why.
 ALLOWED='core interrupt_flag
-report sink
-report sink_user'
+linalg blas_owner'
 # core interrupt_flag     the SIGINT handler's only way in (sgdl_interrupt_request): a volatile
 #                         sig_atomic_t, process-wide because a signal is.
-# report sink, sink_user  the host's progress sink (sgdl_progress_bar_sink), set only by the CLI's
-#                         sgdl_run_json_progress under its run lock, which also serialises every
-#                         command run. report is a leaf that only the CLI uses; a second user of
-#                         report beside the CLI would want the sink in sgdl_progress_bar instead.
+# linalg blas_owner       one mutex and a counter (src/linalg/blas_threads.c) that own OpenBLAS's
+#                         thread count, which is process-wide by nature: overlapping single-thread
+#                         regions of concurrent runs (sgdl_blas_single_enter/_leave) keep it at 1
+#                         until the last one leaves (tests/test_blas_regions.c).
+# A host's progress sink lives in each sgdl_progress_bar (sgdl_progress_bar_set_sink), not here.
 
 # Print "layer symbol member" for every writable object in $1/libsgdl_*.a, sorted.
 writable_objects() {

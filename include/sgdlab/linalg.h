@@ -32,9 +32,18 @@ int sgdl_sym_sqrt_clip(int n, const double *A, double *S, double *work);
 /* Solve A X = B (A n x n, B n x nrhs, both row-major), overwriting B. LU with pivoting. */
 int sgdl_solve(sgdl_ctx *ctx, int n, int nrhs, const double *A, double *B);
 
-/* Set the BLAS/LAPACK library's own thread count to n and return the previous count. Callers
- * that run BLAS inside their own OpenMP threads (the lane driver) hold it at 1 meanwhile, so no
- * BLAS worker threads spin or oversubscribe the cores. Not thread-safe: call outside parallel regions. */
+/* BLAS threads (src/linalg/blas_threads.c, the only place that sets OpenBLAS's thread count, which
+ * is one count for the whole process).
+ * sgdl_blas_single_enter / _leave bracket a single-thread region: from the first enter (over all
+ * threads of the process) to the last leave BLAS runs on one thread; the last leave restores the
+ * count that held before. Callers that run BLAS inside their own OpenMP threads (the lane driver)
+ * or need BLAS's rounding independent of the thread count (the trainer) use one, so no BLAS worker
+ * threads run inside OpenMP, also when two runs share the process (two host threads). Regions may
+ * nest and overlap; every enter needs its leave, on any thread. Not inside an OpenMP region.
+ * sgdl_blas_threads sets the count BLAS uses outside regions to n (>= 1) and returns the previous
+ * such count; while a region is open it takes effect at the last leave. Thread-safe. */
+void sgdl_blas_single_enter(void);
+void sgdl_blas_single_leave(void);
 int sgdl_blas_threads(int n);
 
 /* C = alpha * op(A) op(B) + beta * C, row-major (cblas_dgemm). */

@@ -93,22 +93,24 @@ void sgdl_csv_free(sgdl_csv *c);
  * Returns SGDL_OK if the script was written; *rendered (may be NULL) says whether a PNG was made. */
 int sgdl_plot(sgdl_ctx *ctx, const char *dir, const char *name, const char *script, int *rendered);
 
-/* Progress bar on stderr, drawn only when stderr is a terminal. Use as ctx->progress. */
+/* Progress bar on stderr, drawn only when stderr is a terminal. Use as ctx->progress.
+ * A host that draws its own bar (Python through sgdl_run_json_progress) gives the bar a sink after
+ * sgdl_progress_bar_start: with sink set, the bar's updates (label, fraction in [0, 1], at most one
+ * per permille) go to sink(sink_user, ...) instead of stderr, whether or not the bar would draw (a
+ * terminal, --quiet). The sink belongs to this bar only; sink_user is borrowed. */
+typedef void (*sgdl_progress_sink)(void *user, const char *label, double fraction);
 typedef struct sgdl_progress_bar {
   const char *label;
   int active;
   int last_permille;
   double t_start;
+  sgdl_progress_sink sink; /* NULL: draw on stderr (when active) */
+  void *sink_user;
 } sgdl_progress_bar;
-void sgdl_progress_bar_start(sgdl_progress_bar *b, const char *label);
+void sgdl_progress_bar_start(sgdl_progress_bar *b, const char *label); /* no sink */
+void sgdl_progress_bar_set_sink(sgdl_progress_bar *b, sgdl_progress_sink fn, void *user);
 void sgdl_progress_bar_update(void *bar, double fraction); /* matches sgdl_progress_fn */
 void sgdl_progress_bar_finish(sgdl_progress_bar *b);
-/* Process-wide: with fn set, every bar's updates (label, fraction in [0, 1], at most one per
- * permille) go to fn instead of stderr, whether or not the bar would draw (a terminal, --quiet):
- * how a host such as Python draws its own bar. NULL: back to stderr. Not thread-safe: set it
- * between runs. */
-typedef void (*sgdl_progress_sink)(void *user, const char *label, double fraction);
-void sgdl_progress_bar_sink(sgdl_progress_sink fn, void *user);
 
 #ifdef __cplusplus
 }

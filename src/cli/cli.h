@@ -156,6 +156,10 @@ char *sgdl_cli_out_path(char *buf, size_t n, const char *out, const char *name);
 /* Where to write the file `path` (e.g. train --save): its staging name when it lies directly in
  * the --out folder (it is then part of the set), else path itself. Into buf (size n). */
 const char *sgdl_cli_out_member(char *buf, size_t n, const char *path);
+/* A command's progress bar: sgdl_progress_bar_start, and the host's sink when an in-process run
+ * has one (run_json.c: sgdl_run_json_progress, passed by sgdl_cli_set_progress_sink before the
+ * command and cleared after). The binary has none: the bar draws on a terminal. */
+void sgdl_cli_progress_bar_start(sgdl_progress_bar *b, const char *label);
 /* Build a problem from SGDL_PROBLEM_OPTS (--problem mlp: sgdl_mlp_problem_create). */
 int sgdl_cli_problem(sgdl_ctx *ctx, sgdl_opt *opts, sgdl_problem **out);
 /* Refuses --dtype other than float64 for a problem without float32 passes (all but mlp), naming it. */

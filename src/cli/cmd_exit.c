@@ -186,7 +186,7 @@ static int exit_spec_from_flags(sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_proble
 static int run_study(sgdl_ctx *ctx, const sgdl_exit_spec *sp, int verbose, sgdl_exit_result *res) {
   sgdl_progress_bar bar;
   if (verbose) {
-    sgdl_progress_bar_start(&bar, CMD);
+    sgdl_cli_progress_bar_start(&bar, CMD);
     ctx->progress = sgdl_progress_bar_update;
     ctx->progress_user = &bar;
   }

@@ -222,7 +222,7 @@ int sgdl_cmd_stationary(int argc, char **argv) {
   sgdl_progress_bar bar;
   const int bar_on = !rc && !quiet && spec.family == SGDL_STATIONARY_QUADRATIC && spec.simulate && spec.n_scan == 0;
   if (bar_on) {
-    sgdl_progress_bar_start(&bar, "simulate");
+    sgdl_cli_progress_bar_start(&bar, "simulate");
     spec.progress = sgdl_progress_bar_update;
     spec.progress_user = &bar;
   }

@@ -39,7 +39,7 @@ static void view_event(void *u, int event, const sgdl_train_study_result *r) {
                             (unsigned long long)r->start_step);
       printf("\n");
     }
-    sgdl_progress_bar_start(&v->bar, "train");
+    sgdl_cli_progress_bar_start(&v->bar, "train");
     if (!v->talk) v->bar.active = 0;
   } else if (event == SGDL_TRAIN_EVENT_EPOCH) {
     const int e = r->n_done - 1;
@@ -51,7 +51,7 @@ static void view_event(void *u, int event, const sgdl_train_study_result *r) {
     fflush(stdout);
   } else if (event == SGDL_TRAIN_EVENT_GEOMETRY) {
     sgdl_progress_bar_finish(&v->bar);
-    sgdl_progress_bar_start(&v->bar, "geometry");
+    sgdl_cli_progress_bar_start(&v->bar, "geometry");
     if (!v->talk) v->bar.active = 0;
   }
 }

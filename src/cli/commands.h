@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "sgdlab/problem.h"
+#include "sgdlab/report.h"
 
 typedef struct sgdl_cli_command {
   const char *name;
@@ -37,5 +38,8 @@ int sgdl_cli_capture_error(const char *msg);
 /* The problem --problem callback means during one in-process run (run_json.c sets it before the
  * command and clears it with NULL after); borrowed. */
 void sgdl_cli_set_callback_problem(sgdl_callback_problem *cb);
+/* The host's progress sink during one in-process run (run_json.c sets it before the command and
+ * clears it with NULL after): every bar the command starts (sgdl_cli_progress_bar_start) gets it. */
+void sgdl_cli_set_progress_sink(sgdl_progress_sink fn, void *user);
 
 #endif

@@ -93,6 +93,20 @@ static sgdl_callback_problem *callback_problem;
 
 void sgdl_cli_set_callback_problem(sgdl_callback_problem *cb) { callback_problem = cb; }
 
+/* The sink of the host that runs the command in-process (run_json.c), NULL for the binary. */
+static sgdl_progress_sink progress_sink;
+static void *progress_sink_user;
+
+void sgdl_cli_set_progress_sink(sgdl_progress_sink fn, void *user) {
+  progress_sink = fn;
+  progress_sink_user = user;
+}
+
+void sgdl_cli_progress_bar_start(sgdl_progress_bar *b, const char *label) {
+  sgdl_progress_bar_start(b, label);
+  sgdl_progress_bar_set_sink(b, progress_sink, progress_sink_user);
+}
+
 int sgdl_cli_dtype_float64_only(sgdl_ctx *ctx, sgdl_opt *opts, const char *problem) {
   const sgdl_opt *dtype = sgdl_opt_find(opts, "dtype");
   if (dtype && dtype->value && strcmp(dtype->value, "float64")) /* not silently float64 after asking for float32 */

@@ -19,7 +19,8 @@
 #include "sgdlab/problem.h"
 #include "sgdlab/run.h"
 
-/* Commands share process state (OpenMP thread count, --config strings): one run at a time. */
+/* Commands share process state (OpenMP thread count, --config strings, the callback problem and
+ * progress sink of common.c): one run at a time. */
 static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* An argument vector under construction; every string is owned. */
@@ -111,9 +112,15 @@ static int catch_sigint; /* sgdl_run_json_catch_sigint */
 
 void sgdl_run_json_catch_sigint(int on) { catch_sigint = on != 0; }
 
+/* sgdl_run_json_progress: the host's sink, handed to each run's command (sgdl_cli_set_progress_sink)
+ * and from there to every bar it starts. */
+static sgdl_progress_sink host_sink;
+static void *host_sink_user;
+
 void sgdl_run_json_progress(void (*fn)(void *user, const char *label, double fraction), void *user) {
   pthread_mutex_lock(&run_lock);
-  sgdl_progress_bar_sink(fn, user);
+  host_sink = fn;
+  host_sink_user = user;
   pthread_mutex_unlock(&run_lock);
 }
 
@@ -168,6 +175,7 @@ static int run_json(const char *command, const char *args_json, sgdl_callback_pr
     cb->failure[0] = 0;
   }
   sgdl_cli_set_callback_problem(cb);
+  sgdl_cli_set_progress_sink(host_sink, host_sink_user);
   sgdl_cli_json_guard(); /* the run starts with a clear flag */
   struct sigaction caught, previous;
   const int catching = catch_sigint;
@@ -184,6 +192,7 @@ static int run_json(const char *command, const char *args_json, sgdl_callback_pr
   fflush(stdout);
   char *results = sgdl_cli_capture_close(err, errlen);
   sgdl_cli_set_callback_problem(NULL);
+  sgdl_cli_set_progress_sink(NULL, NULL);
   if (catching) {
     sigaction(SIGINT, &previous, NULL);
     if (sgdl_interrupt_requested()) { /* the user's wish wins over whatever the run returned */

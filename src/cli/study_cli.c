@@ -552,7 +552,7 @@ static int study_run(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, uint32_
   const int rounds = sgdl_study_rounds_wanted(opts);
   int rc = study_spec(&A, opts, npoint, &sp);
   sgdl_progress_bar bar;
-  sgdl_progress_bar_start(&bar, command);
+  sgdl_cli_progress_bar_start(&bar, command);
   if (ctx->verbosity == 0 || sgdl_opt_flag(opts, "json")) bar.active = 0;
   ctx->progress = sgdl_progress_bar_update;
   ctx->progress_user = &bar;

@@ -250,7 +250,7 @@ static void run_chunks(drive_run *d) {
   const sgdl_observer_type *ot = o->type;
   int stop = 0, failed = 0;
   uint64_t blocks_done = d->blocks_done;
-  const int blas_threads = sgdl_blas_threads(1); /* lanes are the parallelism: no BLAS threads inside */
+  sgdl_blas_single_enter(); /* lanes are the parallelism: no BLAS threads inside (linalg.h) */
 #pragma omp parallel num_threads(sgdl_ctx_threads(ctx))
   {
     thread_bufs t;
@@ -302,7 +302,7 @@ static void run_chunks(drive_run *d) {
     }
     bufs_free(&t);
   }
-  sgdl_blas_threads(blas_threads);
+  sgdl_blas_single_leave();
   d->oom = failed;
 }
 

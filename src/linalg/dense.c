@@ -92,16 +92,6 @@ int sgdl_solve(sgdl_ctx *ctx, int n, int nrhs, const double *A, double *B) {
   return SGDL_OK;
 }
 
-/* OpenBLAS's thread control (the only BLAS this project links, see CMakeLists.txt). */
-int openblas_get_num_threads(void);
-void openblas_set_num_threads(int num_threads);
-
-int sgdl_blas_threads(int n) {
-  const int old = openblas_get_num_threads();
-  if (old != n) openblas_set_num_threads(n);
-  return old;
-}
-
 void sgdl_gemm(int transA, int transB, int m, int n, int k, double alpha, const double *A,
                const double *B, double beta, double *C) {
   cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,

@@ -16,13 +16,12 @@
 #include <string.h>
 
 #include "nn_internal.h"
+#include "sgdlab/linalg.h"
 #include "sgdlab/rng.h"
 
-/* OpenBLAS (cblas.h): training runs its dgemm calls on one thread, because OpenBLAS splits
- * work differently for different thread counts and the rounding then differs; one thread
- * keeps a run bitwise identical whatever --threads says. */
-int openblas_get_num_threads(void);
-void openblas_set_num_threads(int num_threads);
+/* Training runs its dgemm calls in a single-thread BLAS region (sgdl_blas_single_enter, linalg.h),
+ * because OpenBLAS splits work differently for different thread counts and the rounding then
+ * differs; one thread keeps a run bitwise identical whatever --threads says. */
 
 /* The trainer's rules are those of sgdl_optim_update (SGDL_OPT_SGD .. SGDL_OPT_ADAM), named through
  * the one shared enumeration of discrete rules (sgdl_opt_rule_from_name, sgdlab/stepper.h). */
@@ -207,8 +206,7 @@ int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, ui
   const uint32_t purpose = SGDL_PURPOSE(SGDL_RNG_INDEX, t->stream, 0);
   const uint64_t tick = steps / 200 + 1;
   double lsum = 0.0;
-  const int blas_threads = openblas_get_num_threads();
-  if (blas_threads != 1) openblas_set_num_threads(1);
+  sgdl_blas_single_enter();
   if (t->dtype == SGDL_DTYPE_F32) sgdl_mlp32_round(m->n_params, t->params, t->f32->params);
   int rc = SGDL_OK;
   for (uint64_t s = 0; s < steps; s++) {
@@ -235,7 +233,7 @@ int sgdl_trainer_run(sgdl_ctx *ctx, sgdl_trainer *t, const sgdl_imageset *ds, ui
     }
   }
   if (t->dtype == SGDL_DTYPE_F32 && t->rule == SGDL_OPT_SGD) sgdl_mlp32_widen(m->n_params, t->f32->params, t->params);
-  if (blas_threads != 1) openblas_set_num_threads(blas_threads);
+  sgdl_blas_single_leave();
   if (loss_sum) *loss_sum = lsum;
   return rc;
 }

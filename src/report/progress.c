@@ -1,35 +1,35 @@
 /* A progress bar on stderr, only when stderr is a terminal (quiet in pipes, CI and tests), or
- * forwarded to a host's sink (sgdl_progress_bar_sink) instead. */
+ * forwarded to the sink its owner gave it (sgdl_progress_bar_set_sink) instead. Holds no state
+ * outside the bar: two bars, on two threads, never see each other's sink. */
 #include "sgdlab/report.h"
 
 #include <stdio.h>
 #include <unistd.h>
-
-static sgdl_progress_sink sink;
-static void *sink_user;
-
-void sgdl_progress_bar_sink(sgdl_progress_sink fn, void *user) {
-  sink = fn;
-  sink_user = user;
-}
 
 void sgdl_progress_bar_start(sgdl_progress_bar *b, const char *label) {
   b->label = label;
   b->active = isatty(STDERR_FILENO);
   b->last_permille = -1;
   b->t_start = sgdl_now();
+  b->sink = NULL;
+  b->sink_user = NULL;
+}
+
+void sgdl_progress_bar_set_sink(sgdl_progress_bar *b, sgdl_progress_sink fn, void *user) {
+  b->sink = fn;
+  b->sink_user = fn ? user : NULL;
 }
 
 void sgdl_progress_bar_update(void *bar, double fraction) {
   sgdl_progress_bar *b = bar;
-  if (!b->active && !sink) return;
+  if (!b->active && !b->sink) return;
   if (fraction < 0) fraction = 0;
   if (fraction > 1) fraction = 1;
   int pm = (int)(fraction * 1000);
   if (pm == b->last_permille) return;
   b->last_permille = pm;
-  if (sink) {
-    sink(sink_user, b->label ? b->label : "", fraction);
+  if (b->sink) {
+    b->sink(b->sink_user, b->label ? b->label : "", fraction);
     return;
   }
   double el = sgdl_now() - b->t_start;

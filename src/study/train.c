@@ -5,14 +5,15 @@
  * and the spec's event callback. */
 #include "sgdlab/study_estimate.h"
 #include "sgdlab/study_train.h"
+#include "sgdlab/linalg.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* OpenBLAS: threads for dgemm (the batch > 1 path and the geometry passes). */
-void openblas_set_num_threads(int num_threads);
+/* BLAS threads (linalg.h): the context's count for the evaluations and geometry passes, for the
+ * duration of the study; the training steps run in the trainer's single-thread region. */
 
 void sgdl_train_spec_init(sgdl_train_spec *spec) {
   memset(spec, 0, sizeof *spec);
@@ -221,7 +222,7 @@ int sgdl_train_study_run(sgdl_ctx *ctx, const sgdl_train_spec *spec, sgdl_train_
   if (spec->geometry_k < 0) return sgdl_fail(ctx, SGDL_EUSAGE, "--geometry: %d is negative", spec->geometry_k);
   if (spec->geometry_k > 0 && !(spec->geometry_tol > 0 && spec->geometry_tol < 1))
     return sgdl_fail(ctx, SGDL_EUSAGE, "--geometry-tol: %g is not in (0, 1)", spec->geometry_tol);
-  openblas_set_num_threads(sgdl_ctx_threads(ctx));
+  const int blas_before = sgdl_blas_threads(sgdl_ctx_threads(ctx));
   r->rule = spec->rule >= 0 ? spec->rule : SGDL_OPT_SGD;
   r->seed = spec->seed;
 
@@ -233,6 +234,7 @@ int sgdl_train_study_run(sgdl_ctx *ctx, const sgdl_train_spec *spec, sgdl_train_
     rc = load_resume(ctx, spec, &wt);
     if (rc) {
       sgdl_weights_free(&wt);
+      sgdl_blas_threads(blas_before);
       return rc;
     }
     r->resumed = 1;
@@ -264,5 +266,6 @@ int sgdl_train_study_run(sgdl_ctx *ctx, const sgdl_train_spec *spec, sgdl_train_
   sgdl_mlp_work_free(&ew);
   sgdl_imageset_free(&tr);
   sgdl_imageset_free(&te);
+  sgdl_blas_threads(blas_before);
   return rc;
 }
