@@ -24,20 +24,24 @@
 
 enum { SGD_GROUP = 8 }; /* lanes per group: one 64-byte line of doubles per block row */
 
-/* A group's row plan: which pixels each lane touches, and the parameter ranges to move. */
+/* A group's row plan: which pixels each lane touches, and the block rows (parameters) to move. */
 typedef struct {
   uint8_t *touch;   /* [SGD_GROUP][in]: pixel j nonzero in some example of lane g's minibatch */
   uint8_t *all;     /* [SGD_GROUP]: lane g has a float32 sgemm chunk (needs every row) */
-  size_t *range;    /* [2 (in + 2)]: [start, end) parameter ranges, ascending */
-  int n_range;
+  uint32_t *rows;   /* [n_params]: the parameters to move, ascending */
+  size_t n_rows;
 } group_plan;
 
+/* Doubles of the row plan at the start of work: the row list, the touch marks. */
+static size_t plan_doubles(const sgdl_mlp *m) {
+  return (m->n_params + 1) / 2 + ((size_t)SGD_GROUP * ((size_t)m->size[0] + 1) + 7) / 8 + 1;
+}
+
 size_t sgdl_mlp_sgd_work_doubles(const sgdl_mlp *m, int dtype, int cap32) {
-  const size_t np = m->n_params, in = (size_t)m->size[0];
-  const size_t plan = ((size_t)SGD_GROUP * (in + 1) + 7) / 8 + 2 * (in + 2) + 1;
+  const size_t np = m->n_params;
   if (dtype == SGDL_DTYPE_F32) /* x and the sum as floats, then the float work */
-    return plan + ((size_t)2 * SGD_GROUP * np + 1) / 2 + (sgdl_mlp32_work_floats(m, cap32) + 1) / 2 + 1;
-  return plan + (size_t)2 * SGD_GROUP * np + sgdl_mlp_work_doubles(m, 1);
+    return plan_doubles(m) + ((size_t)2 * SGD_GROUP * np + 1) / 2 + (sgdl_mlp32_work_floats(m, cap32) + 1) / 2 + 1;
+  return plan_doubles(m) + (size_t)2 * SGD_GROUP * np + sgdl_mlp_work_doubles(m, 1);
 }
 
 /* Marks lane g's pixels (every pixel of every example of its minibatch that is nonzero) and, in
@@ -66,75 +70,77 @@ static void lane_pixels(const sgdl_mlp_sgd_call *c, int W, int l, int nb, const 
   }
 }
 
-/* The parameter ranges of a group of G lanes: the first layer's rows of the pixels some lane
- * touches (all of them when a lane needs every row), adjacent pixels merged, and every parameter
- * outside the first layer's weights. */
-static void plan_ranges(const sgdl_mlp *m, int G, group_plan *gp) {
+/* The rows a group of G lanes moves: the first layer's rows of the pixels some lane touches (all
+ * of them when a lane needs every row), and every parameter outside the first layer's weights. */
+static void plan_rows(const sgdl_mlp *m, int G, group_plan *gp) {
   const int in = m->size[0], out = m->size[1];
-  const size_t w0 = m->w_off[0], w1 = w0 + (size_t)in * out;
+  const uint32_t w0 = (uint32_t)m->w_off[0], w1 = w0 + (uint32_t)in * (uint32_t)out;
   int every = 0;
   for (int g = 0; g < G; g++) every |= gp->all[g];
-  int n = 0;
-  if (w0 > 0) gp->range[2 * n] = 0, gp->range[2 * n + 1] = w0, n++;
+  size_t n = 0;
+  for (uint32_t i = 0; i < w0; i++) gp->rows[n++] = i;
   for (int j = 0; j < in; j++) {
     int on = every;
     for (int g = 0; g < G && !on; g++) on = gp->touch[(size_t)g * in + j];
     if (!on) continue;
-    const size_t s = w0 + (size_t)j * out;
-    if (n > 0 && gp->range[2 * n - 1] == s)
-      gp->range[2 * n - 1] = s + (size_t)out;
-    else
-      gp->range[2 * n] = s, gp->range[2 * n + 1] = s + (size_t)out, n++;
+    for (uint32_t i = w0 + (uint32_t)j * (uint32_t)out, e = i + (uint32_t)out; i < e; i++) gp->rows[n++] = i;
   }
-  if (w1 < m->n_params) {
-    if (n > 0 && gp->range[2 * n - 1] == w1)
-      gp->range[2 * n - 1] = m->n_params;
-    else
-      gp->range[2 * n] = w1, gp->range[2 * n + 1] = m->n_params, n++;
-  }
-  gp->n_range = n;
+  for (uint32_t i = w1; i < (uint32_t)m->n_params; i++) gp->rows[n++] = i;
+  gp->n_rows = n;
 }
 
-/* Points and zeroed sums of the group's lanes over its ranges (point g at pts + g np). */
+/* Block rows are W doubles apart (pages apart for wide blocks), too far for the hardware
+ * prefetchers: each pass asks for the line PREFETCH rows ahead in its list. */
+enum { PREFETCH = 24 };
+static inline const double *ahead(const group_plan *gp, size_t t, int W, const double *X, int l0) {
+  const size_t u = t + PREFETCH < gp->n_rows ? t + PREFETCH : gp->n_rows - 1;
+  return X + (size_t)gp->rows[u] * (size_t)W + (size_t)l0;
+}
+
+/* Points and zeroed sums of the group's lanes over its rows (point g at pts + g np). */
 static void gather64(const group_plan *gp, size_t np, int W, const double *X, int l0, int G, double *pts,
                      double *sums) {
-  for (int r = 0; r < gp->n_range; r++)
-    for (size_t i = gp->range[2 * r]; i < gp->range[2 * r + 1]; i++) {
-      const double *row = X + i * (size_t)W + (size_t)l0;
-      for (int g = 0; g < G; g++) pts[(size_t)g * np + i] = row[g], sums[(size_t)g * np + i] = 0.0;
-    }
+  for (size_t t = 0; t < gp->n_rows; t++) {
+    const size_t i = gp->rows[t];
+    const double *row = X + i * (size_t)W + (size_t)l0;
+    __builtin_prefetch(ahead(gp, t, W, X, l0), 0);
+    for (int g = 0; g < G; g++) pts[(size_t)g * np + i] = row[g], sums[(size_t)g * np + i] = 0.0;
+  }
 }
 
 static void gather32(const group_plan *gp, size_t np, int W, const double *X, int l0, int G, float *pts,
                      float *sums) {
-  for (int r = 0; r < gp->n_range; r++)
-    for (size_t i = gp->range[2 * r]; i < gp->range[2 * r + 1]; i++) {
-      const double *row = X + i * (size_t)W + (size_t)l0;
-      for (int g = 0; g < G; g++) pts[(size_t)g * np + i] = (float)row[g], sums[(size_t)g * np + i] = 0.0f;
-    }
+  for (size_t t = 0; t < gp->n_rows; t++) {
+    const size_t i = gp->rows[t];
+    const double *row = X + i * (size_t)W + (size_t)l0;
+    __builtin_prefetch(ahead(gp, t, W, X, l0), 0);
+    for (int g = 0; g < G; g++) pts[(size_t)g * np + i] = (float)row[g], sums[(size_t)g * np + i] = 0.0f;
+  }
 }
 
-/* x -= lr * (S / nb) over the group's ranges: S the sum (float64), the quotient, the product, the
+/* x -= lr * (S / nb) over the group's rows: S the sum (float64), the quotient, the product, the
  * difference, each rounded in double as the gradient block's passes round them. */
 static void update64(const group_plan *gp, size_t np, int W, double *X, int l0, int G, const double *sums,
                      int nb, double lr) {
   const double B = (double)nb;
-  for (int r = 0; r < gp->n_range; r++)
-    for (size_t i = gp->range[2 * r]; i < gp->range[2 * r + 1]; i++) {
-      double *row = X + i * (size_t)W + (size_t)l0;
-      for (int g = 0; g < G; g++) row[g] -= lr * (sums[(size_t)g * np + i] / B);
-    }
+  for (size_t t = 0; t < gp->n_rows; t++) {
+    const size_t i = gp->rows[t];
+    double *row = X + i * (size_t)W + (size_t)l0;
+    __builtin_prefetch(ahead(gp, t, W, X, l0), 1);
+    for (int g = 0; g < G; g++) row[g] -= lr * (sums[(size_t)g * np + i] / B);
+  }
 }
 
 /* The same with the float32 sum widened first (as grad_sum_lanes32 widens it into the block). */
 static void update32(const group_plan *gp, size_t np, int W, double *X, int l0, int G, const float *sums,
                      int nb, double lr) {
   const double B = (double)nb;
-  for (int r = 0; r < gp->n_range; r++)
-    for (size_t i = gp->range[2 * r]; i < gp->range[2 * r + 1]; i++) {
-      double *row = X + i * (size_t)W + (size_t)l0;
-      for (int g = 0; g < G; g++) row[g] -= lr * ((double)sums[(size_t)g * np + i] / B);
-    }
+  for (size_t t = 0; t < gp->n_rows; t++) {
+    const size_t i = gp->rows[t];
+    double *row = X + i * (size_t)W + (size_t)l0;
+    __builtin_prefetch(ahead(gp, t, W, X, l0), 1);
+    for (int g = 0; g < G; g++) row[g] -= lr * ((double)sums[(size_t)g * np + i] / B);
+  }
 }
 
 /* Lane l's sum in float64: example by example at batch 1, each term added as grad_sample forms
@@ -171,10 +177,10 @@ void sgdl_mlp_sgd_step_lanes(const sgdl_mlp_sgd_call *c, int W, double *X, int n
   const sgdl_mlp *m = c->m;
   const size_t np = m->n_params, in = (size_t)m->size[0];
   group_plan gp;
-  gp.range = (size_t *)work;
-  gp.touch = (uint8_t *)(work + 2 * (in + 2));
+  gp.rows = (uint32_t *)work;
+  gp.touch = (uint8_t *)(work + (np + 1) / 2);
   gp.all = gp.touch + (size_t)SGD_GROUP * in;
-  double *rest = work + 2 * (in + 2) + ((size_t)SGD_GROUP * (in + 1) + 7) / 8 + 1;
+  double *rest = work + plan_doubles(m);
   const int f32 = c->dtype == SGDL_DTYPE_F32;
   sgdl_mlp_work w64;
   sgdl_mlp_work32 w32;
@@ -187,7 +193,7 @@ void sgdl_mlp_sgd_step_lanes(const sgdl_mlp_sgd_call *c, int W, double *X, int n
   for (int l0 = 0; l0 < W; l0 += SGD_GROUP) {
     const int G = W - l0 < SGD_GROUP ? W - l0 : SGD_GROUP;
     for (int g = 0; g < G; g++) lane_pixels(c, W, l0 + g, nb, idx, gp.touch + (size_t)g * in, gp.all + g);
-    plan_ranges(m, G, &gp);
+    plan_rows(m, G, &gp);
     if (f32) {
       gather32(&gp, np, W, X, l0, G, xs32, acc32);
       for (int g = 0; g < G; g++)
