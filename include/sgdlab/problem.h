@@ -105,6 +105,19 @@ typedef struct sgdl_problem_type {
                               double *C, double *work);
   void (*hvp_curv_lanes)(const sgdl_problem *p, int W, const double *X, const double *C, const double *V,
                          double *out);
+  /* Optional fused plain-SGD step on finite data (NULL: the dynamics layer forms the sum with
+   * grad_sum_lanes, divides it and applies x -= lr g, three passes over the block). Over a block of
+   * W lanes, in place, samples n(b,l) = idx[b*W + l] (nb >= 1 of them per lane):
+   *   X[i*W + l] <- X[i*W + l] - lr * (S[i*W + l] / nb),
+   * S = bitwise what grad_sum_lanes(p, W, X, nb, idx, NULL, S, work) writes at the block on entry
+   * (each term as grad_sample forms it, summed b = 0, 1, ... from +0), then each operation rounded
+   * in double in this order: the quotient by (double)nb, the product by lr, the difference. The
+   * result is bitwise that of the three passes. Callers pass lr > 0 and finite: a coordinate whose
+   * S is +0 then keeps its bits (x - lr * (+0 / nb) == x for every x, -0 and NaN included), so a
+   * type may skip the coordinates no sample of a lane touches. work: sgdl_problem_lanes_work()
+   * doubles. */
+  void (*sgd_step_lanes)(const sgdl_problem *p, int W, double *X, int nb, const uint32_t *idx, double lr,
+                         double *work);
 } sgdl_problem_type;
 
 struct sgdl_problem {
@@ -216,8 +229,8 @@ typedef int (*sgdl_problem_plugin_fn)(sgdl_problem *p, const char *params);
  * older struct read through this header's layout would give garbage function pointers. The
  * number grows whenever either struct changes layout. Version 1: the first versioned layout
  * (sgdl_problem_type ending with hvp_lanes); version 2: grad_and_sum_lanes appended; version 3:
- * grad_sum_curv_lanes and hvp_curv_lanes appended. */
-#define SGDL_PLUGIN_ABI_VERSION 3
+ * grad_sum_curv_lanes and hvp_curv_lanes appended; version 4: sgd_step_lanes appended. */
+#define SGDL_PLUGIN_ABI_VERSION 4
 #define SGDL_PLUGIN_ABI_SYMBOL "sgdl_plugin_abi"
 #if defined(__GNUC__)
 #define SGDL_PLUGIN_EXPORT __attribute__((visibility("default")))

@@ -1,7 +1,8 @@
 /* Discrete algorithms as steppers: SGD, heavy ball, Nesterov, Adam, damped Newton, natural
  * gradient. Each step draws one minibatch (shared by the particles of a replica), forms the
  * stochastic gradient at the evaluation point, and applies the update rule.
- *   sgd, hb, adam: rules from optim.c on the whole [d][W] block (vectorised over lanes);
+ *   sgd, hb, adam: rules from optim.c on the whole [d][W] block (vectorised over lanes); sgd on a
+ *   finite data set whose problem has sgd_step_lanes: that fused step instead (bitwise the same);
  *   nag: Sutskever form tracking x (SPEC 2): y = x + mu v, v <- mu v - alpha g(y), x <- x + v;
  *   newton, ngd: x <- x - alpha Lambda g with Lambda = (M(x) + delta I)^{-1}, M the Hessian
  *   (newton) or the Fisher E[grad l grad l^T] = grad L grad L^T + Sigma_1 (ngd; or a fixed F).
@@ -144,6 +145,10 @@ static void discrete_step(const sgdl_stepper *s, sgdl_lanes *L) {
   const size_t blk = (size_t)d * W;
   double *Y = L->work, *G = Y + (size_t)P * d * SGDL_LANES, *w = G + (size_t)P * d * SGDL_LANES;
   const double *eval = L->x;
+  if (rule == SGDL_OPT_SGD && sgdl_sgd_step_fusable(s, s->par.lr)) { /* the problem's fused step, bitwise the same */
+    sgdl_sgd_step_draw(s, di->couple.substeps > 0 ? &di->couple : NULL, L, L->k, 0, s->par.lr, w);
+    return;
+  }
   /* Nesterov's momentum: constant, or the convex-acceleration schedule k/(k+3) (0-based k). */
   const double mu = rule == SGDL_OPT_NAG && s->par.sbc ? (double)L->k / ((double)L->k + 3.0) : s->par.momentum;
   if (rule == SGDL_OPT_NAG) {

@@ -98,6 +98,16 @@ long sgdl_sgrad_work(const sgdl_problem *p, int batch);
 void sgdl_stochastic_grad_draw(const sgdl_stepper *s, const sgdl_coupling *cp, const sgdl_lanes *L, const double *Y,
                                uint64_t step, int draw, double *Gout, double *work);
 
+/* Plain SGD's step x <- x - h g on a finite data set through the problem's fused sgd_step_lanes:
+ * sgdl_sgd_step_fusable says whether it applies (finite data, the member present, h > 0 and
+ * finite); sgdl_sgd_step_draw then draws the minibatches of (step, draw, cp) exactly as
+ * sgdl_stochastic_grad_draw does and steps every particle block of L->x, bitwise
+ *   sgdl_stochastic_grad_draw(s, cp, L, L->x, step, draw, G, work); x -= h * G.
+ * work: sgdl_sgrad_work() doubles. */
+int sgdl_sgd_step_fusable(const sgdl_stepper *s, double h);
+void sgdl_sgd_step_draw(const sgdl_stepper *s, const sgdl_coupling *cp, sgdl_lanes *L, uint64_t step, int draw,
+                        double h, double *work);
+
 /* grad L_alpha at one point: g holds grad L (times any scale) on entry; on return
  * g + c Hess L(x) g, c = modc alpha (one hvp; hv: d doubles of scratch). The modified drift of
  * both the lane steppers and the SME coefficient object (sde_model.c). */

@@ -6,8 +6,11 @@
  *   i.i.d. draws has exactly this law).
  * With a coupling (sgdl_coupling, set up by discrete.c) the draw is built from the model's
  * substep normals instead. SVAG (svag.c) takes two independent draws per small step through
- * sgdl_stochastic_grad_draw, with its own step counter and draw numbers 1 and 2 in the purpose. Does not: own the coupling, or apply any update rule (discrete.c
- * calls this file; this file calls nothing in discrete.c). */
+ * sgdl_stochastic_grad_draw, with its own step counter and draw numbers 1 and 2 in the purpose.
+ * Plain SGD on finite data (discrete.c's sgd, SVAG at l = 1) may instead take the same draw into the
+ * problem's fused sgd_step_lanes (sgdl_sgd_step_draw: x -= h g in place, no gradient block).
+ * Does not: own the coupling, or apply any other update rule (discrete.c calls this file; this file
+ * calls nothing in discrete.c). */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -67,6 +70,40 @@ static void coupled_indices(const sgdl_stepper *s, const sgdl_coupling *cp, cons
   }
 }
 
+/* A finite-data draw's minibatches, [B][W] indices at the start of work (the rest of work after
+ * them, as sgdl_sgrad_work lays it out, is the lane kernel's scratch, then the coupling's buffer):
+ * i.i.d. or a uniform B-subset from the Philox counter (step, purpose), or with a coupling the top B
+ * of the flow's summed normals; then the antithetic mirror. */
+static const uint32_t *draw_indices(const sgdl_stepper *s, const sgdl_coupling *cp, const sgdl_lanes *L,
+                                    uint64_t step, uint32_t purpose, double *work) {
+  const sgdl_problem *p = s->prob;
+  const int W = L->W, B = s->par.batch;
+  uint32_t *idx = (uint32_t *)work;
+  double *buf = work + ((size_t)B * SGDL_LANES + 1) / 2 + 1 + sgdl_problem_lanes_work(p);
+  if (cp) { /* a mirror half: the index the plain flow noise chose, through the sample mirror (antithetic.c) */
+    sgdl_lanes plain = *L;
+    plain.mirror = NULL;
+    coupled_indices(s, cp, &plain, buf, idx);
+  } else
+    sgdl_rng_indices(s->seed, L->replica0, W, step, purpose, (uint32_t)p->n_data, (uint32_t)B,
+                     s->par.without_replacement, idx);
+  lanes_mirror_indices(L, idx, (size_t)B * W);
+  return idx;
+}
+
+int sgdl_sgd_step_fusable(const sgdl_stepper *s, double h) {
+  return s->prob->n_data && s->prob->type->sgd_step_lanes && h > 0 && isfinite(h);
+}
+
+void sgdl_sgd_step_draw(const sgdl_stepper *s, const sgdl_coupling *cp, sgdl_lanes *L, uint64_t step, int draw,
+                        double h, double *work) {
+  const sgdl_problem *p = s->prob;
+  const int W = L->W, d = L->d, B = s->par.batch;
+  const uint32_t *idx = draw_indices(s, cp, L, step, SGDL_PURPOSE(SGDL_RNG_INDEX, s->stream, draw), work);
+  double *sw = work + ((size_t)B * SGDL_LANES + 1) / 2 + 1;
+  for (int q = 0; q < L->P; q++) p->type->sgd_step_lanes(p, W, L->x + (size_t)q * d * W, B, idx, h, sw);
+}
+
 void sgdl_stochastic_grad(const sgdl_stepper *s, const sgdl_coupling *cp, const sgdl_lanes *L, const double *Y,
                           double *Gout, double *work) {
   sgdl_stochastic_grad_draw(s, cp, L, Y, L->k, 0, Gout, work);
@@ -78,16 +115,8 @@ void sgdl_stochastic_grad_draw(const sgdl_stepper *s, const sgdl_coupling *cp, c
   const int W = L->W, d = L->d, P = L->P, B = s->par.batch, K = p->n_noise;
   const uint32_t purpose = SGDL_PURPOSE(p->n_data ? SGDL_RNG_INDEX : SGDL_RNG_NORMAL, s->stream, draw);
   if (p->n_data) {
-    uint32_t *idx = (uint32_t *)work; /* [B][W] */
-    double *sw = work + ((size_t)B * SGDL_LANES + 1) / 2 + 1, *buf = sw + sgdl_problem_lanes_work(p);
-    if (cp) { /* a mirror half: the index the plain flow noise chose, through the sample mirror (antithetic.c) */
-      sgdl_lanes plain = *L;
-      plain.mirror = NULL;
-      coupled_indices(s, cp, &plain, buf, idx);
-    } else
-      sgdl_rng_indices(s->seed, L->replica0, W, step, purpose, (uint32_t)p->n_data, (uint32_t)B,
-                       s->par.without_replacement, idx);
-    lanes_mirror_indices(L, idx, (size_t)B * W);
+    const uint32_t *idx = draw_indices(s, cp, L, step, purpose, work);
+    double *sw = work + ((size_t)B * SGDL_LANES + 1) / 2 + 1;
     for (int q = 0; q < P; q++) { /* (1/B) sum_b grad l_{idx_b}: one lane kernel, summed in b order then divided */
       double *Gq = Gout + (size_t)q * d * W;
       sgdl_problem_grad_sum_lanes(p, W, Y + (size_t)q * d * W, B, idx, NULL, Gq, sw);

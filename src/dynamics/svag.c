@@ -10,7 +10,8 @@
  * Random numbers: small step c = k l + j draws its minibatches with the purposes
  * SGDL_PURPOSE(INDEX or NORMAL, stream, 1) and (..., 2) at Philox step c (SGD's own draw is
  * particle field 0 at step k), shared by the particles of a replica as SGD's draw is. At l = 1 the
- * second minibatch has weight b = 0 and is not drawn.
+ * second minibatch has weight b = 0 and is not drawn, and the step is plain SGD's, which takes the
+ * problem's fused sgd_step_lanes when it has one (sgdl_sgd_step_draw; bitwise the same).
  * Does not: use --substeps or --scheme (its small steps are fixed by l), share random numbers with
  * SGD (no coupling), or have SDE coefficients (its descriptor's noise is SGDL_NOISE_SAMPLED). */
 #include <math.h>
@@ -55,6 +56,10 @@ static void svag_step(const sgdl_stepper *s, sgdl_lanes *L) {
   const double h = s->par.lr / l;
   for (int j = 0; j < l; j++) {
     const uint64_t c = L->k * (uint64_t)l + (uint64_t)j;
+    if (l == 1 && sgdl_sgd_step_fusable(s, h)) { /* SGD itself: the problem's fused step, bitwise the same */
+      sgdl_sgd_step_draw(s, NULL, L, c, 1, h, w);
+      continue;
+    }
     sgdl_stochastic_grad_draw(s, NULL, L, L->x, c, 1, G1, w);
     if (l == 1) {
       for (size_t i = 0; i < n; i++) L->x[i] -= h * G1[i];

@@ -9,6 +9,9 @@
  *                           lanes move in groups of LANE_GROUP (one cache line of the [d][W] block
  *                           per parameter, not one line per parameter and lane: at batch 1 the
  *                           strided copies in and out were ~65% of an SGD step, bench/RESULTS.md s17);
+ *   sgd_step_lanes:         plain SGD's x -= lr (sum / B) in place, bitwise grad_sum_lanes then the
+ *                           division and the rule, touching only the first-layer rows of the pixels
+ *                           a lane's minibatch lights (mlp_sgd_lanes.c);
  *   grad_lanes:             grad lane by lane (bitwise grad: grad_lanes_exact);
  *   grad_and_sum_lanes:     grad L and the weighted sum over all N examples in one pass: per chunk
  *                           one forward and backward, two weight-gradient products on the shared
@@ -243,14 +246,20 @@ static void group_put(int d, int W, const double *pts, int l0, int G, double *ou
   }
 }
 
+/* Largest float32 chunk (<= CHUNK) whose work fits in `avail` doubles. */
+static int chunk32(const sgdl_mlp *m, size_t avail) {
+  int cap = CHUNK;
+  while (cap > 1 && sgdl_mlp32_work_floats(m, cap) > 2 * avail) cap /= 2;
+  return cap;
+}
+
 /* The float32 lane sums: per group of lanes, x and acc as floats (G d each) at the start of work,
  * the float work after them; chunks through the batched kernels, weighted or not. */
 static void grad_sum_lanes32(const mlp_impl *q, int d, int W, const double *X, int nb, const uint32_t *idx,
                              const double *wt, double *out, double *work, size_t avail) {
   const sgdl_mlp *m = &q->m;
   float *xs = (float *)work, *accs = xs + (size_t)LANE_GROUP * d;
-  int cap = CHUNK;
-  while (cap > 1 && sgdl_mlp32_work_floats(m, cap) > 2 * avail) cap /= 2;
+  const int cap = chunk32(m, avail);
   sgdl_mlp_work32 w;
   sgdl_mlp32_work_view(m, cap, (float *)(work + (size_t)LANE_GROUP * d), &w);
   uint32_t ids[CHUNK];
@@ -282,12 +291,16 @@ static void grad_sum_lanes32(const mlp_impl *q, int d, int W, const double *X, i
   }
 }
 
+/* Doubles of the lane work the float32 lane sums give their batch work (after x and the sums). */
+static size_t avail32(const sgdl_problem *p) {
+  return (size_t)sgdl_problem_lanes_work(p) - (size_t)LANE_GROUP * (size_t)p->dim;
+}
+
 static void mlp_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
                                const double *wt, double *out, double *work) {
   const mlp_impl *q = p->impl;
   const int d = p->dim;
-  if (q->dtype == SGDL_DTYPE_F32)
-    return grad_sum_lanes32(q, d, W, X, nb, idx, wt, out, work, (size_t)sgdl_problem_lanes_work(p) - (size_t)LANE_GROUP * d);
+  if (q->dtype == SGDL_DTYPE_F32) return grad_sum_lanes32(q, d, W, X, nb, idx, wt, out, work, avail32(p));
   double *xs = work, *accs = work + (size_t)LANE_GROUP * d;
   sgdl_mlp_work w;
   const size_t avail = (size_t)sgdl_problem_lanes_work(p) - 2 * (size_t)LANE_GROUP * d;
@@ -298,6 +311,20 @@ static void mlp_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, in
     for (int g = 0; g < G; g++) lane_sum(q, xs + (size_t)g * d, W, l0 + g, nb, idx, wt, accs + (size_t)g * d, &w);
     group_put(d, W, accs, l0, G, out);
   }
+}
+
+/* The fused plain-SGD step (the vtable's sgd_step_lanes, mlp_sgd_lanes.c): float32 with the chunk
+ * mlp_grad_sum_lanes takes, so the sums are its sums. The lane work always holds the step's work
+ * (a few G d doubles against (4 + d) SGDL_LANES); a smaller one would take a scratch of its own. */
+static void mlp_sgd_step_lanes(const sgdl_problem *p, int W, double *X, int nb, const uint32_t *idx, double lr,
+                               double *work) {
+  const mlp_impl *q = p->impl;
+  const sgdl_mlp_sgd_call c = {&q->m, &q->train, q->dtype, q->dtype == SGDL_DTYPE_F32 ? chunk32(&q->m, avail32(p)) : 1};
+  const size_t need = sgdl_mlp_sgd_work_doubles(&q->m, c.dtype, c.cap32);
+  double *own = need > (size_t)sgdl_problem_lanes_work(p) ? malloc(sizeof(double) * need) : NULL;
+  if (need > (size_t)sgdl_problem_lanes_work(p) && !own) return fill_nan(p->dim * W, X);
+  sgdl_mlp_sgd_step_lanes(&c, W, X, nb, idx, lr, own ? own : work);
+  free(own);
 }
 
 /* grad L over W lanes: mlp_grad lane by lane (bitwise its numbers, grad_lanes_exact), one
@@ -529,6 +556,7 @@ const sgdl_problem_type sgdl_mlp_problem_type = {
     .grad_lanes = mlp_grad_lanes,
     .grad_lanes_exact = 1,
     .grad_and_sum_lanes = mlp_grad_and_sum_lanes,
+    .sgd_step_lanes = mlp_sgd_step_lanes,
     .default_x0 = mlp_default_x0,
     .observable_names = observable_names,
     .observe = mlp_observe,

@@ -110,6 +110,22 @@ float sgdl_tanh32(float z);
 void sgdl_mlp32_round(size_t n, const double *x, float *y);
 void sgdl_mlp32_widen(size_t n, const float *x, double *y);
 
+/* ---------------------------------------------------------------- the fused SGD step (mlp_sgd_lanes.c)
+ * The mlp problem's sgd_step_lanes: X_l <- X_l - lr ((sum_b grad l_{idx[b][l]}(X_l)) / nb) over a
+ * [d][W] block, bitwise mlp_problem.c's unweighted grad_sum_lanes, the division and the SGD rule,
+ * reading and writing only the rows a lane's minibatch can change. dtype: SGDL_DTYPE_F64 (sums
+ * example by example at batch 1) or SGDL_DTYPE_F32 (chunks of cap32 <= 64 examples, the chunk
+ * grad_sum_lanes32 takes). work: sgdl_mlp_sgd_work_doubles(m, dtype, cap32) doubles. */
+typedef struct sgdl_mlp_sgd_call {
+  const sgdl_mlp *m;
+  const sgdl_imageset *train;
+  int dtype;
+  int cap32;
+} sgdl_mlp_sgd_call;
+size_t sgdl_mlp_sgd_work_doubles(const sgdl_mlp *m, int dtype, int cap32);
+void sgdl_mlp_sgd_step_lanes(const sgdl_mlp_sgd_call *c, int W, double *X, int nb, const uint32_t *idx, double lr,
+                             double *work);
+
 /* The trainer's float32 state (sgdl_trainer_set_dtype): the weights the passes read, the
  * gradient (rules other than plain SGD), the batch work. Owned by the trainer. */
 struct sgdl_trainer_f32 {
