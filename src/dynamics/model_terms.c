@@ -23,7 +23,7 @@
 #include "dynamics/models.h"
 #include "sgdlab/linalg.h"
 
-int sgdl_model_work(const sgdl_problem *p) { return (int)sgdl_model_work_for(p, 1); }
+int sgdl_model_work(const sgdl_problem *p) { return (int)sgdl_model_work_for(p, 1, 1); }
 
 static long terms_work(const sgdl_problem *p, int per_lane_noise) {
   long d = p->dim, K = p->n_data ? 0 : p->n_noise;
@@ -43,7 +43,8 @@ static long terms_work(const sgdl_problem *p, int per_lane_noise) {
 
 /* A finite data set whose type gives the Hessian product from the grad L pass's numbers
  * (grad_sum_curv_lanes, hvp_curv_lanes): the modified drift keeps the curvature weights [N][W]
- * in the work past everything else (terms_work), else NULL. */
+ * in the work past everything else (terms_work), else NULL. Only a modified model reserves them
+ * (sgdl_model_work_for), so only a modified model may be given a cache. */
 static int has_curv(const sgdl_problem *p) {
   return p->n_data && p->type->grad_sum_curv_lanes && p->type->hvp_curv_lanes;
 }
@@ -55,8 +56,8 @@ static double *curv_cache(const sgdl_problem *p, int modified, double *work) {
   return modified && has_curv(p) ? work + curv_at(p) : NULL;
 }
 
-long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise) {
-  return has_curv(p) ? curv_at(p) + (long)p->n_data * SGDL_LANES : terms_work(p, per_lane_noise);
+long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise, int modified) {
+  return modified && has_curv(p) ? curv_at(p) + (long)p->n_data * SGDL_LANES : terms_work(p, per_lane_noise);
 }
 
 /* Bout holds grad L on entry; on return grad L_alpha with the time scale c0:
