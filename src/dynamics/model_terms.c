@@ -56,8 +56,26 @@ static double *curv_cache(const sgdl_problem *p, int modified, double *work) {
   return modified && has_curv(p) ? work + curv_at(p) : NULL;
 }
 
+/* Lane chunks (sgdl_problem_lane_chunk): a block's noise and drift run chunk by chunk, each chunk's
+ * x, normals, noise and drift gathered into [d][c], [N][c], [d][c], [d][c] past the curvature
+ * weights (chunk_at), so the per-sample arrays of the pass (noise weights, curvature weights)
+ * are [N][c], not [N][W]. */
+static long chunk_at(const sgdl_problem *p, int modified) {
+  return curv_at(p) + (modified && has_curv(p) ? (long)p->n_data * SGDL_LANES : 0);
+}
+
 long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise, int modified) {
+  const long c = sgdl_problem_lane_chunk(p);
+  if (c) return chunk_at(p, modified) + ((long)p->n_data + 3L * p->dim) * c;
   return modified && has_curv(p) ? curv_at(p) + (long)p->n_data * SGDL_LANES : terms_work(p, per_lane_noise);
+}
+
+/* Lanes l0 .. l0 + nl - 1 of rows x [rows][W] <-> the block c [rows][nl]. */
+static void chunk_get(int rows, int W, const double *x, int l0, int nl, double *c) {
+  for (int r = 0; r < rows; r++) memcpy(c + (size_t)r * nl, x + (size_t)r * W + l0, sizeof(double) * (size_t)nl);
+}
+static void chunk_put(int rows, int W, double *x, int l0, int nl, const double *c) {
+  for (int r = 0; r < rows; r++) memcpy(x + (size_t)r * W + l0, c + (size_t)r * nl, sizeof(double) * (size_t)nl);
 }
 
 /* Bout holds grad L on entry; on return grad L_alpha with the time scale c0:
@@ -88,11 +106,29 @@ static void grad_finish(const sgdl_stepper *s, int modified, int W, const double
   }
 }
 
-void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
+static void model_grad_block(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
   double *C = curv_cache(s->prob, modified, work);
   if (C) s->prob->type->grad_sum_curv_lanes(s->prob, W, X, NULL, Bout, NULL, C, work); /* bitwise grad_lanes */
   else sgdl_problem_grad_lanes(s->prob, W, X, Bout, work);
   grad_finish(s, modified, W, X, Bout, work, C);
+}
+
+/* With curvature weights and a lane chunk smaller than the block: chunk by chunk (chunk_at), so
+ * the weights are [N][c] between the grad L pass and the Hessian product (same numbers per lane). */
+void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
+  const sgdl_problem *p = s->prob;
+  const int c = sgdl_problem_lane_chunk(p), d = p->dim;
+  if (!curv_cache(p, modified, work) || !c || W <= c) {
+    model_grad_block(s, modified, W, X, Bout, work);
+    return;
+  }
+  double *xc = work + chunk_at(p, modified), *bc = xc + (size_t)d * c;
+  for (int l0 = 0; l0 < W; l0 += c) {
+    const int nl = W - l0 < c ? W - l0 : c;
+    chunk_get(d, W, X, l0, nl, xc);
+    model_grad_block(s, modified, nl, xc, bc, work);
+    chunk_put(d, W, Bout, l0, nl, bc);
+  }
 }
 
 void sgdl_modified_grad_point(const sgdl_problem *p, double c, const double *x, double *g, double *hv) {
@@ -189,12 +225,38 @@ void sgdl_model_noise_grad(const sgdl_stepper *s, int smf, int W, const double *
   noise_grad_curv(s, smf, W, X, z, h, Xout, G, NULL, work);
 }
 
-void sgdl_model_noise_drift(const sgdl_stepper *s, int smf, int modified, int W, const double *X, const double *z,
-                            double h, double *Xout, double *Bout, double *work) {
+static void noise_drift_block(const sgdl_stepper *s, int smf, int modified, int W, const double *X, const double *z,
+                              double h, double *Xout, double *Bout, double *work) {
   double *C = curv_cache(s->prob, modified, work);
   noise_grad_curv(s, smf, W, X, z, h, Xout, Bout, C, work);
   grad_finish(s, modified, W, X, Bout, work, C);
   for (size_t i = 0; i < (size_t)s->prob->dim * W; i++) Bout[i] = -Bout[i];
+}
+
+/* A type with a lane chunk smaller than the block and noise through its lane kernels: chunk by
+ * chunk (chunk_at): the chunk's normals, noise weights and curvature weights [N][c] stay in
+ * cache from the pass to the product, instead of [N][W] arrays written and read back (2 MB each
+ * at N = 1024). Every operation is per lane, and the type's numbers do not depend on W. */
+void sgdl_model_noise_drift(const sgdl_stepper *s, int smf, int modified, int W, const double *X, const double *z,
+                            double h, double *Xout, double *Bout, double *work) {
+  const sgdl_problem *p = s->prob;
+  const sgdl_model_impl *m = s->impl;
+  const int c = sgdl_problem_lane_chunk(p), d = p->dim, N = (int)p->n_data;
+  if (!c || W <= c || !m->noisy || !lane_noise(p, m, smf)) {
+    noise_drift_block(s, smf, modified, W, X, z, h, Xout, Bout, work);
+    return;
+  }
+  double *xc = work + chunk_at(p, modified), *zc = xc + (size_t)d * c, *oc = zc + (size_t)N * c,
+         *bc = oc + (size_t)d * c;
+  for (int l0 = 0; l0 < W; l0 += c) {
+    const int nl = W - l0 < c ? W - l0 : c;
+    chunk_get(d, W, X, l0, nl, xc);
+    chunk_get(N, W, z, l0, nl, zc);
+    chunk_get(d, W, Xout, l0, nl, oc);
+    noise_drift_block(s, smf, modified, nl, xc, zc, h, oc, bc, work);
+    chunk_put(d, W, Xout, l0, nl, oc);
+    chunk_put(d, W, Bout, l0, nl, bc);
+  }
 }
 
 void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,

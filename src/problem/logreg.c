@@ -387,6 +387,13 @@ static void full_pass(const logreg_impl *m, int exact, int W, const double *X, c
   full_pass_curv(m, exact, W, X, w, G, S, NULL, work);
 }
 
+/* d > SMALL_D: every pass over the samples is gemm_pass or hvp_gemm, whose lanes run in chunks
+ * of SGDL_DATASET_CW with numbers independent of W; below, the chunk kernel wants 64 lanes. */
+int sgdl_logreg_lane_chunk(const sgdl_problem *p) {
+  const logreg_impl *m = p->impl;
+  return m->ds.d > SMALL_D ? SGDL_DATASET_CW : 0;
+}
+
 /* Weighted per-sample gradient sum over a block of lanes: g_n = a_n x_n + l2 w (coefficients by
  * the vectorised logistic, or by libm's when naive, one sample at a time); all N samples in order
  * (idx NULL) go through full_pass unless naive: with weights the GEMM-ordered one (the SME noise
