@@ -13,7 +13,10 @@
  * with a type's fused grad_and_sum_lanes (logreg, mlp) one pass over the samples yields grad L and
  * the noise's weighted sum (the same numbers as the two calls), and the flow noise reuses the
  * drift's grad L wherever grad_lanes rounds as grad; a type with the curvature pair (logreg) keeps
- * that pass's Hessian weights for the modified drift's Hessian product at the same point. The substep increments z are normals, or two-
+ * that pass's Hessian weights for the modified drift's Hessian product at the same point. Where the
+ * type names a lane chunk (sgdl_problem_lane_chunk: logreg at d > 4) a block's noise and drift run
+ * chunk by chunk, so those per-sample weights are [N][chunk] arrays that stay in cache, with the
+ * same numbers per lane. The substep increments z are normals, or two-
  * or three-point variables with par.increments (sgdl_increments_choose, also here). No BLAS or
  * LAPACK call here is threaded: the driver holds BLAS at one thread while lanes run. */
 #include <math.h>
