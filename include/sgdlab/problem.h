@@ -266,6 +266,13 @@ void sgdl_problem_grad_lanes_exact(const sgdl_problem *p, int W, const double *X
 void sgdl_problem_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
                                  const double *w, double *out, double *work);
 long sgdl_problem_lanes_work(const sgdl_problem *p);
+/* Finite data: the lane chunk c at which the type's lane kernels (grad_and_sum_lanes,
+ * grad_sum_curv_lanes, hvp_curv_lanes, grad_lanes) pass over the samples, and which gives every
+ * lane the same numbers when a block of W lanes is given to them c lanes at a time (each chunk as
+ * a block of its own, W = c); 0 when there is none or a smaller block would run slower (only
+ * logreg at d > 4, GEMM-ordered: 16). A caller may then keep per-sample arrays [N][c] instead
+ * of [N][W] (the model noise weights and curvature weights: 128 KB instead of 2 MB at N = 1024). */
+int sgdl_problem_lane_chunk(const sgdl_problem *p);
 /* Finite data: grad L over the block -> G (sgdl_problem_grad_lanes) and the weighted sum of all N
  * per-sample gradients -> S (weights w [N][W], sgdl_problem_grad_sum_lanes), through the type's fused
  * grad_and_sum_lanes when it has one (bitwise the same numbers), else the two calls. work:

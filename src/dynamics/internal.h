@@ -144,10 +144,13 @@ void sgdl_model_noise_drift(const sgdl_stepper *s, int smf, int modified, int W,
 void sgdl_model_step_sums(const sgdl_stepper *s, sgdl_lanes *L, double *sums);
 /* Doubles of scratch for drift or noise on a block of SGDL_LANES lanes. */
 int sgdl_model_work(const sgdl_problem *p);
-/* The same knowing the noise path: per_lane_noise 0 when a finite data set's noise goes through the
- * lane kernels (noise_lanes) or there is none, so the per-point d^2 buffers of the sqrt-sigma form
- * are not reserved (a network has d ~ 10^4). sgdl_model_work(p) = sgdl_model_work_for(p, 1). */
-long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise);
+/* The same knowing the noise path and the drift: per_lane_noise 0 when a finite data set's noise
+ * goes through the lane kernels (noise_lanes) or there is none, so the per-point d^2 buffers of the
+ * sqrt-sigma form are not reserved (a network has d ~ 10^4); modified 0 when the drift has no
+ * Hessian product (gf, sme1, smf1, msme1, usme), so the curvature weights of a type with the
+ * curvature pair (N per lane: 2 MB per block of lanes at N = 1024) are not reserved. The drift
+ * calls below must then be given modified 0. sgdl_model_work(p) = sgdl_model_work_for(p, 1, 1). */
+long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise, int modified);
 
 /* The model noise stream: the nz normals per lane of substep c (c = k * substeps + j) for
  * particle stream `particle` are normals [(c % 2) nz, (c % 2) nz + nz) of the draw

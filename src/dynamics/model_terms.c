@@ -13,7 +13,10 @@
  * with a type's fused grad_and_sum_lanes (logreg, mlp) one pass over the samples yields grad L and
  * the noise's weighted sum (the same numbers as the two calls), and the flow noise reuses the
  * drift's grad L wherever grad_lanes rounds as grad; a type with the curvature pair (logreg) keeps
- * that pass's Hessian weights for the modified drift's Hessian product at the same point. The substep increments z are normals, or two-
+ * that pass's Hessian weights for the modified drift's Hessian product at the same point. Where the
+ * type names a lane chunk (sgdl_problem_lane_chunk: logreg at d > 4) a block's noise and drift run
+ * chunk by chunk, so those per-sample weights are [N][chunk] arrays that stay in cache, with the
+ * same numbers per lane. The substep increments z are normals, or two-
  * or three-point variables with par.increments (sgdl_increments_choose, also here). No BLAS or
  * LAPACK call here is threaded: the driver holds BLAS at one thread while lanes run. */
 #include <math.h>
@@ -23,7 +26,7 @@
 #include "dynamics/models.h"
 #include "sgdlab/linalg.h"
 
-int sgdl_model_work(const sgdl_problem *p) { return (int)sgdl_model_work_for(p, 1); }
+int sgdl_model_work(const sgdl_problem *p) { return (int)sgdl_model_work_for(p, 1, 1); }
 
 static long terms_work(const sgdl_problem *p, int per_lane_noise) {
   long d = p->dim, K = p->n_data ? 0 : p->n_noise;
@@ -43,7 +46,8 @@ static long terms_work(const sgdl_problem *p, int per_lane_noise) {
 
 /* A finite data set whose type gives the Hessian product from the grad L pass's numbers
  * (grad_sum_curv_lanes, hvp_curv_lanes): the modified drift keeps the curvature weights [N][W]
- * in the work past everything else (terms_work), else NULL. */
+ * in the work past everything else (terms_work), else NULL. Only a modified model reserves them
+ * (sgdl_model_work_for), so only a modified model may be given a cache. */
 static int has_curv(const sgdl_problem *p) {
   return p->n_data && p->type->grad_sum_curv_lanes && p->type->hvp_curv_lanes;
 }
@@ -55,8 +59,35 @@ static double *curv_cache(const sgdl_problem *p, int modified, double *work) {
   return modified && has_curv(p) ? work + curv_at(p) : NULL;
 }
 
-long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise) {
-  return has_curv(p) ? curv_at(p) + (long)p->n_data * SGDL_LANES : terms_work(p, per_lane_noise);
+/* Lane chunks (sgdl_problem_lane_chunk): a block's noise and drift run chunk by chunk, each chunk's
+ * x, noise and drift gathered into three [d][c] blocks past the curvature weights (chunk_at), so
+ * the per-sample arrays of the pass (noise weights, curvature weights) are [N][c], not [N][W]. */
+static long chunk_at(const sgdl_problem *p, int modified) {
+  return curv_at(p) + (modified && has_curv(p) ? (long)p->n_data * SGDL_LANES : 0);
+}
+
+long sgdl_model_work_for(const sgdl_problem *p, int per_lane_noise, int modified) {
+  const long c = sgdl_problem_lane_chunk(p);
+  if (c) return chunk_at(p, modified) + 3L * p->dim * c;
+  return modified && has_curv(p) ? curv_at(p) + (long)p->n_data * SGDL_LANES : terms_work(p, per_lane_noise);
+}
+
+/* Lanes l0 .. l0 + nl - 1 of rows x [rows][W] <-> the block c [rows][nl] (a 16-lane row as two
+ * vector moves, not a memcpy call). */
+static void chunk_copy(int rows, int nl, const double *restrict from, size_t from_stride, double *restrict to,
+                       size_t to_stride) {
+  enum { C16 = 16 };
+  if (nl == C16)
+    for (int r = 0; r < rows; r++)
+      for (int t = 0; t < C16; t++) to[(size_t)r * to_stride + t] = from[(size_t)r * from_stride + t];
+  else
+    for (int r = 0; r < rows; r++) memcpy(to + (size_t)r * to_stride, from + (size_t)r * from_stride, sizeof(double) * nl);
+}
+static void chunk_get(int rows, int W, const double *x, int l0, int nl, double *c) {
+  chunk_copy(rows, nl, x + l0, (size_t)W, c, (size_t)nl);
+}
+static void chunk_put(int rows, int W, double *x, int l0, int nl, const double *c) {
+  chunk_copy(rows, nl, c, (size_t)nl, x + l0, (size_t)W);
 }
 
 /* Bout holds grad L on entry; on return grad L_alpha with the time scale c0:
@@ -87,11 +118,29 @@ static void grad_finish(const sgdl_stepper *s, int modified, int W, const double
   }
 }
 
-void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
+static void model_grad_block(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
   double *C = curv_cache(s->prob, modified, work);
   if (C) s->prob->type->grad_sum_curv_lanes(s->prob, W, X, NULL, Bout, NULL, C, work); /* bitwise grad_lanes */
   else sgdl_problem_grad_lanes(s->prob, W, X, Bout, work);
   grad_finish(s, modified, W, X, Bout, work, C);
+}
+
+/* With curvature weights and a lane chunk smaller than the block: chunk by chunk (chunk_at), so
+ * the weights are [N][c] between the grad L pass and the Hessian product (same numbers per lane). */
+void sgdl_model_grad(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work) {
+  const sgdl_problem *p = s->prob;
+  const int c = sgdl_problem_lane_chunk(p), d = p->dim;
+  if (!curv_cache(p, modified, work) || !c || W <= c) {
+    model_grad_block(s, modified, W, X, Bout, work);
+    return;
+  }
+  double *xc = work + chunk_at(p, modified), *bc = xc + (size_t)d * c;
+  for (int l0 = 0; l0 < W; l0 += c) {
+    const int nl = W - l0 < c ? W - l0 : c;
+    chunk_get(d, W, X, l0, nl, xc);
+    model_grad_block(s, modified, nl, xc, bc, work);
+    chunk_put(d, W, Bout, l0, nl, bc);
+  }
 }
 
 void sgdl_modified_grad_point(const sgdl_problem *p, double c, const double *x, double *g, double *hv) {
@@ -119,7 +168,26 @@ static void sigma1_finite(const sgdl_problem *p, const double *x, double *S, dou
   for (size_t i = 0; i < (size_t)d * d; i++) S[i] /= (double)N;
 }
 
-/* Finite data, lane kernels: Xout += amp sqrt(1/N) sum_i z_i G_i(x) over a block, z [N][W].
+/* zs[l] = z_0l + z_1l + ... + z_(N-1)l in that order, rows zW apart. A chunk of 16 lanes or less
+ * (sgdl_model_noise_drift's lane chunks) keeps its sums in registers: through memory, its one or
+ * two vectors per row would wait on the previous row's store. */
+enum { SUM_CHUNK = 16 };
+static void lane_sums(int N, int W, const double *restrict z, int zW, double *restrict zs) {
+  if (W != SUM_CHUNK) {
+    for (int l = 0; l < W; l++) zs[l] = 0;
+    for (int n = 0; n < N; n++)
+      for (int l = 0; l < W; l++) zs[l] += z[(size_t)n * zW + l];
+    return;
+  }
+  double s[SUM_CHUNK];
+  for (int t = 0; t < SUM_CHUNK; t++) s[t] = 0;
+  for (int n = 0; n < N; n++)
+    for (int t = 0; t < SUM_CHUNK; t++) s[t] += z[(size_t)n * zW + t];
+  for (int t = 0; t < SUM_CHUNK; t++) zs[t] = s[t];
+}
+
+/* Finite data, lane kernels: Xout += amp sqrt(1/N) sum_i z_i G_i(x) over a block, z [N][W] with
+ * rows zW apart (zW >= W: a block of lanes of a wider array of normals).
  * N-column SME (exact_flow 0): one weighted pass, weights zbar - z_i (zbar = mean z), since
  * grad L = mean_i grad l_i gives sum_i z_i G_i = sum_i (zbar - z_i) grad l_i.
  * Flow (exact_flow 1): (sum_i z_i) grad L - sum_i z_i grad l_i with grad L as grad computes it,
@@ -129,18 +197,20 @@ static void sigma1_finite(const sgdl_problem *p, const double *x, double *S, dou
  * gives it, from the same call (sgdl_problem_grad_and_sum_lanes: one pass over the samples with a
  * type's fused member, else the two calls); the flow then uses G as its grad L, so callers pass G
  * only when the type's grad_lanes is grad's rounding (lanes_grad_is_grad). */
-static void noise_lanes(const sgdl_problem *p, int exact_flow, int W, const double *X, const double *z, double amp,
-                        double *Xout, double *G, double *C, double *work) {
+static void noise_lanes(const sgdl_problem *p, int exact_flow, int W, const double *X, const double *z, int zW,
+                        double amp, double *Xout, double *G, double *C, double *work) {
   const int d = p->dim, N = (int)p->n_data;
   double *u = work, *acc = u + (size_t)N * W, *gL = G ? G : acc + (size_t)d * W, *zs = acc + (size_t)2 * d * W,
          *sw = zs + W;
-  for (int l = 0; l < W; l++) zs[l] = 0;
-  for (int n = 0; n < N; n++)
-    for (int l = 0; l < W; l++) zs[l] += z[(size_t)n * W + l];
-  if (!exact_flow)
+  lane_sums(N, W, z, zW, zs);
+  if (!exact_flow) {
+    double zbar[SGDL_LANES]; /* the same quotient as formed per sample before */
+    for (int l = 0; l < W; l++) zbar[l] = zs[l] / N;
     for (int n = 0; n < N; n++)
-      for (int l = 0; l < W; l++) u[(size_t)n * W + l] = zs[l] / N - z[(size_t)n * W + l];
-  const double *weights = exact_flow ? z : u;
+      for (int l = 0; l < W; l++) u[(size_t)n * W + l] = zbar[l] - z[(size_t)n * zW + l];
+  } else if (zW != W) /* the flow's weights are the normals: packed to the kernel's [N][W] */
+    for (int n = 0; n < N; n++) memcpy(u + (size_t)n * W, z + (size_t)n * zW, sizeof(double) * (size_t)W);
+  const double *weights = exact_flow && zW == W ? z : u;
   if (G && C) p->type->grad_sum_curv_lanes(p, W, X, weights, G, acc, C, sw); /* + curvature weights */
   else if (G) sgdl_problem_grad_and_sum_lanes(p, W, X, weights, G, acc, sw);
   else {
@@ -168,14 +238,19 @@ static int lane_noise(const sgdl_problem *p, const sgdl_model_impl *m, int smf) 
  * over grad). The flow noise's grad L is grad's, so only then may the drift's stand for it. */
 static int lanes_grad_is_grad(const sgdl_problem *p) { return !p->type->grad_lanes || p->type->grad_lanes_exact; }
 
+/* 1 when the noise and grad L of a substep come from one noise_lanes call (noise_grad_curv). */
+static int noise_grad_lanes(const sgdl_problem *p, const sgdl_model_impl *m, int smf) {
+  const int exact_flow = smf && !p->type->noise_apply;
+  return m->noisy && lane_noise(p, m, smf) && (!exact_flow || lanes_grad_is_grad(p));
+}
+
 /* sgdl_model_noise_grad, with C non-NULL (curv_cache) also the curvature weights at X into C. */
 static void noise_grad_curv(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
                             double *Xout, double *G, double *C, double *work) {
   const sgdl_problem *p = s->prob;
   const sgdl_model_impl *m = s->impl;
-  const int exact_flow = smf && !p->type->noise_apply;
-  if (m->noisy && lane_noise(p, m, smf) && (!exact_flow || lanes_grad_is_grad(p))) {
-    noise_lanes(p, exact_flow, W, X, z, m->c0 * sqrt(s->par.lr * s->cB * h), Xout, G, C, work);
+  if (noise_grad_lanes(p, m, smf)) {
+    noise_lanes(p, smf && !p->type->noise_apply, W, X, z, W, m->c0 * sqrt(s->par.lr * s->cB * h), Xout, G, C, work);
     return;
   }
   if (m->noisy) sgdl_model_noise(s, smf, W, X, z, h, Xout, work); /* the two terms apart */
@@ -188,12 +263,41 @@ void sgdl_model_noise_grad(const sgdl_stepper *s, int smf, int W, const double *
   noise_grad_curv(s, smf, W, X, z, h, Xout, G, NULL, work);
 }
 
-void sgdl_model_noise_drift(const sgdl_stepper *s, int smf, int modified, int W, const double *X, const double *z,
-                            double h, double *Xout, double *Bout, double *work) {
-  double *C = curv_cache(s->prob, modified, work);
-  noise_grad_curv(s, smf, W, X, z, h, Xout, Bout, C, work);
+/* Bout = -grad L_alpha after noise_grad_curv / noise_lanes left grad L in it (C: its curvature weights). */
+static void drift_finish(const sgdl_stepper *s, int modified, int W, const double *X, double *Bout, double *work,
+                         const double *C) {
   grad_finish(s, modified, W, X, Bout, work, C);
   for (size_t i = 0; i < (size_t)s->prob->dim * W; i++) Bout[i] = -Bout[i];
+}
+
+/* A type with a lane chunk c smaller than the block and noise through its lane kernels: chunk by
+ * chunk, x, noise and drift of the chunk gathered into [d][c] blocks (chunk_at) and the normals
+ * read in place (noise_lanes' row stride), so the noise weights and curvature weights are [N][c]
+ * and stay in cache from the pass to the product, instead of [N][W] arrays written and read back
+ * (2 MB each at N = 1024). Every operation is per lane, and the type's numbers do not depend on W. */
+void sgdl_model_noise_drift(const sgdl_stepper *s, int smf, int modified, int W, const double *X, const double *z,
+                            double h, double *Xout, double *Bout, double *work) {
+  const sgdl_problem *p = s->prob;
+  const sgdl_model_impl *m = s->impl;
+  const int c = sgdl_problem_lane_chunk(p), d = p->dim;
+  double *C = curv_cache(p, modified, work);
+  if (!c || W <= c || !noise_grad_lanes(p, m, smf)) {
+    noise_grad_curv(s, smf, W, X, z, h, Xout, Bout, C, work);
+    drift_finish(s, modified, W, X, Bout, work, C);
+    return;
+  }
+  const int exact_flow = smf && !p->type->noise_apply;
+  const double amp = m->c0 * sqrt(s->par.lr * s->cB * h);
+  double *xc = work + chunk_at(p, modified), *oc = xc + (size_t)d * c, *bc = oc + (size_t)d * c;
+  for (int l0 = 0; l0 < W; l0 += c) {
+    const int nl = W - l0 < c ? W - l0 : c;
+    chunk_get(d, W, X, l0, nl, xc);
+    chunk_get(d, W, Xout, l0, nl, oc);
+    noise_lanes(p, exact_flow, nl, xc, z + l0, W, amp, oc, bc, C, work);
+    drift_finish(s, modified, nl, xc, bc, work, C);
+    chunk_put(d, W, Xout, l0, nl, oc);
+    chunk_put(d, W, Bout, l0, nl, bc);
+  }
 }
 
 void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, const double *z, double h,
@@ -204,7 +308,7 @@ void sgdl_model_noise(const sgdl_stepper *s, int smf, int W, const double *X, co
   const double amp = m->c0 * sqrt(s->par.lr * s->cB * h);
   if (lane_noise(p, m, smf)) {
     /* a finite-data type with its own noise_apply forms the flow's product as the N-column pass */
-    noise_lanes(p, smf && !p->type->noise_apply, W, X, z, amp, Xout, NULL, NULL, work);
+    noise_lanes(p, smf && !p->type->noise_apply, W, X, z, W, amp, Xout, NULL, NULL, work);
     return;
   }
   if (m->factor) { /* constant noise: Xout += amp * F z, F = Sigma_1^{1/2} (d x d) or sqrt(w) G (d x K) */

@@ -95,7 +95,7 @@ static int model_plan(sgdl_ctx *ctx, sgdl_stepper *s) {
   /* the branch sgdl_model_noise takes: lane kernels for a finite data set's N-column SME and flow */
   const int lane_noise = p->n_data && !m->factor && ((!m->smf && m->ncol) || m->smf);
   long total = 2L * (m->nz > 0 ? m->nz : 1) * SGDL_LANES + 5L * d * SGDL_LANES +
-               sgdl_model_work_for(p, m->noisy && !lane_noise);
+               sgdl_model_work_for(p, m->noisy && !lane_noise, m->modified);
   (void)P;
   s->work_per_lane = (int)((total + SGDL_LANES - 1) / SGDL_LANES);
   return SGDL_OK;

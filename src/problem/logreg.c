@@ -318,26 +318,35 @@ static void coef_block_curv(const logreg_impl *m, int W, int l0, int nl, int n0,
 }
 
 /* wc = w a (the weighted coefficients, lanes past nl 0) and sw += w per lane, for K samples
- * from n0 (w NULL: unit weights). */
-static void weigh_block(int W, const double *w, int l0, int nl, int n0, int K, const double *restrict c,
+ * from n0 (w NULL: unit weights). The weight rows of a full chunk are strided by W (one 128-byte
+ * piece of each of the [N][W] array's rows), so the next block's rows are prefetched while this
+ * one is weighed, and the per-lane sums run in a local vector (the sums' order is the samples'). */
+static void weigh_block(int W, int N, const double *w, int l0, int nl, int n0, int K, const double *restrict c,
                         double *restrict wc, double *restrict sw) {
-  enum { CW = SGDL_DATASET_CW };
-  for (int k = 0; k < K; k++) {
-    const double *restrict wn = w ? w + (size_t)(n0 + k) * W + l0 : NULL;
-    const double *restrict ck = c + (size_t)k * CW;
-    double *restrict wk = wc + (size_t)k * CW;
-    if (wn && nl == CW)
-      for (int t = 0; t < CW; t++) {
-        wk[t] = wn[t] * ck[t];
-        sw[t] += wn[t];
-      }
-    else
+  enum { CW = SGDL_DATASET_CW, KB = SGDL_DATASET_KB };
+  double s[CW];
+  for (int t = 0; t < CW; t++) s[t] = sw[t];
+  if (w && nl == CW) {
+    for (int k = n0 + K; k < n0 + K + KB && k < N; k++) {
+      __builtin_prefetch(w + (size_t)k * W + l0);
+      __builtin_prefetch(w + (size_t)k * W + l0 + CW - 1);
+    }
+    for (int k = 0; k < K; k++) {
+      const double *restrict wn = w + (size_t)(n0 + k) * W + l0, *restrict ck = c + (size_t)k * CW;
+      double *restrict wk = wc + (size_t)k * CW;
+      for (int t = 0; t < CW; t++) wk[t] = wn[t] * ck[t];
+      for (int t = 0; t < CW; t++) s[t] += wn[t];
+    }
+  } else
+    for (int k = 0; k < K; k++) {
+      const double *restrict wn = w ? w + (size_t)(n0 + k) * W + l0 : NULL;
       for (int t = 0; t < CW; t++) {
         const double wt = t >= nl ? 0.0 : wn ? wn[t] : 1.0;
-        wk[t] = wt * ck[t];
-        sw[t] += wt;
+        wc[(size_t)k * CW + t] = wt * c[(size_t)k * CW + t];
+        s[t] += wt;
       }
-  }
+    }
+  for (int t = 0; t < CW; t++) sw[t] = s[t];
 }
 
 static void gemm_pass(const logreg_impl *m, int W, const double *X, const double *w, double *G, double *S,
@@ -353,7 +362,7 @@ static void gemm_pass(const logreg_impl *m, int W, const double *X, const double
       sgdl_dataset_gemm_margins(&m->ds, W, X, l0, nl, n0, K, c);
       if (C) coef_block_curv(m, W, l0, nl, n0, K, c, C);
       else coef_block(m, n0, K, c);
-      if (S) weigh_block(W, w, l0, nl, n0, K, c, wc, sw);
+      if (S) weigh_block(W, N, w, l0, nl, n0, K, c, wc, sw);
       sgdl_dataset_gemm_update(&m->ds, W, l0, nl, n0, K, c, G, wc, S);
     }
     for (int j = 0; S && j < d; j++) /* + l2 x sum_n w_n */
@@ -376,6 +385,13 @@ static void full_pass_curv(const logreg_impl *m, int exact, int W, const double 
 static void full_pass(const logreg_impl *m, int exact, int W, const double *X, const double *w, double *G,
                       double *S, double *work) {
   full_pass_curv(m, exact, W, X, w, G, S, NULL, work);
+}
+
+/* d > SMALL_D: every pass over the samples is gemm_pass or hvp_gemm, whose lanes run in chunks
+ * of SGDL_DATASET_CW with numbers independent of W; below, the chunk kernel wants 64 lanes. */
+int sgdl_logreg_lane_chunk(const sgdl_problem *p) {
+  const logreg_impl *m = p->impl;
+  return m->ds.d > SMALL_D ? SGDL_DATASET_CW : 0;
 }
 
 /* Weighted per-sample gradient sum over a block of lanes: g_n = a_n x_n + l2 w (coefficients by

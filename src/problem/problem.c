@@ -135,6 +135,10 @@ long sgdl_problem_lanes_work(const sgdl_problem *p) {
   return 2L * p->dim + (p->n_data ? (4 + rows) * SGDL_LANES : 0); /* long: (4 + d) 256 passes INT_MAX from d ~ 8.4e6 */
 }
 
+int sgdl_problem_lane_chunk(const sgdl_problem *p) {
+  return p->n_data && p->type == &sgdl_logreg_type ? sgdl_logreg_lane_chunk(p) : 0;
+}
+
 void sgdl_problem_grad_sum_lanes(const sgdl_problem *p, int W, const double *X, int nb, const uint32_t *idx,
                                  const double *w, double *out, double *work) {
   if (p->type->grad_sum_lanes) {

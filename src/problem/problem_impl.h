@@ -20,6 +20,8 @@ void sgdl_logreg_grad_sum_lanes_libm(const sgdl_problem *p, int W, const double 
 /* logreg's naive Hessian-vector product over lanes (logreg_hvp lane by lane, strided): the
  * hvp_lanes contract of problem.h, the reference of its lane-block kernel (p must be logreg). */
 void sgdl_logreg_hvp_lanes_naive(const sgdl_problem *p, int W, const double *X, const double *V, double *out);
+/* logreg's lane chunk (sgdl_problem_lane_chunk): SGDL_DATASET_CW above the chunk kernel's d, else 0. */
+int sgdl_logreg_lane_chunk(const sgdl_problem *p);
 /* logreg's exact kernels beside the GEMM-ordered ones it runs at d > 4: the fused kernel's
  * contract (problem.h; G = grad L, S = the weighted sum; either may be NULL) and hvp_lanes', every
  * term and sum rounded as the one-sample kernels round it (bitwise the one-sample path, as logreg
