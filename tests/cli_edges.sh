@@ -81,6 +81,27 @@ expect_ok "... which the same run resumes" -- $S weak --problem double-well --lr
 # d = 8.4e6 weights; it and sgdl_sgrad_work are long now. A check needs the sanitizer build and a
 # 11.6e6-weight network (~80 s), too slow for the suite.)
 
+# --config values as a user writes them (edge hunt 2): a list of strings kept its quotes
+# ("models": ["sme1"] was refused as '"sme1"' is not a model); a matrix as rows of numbers; a switch
+# given text ("exact": "no", and --exact=no) was taken as on; a key given twice silently took the
+# last; a truncated file was "not a JSON object".
+printf '{"models": ["sme1", "sme2"], "lr": [0.1, 0.05], "T": 0.2, "paths": 4}' >"$TMP/cfg_list.json"
+expect_ok "--config list of strings" -- $S weak --config "$TMP/cfg_list.json" --quiet
+printf '{"problem": "quadratic", "H": [[2, 0.5], [0.5, 1]], "exact": true, "T": 0.2, "lr": 0.1, "models": "sme1"}' >"$TMP/cfg_h.json"
+a=$($S weak --config "$TMP/cfg_h.json" --json | grep -v seconds)
+b=$($S weak --problem quadratic --H "2,0.5;0.5,1" --exact --T 0.2 --lr 0.1 --models sme1 --json | grep -v seconds)
+check "--config matrix rows = --H a,b;c,d" test "$a" = "$b"
+printf '{"problem": "linreg", "exact": "no", "T": 0.2, "models": "sme1"}' >"$TMP/cfg_sw.json"
+expect_fail "--config switch given text" 'key "exact" is a switch: give it true or false' -- $S weak --config "$TMP/cfg_sw.json" --quiet
+expect_fail "--exact=no" "--exact: 'no' is not a switch value" -- $S weak --problem linreg --T 0.2 --models sme1 --exact=no --quiet
+expect_ok "--exact=false stays off" -- $S weak --problem linreg --T 0.2 --models sme1 --paths 4 --exact=false --quiet
+printf '{"lr": 0.1, "lr": 0.2, "T": 0.2, "paths": 4}' >"$TMP/cfg_dup.json"
+expect_fail "--config key twice" 'key "lr" appears more than once' -- $S weak --config "$TMP/cfg_dup.json" --quiet
+printf '{"models": ["sme1", null], "T": 0.2, "paths": 4}' >"$TMP/cfg_null.json"
+expect_fail "--config null in a list" 'key "models", item 2: null' -- $S weak --config "$TMP/cfg_null.json" --quiet
+printf '{"lr": "0.1", "T": 0.2' >"$TMP/cfg_cut.json"
+expect_fail "--config truncated" "not valid JSON (stops at byte" -- $S weak --config "$TMP/cfg_cut.json" --quiet
+
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
 same_threads() {
   local what=$1
