@@ -102,6 +102,16 @@ expect_fail "--config null in a list" 'key "models", item 2: null' -- $S weak --
 printf '{"lr": "0.1", "T": 0.2' >"$TMP/cfg_cut.json"
 expect_fail "--config truncated" "not valid JSON (stops at byte" -- $S weak --config "$TMP/cfg_cut.json" --quiet
 
+# A learning rate listed twice reran the same seeds and the order fit took one estimate for two
+# points: --lr 0.1,0.1,0.05 printed an order "1.965 [1.965, 1.965]", an interval of zero width.
+# Models and observables listed twice gave rows results.json cannot tell apart. All refused.
+DW2=(--problem double-well --T 0.2 --paths 4 --quiet)
+expect_fail "--lr listed twice" "--lr: 0.1 is listed twice" -- $S weak "${DW2[@]}" --lr 0.1,0.1,0.05 --models sme1
+expect_fail "--models listed twice" "--models: 'sme1' is listed twice" -- $S weak "${DW2[@]}" --lr 0.1 --models sme1,gf,sme1
+expect_fail "--observables listed twice" "--observables: 'x0' is listed twice" -- $S weak "${DW2[@]}" --lr 0.1 --models sme1 --observables x0,x0^2,x0
+expect_fail "meanfield --lr listed twice" "--lr: 0.2 is listed twice" -- $S meanfield --lr 0.2,0.2 --T 0.4 --paths 4 --quiet
+expect_ok "svag at two l beside sme1" -- $S weak "${DW2[@]}" --lr 0.1 --models svag,sme1 --svag-l 2,4
+
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
 same_threads() {
   local what=$1
