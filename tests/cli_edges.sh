@@ -112,6 +112,16 @@ expect_fail "--observables listed twice" "--observables: 'x0' is listed twice" -
 expect_fail "meanfield --lr listed twice" "--lr: 0.2 is listed twice" -- $S meanfield --lr 0.2,0.2 --T 0.4 --paths 4 --quiet
 expect_ok "svag at two l beside sme1" -- $S weak "${DW2[@]}" --lr 0.1 --models svag,sme1 --svag-l 2,4
 
+# An error with no spread between paths and zero to rounding (--x0 0 without noise: SGD and the
+# models all stay at 0) was "unresolved (more --paths)", and --precision ran it to --max-paths
+# (64 rounds) to no end: it is closed after the first round, status no-spread, and says so.
+ZS=(weak --problem double-well --sigma2 0 --x0 0 --lr 0.1,0.05 --T 0.3 --models gf,sme1 --paths 4 --threads 1)
+out=$($S "${ZS[@]}" 2>&1)
+check "zero spread: not 'more --paths'" grep -qF "(no spread between paths: zero to rounding)" <<<"$out"
+out=$($S "${ZS[@]}" --precision 0.1 --json 2>&1)
+check "zero spread: --precision stops after one round" lacks '"paths":	256' "$out"
+check "... with status no-spread" grep -qF '"status":	"no-spread"' <<<"$out"
+
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
 same_threads() {
   local what=$1
