@@ -122,6 +122,13 @@ out=$($S "${ZS[@]}" --precision 0.1 --json 2>&1)
 check "zero spread: --precision stops after one round" lacks '"paths":	256' "$out"
 check "... with status no-spread" grep -qF '"status":	"no-spread"' <<<"$out"
 
+# A divergence under antithetic pairs, control variates or coupling named the wrapper stepper
+# ("antithetic at lr 5 diverged", "twin ...", "pair ..."), which no flag calls so: it names the model.
+LR5=(weak --problem linreg --gen-d 3 --T 500 --models sme1 --paths 50 --threads 1 --quiet)
+expect_fail "antithetic divergence names sgd" "error: sgd at lr 5 diverged" -- $S "${LR5[@]}" --lr 5 --variance-reduction antithetic
+expect_fail "control-variate divergence names sme1" "error: sme1 at lr 5 diverged" -- $S "${LR5[@]}" --lr 0.1,5 --variance-reduction control-variate
+expect_fail "coupled divergence names the model" "error: gf (or SGD, run beside it" -- $S meanfield --lr 100 --T 1000 --threads 1 --quiet
+
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
 same_threads() {
   local what=$1

@@ -228,6 +228,13 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
     rc = sgdl_ensemble_run_lookahead(ctx, &plan, par.momentum, &er);
   else
     rc = sp->rounds ? sgdl_study_rounds_ensemble(ctx, sp->rounds, lr, stream, &plan, &er) : sgdl_ensemble_run(ctx, &plan, &er);
+  const char *wrapper = st->type->name;
+  if (rc == SGDL_EDIVERGED && strcmp(wrapper, name) && !strncmp(ctx->msg, wrapper, strlen(wrapper))) {
+    /* the ensemble named the wrapper stepper ("pair", "twin", "antithetic"): name the model */
+    char rest[sizeof ctx->msg];
+    snprintf(rest, sizeof rest, "%s", ctx->msg + strlen(wrapper));
+    rc = sgdl_fail(ctx, rc, "%s%s%s", name, diff ? " (or SGD, run beside it on common random numbers)" : "", rest);
+  }
   sgdl_stepper_destroy(st);
   free(x0);
   if (rc) return rc;
