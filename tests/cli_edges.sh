@@ -129,6 +129,12 @@ expect_fail "antithetic divergence names sgd" "error: sgd at lr 5 diverged" -- $
 expect_fail "control-variate divergence names sme1" "error: sme1 at lr 5 diverged" -- $S "${LR5[@]}" --lr 0.1,5 --variance-reduction control-variate
 expect_fail "coupled divergence names the model" "error: gf (or SGD, run beside it" -- $S meanfield --lr 100 --T 1000 --threads 1 --quiet
 
+# --checkpoint given a folder read as "not an sgdlab checkpoint (or its header is damaged)"; one it
+# cannot create said "cannot write PATH" without the flag.
+mkdir -p "$TMP/ckfolder"
+expect_fail "--checkpoint a folder" "--checkpoint $TMP/ckfolder: is a folder, not a file" -- $S weak "${DW2[@]}" --lr 0.1 --models sme1 --checkpoint "$TMP/ckfolder"
+expect_fail "--checkpoint uncreatable" "--checkpoint: cannot write $TMP/none/ck" -- $S weak "${DW2[@]}" --lr 0.1 --models sme1 --checkpoint "$TMP/none/ck"
+
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
 same_threads() {
   local what=$1
