@@ -135,6 +135,11 @@ mkdir -p "$TMP/ckfolder"
 expect_fail "--checkpoint a folder" "--checkpoint $TMP/ckfolder: is a folder, not a file" -- $S weak "${DW2[@]}" --lr 0.1 --models sme1 --checkpoint "$TMP/ckfolder"
 expect_fail "--checkpoint uncreatable" "--checkpoint: cannot write $TMP/none/ck" -- $S weak "${DW2[@]}" --lr 0.1 --models sme1 --checkpoint "$TMP/none/ck"
 
+# --max-hours checked one round only: --precision 0.01 --max-paths 1e7 under --max-hours 0.0001
+# (0.36 s) ran on for minutes. The rounds' worst case (to --max-paths) is what is checked now.
+expect_fail "--max-hours bounds the rounds" "--max-paths 10000000: with --precision the rounds may run 10000 rounds" -- timeout 10 \
+  $S weak --problem logreg --gen-d 3 --lr 0.1 --T 0.4 --models sme1 --paths 1000 --precision 0.01 --max-paths 1e7 --max-hours 0.0001 --quiet
+
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
 same_threads() {
   local what=$1
