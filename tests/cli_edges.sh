@@ -140,6 +140,16 @@ expect_fail "--checkpoint uncreatable" "--checkpoint: cannot write $TMP/none/ck"
 expect_fail "--max-hours bounds the rounds" "--max-paths 10000000: with --precision the rounds may run 10000 rounds" -- timeout 10 \
   $S weak --problem logreg --gen-d 3 --lr 0.1 --T 0.4 --models sme1 --paths 1000 --precision 0.01 --max-paths 1e7 --max-hours 0.0001 --quiet
 
+# The documented dist2[p,q] could not be named in --observables (split at its comma into 'dist2[0'
+# and '1]'), and the CSV rows of dist2[0,1], dot[0,1], cov[0,1] had a field too many (now quoted).
+NP=(npoint --problem linreg --gen-n 20 --gen-d 8 --lr 0.1 --T 0.2 --models sme1 --paths 300 --threads 1 --quiet)
+expect_ok "--observables dist2[0,1] at d = 8" -- $S "${NP[@]}" --observables "x7,dist2[0,1],dot[0,1]" --out "$TMP/np8"
+check "CSV rows keep their field count" /usr/bin/python3 -c "
+import csv, sys
+for f, n in (('series', 6), ('weak_errors', 7), ('orders', 6)):
+    rows = list(csv.reader(open('$TMP/np8/%s.csv' % f)))
+    if {len(r) for r in rows} != {n} or 'dist2[0,1]' not in {r[2 if f != 'orders' else 1] for r in rows}: sys.exit(f)"
+
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
 same_threads() {
   local what=$1
