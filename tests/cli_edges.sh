@@ -81,6 +81,75 @@ expect_ok "... which the same run resumes" -- $S weak --problem double-well --lr
 # d = 8.4e6 weights; it and sgdl_sgrad_work are long now. A check needs the sanitizer build and a
 # 11.6e6-weight network (~80 s), too slow for the suite.)
 
+# --config values as a user writes them (edge hunt 2): a list of strings kept its quotes
+# ("models": ["sme1"] was refused as '"sme1"' is not a model); a matrix as rows of numbers; a switch
+# given text ("exact": "no", and --exact=no) was taken as on; a key given twice silently took the
+# last; a truncated file was "not a JSON object".
+printf '{"models": ["sme1", "sme2"], "lr": [0.1, 0.05], "T": 0.2, "paths": 4}' >"$TMP/cfg_list.json"
+expect_ok "--config list of strings" -- $S weak --config "$TMP/cfg_list.json" --quiet
+printf '{"problem": "quadratic", "H": [[2, 0.5], [0.5, 1]], "exact": true, "T": 0.2, "lr": 0.1, "models": "sme1"}' >"$TMP/cfg_h.json"
+a=$($S weak --config "$TMP/cfg_h.json" --json | grep -v seconds)
+b=$($S weak --problem quadratic --H "2,0.5;0.5,1" --exact --T 0.2 --lr 0.1 --models sme1 --json | grep -v seconds)
+check "--config matrix rows = --H a,b;c,d" test "$a" = "$b"
+printf '{"problem": "linreg", "exact": "no", "T": 0.2, "models": "sme1"}' >"$TMP/cfg_sw.json"
+expect_fail "--config switch given text" 'key "exact" is a switch: give it true or false' -- $S weak --config "$TMP/cfg_sw.json" --quiet
+expect_fail "--exact=no" "--exact: 'no' is not a switch value" -- $S weak --problem linreg --T 0.2 --models sme1 --exact=no --quiet
+expect_ok "--exact=false stays off" -- $S weak --problem linreg --T 0.2 --models sme1 --paths 4 --exact=false --quiet
+printf '{"lr": 0.1, "lr": 0.2, "T": 0.2, "paths": 4}' >"$TMP/cfg_dup.json"
+expect_fail "--config key twice" 'key "lr" appears more than once' -- $S weak --config "$TMP/cfg_dup.json" --quiet
+printf '{"models": ["sme1", null], "T": 0.2, "paths": 4}' >"$TMP/cfg_null.json"
+expect_fail "--config null in a list" 'key "models", item 2: null' -- $S weak --config "$TMP/cfg_null.json" --quiet
+printf '{"lr": "0.1", "T": 0.2' >"$TMP/cfg_cut.json"
+expect_fail "--config truncated" "not valid JSON (stops at byte" -- $S weak --config "$TMP/cfg_cut.json" --quiet
+
+# A learning rate listed twice reran the same seeds and the order fit took one estimate for two
+# points: --lr 0.1,0.1,0.05 printed an order "1.965 [1.965, 1.965]", an interval of zero width.
+# Models and observables listed twice gave rows results.json cannot tell apart. All refused.
+DW2=(--problem double-well --T 0.2 --paths 4 --quiet)
+expect_fail "--lr listed twice" "--lr: 0.1 is listed twice" -- $S weak "${DW2[@]}" --lr 0.1,0.1,0.05 --models sme1
+expect_fail "--models listed twice" "--models: 'sme1' is listed twice" -- $S weak "${DW2[@]}" --lr 0.1 --models sme1,gf,sme1
+expect_fail "--observables listed twice" "--observables: 'x0' is listed twice" -- $S weak "${DW2[@]}" --lr 0.1 --models sme1 --observables x0,x0^2,x0
+expect_fail "meanfield --lr listed twice" "--lr: 0.2 is listed twice" -- $S meanfield --lr 0.2,0.2 --T 0.4 --paths 4 --quiet
+expect_ok "svag at two l beside sme1" -- $S weak "${DW2[@]}" --lr 0.1 --models svag,sme1 --svag-l 2,4
+
+# An error with no spread between paths and zero to rounding (--x0 0 without noise: SGD and the
+# models all stay at 0) was "unresolved (more --paths)", and --precision ran it to --max-paths
+# (64 rounds) to no end: it is closed after the first round, status no-spread, and says so.
+ZS=(weak --problem double-well --sigma2 0 --x0 0 --lr 0.1,0.05 --T 0.3 --models gf,sme1 --paths 4 --threads 1)
+out=$($S "${ZS[@]}" 2>&1)
+check "zero spread: not 'more --paths'" grep -qF "(no spread between paths: zero to rounding)" <<<"$out"
+out=$($S "${ZS[@]}" --precision 0.1 --json 2>&1)
+check "zero spread: --precision stops after one round" lacks '"paths":	256' "$out"
+check "... with status no-spread" grep -qF '"status":	"no-spread"' <<<"$out"
+
+# A divergence under antithetic pairs, control variates or coupling named the wrapper stepper
+# ("antithetic at lr 5 diverged", "twin ...", "pair ..."), which no flag calls so: it names the model.
+LR5=(weak --problem linreg --gen-d 3 --T 500 --models sme1 --paths 50 --threads 1 --quiet)
+expect_fail "antithetic divergence names sgd" "error: sgd at lr 5 diverged" -- $S "${LR5[@]}" --lr 5 --variance-reduction antithetic
+expect_fail "control-variate divergence names sme1" "error: sme1 at lr 5 diverged" -- $S "${LR5[@]}" --lr 0.1,5 --variance-reduction control-variate
+expect_fail "coupled divergence names the model" "error: gf (or SGD, run beside it" -- $S meanfield --lr 100 --T 1000 --threads 1 --quiet
+
+# --checkpoint given a folder read as "not an sgdlab checkpoint (or its header is damaged)"; one it
+# cannot create said "cannot write PATH" without the flag.
+mkdir -p "$TMP/ckfolder"
+expect_fail "--checkpoint a folder" "--checkpoint $TMP/ckfolder: is a folder, not a file" -- $S weak "${DW2[@]}" --lr 0.1 --models sme1 --checkpoint "$TMP/ckfolder"
+expect_fail "--checkpoint uncreatable" "--checkpoint: cannot write $TMP/none/ck" -- $S weak "${DW2[@]}" --lr 0.1 --models sme1 --checkpoint "$TMP/none/ck"
+
+# --max-hours checked one round only: --precision 0.01 --max-paths 1e7 under --max-hours 0.0001
+# (0.36 s) ran on for minutes. The rounds' worst case (to --max-paths) is what is checked now.
+expect_fail "--max-hours bounds the rounds" "--max-paths 10000000: with --precision the rounds may run 10000 rounds" -- timeout 10 \
+  $S weak --problem logreg --gen-d 3 --lr 0.1 --T 0.4 --models sme1 --paths 1000 --precision 0.01 --max-paths 1e7 --max-hours 0.0001 --quiet
+
+# The documented dist2[p,q] could not be named in --observables (split at its comma into 'dist2[0'
+# and '1]'), and the CSV rows of dist2[0,1], dot[0,1], cov[0,1] had a field too many (now quoted).
+NP=(npoint --problem linreg --gen-n 20 --gen-d 8 --lr 0.1 --T 0.2 --models sme1 --paths 300 --threads 1 --quiet)
+expect_ok "--observables dist2[0,1] at d = 8" -- $S "${NP[@]}" --observables "x7,dist2[0,1],dot[0,1]" --out "$TMP/np8"
+check "CSV rows keep their field count" /usr/bin/python3 -c "
+import csv, sys
+for f, n in (('series', 6), ('weak_errors', 7), ('orders', 6)):
+    rows = list(csv.reader(open('$TMP/np8/%s.csv' % f)))
+    if {len(r) for r in rows} != {n} or 'dist2[0,1]' not in {r[2 if f != 'orders' else 1] for r in rows}: sys.exit(f)"
+
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
 same_threads() {
   local what=$1

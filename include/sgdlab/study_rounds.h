@@ -62,7 +62,9 @@ typedef struct sgdl_rounds_spec {
   const char *args;       /* checkpoint header: canonical JSON of the arguments, one line */
 } sgdl_rounds_spec;
 
-enum { SGDL_ROUNDS_OPEN = 0, SGDL_ROUNDS_PRECISE = 1, SGDL_ROUNDS_BELOW_FLOOR = 2 };
+/* NO_SPREAD: an unresolved error whose interval reaches no higher than the estimate, so no path
+ * differs from another where it counts: zero to rounding, and no number of replicas resolves it. */
+enum { SGDL_ROUNDS_OPEN = 0, SGDL_ROUNDS_PRECISE = 1, SGDL_ROUNDS_BELOW_FLOOR = 2, SGDL_ROUNDS_NO_SPREAD = 3 };
 
 typedef struct sgdl_rounds_result {
   int n_models, n_lr, n_stat;

@@ -221,6 +221,82 @@ int sgdl_cli_regular_file(sgdl_ctx *ctx, const char *what, const char *path, FIL
   return SGDL_OK;
 }
 
+/* The shortest of %.15g, %.16g, %.17g that reads back as v ("lr": 0.1 is "0.1" in results.json,
+ * not "0.10000000000000001"). */
+static void config_number_text(double v, char *buf, size_t size) {
+  for (int digits = 15; digits <= 17; digits++) {
+    snprintf(buf, size, "%.*g", digits, v);
+    if (strtod(buf, NULL) == v) return;
+  }
+}
+
+/* A JSON array as the flag's text: items joined by ',' (strings as they are, numbers to 17
+ * digits), an array of arrays as rows joined by ';' ("H": [[2, 0.5], [0.5, 1]] is --H "2,0.5;0.5,1").
+ * Anything else inside (objects, true/false, null, deeper arrays) is refused naming the key and item. */
+static int config_array_text(sgdl_ctx *ctx, const char *path, const cJSON *arr, char **out) {
+  size_t cap = 64, len = 0;
+  char *s = malloc(cap);
+  int item = 0, rc = SGDL_OK;
+  for (const cJSON *row = arr->child; row && s && !rc; row = row->next) {
+    const int nested = cJSON_IsArray(row);
+    const cJSON *x = nested ? row->child : row;
+    if (item++) s[len++] = nested ? ';' : ',';
+    for (int col = 0; x && !rc; x = nested ? x->next : NULL, col++) {
+      char num[40];
+      const char *text = cJSON_IsString(x) ? x->valuestring : num;
+      if (cJSON_IsNumber(x)) config_number_text(x->valuedouble, num, sizeof num);
+      else if (!cJSON_IsString(x)) {
+        rc = sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: key \"%s\", item %d: %s, where a number or text (or a row of them) belongs", path,
+                       arr->string, item, cJSON_IsArray(x) ? "an array inside a row" : cJSON_IsObject(x) ? "an object" : cJSON_IsBool(x) ? "true/false" : "null");
+        break;
+      }
+      const size_t need = len + strlen(text) + 3;
+      if (need > cap) {
+        char *t = realloc(s, cap = 2 * need);
+        if (!t) break;
+        s = t;
+      }
+      if (col) s[len++] = ',';
+      memcpy(s + len, text, strlen(text));
+      len += strlen(text);
+    }
+  }
+  if (rc || !s) {
+    free(s);
+    return rc ? rc : sgdl_fail(ctx, SGDL_ENOMEM, "--config %s: out of memory", path);
+  }
+  s[len] = 0;
+  *out = s;
+  return SGDL_OK;
+}
+
+/* One key's JSON value as its option's text (kept for the run); refuses what the option cannot take. */
+static int config_value(sgdl_ctx *ctx, const char *path, const cJSON *it, sgdl_opt *o) {
+  if (o->kind == OPT_FLAG && !cJSON_IsBool(it)) /* "quiet": "no" was taken as on */
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: key \"%s\" is a switch: give it true or false", path, it->string);
+  if (cJSON_IsString(it)) o->value = keep(it->valuestring);
+  else if (cJSON_IsBool(it) && o->kind != OPT_FLAG)
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: key \"%s\" is %s, but --%s takes %s, not true/false", path, it->string,
+                     cJSON_IsTrue(it) ? "true" : "false", it->string,
+                     o->kind == OPT_NUM || o->kind == OPT_INT ? "a number" : o->kind == OPT_LIST ? "a list" : "text");
+  else if (cJSON_IsBool(it)) o->value = cJSON_IsTrue(it) ? "1" : NULL;
+  else if (cJSON_IsNumber(it)) {
+    char tmp[64];
+    config_number_text(it->valuedouble, tmp, sizeof tmp);
+    o->value = keep(tmp);
+  } else if (cJSON_IsArray(it)) {
+    char *s = NULL;
+    int rc = config_array_text(ctx, path, it, &s);
+    if (rc) return rc;
+    o->value = keep(s);
+    free(s);
+  } else {
+    return sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: key \"%s\" has an unsupported type", path, it->string);
+  }
+  o->given = 1;
+  return SGDL_OK;
+}
+
 static int merge_config(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) return sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: cannot open (%s)", path, strerror(errno));
@@ -236,9 +312,12 @@ static int merge_config(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, cons
   fclose(f);
   if (!buf) return sgdl_fail(ctx, SGDL_ENOMEM, "--config %s: out of memory", path);
   buf[got] = 0;
-  cJSON *root = cJSON_Parse(buf);
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithOpts(buf, &end, 1);
+  const long at = end ? (long)(end - buf) : -1;
   free(buf);
-  if (!root || !cJSON_IsObject(root)) {
+  if (!root) return sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: not valid JSON (stops at byte %ld of %zu)", path, at, got);
+  if (!cJSON_IsObject(root)) {
     cJSON_Delete(root);
     return sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: not a JSON object", path);
   }
@@ -249,28 +328,10 @@ static int merge_config(sgdl_ctx *ctx, const char *command, sgdl_opt *opts, cons
       rc = sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: unknown key \"%s\" for 'sgdlab %s'", path, it->string, command);
       break;
     }
-    char tmp[64];
-    if (cJSON_IsString(it)) o->value = keep(it->valuestring);
-    else if (cJSON_IsBool(it) && o->kind != OPT_FLAG)
-      rc = sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: key \"%s\" is %s, but --%s takes %s, not true/false", path, it->string,
-                     cJSON_IsTrue(it) ? "true" : "false", it->string,
-                     o->kind == OPT_NUM || o->kind == OPT_INT ? "a number" : o->kind == OPT_LIST ? "a list" : "text");
-    else if (cJSON_IsBool(it)) o->value = cJSON_IsTrue(it) ? "1" : NULL;
-    else if (cJSON_IsNumber(it)) {
-      snprintf(tmp, sizeof tmp, "%.17g", it->valuedouble);
-      o->value = keep(tmp);
-    } else if (cJSON_IsArray(it)) {
-      char *s = cJSON_PrintUnformatted(it); /* "[0.1,0.05]" -> "0.1,0.05" */
-      size_t L = s ? strlen(s) : 0;
-      if (L >= 2) {
-        s[L - 1] = 0;
-        o->value = keep(s + 1);
-      }
-      free(s);
-    } else {
-      rc = sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: key \"%s\" has an unsupported type", path, it->string);
-    }
-    if (!rc) o->given = 1;
+    for (const cJSON *before = root->child; before != it && !rc; before = before->next)
+      if (!strcmp(before->string, it->string)) /* the last one won, silently */
+        rc = sgdl_fail(ctx, SGDL_EUSAGE, "--config %s: key \"%s\" appears more than once", path, it->string);
+    if (!rc) rc = config_value(ctx, path, it, o);
   }
   cJSON_Delete(root);
   return rc;
@@ -454,6 +515,9 @@ static int check_values(sgdl_ctx *ctx, const sgdl_opt *opts) {
     int rc = SGDL_OK;
     double v;
     if (o->kind == OPT_STR && o->choices) rc = check_choice(ctx, o);
+    else if (o->kind == OPT_FLAG && strcmp(o->value, "1") && strcmp(o->value, "0") && strcmp(o->value, "true") &&
+             strcmp(o->value, "false")) /* --exact=no was taken as on */
+      rc = sgdl_fail(ctx, SGDL_EUSAGE, "%s: '%s' is not a switch value (give %s alone, or =true/=false)", what, o->value, what);
     else if (o->kind == OPT_NUM || o->kind == OPT_INT) {
       rc = sgdl_parse_num(ctx, what, o->value, &v);
       if (!rc) rc = check_number(ctx, o, o->value, v, 0, o->kind == OPT_INT);

@@ -12,6 +12,23 @@
 #include "sgdlab/rng.h"
 #include "sgdlab/study_estimate.h"
 
+/* s as one CSV field: quoted (RFC 4180, quotes doubled) where it holds a comma or quote, as
+ * dist2[0,1] and cov[0,1] do (their rows had a field too many); else s itself. */
+static const char *csv_field(const char *s, char *buf, size_t size) {
+  if (!strpbrk(s, ",\"\n")) return s;
+  size_t k = 0;
+  buf[k++] = '"';
+  for (; *s && k + 3 < size; s++) {
+    if (*s == '"') buf[k++] = '"';
+    buf[k++] = *s;
+  }
+  buf[k++] = '"';
+  buf[k] = 0;
+  return buf;
+}
+
+/* A comma-separated list of names; a comma inside brackets belongs to its name ("dist2[0,1],x0" is
+ * two names: it was split into 'dist2[0' and '1]', so the documented dist2[p,q] could not be given). */
 static int split_names(sgdl_ctx *ctx, const char *flag, const char *text, char ***out, int *n) {
   *out = NULL;
   *n = 0;
@@ -21,7 +38,12 @@ static int split_names(sgdl_ctx *ctx, const char *flag, const char *text, char *
   for (const char *c = text; *c; c++) cap += *c == ',';
   char **v = calloc((size_t)cap, sizeof *v);
   int k = 0, oom = !copy || !v;
-  for (char *save = NULL, *tok = oom ? NULL : strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  int depth = 0;
+  for (char *c = copy; !oom && c && *c; c++) { /* commas outside brackets end a name */
+    depth += (*c == '[') - (*c == ']');
+    if (*c == ',' && depth <= 0) *c = '\n';
+  }
+  for (char *save = NULL, *tok = oom ? NULL : strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
     while (*tok == ' ') tok++;
     if (*tok && !(v[k++] = strdup(tok))) oom = 1;
   }
@@ -181,6 +203,9 @@ static void print_summary(const study_args *A, const sgdl_study_spec *sp, const 
         else if (isnan(e->hi)) /* no standard error: a covariance's jackknife over a single chunk */
           printf("  %-6s %-9g %-16s unresolved   no interval (its jackknife needs more than one chunk of %d replicas: more --paths)\n",
                  sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], SGDL_LANES);
+        else if (e->hi == e->value) /* every path agrees (no spread): more --paths cannot resolve it */
+          printf("  %-6s %-9g %-16s unresolved   below %.3e (no spread between paths: zero to rounding)\n", sgdl_study_model_label(sp, m),
+                 sp->lrs[li], r->stat_names[s], e->hi);
         else
           printf("  %-6s %-9g %-16s unresolved   below %.3e (more --paths)\n", sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], e->hi);
       }
@@ -367,7 +392,7 @@ static int write_plot(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *sp,
 
 static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *sp, const sgdl_study_result *r,
                          const char *command) {
-  char path[4096];
+  char path[4096], q[2 * sizeof r->stat_names[0] + 3];
   sgdl_csv c;
   sgdl_csv_init(&c);
   sgdl_csv_printf(&c, "model,lr,observable,sup_error,ci95_lo,ci95_hi,resolved\n");
@@ -375,7 +400,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
     for (int li = 0; li < r->n_lr; li++)
       for (int s = 0; s < r->n_stat; s++) {
         const sgdl_sup_error *e = &r->errors[((size_t)m * r->n_lr + li) * r->n_stat + s];
-        sgdl_csv_printf(&c, "%s,%.17g,%s,", sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s]);
+        sgdl_csv_printf(&c, "%s,%.17g,%s,", sgdl_study_model_label(sp, m), sp->lrs[li], csv_field(r->stat_names[s], q, sizeof q));
         sgdl_csv_num(&c, e->value, 0);
         sgdl_csv_num(&c, sp->exact ? e->value : e->lo, 0);
         sgdl_csv_num(&c, sp->exact ? e->value : e->hi, 0);
@@ -389,7 +414,7 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
   for (int m = 0; m < r->n_models; m++)
     for (int s = 0; s < r->n_stat; s++) {
       const sgdl_order_fit *f = &r->orders[(size_t)m * r->n_stat + s];
-      sgdl_csv_printf(&c, "%s,%s,", sgdl_study_model_label(sp, m), r->stat_names[s]);
+      sgdl_csv_printf(&c, "%s,%s,", sgdl_study_model_label(sp, m), csv_field(r->stat_names[s], q, sizeof q));
       sgdl_csv_num(&c, f->order, 0);
       sgdl_csv_num(&c, f->lo, 0);
       sgdl_csv_num(&c, f->hi, 0);
@@ -405,8 +430,8 @@ static int write_outputs(sgdl_ctx *ctx, const char *dir, const sgdl_study_spec *
       for (int s = 0; s < r->n_stat; s++) {
         const sgdl_study_series *se = SGDL_STUDY_SERIES(r, m, li, s);
         for (uint64_t k = 0; k < se->n_times; k++) {
-          sgdl_csv_printf(&c, "%s,%.17g,%s,%.17g,", m ? sgdl_study_model_label(sp, m - 1) : (sp->algo ? sp->algo : "sgd"), sp->lrs[li], r->stat_names[s],
-                          sgdl_study_output_time(sp, sp->lrs[li], k));
+          sgdl_csv_printf(&c, "%s,%.17g,%s,%.17g,", m ? sgdl_study_model_label(sp, m - 1) : (sp->algo ? sp->algo : "sgd"), sp->lrs[li],
+                          csv_field(r->stat_names[s], q, sizeof q), sgdl_study_output_time(sp, sp->lrs[li], k));
           sgdl_csv_num(&c, se->mean[k], 0);
           sgdl_csv_num(&c, se->se[k], 1);
         }

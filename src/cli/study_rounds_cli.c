@@ -110,7 +110,10 @@ int sgdl_cli_checkpoint_args(sgdl_ctx *ctx, sgdl_opt *opts, const char *command,
 }
 
 static const char *status_name(int s) {
-  return s == SGDL_ROUNDS_PRECISE ? "precise" : s == SGDL_ROUNDS_BELOW_FLOOR ? "below-floor" : "unresolved";
+  return s == SGDL_ROUNDS_PRECISE       ? "precise"
+         : s == SGDL_ROUNDS_BELOW_FLOOR ? "below-floor"
+         : s == SGDL_ROUNDS_NO_SPREAD   ? "no-spread"
+                                        : "unresolved";
 }
 
 void sgdl_study_rounds_print(const sgdl_study_spec *sp, const sgdl_study_result *r, const sgdl_rounds_result *rr,

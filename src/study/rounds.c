@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sgdlab/study_estimate.h"
 #include "study/rounds_internal.h"
 
 #ifndef M_PI
@@ -81,6 +82,8 @@ static int judge(const sgdl_sup_error *e, double precision, double floor_, doubl
   }
   if (precision > 0 && e->resolved && e->hi - e->lo <= 2 * precision * e->value) return SGDL_ROUNDS_PRECISE;
   if (floor_ > 0 && e->hi < floor_) return SGDL_ROUNDS_BELOW_FLOOR;
+  /* deterministic and zero to rounding (e.g. --x0 0 without noise): more replicas only repeat it */
+  if (!e->resolved && e->hi == e->value) return SGDL_ROUNDS_NO_SPREAD;
   /* half-width now: (hi - lo)/2 when resolved, else the upper reach hi - value (~ z s) */
   const double h = e->resolved ? (e->hi - e->lo) / 2 : e->hi - e->value;
   double need = INFINITY;
@@ -113,6 +116,25 @@ static int decide(sgdl_study_rounds *rs, const sgdl_rounds_spec *rsp, const sgdl
   return any;
 }
 
+/* --max-hours bounds the whole run: the rounds may go on to --max-paths replicas per (model, lr),
+ * so that is the work checked (one round's was, and --precision 0.01 --max-paths 1e7 ran on past a
+ * --max-hours of seconds). Decided from the flags alone, so the numbers never depend on the clock. */
+static int check_worst_case(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_rounds_spec *rsp) {
+  sgdl_estimate one;
+  sgdl_estimate_study(sp, &one);
+  const double rounds = ceil((double)rsp->max_paths / (double)sp->paths);
+  sgdl_estimate all = one;
+  all.path_steps = one.path_steps * rounds;
+  all.madds = one.madds * rounds; /* the control variates' surrogate moments are recomputed per round */
+  const double s = sgdl_estimate_seconds(ctx, &all), limit = ctx && ctx->max_seconds > 0 ? ctx->max_seconds : SGDL_ESTIMATE_MAX_SECONDS;
+  if (!(s > limit) || rounds <= 1) return SGDL_OK;
+  char t[160];
+  sgdl_estimate_describe(ctx, &all, t, sizeof t);
+  return sgdl_fail(ctx, SGDL_EINVAL, "--max-paths %llu: with --precision the rounds may run %.0f rounds of --paths %llu, %s, beyond the "
+                   "limit of %g hours; lower --max-paths, or raise --max-hours",
+                   (unsigned long long)rsp->max_paths, rounds, (unsigned long long)sp->paths, t, limit / 3600);
+}
+
 static int rounds_setup(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_rounds_spec *rsp, sgdl_study_rounds *rs,
                         sgdl_rounds_result *rr) {
   if (sp->exact) return sgdl_fail(ctx, SGDL_EINVAL, "--precision/--checkpoint: for Monte Carlo runs, not --exact");
@@ -126,6 +148,7 @@ static int rounds_setup(sgdl_ctx *ctx, const sgdl_study_spec *sp, const sgdl_rou
                      (unsigned long long)sp->paths);
   if (rsp->max_paths > 0x100000000ULL)
     return sgdl_fail(ctx, SGDL_EINVAL, "--max-paths %llu: at most 2^32 replicas", (unsigned long long)rsp->max_paths);
+  if (rsp->precision > 0 && check_worst_case(ctx, sp, rsp)) return ctx->status;
   rs->n_models = sp->n_models;
   rs->n_lr = sp->n_lr;
   rs->n_streams = 2 * sp->n_models + 2;

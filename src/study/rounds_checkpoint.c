@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -69,9 +70,23 @@ static int read_header(sgdl_ctx *ctx, FILE *f, const char *path, char **version,
   return ok ? SGDL_OK : sgdl_fail(ctx, SGDL_EDATA, "--checkpoint %s: not an sgdlab checkpoint (or its header is damaged)", path);
 }
 
+/* The checkpoint opened for reading into *f, or *f = NULL (errno ENOENT) where there is none yet;
+ * a folder or device is refused by name (a folder opened, and read as a damaged header). */
+static int open_existing(sgdl_ctx *ctx, const char *path, FILE **f) {
+  *f = fopen(path, "rb");
+  struct stat st;
+  if (*f && fstat(fileno(*f), &st) == 0 && !S_ISREG(st.st_mode)) {
+    fclose(*f);
+    *f = NULL;
+    return sgdl_fail(ctx, SGDL_EINVAL, "--checkpoint %s: is %s, not a file", path, S_ISDIR(st.st_mode) ? "a folder" : "a device, pipe or socket");
+  }
+  return SGDL_OK;
+}
+
 int sgdl_study_checkpoint_header(sgdl_ctx *ctx, const char *path, char **version, char **args) {
   *version = *args = NULL;
-  FILE *f = fopen(path, "rb");
+  FILE *f = NULL;
+  if (open_existing(ctx, path, &f)) return ctx->status;
   if (!f) return errno == ENOENT ? SGDL_OK : sgdl_fail(ctx, SGDL_EIO, "--checkpoint %s: cannot read (%s)", path, strerror(errno));
   int rc = read_header(ctx, f, path, version, args);
   fclose(f);
@@ -163,6 +178,11 @@ static int write_header(sgdl_ctx *ctx, const char *path, const char *version, co
                            (unsigned)crc_of(0, args, strlen(args)), args);
   int rc = sgdl_write_atomic(ctx, path, text, (size_t)len);
   free(text);
+  if (rc) { /* the writer's message names the file alone: name the flag too */
+    char why[sizeof ctx->msg];
+    snprintf(why, sizeof why, "%s", ctx->msg);
+    rc = sgdl_fail(ctx, rc, "--checkpoint: %s", why);
+  }
   return rc;
 }
 
@@ -172,7 +192,8 @@ int ckpt_open(sgdl_ctx *ctx, ckpt_store *cs, const char *path, const char *versi
   cs->writer = writer;
   if (!cs->path) return sgdl_fail(ctx, SGDL_ENOMEM, "out of memory");
   if (strchr(args, '\n')) return sgdl_fail(ctx, SGDL_EINVAL, "--checkpoint: the argument text must be one line");
-  FILE *f = fopen(path, "rb");
+  FILE *f = NULL;
+  if (open_existing(ctx, path, &f)) return ctx->status;
   if (!f) {
     if (errno != ENOENT) return sgdl_fail(ctx, SGDL_EIO, "--checkpoint %s: cannot read (%s)", path, strerror(errno));
     if (writer) {

@@ -228,6 +228,13 @@ static int run_mc(sgdl_ctx *ctx, const sgdl_study_spec *sp, const raw_list *rl, 
     rc = sgdl_ensemble_run_lookahead(ctx, &plan, par.momentum, &er);
   else
     rc = sp->rounds ? sgdl_study_rounds_ensemble(ctx, sp->rounds, lr, stream, &plan, &er) : sgdl_ensemble_run(ctx, &plan, &er);
+  const char *wrapper = st->type->name;
+  if (rc == SGDL_EDIVERGED && strcmp(wrapper, name) && !strncmp(ctx->msg, wrapper, strlen(wrapper))) {
+    /* the ensemble named the wrapper stepper ("pair", "twin", "antithetic"): name the model */
+    char rest[sizeof ctx->msg];
+    snprintf(rest, sizeof rest, "%s", ctx->msg + strlen(wrapper));
+    rc = sgdl_fail(ctx, rc, "%s%s%s", name, diff ? " (or SGD, run beside it on common random numbers)" : "", rest);
+  }
   sgdl_stepper_destroy(st);
   free(x0);
   if (rc) return rc;
@@ -335,12 +342,35 @@ static void nested_report(void *user, double f) {
   np->outer(np->outer_user, np->base + np->span * f);
 }
 
+/* No learning rate, model (with its svag l) or observable listed twice: a repeated lr reran the same
+ * seeds, and the order fit counted one estimate as two points (an interval of zero width); repeated
+ * models and observables gave rows that results.json could not tell apart. */
+static int check_distinct(sgdl_ctx *ctx, const sgdl_study_spec *sp) {
+  for (int i = 0; i < sp->n_lr; i++)
+    for (int k = 0; k < i; k++)
+      if (sp->lrs[k] == sp->lrs[i])
+        return sgdl_fail(ctx, SGDL_EINVAL, "--lr: %g is listed twice (the same runs twice would count as two points of the order fit)",
+                         sp->lrs[i]);
+  for (int m = 0; m < sp->n_models; m++)
+    for (int k = 0; k < m; k++) {
+      const int lm = sp->model_svag_l ? sp->model_svag_l[m] : 0, lk = sp->model_svag_l ? sp->model_svag_l[k] : 0;
+      if (!strcmp(sp->models[k], sp->models[m]) && lk == lm)
+        return sgdl_fail(ctx, SGDL_EINVAL, "--models: '%s' is listed twice", sgdl_study_model_label(sp, m));
+    }
+  for (int s = 0; s < sp->n_obs; s++)
+    for (int k = 0; k < s; k++)
+      if (!strcmp(sp->obs[k].name, sp->obs[s].name))
+        return sgdl_fail(ctx, SGDL_EINVAL, "--observables: '%s' is listed twice", sp->obs[s].name);
+  return SGDL_OK;
+}
+
 /* Validation of the spec before anything is allocated; errors name the flag. */
 static int check_spec(sgdl_ctx *ctx, const sgdl_study_spec *sp) {
   for (int i = 0; i < sp->n_lr; i++)
     if (!(sp->lrs[i] > 0) || !isfinite(sp->lrs[i]))
       return sgdl_fail(ctx, SGDL_EINVAL, "--lr: %g is not a positive learning rate", sp->lrs[i]);
   if (!(sp->T > 0) || !isfinite(sp->T)) return sgdl_fail(ctx, SGDL_EINVAL, "--T: %g is not a positive horizon", sp->T);
+  if (check_distinct(ctx, sp)) return ctx->status;
   for (int i = 0; i < sp->n_lr && sp->critical_lambda > 0; i++)
     if (!(sp->critical_lambda * sqrt(sp->lrs[i]) < 1))
       return sgdl_fail(ctx, SGDL_EINVAL, "--lambda %g: mu = 1 - lambda sqrt(%g) is not in [0, 1)", sp->critical_lambda, sp->lrs[i]);
