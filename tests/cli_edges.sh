@@ -150,6 +150,14 @@ for f, n in (('series', 6), ('weak_errors', 7), ('orders', 6)):
     rows = list(csv.reader(open('$TMP/np8/%s.csv' % f)))
     if {len(r) for r in rows} != {n} or 'dist2[0,1]' not in {r[2 if f != 'orders' else 1] for r in rows}: sys.exit(f)"
 
+# an unresolved upper bound never claims less than the means' rounding (T = lr = 1e-8: every path
+# within 1e-16 of the start; the bound was 9.5e-18 for means near 0.5)
+check "upper bound not below rounding" /usr/bin/python3 -c "
+import json, subprocess, sys
+r = json.loads(subprocess.run(['$S', 'weak', '--problem', 'double-well', '--x0', '-0.5', '--lr', '1e-8', '--T', '1e-8',
+                               '--models', 'sme1', '--paths', '1000', '--json'], capture_output=True, text=True).stdout)
+sys.exit(min(e['ci95'][1] for e in r['errors']) < 1e-13)"
+
 # 1 vs 2 threads, bitwise, on the new paths: every output file but results.json (which records threads)
 same_threads() {
   local what=$1

@@ -77,7 +77,10 @@ void sgdl_sup_error_eval_dof(const double *a, const double *sa, double dof_a, co
       out->argmax = k;
     }
     if (D - z * s > rounding && D - z * s > out->lo) out->lo = D - z * s;
-    if (D + z * s > out->hi) out->hi = D + z * s;
+    /* Nor can an upper bound claim less than rounding: with every path equal (or T tiny) D + z s
+     * can fall below what the two means' rounding can tell apart. */
+    const double up = D + z * s > rounding ? D + z * s : rounding;
+    if (up > out->hi) out->hi = up;
   }
   out->resolved = out->lo > 0;
   if (no_se) { /* no standard error somewhere: no interval, rather than a [0, 0] that looks like one */
