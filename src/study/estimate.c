@@ -104,11 +104,11 @@ int sgdl_estimate_check(sgdl_ctx *ctx, const sgdl_estimate *e) {
                        "machine (at the conservative %g per second), beyond the limit of %g hours; lower it, or raise --max-hours",
                        e->madds_flag, e->madds, t, SGDL_ESTIMATE_MADD_RATE, limit / 3600);
     if (e->net.cpu_seconds > 0) /* a network: its passes at the rates measured by bench/bench_mlp_cost.c */
-      return sgdl_fail(ctx, SGDL_EINVAL, "%s: about %.2g path-steps of %.2g %s network multiply-adds, %s on this machine "
-                       "(%g of %d threads busy, at the measured rates of sgdlab/mlp_cost.h), beyond the limit of %g hours; "
+      return sgdl_fail(ctx, SGDL_EINVAL, "%s: about %.2g path-steps and %.2g %s network multiply-adds, %s on this machine "
+                       "(%g of %d thread%s busy, at the measured rates of sgdlab/mlp_cost.h), beyond the limit of %g hours; "
                        "lower it, or raise --max-hours", e->work_flag, e->path_steps, e->net.madds,
                        sgdl_dtype_name(e->net.dtype), t, fmax(1.0, fmin(sgdl_ctx_threads(ctx), e->net.parallel)),
-                       sgdl_ctx_threads(ctx), limit / 3600);
+                       sgdl_ctx_threads(ctx), sgdl_ctx_threads(ctx) == 1 ? "" : "s", limit / 3600);
     const int cells = e->cell_steps > 0 && !(e->path_steps > 0);
     return sgdl_fail(ctx, SGDL_EINVAL, "%s: about %.2g %s, %s on this machine (at the conservative %g per second per thread), "
                      "beyond the limit of %g hours; lower it, or raise --max-hours", e->work_flag, cells ? e->cell_steps : e->path_steps,
