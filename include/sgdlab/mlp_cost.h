@@ -17,12 +17,14 @@
  *   loss    a forward of the loss observable, in the problem's dtype    F1 + H
  * where F1 is F in float64 (the batched passes go through dgemm over every input) and Fz in
  * float32 when the set's inputs are at most a third nonzero (the sparse first layer), else F.
- * Activations, softmax and the loads are not counted: the calibrated rates carry them.
+ * Activations, softmax, the loads and the sparse loops' per-nonzero work are not counted: a fixed
+ * cost per lane-example carries them.
  *
- * Rates (multiply-adds per second on one core, per pass and dtype) and a fixed cost per
+ * Rates (multiply-adds per second on one core, per pass and dtype) and the fixed cost per
  * lane-example are fitted once from bench/bench_mlp_cost.c at two widths (bench/RESULTS.md section
- * 32); a pass's seconds are its lane-examples times (multiply-adds over rate + fixed). What it does not do: time anything at run time
- * (an estimate never depends on load), or count the dynamics layer's own vector updates.
+ * 32); a pass's seconds are its lane-examples times (multiply-adds over rate + fixed). The
+ * dynamics layer's own work per weight is in the constants below (the study counts how often).
+ * What it does not do: time anything at run time (an estimate never depends on load).
  *
  * Ownership: sgdl_mlp_cost is a plain value; the problem is borrowed during the call. */
 #ifndef SGDLAB_MLP_COST_H
