@@ -2,7 +2,7 @@
 # The mlp cost estimate (sgdlab/mlp_cost.h, src/study/estimate_net.c) against measured CPU time:
 # README example (a) at small path counts in float32 and float64, single-model runs (sme1, smf2,
 # svag, svag at l = 1 i.e. SGD in law, gf) and the README's 784-8-10 example. Prints per command the
-# estimate's CPU seconds (its "seconds" x the threads it counts busy), the measured user + system
+# estimate's CPU seconds (results.json's estimate.cpu_seconds), the measured user + system
 # seconds (/usr/bin/time) and their ratio; the estimate aims at within 1.5x either way.
 # Compare CPU, not wall, on a shared machine. A few minutes on 2 cores.
 # Usage: bench/check_mlp_estimate.sh [path/to/sgdlab] [mnist dir]
@@ -34,7 +34,7 @@ for r in "${RUNS[@]}"; do
 import json, sys
 e = json.load(open(sys.argv[1]))["estimate"]
 u, s = map(float, sys.argv[2].split())
-cpu = e["seconds"] * e.get("threads_busy", 1)
+cpu = e["cpu_seconds"]
 print("%-10.1f %-10.1f %-6.2f  %s" % (cpu, u + s, (u + s) / cpu, sys.argv[3].split("--threads 2 ")[1]))
 PY
 done

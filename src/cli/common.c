@@ -7,7 +7,6 @@
  * discarded at exit when the run failed. A process runs one command, so the set is held here. */
 #include <errno.h>
 #include <stddef.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,8 +362,7 @@ void sgdl_cli_estimate_record(const sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_es
   cJSON_AddNumberToObject(o, "seconds", sgdl_estimate_seconds(ctx, e));
   if (e->net.cpu_seconds > 0) { /* a network problem: its counted passes (sgdlab/mlp_cost.h) */
     cJSON_AddNumberToObject(o, "network_madds", e->net.madds);
-    cJSON_AddNumberToObject(o, "cpu_seconds", e->net.cpu_seconds);
-    cJSON_AddNumberToObject(o, "threads_busy", fmax(1.0, fmin(sgdl_ctx_threads(ctx) * (ctx->ranks > 1 ? ctx->ranks : 1), e->net.parallel)));
+    cJSON_AddNumberToObject(o, "cpu_seconds", e->net.cpu_seconds); /* of all threads and ranks together */
   }
   if (summary && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) {
     char line[256];
