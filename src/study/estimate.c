@@ -83,8 +83,11 @@ void sgdl_estimate_describe(const sgdl_ctx *ctx, const sgdl_estimate *e, char *b
     snprintf(w, sizeof w, "%.2g path-steps and %.2g %s network multiply-adds", e->path_steps, e->net.madds,
              sgdl_dtype_name(e->net.dtype));
   else snprintf(w, sizeof w, "%.2g path-steps", e->path_steps);
-  snprintf(buf, len, "about %s, %s, %s on this machine (%d thread%s)", w, b, t, sgdl_ctx_threads(ctx),
-           sgdl_ctx_threads(ctx) == 1 ? "" : "s");
+  const int threads = sgdl_ctx_threads(ctx);
+  if (e->net.cpu_seconds > 0 && e->net.parallel < threads) /* fewer blocks of lanes than threads */
+    snprintf(buf, len, "about %s, %s, %s on this machine (%d of %d threads busy: %.0f block%s of %d paths)", w, b, t,
+             (int)fmax(1.0, e->net.parallel), threads, e->net.parallel, e->net.parallel == 1 ? "" : "s", SGDL_LANES);
+  else snprintf(buf, len, "about %s, %s, %s on this machine (%d thread%s)", w, b, t, threads, threads == 1 ? "" : "s");
 }
 
 int sgdl_estimate_check(sgdl_ctx *ctx, const sgdl_estimate *e) {
