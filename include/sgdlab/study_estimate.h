@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "sgdlab/core.h"
+#include "sgdlab/mlp_cost.h"
 #include "sgdlab/study.h"
 #include "sgdlab/study_exit.h"
 #include "sgdlab/study_fpe.h"
@@ -47,12 +48,33 @@ extern "C" {
 /* Runs estimated beyond a minute get their estimate printed before they start (CLI). */
 #define SGDL_ESTIMATE_ANNOUNCE_SECONDS 60.0
 
+/* A network problem's counted work (mlp, sgdlab/mlp_cost.h) over every run of a weak or npoint
+ * study, from what each member does per step (src/study/estimate_net.c): SGD's and SVAG's batch-1
+ * minibatch gradients ("sample" examples, and a lane-vector of d weights in and out per call and
+ * per update), an SME's or SMF's fused pass over the N examples per substep (and N normals), the
+ * modified drifts' Hessian product, Heun's second drift, both Talay-Tubaro ensembles, a coupled
+ * pair's SGD half, and the observables over the held-out or training set at every output time.
+ * Its CPU seconds at the calibrated rates replace the path-step rate for such a problem; they
+ * spread over at most `parallel` threads (a run's blocks of SGDL_LANES replicas). All 0 for other
+ * problems. */
+typedef struct sgdl_estimate_net {
+  int dtype;                           /* the problem's kernel precision (SGDL_DTYPE_*) */
+  double examples[SGDL_MLP_N_PASSES];  /* lane-examples of each pass (sgdl_mlp_pass_name) */
+  double madds;                        /* the multiply-adds of those passes */
+  double vectors;                      /* lane-vector operations of d weights (batch-1 calls, discrete updates) */
+  double run_weights[2];               /* lane-runs x d: [0] discrete steppers (sgd, svag), [1] continuous models */
+  double normals;                      /* normal draws (and a coupled SGD half's N-entry selections) */
+  double parallel;                     /* blocks of lanes of one run, the most threads that share it */
+  double cpu_seconds;                  /* all of it at the calibrated rates, on one core */
+} sgdl_estimate_net;
+
 typedef struct sgdl_estimate {
   double bytes;            /* memory of the arrays that grow with the flags, at the peak */
   double path_steps;       /* replica steps in all (NAN: set during the run, e.g. exit's horizon) */
   double cell_steps;       /* grid cells x time steps of a PDE (0: none) */
   double madds;            /* multiply-adds of exact moments (--exact, control variates' surrogate; 0: none) */
   int dim;                 /* the problem's dimension (cost per path-step) */
+  sgdl_estimate_net net;   /* a network problem's counted passes; then seconds come from them */
   char bytes_flag[160];     /* the flag(s) and value(s) that set the memory, e.g. "--T 1e+09 at --lr 0.1" */
   char bytes_what[48];     /* what the memory holds, e.g. "chunk statistics" */
   char work_flag[160];     /* the flag(s) and value(s) that set the work, e.g. "--paths 4.3e+09" */
@@ -63,7 +85,8 @@ typedef struct sgdl_estimate {
 double sgdl_physical_memory(void);
 /* Memory available to a new run now: /proc/meminfo's MemAvailable, else the physical memory; 0 if unknown. */
 double sgdl_available_memory(void);
-/* Seconds at the conservative rates on ctx's threads. */
+/* Seconds at the conservative rates on ctx's threads; a network problem's (e->net.cpu_seconds > 0)
+ * at its calibrated rates on min(threads, e->net.parallel). */
 double sgdl_estimate_seconds(const sgdl_ctx *ctx, const sgdl_estimate *e);
 /* SGDL_OK, or an error naming the flag and the figure: SGDL_ENOMEM when e->bytes exceeds the
  * available memory, SGDL_EINVAL when the run would take longer than ctx->max_seconds (0: the
@@ -76,8 +99,12 @@ void sgdl_estimate_bytes_text(double bytes, char *buf, size_t len);
 
 /* Generated data: n rows of d features and a target. */
 void sgdl_estimate_data(size_t n, int d, sgdl_estimate *e);
-/* Weak-error / npoint studies (sgdl_study_run): chunk statistics and series over all runs. */
+/* Weak-error / npoint studies (sgdl_study_run): chunk statistics and series over all runs; for an
+ * mlp problem also e->net (sgdl_estimate_study_net). */
 void sgdl_estimate_study(const sgdl_study_spec *sp, sgdl_estimate *e);
+/* The counted network work of a study on an mlp problem into *net (zeroed, and 0 returned, for any
+ * other problem or with --exact); returns 1 when it counted. */
+int sgdl_estimate_study_net(const sgdl_study_spec *sp, sgdl_estimate_net *net);
 /* The stationary Monte Carlo check: replicas x (burn + steps) path-steps. burn < 0 stands for
  * the default when the spectral radius is not yet known (10000 steps). */
 void sgdl_estimate_stationary(const sgdl_stationary_spec *sp, int dim, long long burn, sgdl_estimate *e);

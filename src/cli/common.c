@@ -374,6 +374,10 @@ void sgdl_cli_estimate_record(const sgdl_ctx *ctx, sgdl_opt *opts, const sgdl_es
   sgdl_json_add_number(o, "path_steps", e->path_steps);
   cJSON_AddNumberToObject(o, "cell_steps", e->cell_steps);
   cJSON_AddNumberToObject(o, "seconds", sgdl_estimate_seconds(ctx, e));
+  if (e->net.cpu_seconds > 0) { /* a network problem: its counted passes (sgdlab/mlp_cost.h) */
+    cJSON_AddNumberToObject(o, "network_madds", e->net.madds);
+    cJSON_AddNumberToObject(o, "cpu_seconds", e->net.cpu_seconds); /* of all threads and ranks together */
+  }
   if (summary && ctx->verbosity > 0 && !sgdl_opt_flag(opts, "json")) {
     char line[256];
     sgdl_estimate_describe(ctx, e, line, sizeof line);

@@ -1,8 +1,8 @@
 /* Work and memory estimates before a run (include/sgdlab/study_estimate.h): what each study's
  * spec will allocate and how many path-steps or cell-steps it will take, the refusal of runs that
  * cannot fit in the available memory or finish within ctx->max_seconds, and the one-line text;
- * exact moments (--exact, control variates' surrogate) count their O(d^4) multiply-adds.
- * Does not run, time or print anything. */
+ * exact moments (--exact, control variates' surrogate) count their O(d^4) multiply-adds; a
+ * network problem's study counts its passes (estimate_net.c). Does not run, time or print anything. */
 #include "sgdlab/study_estimate.h"
 
 #include <math.h>
@@ -12,6 +12,7 @@
 
 #include "sgdlab/driver.h"
 #include "sgdlab/moments.h"
+#include "sgdlab/nn.h"
 #include "sgdlab/problem.h"
 #include "sgdlab/rng.h"
 
@@ -41,8 +42,12 @@ double sgdl_estimate_seconds(const sgdl_ctx *ctx, const sgdl_estimate *e) {
   const double threads = (double)sgdl_ctx_threads(ctx) * (ctx->ranks > 1 ? ctx->ranks : 1);
   const double per_step = e->dim > 4 ? e->dim / 4.0 : 1.0;
   const double paths = isnan(e->path_steps) ? 0.0 : e->path_steps;
-  return paths * per_step / (SGDL_ESTIMATE_RATE * (threads > 0 ? threads : 1)) + e->cell_steps / SGDL_ESTIMATE_CELL_RATE +
-         e->madds / SGDL_ESTIMATE_MADD_RATE;
+  const double rest = e->cell_steps / SGDL_ESTIMATE_CELL_RATE + e->madds / SGDL_ESTIMATE_MADD_RATE;
+  if (e->net.cpu_seconds > 0) { /* a network's counted passes: a run's blocks of lanes share the threads */
+    const double busy = fmax(1.0, fmin(threads, e->net.parallel));
+    return e->net.cpu_seconds / busy + rest;
+  }
+  return paths * per_step / (SGDL_ESTIMATE_RATE * (threads > 0 ? threads : 1)) + rest;
 }
 
 void sgdl_estimate_bytes_text(double bytes, char *buf, size_t len) {
@@ -74,9 +79,15 @@ void sgdl_estimate_describe(const sgdl_ctx *ctx, const sgdl_estimate *e, char *b
   else if (e->madds > 0 && e->path_steps > 0)
     snprintf(w, sizeof w, "%.2g path-steps and %.2g exact-moment multiply-adds", e->path_steps, e->madds);
   else if (e->madds > 0) snprintf(w, sizeof w, "%.2g exact-moment multiply-adds", e->madds);
+  else if (e->net.cpu_seconds > 0)
+    snprintf(w, sizeof w, "%.2g path-steps and %.2g %s network multiply-adds", e->path_steps, e->net.madds,
+             sgdl_dtype_name(e->net.dtype));
   else snprintf(w, sizeof w, "%.2g path-steps", e->path_steps);
-  snprintf(buf, len, "about %s, %s, %s on this machine (%d thread%s)", w, b, t, sgdl_ctx_threads(ctx),
-           sgdl_ctx_threads(ctx) == 1 ? "" : "s");
+  const int threads = sgdl_ctx_threads(ctx);
+  if (e->net.cpu_seconds > 0 && e->net.parallel < threads) /* fewer blocks of lanes than threads */
+    snprintf(buf, len, "about %s, %s, %s on this machine (%d of %d threads busy: %.0f block%s of %d paths)", w, b, t,
+             (int)fmax(1.0, e->net.parallel), threads, e->net.parallel, e->net.parallel == 1 ? "" : "s", SGDL_LANES);
+  else snprintf(buf, len, "about %s, %s, %s on this machine (%d thread%s)", w, b, t, threads, threads == 1 ? "" : "s");
 }
 
 int sgdl_estimate_check(sgdl_ctx *ctx, const sgdl_estimate *e) {
@@ -95,6 +106,12 @@ int sgdl_estimate_check(sgdl_ctx *ctx, const sgdl_estimate *e) {
       return sgdl_fail(ctx, SGDL_EINVAL, "%s: exact moments of about %.2g multiply-adds (O(d^4) per RK4 substep), %s on this "
                        "machine (at the conservative %g per second), beyond the limit of %g hours; lower it, or raise --max-hours",
                        e->madds_flag, e->madds, t, SGDL_ESTIMATE_MADD_RATE, limit / 3600);
+    if (e->net.cpu_seconds > 0) /* a network: its passes at the rates measured by bench/bench_mlp_cost.c */
+      return sgdl_fail(ctx, SGDL_EINVAL, "%s: about %.2g path-steps and %.2g %s network multiply-adds, %s on this machine "
+                       "(%g of %d thread%s busy, at the measured rates of sgdlab/mlp_cost.h), beyond the limit of %g hours; "
+                       "lower it, or raise --max-hours", e->work_flag, e->path_steps, e->net.madds,
+                       sgdl_dtype_name(e->net.dtype), t, fmax(1.0, fmin(sgdl_ctx_threads(ctx), e->net.parallel)),
+                       sgdl_ctx_threads(ctx), sgdl_ctx_threads(ctx) == 1 ? "" : "s", limit / 3600);
     const int cells = e->cell_steps > 0 && !(e->path_steps > 0);
     return sgdl_fail(ctx, SGDL_EINVAL, "%s: about %.2g %s, %s on this machine (at the conservative %g per second per thread), "
                      "beyond the limit of %g hours; lower it, or raise --max-hours", e->work_flag, cells ? e->cell_steps : e->path_steps,
@@ -170,6 +187,7 @@ void sgdl_estimate_study(const sgdl_study_spec *sp, sgdl_estimate *e) {
   const double d4 = (double)d * d * d * d, N = sp->prob ? (double)sp->prob->n_data : 0;
   if ((sp->exact && sp->prob && sp->prob->affine) || sur) e->madds += N * d4;
   sgdl_problem_destroy(sur);
+  sgdl_estimate_study_net(sp, &e->net); /* a network problem: its counted passes set the seconds */
   e->bytes = series + peak_run;
   snprintf(e->bytes_flag, sizeof e->bytes_flag, "--T %g at --lr %g (%.3g steps)%s", sp->T, lr_min, K_max,
            sp->exact ? " with --exact" : "");
