@@ -54,6 +54,10 @@ extern const sgdl_problem_type sgdl_mlp_problem_type;
 int sgdl_mlp_problem_parts(const sgdl_problem *p, const sgdl_mlp **m, const sgdl_imageset **train,
                            const sgdl_imageset **test);
 
+/* The precision an mlp problem runs its passes in (SGDL_DTYPE_F64 or SGDL_DTYPE_F32); -1 if p is
+ * not an mlp problem. */
+int sgdl_mlp_problem_dtype(const sgdl_problem *p);
+
 #ifdef __cplusplus
 }
 #endif

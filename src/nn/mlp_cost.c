@@ -57,8 +57,7 @@ int sgdl_mlp_problem_cost(const sgdl_problem *p, sgdl_mlp_cost *c) {
   const sgdl_mlp *m;
   const sgdl_imageset *train, *test;
   if (sgdl_mlp_problem_parts(p, &m, &train, &test) != SGDL_OK) return SGDL_ENOTSUP;
-  /* the problem keeps its dtype private; its description line states it (", float32)") */
-  c->dtype = strstr(p->desc, ", float32)") ? SGDL_DTYPE_F32 : SGDL_DTYPE_F64;
+  c->dtype = sgdl_mlp_problem_dtype(p);
   c->n_train = (double)train->n;
   c->n_test = (double)test->n;
   c->nonzero = mean_nonzero(train);

@@ -572,6 +572,11 @@ int sgdl_mlp_problem_parts(const sgdl_problem *p, const sgdl_mlp **m, const sgdl
   return SGDL_OK;
 }
 
+int sgdl_mlp_problem_dtype(const sgdl_problem *p) {
+  if (!p || p->type != &sgdl_mlp_problem_type) return -1;
+  return ((const mlp_impl *)p->impl)->dtype;
+}
+
 /* ---------------------------------------------------------------- construction */
 
 void sgdl_mlp_problem_spec_init(sgdl_mlp_problem_spec *spec) {
