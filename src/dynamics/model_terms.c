@@ -48,8 +48,12 @@ static long terms_work(const sgdl_problem *p, int per_lane_noise) {
  * (grad_sum_curv_lanes, hvp_curv_lanes): the modified drift keeps the curvature weights [N][W]
  * in the work past everything else (terms_work), else NULL. Only a modified model reserves them
  * (sgdl_model_work_for), so only a modified model may be given a cache. */
+/* Curvature weights are kept per (sample, lane): above CURV_MAX samples they would cost more memory
+ * (N x 256 doubles per thread, 2 GB at N = 1e6) and cache than the Hessian pass they save, so the
+ * plain hvp_lanes runs instead (the same numbers bitwise, problem.h). */
+enum { CURV_MAX = 16384 };
 static int has_curv(const sgdl_problem *p) {
-  return p->n_data && p->type->grad_sum_curv_lanes && p->type->hvp_curv_lanes;
+  return p->n_data && p->n_data <= CURV_MAX && p->type->grad_sum_curv_lanes && p->type->hvp_curv_lanes;
 }
 static long curv_at(const sgdl_problem *p) {
   const long a = terms_work(p, 0), b = terms_work(p, 1);
