@@ -1,3 +1,4 @@
+# ctest-label: slow
 # `sgdlab weak --problem mlp`'s SGD rows agree with `sgdlab train` runs of the same configuration
 # within Monte Carlo error (issue 10's acceptance), path by path where they share random numbers,
 # and a train run at 1.5x the learning rate does not agree.
