@@ -251,10 +251,14 @@ static int config_array_text(sgdl_ctx *ctx, const char *path, const cJSON *arr, 
         break;
       }
       const size_t need = len + strlen(text) + 3;
-      if (need > cap) {
-        char *t = realloc(s, cap = 2 * need);
-        if (!t) break;
+      if (need > cap) { /* cap grows only with the block: a failed realloc leaves s as it was */
+        char *t = realloc(s, 2 * need);
+        if (!t) {
+          free(s);
+          return sgdl_fail(ctx, SGDL_ENOMEM, "--config %s: out of memory", path);
+        }
         s = t;
+        cap = 2 * need;
       }
       if (col) s[len++] = ',';
       memcpy(s + len, text, strlen(text));

@@ -1,6 +1,6 @@
 /* OpenBLAS kernel choice for the CLI and libsgdlab.so: the one-time re-exec that replaces a
  * generic fallback core with the AVX2/AVX-512 kernels the CPU runs, the "blas" entry of
- * results.json, and `sgdlab info`. It does not set BLAS thread counts (linalg/dense.c) and never
+ * results.json, and `sgdlab info`. It does not set BLAS thread counts (linalg/blas_threads.c) and never
  * overrides an OPENBLAS_CORETYPE that was set outside sgdlab (see blas.h). */
 #include "cli/blas.h"
 

@@ -5,7 +5,7 @@
  * kernels the CPU can run. sgdl_cli_blas_prefer, called first thing in main, re-executes the
  * process once with OPENBLAS_CORETYPE set in that one case. It never replaces a value the user
  * (or the machine's environment) set: such a value may be there because the autodetected kernels
- * are wrong on that processor. Not here: BLAS thread counts (linalg/dense.c, sgdl_blas_threads). */
+ * are wrong on that processor. Not here: BLAS thread counts (linalg/blas_threads.c, sgdl_blas_threads). */
 #ifndef SGDL_CLI_BLAS_H
 #define SGDL_CLI_BLAS_H
 
