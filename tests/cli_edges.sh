@@ -121,6 +121,12 @@ check "zero spread: not 'more --paths'" grep -qF "(no spread between paths: zero
 out=$($S "${ZS[@]}" --precision 0.1 --json 2>&1)
 check "zero spread: --precision stops after one round" lacks '"paths":	256' "$out"
 check "... with status no-spread" grep -qF '"status":	"no-spread"' <<<"$out"
+# the same away from 0 (--x0 1: every path at the same nonzero point; the rounding floor on the
+# upper bound once hid the no-spread test there and the rounds ran to --max-paths again)
+out=$($S weak --problem double-well --sigma2 0 --x0 1 --lr 0.1,0.05 --T 0.3 --models svag --svag-l 1 --paths 4 \
+  --threads 1 --precision 0.1 --json 2>&1)
+check "no spread at a nonzero mean: --precision stops after one round" lacks '"paths":	256' "$out"
+check "... with status no-spread" grep -qF '"status":	"no-spread"' <<<"$out"
 
 # A divergence under antithetic pairs, control variates or coupling named the wrapper stepper
 # ("antithetic at lr 5 diverged", "twin ...", "pair ..."), which no flag calls so: it names the model.

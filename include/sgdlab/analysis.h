@@ -36,6 +36,8 @@ typedef struct sgdl_sup_error {
   double lo, hi;   /* 95% interval */
   int resolved;    /* lo > 0 */
   uint64_t argmax; /* output index of the max */
+  int no_spread;   /* max_k (|D_k| + z s_k) == value: no output time has spread between paths (every
+                    * path agrees, so more paths cannot resolve it; hi is then the rounding bound) */
 } sgdl_sup_error;
 
 /* Relative rounding floor for a resolved difference (2^-40, about 9.1e-13). */

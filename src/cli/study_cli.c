@@ -203,7 +203,7 @@ static void print_summary(const study_args *A, const sgdl_study_spec *sp, const 
         else if (isnan(e->hi)) /* no standard error: a covariance's jackknife over a single chunk */
           printf("  %-6s %-9g %-16s unresolved   no interval (its jackknife needs more than one chunk of %d replicas: more --paths)\n",
                  sgdl_study_model_label(sp, m), sp->lrs[li], r->stat_names[s], SGDL_LANES);
-        else if (e->hi == e->value) /* every path agrees (no spread): more --paths cannot resolve it */
+        else if (e->no_spread) /* every path agrees (no spread): more --paths cannot resolve it */
           printf("  %-6s %-9g %-16s unresolved   below %.3e (no spread between paths: zero to rounding)\n", sgdl_study_model_label(sp, m),
                  sp->lrs[li], r->stat_names[s], e->hi);
         else

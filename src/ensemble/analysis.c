@@ -59,6 +59,8 @@ void sgdl_sup_error_eval_dof(const double *a, const double *sa, double dof_a, co
   out->lo = 0;
   out->hi = 0;
   out->argmax = 0;
+  out->no_spread = 0;
+  double spread_hi = 0; /* max_k D_k + z s_k, before the rounding floor */
   int no_se = 0;
   for (uint64_t k = 0; k < T; k++) {
     double D = fabs(a[k] - b[k]);
@@ -79,10 +81,12 @@ void sgdl_sup_error_eval_dof(const double *a, const double *sa, double dof_a, co
     if (D - z * s > rounding && D - z * s > out->lo) out->lo = D - z * s;
     /* Nor can an upper bound claim less than rounding: with every path equal (or T tiny) D + z s
      * can fall below what the two means' rounding can tell apart. */
+    if (D + z * s > spread_hi) spread_hi = D + z * s;
     const double up = D + z * s > rounding ? D + z * s : rounding;
     if (up > out->hi) out->hi = up;
   }
   out->resolved = out->lo > 0;
+  out->no_spread = T > 0 && spread_hi == out->value;
   if (no_se) { /* no standard error somewhere: no interval, rather than a [0, 0] that looks like one */
     out->lo = out->hi = NAN;
     out->resolved = 0;

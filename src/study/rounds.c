@@ -83,7 +83,7 @@ static int judge(const sgdl_sup_error *e, double precision, double floor_, doubl
   if (precision > 0 && e->resolved && e->hi - e->lo <= 2 * precision * e->value) return SGDL_ROUNDS_PRECISE;
   if (floor_ > 0 && e->hi < floor_) return SGDL_ROUNDS_BELOW_FLOOR;
   /* deterministic and zero to rounding (e.g. --x0 0 without noise): more replicas only repeat it */
-  if (!e->resolved && e->hi == e->value) return SGDL_ROUNDS_NO_SPREAD;
+  if (!e->resolved && e->no_spread) return SGDL_ROUNDS_NO_SPREAD;
   /* half-width now: (hi - lo)/2 when resolved, else the upper reach hi - value (~ z s) */
   const double h = e->resolved ? (e->hi - e->lo) / 2 : e->hi - e->value;
   double need = INFINITY;
