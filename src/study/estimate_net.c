@@ -6,8 +6,9 @@
  * src/dynamics' steps: sgd (sgrad.c: a batch-B gradient per particle), svag (l small steps of
  * two minibatch gradients), the SDE models (sde.c: per substep one fused pass of grad L and the
  * noise's weighted sum over the N examples with N normals, the modified drift's Hessian product,
- * Heun's second drift). Does not: run, time or allocate anything; count a control variate's twin
- * (not offered for networks). */
+ * Heun's second drift); a control variate's twin beside every run is counted as a second copy of
+ * that run's work (an upper bound: the twin's affine surrogate is cheaper). Does not: run, time or
+ * allocate anything. */
 #include <math.h>
 #include <string.h>
 
