@@ -81,6 +81,26 @@ static void expect_net(const sgdl_estimate_net *n, const double ex[SGDL_MLP_N_PA
   CHECK(n->cpu_seconds > 0, "%s: seconds counted", what);
 }
 
+/* A study spec over problem p: the fields every case sets (par at its defaults). */
+static sgdl_study_spec spec_of(const sgdl_problem *p, const char *const *models, int n_models, const double *lrs, int n_lr, double T,
+                               int P, double *x0, sgdl_observable *obs, int n_obs, uint64_t paths) {
+  sgdl_study_spec sp;
+  memset(&sp, 0, sizeof sp);
+  sp.prob = p;
+  sp.n_models = n_models;
+  sp.models = models;
+  sp.n_lr = n_lr;
+  sp.lrs = lrs;
+  sp.T = T;
+  sp.P = P;
+  sp.x0 = x0;
+  sp.n_obs = n_obs;
+  sp.obs = obs;
+  sp.paths = paths;
+  sgdl_algo_params_init(&sp.par);
+  return sp;
+}
+
 /* README example (a)'s study at 16 paths: lr 0.2 .. 0.025 over T = 0.2 (K = 1, 2, 4, 8: 15 steps,
  * 19 outputs), tt with 8 substeps (runs at 8 and 16), sme1 plain, smf2 coupled, svag l = 4. */
 static void check_example_a(sgdl_ctx *ctx, const sgdl_problem *p) {
@@ -90,20 +110,7 @@ static void check_example_a(sgdl_ctx *ctx, const sgdl_problem *p) {
   CHECK(!sgdl_observable_parse_for(ctx, "test_loss", p, 1, &obs[0]) && !sgdl_observable_parse_for(ctx, "test_error", p, 1, &obs[1]),
         "observables");
   double *x0 = calloc((size_t)p->dim, sizeof *x0);
-  sgdl_study_spec sp;
-  memset(&sp, 0, sizeof sp);
-  sp.prob = p;
-  sp.n_models = 3;
-  sp.models = models;
-  sp.n_lr = 4;
-  sp.lrs = lrs;
-  sp.T = 0.2;
-  sp.P = 1;
-  sp.x0 = x0;
-  sp.n_obs = 2;
-  sp.obs = obs;
-  sp.paths = 16;
-  sgdl_algo_params_init(&sp.par);
+  sgdl_study_spec sp = spec_of(p, models, 3, lrs, 4, 0.2, 1, x0, obs, 2, 16);
   sp.par.substeps = 8;
   sp.par.svag_l = 4;
   sp.talay_tubaro = 1;
@@ -149,20 +156,7 @@ static void check_gf_heun(sgdl_ctx *ctx, const sgdl_problem *p) {
   sgdl_observable obs;
   CHECK(!sgdl_observable_parse_for(ctx, "loss", p, 1, &obs), "loss observable");
   double *x0 = calloc((size_t)p->dim, sizeof *x0);
-  sgdl_study_spec sp;
-  memset(&sp, 0, sizeof sp);
-  sp.prob = p;
-  sp.n_models = 1;
-  sp.models = models;
-  sp.n_lr = 1;
-  sp.lrs = lrs;
-  sp.T = 0.3;
-  sp.P = 1;
-  sp.x0 = x0;
-  sp.n_obs = 1;
-  sp.obs = &obs;
-  sp.paths = 300;
-  sgdl_algo_params_init(&sp.par);
+  sgdl_study_spec sp = spec_of(p, models, 1, lrs, 1, 0.3, 1, x0, &obs, 1, 300);
   sp.par.batch = 2;
   sp.par.scheme = SGDL_SCHEME_HEUN;
   sp.coupling = 1;
@@ -193,21 +187,8 @@ static void check_sme2_antithetic(sgdl_ctx *ctx, const sgdl_problem *p) {
   sgdl_observable obs;
   CHECK(!sgdl_observable_parse_for(ctx, "train_error", p, 2, &obs), "train_error observable");
   double *x0 = calloc(2 * (size_t)p->dim, sizeof *x0);
-  sgdl_study_spec sp;
-  memset(&sp, 0, sizeof sp);
-  sp.prob = p;
-  sp.n_models = 1;
-  sp.models = models;
-  sp.n_lr = 1;
-  sp.lrs = lrs;
-  sp.T = 1;
-  sp.P = 2;
-  sp.x0 = x0;
-  sp.n_obs = 1;
-  sp.obs = &obs;
-  sp.paths = 8;
+  sgdl_study_spec sp = spec_of(p, models, 1, lrs, 1, 1, 2, x0, &obs, 1, 8);
   sp.variance_reduction = SGDL_VR_ANTITHETIC;
-  sgdl_algo_params_init(&sp.par);
   sp.par.substeps = 2;
   sp.coupling = 1;
   sgdl_estimate_net n;
